@@ -1,0 +1,31 @@
+# The two commands of the README:
+#   make demo   install missing dependencies, build, run recipes/quickstart.yaml on Fashion-MNIST
+#   make test   build and run every test (ctest: unit, then end-to-end)
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+XP := $(BUILD_DIR)/runner/xp
+
+# ccache keys precompiled headers correctly only with these sloppiness settings.
+export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
+LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+.PHONY: demo test build deps configure clean
+
+demo: build
+	$(XP) run recipes/quickstart.yaml
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 1200
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+configure: deps
+	@test -f $(BUILD_DIR)/CMakeCache.txt || cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(LAUNCHER) $(CMAKE_FLAGS)
+
+deps:
+	@bash scripts/install-deps.sh
+
+clean:
+	rm -rf $(BUILD_DIR)

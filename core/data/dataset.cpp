@@ -1,0 +1,93 @@
+#include "core/data/dataset.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "core/data/idx.h"
+#include "core/util/error.h"
+#include "core/util/rng.h"
+
+namespace xp::data {
+
+namespace {
+
+constexpr std::uint64_t kSubsetStream = 0x5u;  // Rng stream for train_limit/valid_limit draws
+
+torch::Tensor to_tensor(IdxArray&& array) {
+  auto* owned = new std::vector<std::uint8_t>(std::move(array.values));
+  return torch::from_blob(owned->data(), array.dims, [owned](void*) { delete owned; }, torch::kUInt8);
+}
+
+ImageSet load_idx_split(const DataOptions& options, const std::string& prefix, const std::string& name) {
+  const auto folder = std::filesystem::path(options.path);
+  const std::string images_path = (folder / (prefix + "-images-idx3-ubyte.gz")).string();
+  const std::string labels_path = (folder / (prefix + "-labels-idx1-ubyte.gz")).string();
+  IdxArray images = read_idx(images_path);
+  IdxArray labels = read_idx(labels_path);
+  if (images.dims.size() != 3)
+    throw DataError(images_path, "expected images of shape N×H×W (3 dimensions), found ", images.dims.size());
+  if (labels.dims.size() != 1)
+    throw DataError(labels_path, "expected labels of shape N (1 dimension), found ", labels.dims.size());
+  if (images.dims[0] != labels.dims[0])
+    throw DataError(labels_path, "has ", labels.dims[0], " labels but '", images_path, "' has ", images.dims[0],
+                    " images");
+  if (images.dims[0] == 0) throw DataError(images_path, "holds no images");
+  ImageSet set;
+  set.name = name;
+  const std::vector<std::int64_t> shape = {images.dims[0], images.dims[1], images.dims[2], 1};
+  images.dims = shape;
+  set.images = to_tensor(std::move(images));
+  set.labels = to_tensor(std::move(labels)).to(torch::kInt64);
+  return set;
+}
+
+std::shared_ptr<const ImageSet> limit(ImageSet set, const std::optional<long>& count, std::uint64_t seed,
+                                      std::uint64_t split_key) {
+  if (!count || *count >= set.size()) return std::make_shared<const ImageSet>(std::move(set));
+  Rng rng(seed, {kSubsetStream, split_key});
+  std::vector<std::int64_t> order = permutation(set.size(), rng);
+  order.resize(static_cast<std::size_t>(*count));
+  std::sort(order.begin(), order.end());
+  return std::make_shared<const ImageSet>(set.subset(order));
+}
+
+}  // namespace
+
+ImageSet ImageSet::subset(const std::vector<std::int64_t>& indices) const {
+  const auto index = torch::tensor(indices, torch::kInt64);
+  return {name, images.index_select(0, index), labels.index_select(0, index)};
+}
+
+DataBundle load_data(const DataOptions& options, std::uint64_t seed) {
+  XP_CHECK(options.source == "idx", "data.source '", options.source, "' is not supported yet (supported: idx)");
+  ImageSet train = load_idx_split(options, options.train, "train");
+  ImageSet valid = load_idx_split(options, options.valid, "valid");
+
+  DataBundle bundle;
+  const std::int64_t max_label = std::max(train.labels.max().item<std::int64_t>(), valid.labels.max().item<std::int64_t>());
+  if (options.classes.empty()) {
+    for (std::int64_t label = 0; label <= max_label; ++label) bundle.classes.push_back(std::to_string(label));
+  } else {
+    bundle.classes = options.classes;
+    if (max_label >= static_cast<std::int64_t>(bundle.classes.size()))
+      throw DataError(options.path, "labels go up to ", max_label, " but data.classes names only ",
+                      bundle.classes.size(), " classes");
+  }
+  // A validation label that never occurs in training cannot be learned: say so instead of
+  // reporting a mysteriously capped accuracy.
+  const auto train_counts = torch::bincount(train.labels, {}, static_cast<std::int64_t>(bundle.classes.size()));
+  const auto valid_counts = torch::bincount(valid.labels, {}, static_cast<std::int64_t>(bundle.classes.size()));
+  for (std::int64_t label = 0; label < static_cast<std::int64_t>(bundle.classes.size()); ++label)
+    if (valid_counts[label].item<std::int64_t>() > 0 && train_counts[label].item<std::int64_t>() == 0)
+      throw DataError(options.path, "validation split '", options.valid, "' has class '",
+                      bundle.classes[static_cast<std::size_t>(label)], "' which never occurs in training split '",
+                      options.train, "'");
+
+  bundle.train = limit(std::move(train), options.train_limit, seed, 0);
+  bundle.valid = limit(std::move(valid), options.valid_limit, seed, 1);
+  return bundle;
+}
+
+}  // namespace xp::data

@@ -1,0 +1,151 @@
+#include "core/data/loader.h"
+
+#include <torch/torch.h>
+
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <opencv2/core/utility.hpp>
+#include <thread>
+
+#include "core/util/error.h"
+#include "core/util/rng.h"
+
+namespace xp::data {
+
+namespace {
+constexpr std::uint64_t kShuffleStream = 0x1u;
+}  // namespace
+
+struct DataLoader::State {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::int64_t next_to_make = 0;   // next batch index a worker will claim
+  std::int64_t next_to_hand = 0;   // next batch index next() returns
+  std::int64_t total = 0;
+  bool stopping = false;
+  std::map<std::int64_t, Batch> ready;
+  std::map<std::int64_t, std::exception_ptr> failed;
+  std::vector<std::thread> workers;
+};
+
+DataLoader::DataLoader(std::shared_ptr<const ImageSet> set, LoaderOptions options, PreprocessOptions preprocess)
+    : set_(std::move(set)), options_(options), preprocess_(preprocess), state_(std::make_unique<State>()) {
+  XP_CHECK(options_.batch_size > 0, "batch_size must be > 0, got ", options_.batch_size);
+  XP_CHECK(options_.workers > 0, "workers must be > 0, got ", options_.workers);
+  XP_CHECK(options_.prefetch > 0, "prefetch must be > 0, got ", options_.prefetch);
+  XP_CHECK(samples_per_epoch() > 0 || !options_.drop_last, "split '", set_->name, "' has ", set_->size(),
+           " images, fewer than one batch of ", options_.batch_size, "; lower data.batch_size");
+}
+
+DataLoader::~DataLoader() { stop_workers(); }
+
+std::int64_t DataLoader::batches_per_epoch() const {
+  const std::int64_t n = set_->size();
+  return options_.drop_last ? n / options_.batch_size : (n + options_.batch_size - 1) / options_.batch_size;
+}
+
+std::int64_t DataLoader::samples_per_epoch() const {
+  return options_.drop_last ? batches_per_epoch() * options_.batch_size : set_->size();
+}
+
+void DataLoader::stop_workers() {
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    state_->stopping = true;
+  }
+  state_->changed.notify_all();
+  for (auto& worker : state_->workers) worker.join();
+  state_->workers.clear();
+}
+
+void DataLoader::start_epoch(std::int64_t epoch) {
+  stop_workers();
+  order_.resize(static_cast<std::size_t>(set_->size()));
+  if (options_.shuffle) {
+    Rng rng(options_.seed, {kShuffleStream, static_cast<std::uint64_t>(epoch)});
+    order_ = permutation(set_->size(), rng);
+  } else {
+    std::iota(order_.begin(), order_.end(), 0);
+  }
+  State& state = *state_;
+  state.next_to_make = 0;
+  state.next_to_hand = 0;
+  state.total = batches_per_epoch();
+  state.stopping = false;
+  state.ready.clear();
+  state.failed.clear();
+  for (int worker_idx = 0; worker_idx < options_.workers; ++worker_idx) {
+    state.workers.emplace_back([this, &state] {
+      cv::setNumThreads(1);  // the loader's parallelism is its workers; no nested OpenCV pools
+      while (true) {
+        std::int64_t batch_index;
+        {
+          std::unique_lock<std::mutex> lock(state.mutex);
+          state.changed.wait(lock, [&] {
+            return state.stopping || state.next_to_make >= state.total ||
+                   state.next_to_make < state.next_to_hand + options_.prefetch;
+          });
+          if (state.stopping || state.next_to_make >= state.total) return;
+          batch_index = state.next_to_make++;
+        }
+        try {
+          Batch batch = make_batch(batch_index);
+          std::lock_guard<std::mutex> lock(state.mutex);
+          state.ready.emplace(batch_index, std::move(batch));
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(state.mutex);
+          state.failed.emplace(batch_index, std::current_exception());
+        }
+        state.changed.notify_all();
+      }
+    });
+  }
+}
+
+std::optional<Batch> DataLoader::next() {
+  State& state = *state_;
+  std::unique_lock<std::mutex> lock(state.mutex);
+  XP_ASSERT(!state.workers.empty() || state.total == 0 || state.next_to_hand >= state.total,
+            "DataLoader::next() called before start_epoch()");
+  if (state.next_to_hand >= state.total) return std::nullopt;
+  const std::int64_t wanted = state.next_to_hand;
+  state.changed.wait(lock, [&] { return state.ready.count(wanted) > 0 || state.failed.count(wanted) > 0; });
+  if (auto failure = state.failed.find(wanted); failure != state.failed.end()) std::rethrow_exception(failure->second);
+  Batch batch = std::move(state.ready.at(wanted));
+  state.ready.erase(wanted);
+  ++state.next_to_hand;
+  lock.unlock();
+  state.changed.notify_all();
+  return batch;
+}
+
+Batch DataLoader::make_batch(std::int64_t batch_index) const {
+  const std::int64_t first = batch_index * options_.batch_size;
+  const std::int64_t count = std::min<std::int64_t>(options_.batch_size, set_->size() - first);
+  const int height = static_cast<int>(set_->images.size(1));
+  const int width = static_cast<int>(set_->images.size(2));
+  const int channels = static_cast<int>(set_->images.size(3));
+  const std::int64_t image_bytes = std::int64_t{height} * width * channels;
+  const int size = preprocess_.size;
+
+  Batch batch;
+  batch.index = batch_index;
+  batch.images = torch::empty({count, 3, size, size}, torch::kFloat32);
+  batch.labels = torch::empty({count}, torch::kInt64);
+  const auto* pixels = set_->images.data_ptr<std::uint8_t>();
+  const auto* labels = set_->labels.data_ptr<std::int64_t>();
+  float* out = batch.images.data_ptr<float>();
+  auto* label_out = batch.labels.data_ptr<std::int64_t>();
+  for (std::int64_t slot = 0; slot < count; ++slot) {
+    const std::int64_t sample = order_[static_cast<std::size_t>(first + slot)];
+    preprocess_into(pixels + sample * image_bytes, height, width, channels, preprocess_,
+                    out + slot * 3 * size * size);
+    label_out[slot] = labels[sample];
+  }
+  return batch;
+}
+
+}  // namespace xp::data

@@ -1,0 +1,64 @@
+// Batches from an ImageSet, assembled by worker threads ahead of the training loop through a
+// bounded prefetch queue. Batch k of an epoch is always the same images in the same order,
+// whatever the number of workers: the shuffle is drawn from (seed, epoch) and batches are handed
+// out in index order.
+//
+//   DataLoader loader(set, {.batch_size = 64, .shuffle = true, .drop_last = true}, preprocess);
+//   loader.start_epoch(epoch);
+//   while (auto batch = loader.next()) train_step(batch->images, batch->labels);
+#pragma once
+
+#include <torch/types.h>
+
+#include <memory>
+#include <optional>
+
+#include "core/data/dataset.h"
+#include "core/data/preprocess.h"
+
+namespace xp::data {
+
+struct LoaderOptions {
+  int batch_size = 64;
+  bool shuffle = false;
+  // Drop a last, incomplete batch. On for training: a batch of one breaks BatchNorm
+  // ("Expected more than 1 value per channel", fastai #1352).
+  bool drop_last = false;
+  int workers = 2;
+  int prefetch = 4;            // batches prepared ahead of the consumer
+  std::uint64_t seed = 42;
+};
+
+struct Batch {
+  torch::Tensor images;  // float [B, 3, size, size], normalized
+  torch::Tensor labels;  // int64 [B]
+  std::int64_t index = 0;
+};
+
+class DataLoader {
+ public:
+  DataLoader(std::shared_ptr<const ImageSet> set, LoaderOptions options, PreprocessOptions preprocess);
+  ~DataLoader();
+  DataLoader(const DataLoader&) = delete;
+  DataLoader& operator=(const DataLoader&) = delete;
+
+  std::int64_t batches_per_epoch() const;
+  std::int64_t samples_per_epoch() const;
+  // Starts (or restarts) delivering the batches of `epoch`.
+  void start_epoch(std::int64_t epoch);
+  // The next batch of the current epoch, or nullopt at its end. Rethrows a worker's exception.
+  std::optional<Batch> next();
+
+ private:
+  struct State;
+  void stop_workers();
+  Batch make_batch(std::int64_t batch_index) const;
+
+  std::shared_ptr<const ImageSet> set_;
+  LoaderOptions options_;
+  PreprocessOptions preprocess_;
+  std::vector<std::int64_t> order_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace xp::data

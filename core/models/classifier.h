@@ -1,0 +1,41 @@
+// The whole network xp trains: a backbone body, fastai's concat pooling, and fastai's head, with
+// the parameters split into fastai's layer groups for differential learning rates:
+//   group 0: conv1 … layer2   group 1: layer3, layer4   group 2: the head
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/pimpl.h>
+
+#include <vector>
+
+#include "core/models/model_options.h"
+#include "core/models/resnet.h"
+
+namespace xp::models {
+
+// fastai's AdaptiveConcatPool2d: [max-pool, avg-pool] over all positions, max first.
+torch::Tensor concat_pool(const torch::Tensor& features);
+
+class ClassifierImpl : public torch::nn::Module {
+ public:
+  ClassifierImpl(const ModelOptions& options, int classes);
+  // Log-probabilities [B, classes].
+  torch::Tensor forward(torch::Tensor images);
+  // Concat-pooled body features [B, 2 × feature_channels] (what precompute caches).
+  torch::Tensor features(torch::Tensor images);
+
+  // Parameters of each layer group, in fastai's order.
+  std::vector<std::vector<torch::Tensor>> layer_groups();
+  static constexpr int kLayerGroups = 3;
+  const ArchDescriptor& arch() const { return *arch_; }
+
+  ResNetBody body{nullptr};
+  torch::nn::Sequential head{nullptr};
+
+ private:
+  const ArchDescriptor* arch_;
+};
+TORCH_MODULE(Classifier);
+
+}  // namespace xp::models

@@ -1,0 +1,15 @@
+// What the recipe's `model:` block resolves to (names equal the YAML keys).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace xp::models {
+
+struct ModelOptions {
+  std::string arch = "resnet34";
+  std::vector<double> dropout = {0.25, 0.5};  // fastai 0.7 ps: one per head block
+  std::vector<int> xtra_fc = {512};           // fastai 0.7 xtra_fc: hidden sizes of the head
+};
+
+}  // namespace xp::models

@@ -1,0 +1,29 @@
+// ResNet bodies with torchvision's exact module names (conv1, bn1, layer1.0.conv1, …,
+// layer2.0.downsample.0), so torchvision state dicts map onto them key for key. The body stops
+// after layer4: fastai cuts the classifier off there (cut = 8 children) and adds its own head.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/pooling.h>
+#include <torch/nn/pimpl.h>
+
+#include "core/models/zoo.h"
+
+namespace xp::models {
+
+class ResNetBodyImpl : public torch::nn::Module {
+ public:
+  explicit ResNetBodyImpl(const ArchDescriptor& arch);
+  torch::Tensor forward(torch::Tensor x);
+
+  torch::nn::Conv2d conv1{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr};
+  torch::nn::MaxPool2d maxpool{nullptr};
+  torch::nn::Sequential layer1{nullptr}, layer2{nullptr}, layer3{nullptr}, layer4{nullptr};
+};
+TORCH_MODULE(ResNetBody);
+
+}  // namespace xp::models

@@ -1,0 +1,147 @@
+#include "core/pipeline/engine.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "core/data/dataset.h"
+#include "core/report/metrics_csv.h"
+#include "core/report/run_folder.h"
+#include "core/report/run_record.h"
+#include "core/train/learner.h"
+#include "core/util/atomic_file.h"
+
+namespace xp::pipeline {
+
+namespace {
+
+// Turns the learner's events into console lines, metrics.csv rows and status.json heartbeats.
+class RunObserver : public train::TrainingObserver {
+ public:
+  RunObserver(report::Console& console, report::MetricsCsv& metrics, report::RunRecord& record)
+      : console_(console), metrics_(metrics), record_(record) {}
+
+  void begin_stage(int index, const std::string& type) {
+    stage_index_ = index;
+    stage_type_ = type;
+    header_printed_ = false;
+    record_.stage(index, type, -1);
+  }
+
+  void on_epoch_begin(std::int64_t epoch, std::int64_t epochs, std::int64_t batches) override {
+    if (!header_printed_) {
+      console_.line(str_cat("epoch      trn_loss   val_loss   accuracy   time"));
+      header_printed_ = true;
+    }
+    epochs_ = epochs;
+    console_.progress_begin(str_cat("epoch ", epoch + 1, "/", epochs), batches);
+    record_.stage(stage_index_, stage_type_, epoch);
+    done_ = 0;
+  }
+
+  void on_batch(std::int64_t, double smoothed_loss) override { console_.progress_update(++done_, smoothed_loss); }
+
+  void on_epoch(const train::EpochStats& stats) override {
+    console_.progress_end();
+    char line[160];
+    std::snprintf(line, sizeof line, "%-10lld %-10.6f %-10.6f %-10.6f %s", static_cast<long long>(stats.epoch),
+                  stats.trn_loss, stats.val_loss, stats.accuracy, report::format_duration(stats.seconds).c_str());
+    console_.line(line);
+    report::MetricsRow row;
+    row.stage = stage_index_;
+    row.stage_type = stage_type_;
+    row.epoch = stats.epoch;
+    row.lr = stats.lr;
+    row.trn_loss = stats.trn_loss;
+    row.trn_loss_mean = stats.trn_loss_mean;
+    row.val_loss = stats.val_loss;
+    row.accuracy = stats.accuracy;
+    row.seconds = stats.seconds;
+    metrics_.add(row);
+    last_accuracy_ = stats.accuracy;
+  }
+
+  double last_accuracy() const { return last_accuracy_; }
+
+ private:
+  report::Console& console_;
+  report::MetricsCsv& metrics_;
+  report::RunRecord& record_;
+  int stage_index_ = 0;
+  std::string stage_type_;
+  bool header_printed_ = false;
+  std::int64_t epochs_ = 0;
+  std::int64_t done_ = 0;
+  double last_accuracy_ = 0;
+};
+
+}  // namespace
+
+int configure_threads(int requested) {
+  const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = requested > 0 ? requested : hardware;
+  // LibTorch defaults to one thread here (performance.md); always set it explicitly.
+  torch::set_num_threads(threads);
+  return torch::get_num_threads();
+}
+
+RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console& console) {
+  const auto& recipe = plan.recipe;
+  XP_CHECK(recipe.run.device == "auto" || recipe.run.device == "cpu",
+           "device '", recipe.run.device, "' is not available: this build of xp runs on the CPU");
+  const int threads = configure_threads(options.threads > 0 ? options.threads : recipe.run.threads);
+
+  RunResult result;
+  result.folder = report::create_run_folder(options.results_root, recipe.run.name);
+  write_file_atomic(result.folder / report::files::kRecipe, recipe.doc.to_yaml());
+  report::Provenance provenance;
+  provenance.recipe_path = recipe.doc.path();
+  provenance.command_line = options.command_line;
+  provenance.seed = recipe.run.seed;
+  provenance.threads = threads;
+  report::RunRecord record(result.folder, provenance);
+  console.tee_to((result.folder / report::files::kLog).string());
+  console.line(str_cat("run     ", result.folder.string(), "  (threads: ", threads, ")"));
+
+  try {
+    torch::manual_seed(recipe.run.seed);
+    data::DataBundle data = data::load_data(recipe.data, recipe.run.seed);
+    console.line(str_cat("data    ", data.train->size(), " train, ", data.valid->size(), " valid images, ",
+                         data.classes.size(), " classes"));
+    record.set("classes", data.classes);
+    record.set("data", {{"train_images", data.train->size()}, {"valid_images", data.valid->size()}});
+
+    models::Classifier model(recipe.model, static_cast<int>(data.classes.size()));
+    train::LearnerOptions learner_options;
+    learner_options.batch_size = recipe.data.batch_size;
+    learner_options.workers = recipe.data.workers;
+    learner_options.seed = recipe.run.seed;
+    learner_options.preprocess.size = recipe.data.size;
+    learner_options.preprocess.mean = model->arch().mean;
+    learner_options.preprocess.std = model->arch().std;
+    train::Learner learner(model, std::move(data), learner_options);
+
+    report::MetricsCsv metrics(result.folder / report::files::kMetrics);
+    RunObserver observer(console, metrics, record);
+    for (const auto& planned : plan.stages) {
+      console.line(str_cat("stage [", planned.index, "] ", planned.type, "  ", planned.stage->describe()));
+      observer.begin_stage(planned.index, planned.type);
+      StageContext context{learner, observer};
+      planned.stage->run(context);
+    }
+    result.final_accuracy = observer.last_accuracy();
+    record.complete();
+  } catch (const Interrupted&) {
+    console.progress_end();
+    record.interrupted();
+    throw;
+  } catch (const std::exception& error) {
+    console.progress_end();
+    record.fail(error.what());
+    throw;
+  }
+  return result;
+}
+
+}  // namespace xp::pipeline

@@ -1,0 +1,32 @@
+// Runs a plan: creates the result folder, records provenance, builds the learner, runs each stage
+// in order and keeps status.json, metrics.csv and log.txt current. Any failure marks the run
+// FAILED (or INTERRUPTED) in status.json before the exception travels on to the runner.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/pipeline/plan.h"
+#include "core/report/console.h"
+
+namespace xp::pipeline {
+
+struct RunOptions {
+  std::filesystem::path results_root = "results";
+  std::vector<std::string> command_line;
+  int threads = 0;  // overrides the recipe's threads when > 0
+};
+
+struct RunResult {
+  std::filesystem::path folder;
+  double final_accuracy = 0;
+};
+
+// `on_folder` is called as soon as the result folder exists (the runner prints it on failure).
+RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console& console);
+
+// Sets torch's intra-op threads (0 = hardware threads) and returns the number in effect.
+int configure_threads(int requested);
+
+}  // namespace xp::pipeline

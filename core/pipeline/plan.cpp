@@ -1,0 +1,53 @@
+#include "core/pipeline/plan.h"
+
+#include "core/models/classifier.h"
+#include "core/util/strings.h"
+
+namespace xp::pipeline {
+
+std::int64_t Plan::total_epochs() const {
+  std::int64_t total = 0;
+  for (const auto& planned : stages) total += planned.stage->epochs();
+  return total;
+}
+
+std::string Plan::describe() const {
+  const auto& data = recipe.data;
+  std::string out = str_cat("recipe  ", recipe.doc.path(), "  (name: ", recipe.run.name, ", seed: ", recipe.run.seed, ")\n");
+  out += str_cat("data    ", data.source, " ", data.path, "  train=", data.train, " valid=", data.valid,
+                 "  size=", data.size, " batch_size=", data.batch_size, "\n");
+  out += str_cat("model   ", recipe.model.arch, " + fastai head (xtra_fc=", recipe.model.xtra_fc.size(),
+                 " hidden, ", models::ClassifierImpl::kLayerGroups, " layer groups)\n");
+  out += "stages\n";
+  for (const auto& planned : stages) {
+    const std::int64_t epochs = planned.stage->epochs();
+    out += str_cat("  [", planned.index, "] ", planned.type, "  ", planned.stage->describe());
+    if (epochs > 0) out += str_cat("  → ", epochs, epochs == 1 ? " epoch" : " epochs");
+    out += "\n";
+  }
+  out += str_cat("total   ", total_epochs(), " epochs");
+  return out;
+}
+
+Plan make_plan(recipe::Recipe recipe, const StageRegistry& registry) {
+  Plan plan{std::move(recipe), {}};
+  std::vector<recipe::Diagnostic> errors;
+  PlanContext context;
+  context.layer_groups = models::ClassifierImpl::kLayerGroups;
+  for (std::size_t idx = 0; idx < plan.recipe.stages.size(); ++idx) {
+    const auto& entry = plan.recipe.stages[idx];
+    const recipe::Node params = plan.recipe.node(entry.path);
+    const StageDescriptor* descriptor = registry.find(entry.type);
+    if (descriptor == nullptr) {
+      // The schema knows every registered type; reaching here means the two disagree.
+      errors.push_back(params.error(str_cat("unknown stage type '", entry.type, "' (known: ", join(registry.names()), ")"), true));
+      continue;
+    }
+    auto stage = descriptor->create(params, context, errors);
+    if (stage) plan.stages.push_back({static_cast<int>(idx), entry.type, std::move(stage)});
+  }
+  if (!errors.empty()) throw recipe::RecipeError(errors, plan.recipe.doc.sources());
+  return plan;
+}
+
+}  // namespace xp::pipeline

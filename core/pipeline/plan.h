@@ -1,0 +1,30 @@
+// A plan: a checked recipe with every stage parsed, ready to run or to print (`xp check`).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/pipeline/registry.h"
+#include "core/recipe/recipe.h"
+
+namespace xp::pipeline {
+
+struct PlannedStage {
+  int index = 0;
+  std::string type;
+  std::unique_ptr<Stage> stage;
+};
+
+struct Plan {
+  recipe::Recipe recipe;
+  std::vector<PlannedStage> stages;
+  std::int64_t total_epochs() const;
+  // The human-readable plan: data, model, one line per stage with its epochs, the total.
+  std::string describe() const;
+};
+
+// Parses every stage of `recipe`; throws RecipeError with all stage problems at once.
+Plan make_plan(recipe::Recipe recipe, const StageRegistry& registry);
+
+}  // namespace xp::pipeline

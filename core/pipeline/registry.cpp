@@ -1,0 +1,28 @@
+#include "core/pipeline/registry.h"
+
+#include "core/util/error.h"
+
+namespace xp::pipeline {
+
+void StageRegistry::add(const StageDescriptor& descriptor) {
+  XP_ASSERT(find(descriptor.name) == nullptr, "stage type registered twice: ", descriptor.name);
+  descriptors_.push_back(descriptor);
+}
+
+const StageDescriptor* StageRegistry::find(std::string_view name) const {
+  for (const auto& descriptor : descriptors_)
+    if (descriptor.name == name) return &descriptor;
+  return nullptr;
+}
+
+std::vector<std::string> StageRegistry::names() const {
+  std::vector<std::string> out;
+  for (const auto& descriptor : descriptors_) out.emplace_back(descriptor.name);
+  return out;
+}
+
+void register_builtin_stages(StageRegistry& registry) {
+  registry.add(fit_stage_descriptor());
+}
+
+}  // namespace xp::pipeline

@@ -1,0 +1,56 @@
+// A stage is one step of a recipe (fit, lr_find, unfreeze, …): a pure step from one learner state
+// to the next (DESIGN.md). Each stage type lives in one file under pipeline/stages/ with its
+// parameter parsing, its checks, its descriptor and its run() (shared/STYLE.md R8).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/recipe/diagnostics.h"
+#include "core/recipe/node.h"
+
+namespace xp::train {
+class Learner;
+class TrainingObserver;
+}  // namespace xp::train
+
+namespace xp::pipeline {
+
+// What a stage may know while its parameters are parsed, before anything runs.
+struct PlanContext {
+  int layer_groups = 3;
+};
+
+// What a stage gets while it runs.
+struct StageContext {
+  train::Learner& learner;
+  train::TrainingObserver& observer;
+};
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual std::int64_t epochs() const { return 0; }
+  // One line for `xp check`: "lr=0.01 sgdr cycles=3 cycle_len=1 cycle_mult=2 → 7 epochs".
+  virtual std::string describe() const = 0;
+  virtual void run(StageContext& context) = 0;
+};
+
+// Parses `params` (already schema-checked, defaults filled); appends a diagnostic for every
+// semantic problem and returns nullptr if there was any.
+using StageFactory = std::unique_ptr<Stage> (*)(const recipe::Node& params, const PlanContext& context,
+                                                std::vector<recipe::Diagnostic>& errors);
+
+// One row of the stage table (shared/STYLE.md R7).
+struct StageDescriptor {
+  std::string_view name;     // the key in the recipe: "fit"
+  std::string_view summary;  // one line for `xp check --help` and docs
+  std::string_view example;  // a minimal YAML stage, e.g. "fit: {lr: 0.01, cycles: 3, cycle_len: 1}"
+  StageFactory create;
+};
+
+}  // namespace xp::pipeline

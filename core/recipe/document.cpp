@@ -1,0 +1,281 @@
+#include "core/recipe/document.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <regex>
+
+#include "core/util/atomic_file.h"
+
+namespace xp::recipe {
+
+namespace {
+
+SourceLoc to_loc(int source, const YAML::Mark& mark, int column_offset = 0) {
+  if (mark.line < 0) return {source, 0, 0};
+  return {source, mark.line + 1, mark.column + 1 + column_offset};
+}
+
+// YAML 1.2 core schema for plain scalars; quoted scalars are always strings.
+Json scalar_to_json(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() == "!") return text;
+  static const std::regex null_re("~|null|Null|NULL|");
+  static const std::regex true_re("true|True|TRUE");
+  static const std::regex false_re("false|False|FALSE");
+  static const std::regex int_re("[-+]?[0-9]+");
+  static const std::regex float_re(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+  if (std::regex_match(text, null_re)) return nullptr;
+  if (std::regex_match(text, true_re)) return true;
+  if (std::regex_match(text, false_re)) return false;
+  if (std::regex_match(text, int_re)) {
+    try {
+      return std::stoll(text);
+    } catch (const std::out_of_range&) {
+      return std::stod(text);
+    }
+  }
+  if (std::regex_match(text, float_re)) return std::stod(text);
+  return text;
+}
+
+struct Override {
+  KeyPath path;
+  int source = -1;
+  int value_column = 0;  // 0-based column where the value starts in the override text
+};
+
+}  // namespace
+
+class DocumentBuilder {
+ public:
+  DocumentBuilder(Document& doc, std::vector<Override>& overrides) : doc_(doc), overrides_(overrides) {}
+
+  // Converts `node` at `path`, recording locations; marks are relative to `source`.
+  Json convert(const YAML::Node& node, const KeyPath& path, int source, int column_offset) {
+    // An override replaced this subtree: its marks are relative to the override's value text.
+    for (auto it = overrides_.rbegin(); it != overrides_.rend(); ++it) {
+      if (it->path.pointer() == path.pointer() && source != it->source) {
+        source = it->source;
+        column_offset = it->value_column;
+        break;
+      }
+    }
+    ValueLoc& loc = doc_.locations_[path.pointer()];
+    loc.value = to_loc(source, node.Mark(), column_offset);
+    if (node.IsScalar()) loc.value_span = std::max<int>(1, static_cast<int>(node.Scalar().size()));
+    switch (node.Type()) {
+      case YAML::NodeType::Map: {
+        Json out = Json::object();
+        for (const auto& item : node) {
+          const std::string key = item.first.Scalar();
+          const KeyPath child = path.child(key);
+          Json value = convert(item.second, child, source, column_offset);
+          ValueLoc& child_loc = doc_.locations_[child.pointer()];
+          // Keys of an overridden child live in the parent's source.
+          child_loc.key = to_loc(source, item.first.Mark(), column_offset);
+          out[key] = std::move(value);
+        }
+        return out;
+      }
+      case YAML::NodeType::Sequence: {
+        Json out = Json::array();
+        std::size_t index = 0;
+        for (const auto& item : node) {
+          const KeyPath child = path.child(index++);
+          out.push_back(convert(item, child, source, column_offset));
+          doc_.locations_[child.pointer()].key = doc_.locations_[child.pointer()].value;
+        }
+        return out;
+      }
+      case YAML::NodeType::Scalar:
+        return scalar_to_json(node);
+      default:
+        return nullptr;
+    }
+  }
+
+ private:
+  Document& doc_;
+  std::vector<Override>& overrides_;
+};
+
+namespace {
+
+// Applies one "KEY=VALUE" to the YAML tree. Returns false and appends a diagnostic on error.
+bool apply_override(YAML::Node& root, const std::string& text, int source,
+                    std::vector<Override>& applied, std::vector<Diagnostic>& errors) {
+  const std::size_t equals = text.find('=');
+  if (equals == std::string::npos) {
+    errors.push_back({{source, 1, 1}, "override must look like KEY=VALUE, e.g. stages[1].fit.lr=0.02",
+                      static_cast<int>(text.size())});
+    return false;
+  }
+  const std::string key_text = text.substr(0, equals);
+  std::string key_error;
+  const auto path = KeyPath::parse(key_text, &key_error);
+  if (!path) {
+    errors.push_back({{source, 1, 1}, str_cat("bad key '", key_text, "': ", key_error),
+                      static_cast<int>(key_text.size())});
+    return false;
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(text.substr(equals + 1));
+  } catch (const YAML::Exception& e) {
+    errors.push_back({{source, 1, static_cast<int>(equals) + 2 + std::max(e.mark.column, 0)},
+                      str_cat("cannot parse the value: ", e.msg)});
+    return false;
+  }
+  // Walk to the parent, creating mappings for missing keys (a new key is checked by the schema).
+  YAML::Node parent = root;
+  const auto& elements = path->elements();
+  KeyPath walked;
+  for (std::size_t idx = 0; idx < elements.size(); ++idx) {
+    const PathElement& element = elements[idx];
+    const bool last = idx + 1 == elements.size();
+    if (element.is_index) {
+      if (!parent.IsSequence() || element.index >= parent.size()) {
+        errors.push_back({{source, 1, 1},
+                          str_cat("'", walked.str(), "' ", parent.IsSequence()
+                                      ? str_cat("has ", parent.size(), " items; index ", element.index, " is out of range")
+                                      : std::string("is not a list")),
+                          static_cast<int>(key_text.size())});
+        return false;
+      }
+      if (last) {
+        parent[element.index] = value;
+      } else {
+        YAML::Node next = parent[element.index];
+        parent.reset(next);
+      }
+    } else {
+      if (parent.IsDefined() && !(parent.IsMap() || parent.IsNull())) {
+        errors.push_back({{source, 1, 1}, str_cat("'", walked.str(), "' is not a mapping; cannot set key '", element.key, "'"),
+                          static_cast<int>(key_text.size())});
+        return false;
+      }
+      if (last) {
+        parent[element.key] = value;
+      } else {
+        YAML::Node next = parent[element.key];
+        parent.reset(next);
+      }
+    }
+    walked = element.is_index ? walked.child(element.index) : walked.child(element.key);
+  }
+  applied.push_back({*path, source, static_cast<int>(equals) + 1});
+  return true;
+}
+
+void emit(YAML::Emitter& out, const Json& value) {
+  if (value.is_object()) {
+    out << YAML::BeginMap;
+    for (const auto& [key, child] : value.items()) {
+      out << YAML::Key << key << YAML::Value;
+      emit(out, child);
+    }
+    out << YAML::EndMap;
+  } else if (value.is_array()) {
+    // Lists of scalars read best inline: lr: [1e-4, 1e-3, 1e-2].
+    const bool flat = std::all_of(value.begin(), value.end(), [](const Json& v) { return v.is_primitive(); });
+    if (flat) out << YAML::Flow;
+    out << YAML::BeginSeq;
+    for (const auto& child : value) emit(out, child);
+    out << YAML::EndSeq;
+  } else if (value.is_null()) {
+    out << YAML::Null;
+  } else if (value.is_boolean()) {
+    out << value.get<bool>();
+  } else if (value.is_number_integer()) {
+    out << value.get<long long>();
+  } else if (value.is_number()) {
+    out << value.dump();  // shortest round-trip form, e.g. 0.01
+  } else {
+    const std::string text = value.get<std::string>();
+    // Quote strings that would read back as another type.
+    const Json reparsed = scalar_to_json(YAML::Load(text.empty() ? "''" : text));
+    if (!reparsed.is_string() || text.empty()) out << YAML::DoubleQuoted;
+    out << text;
+  }
+}
+
+}  // namespace
+
+Document Document::load(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
+  std::string text;
+  try {
+    text = read_file(path);
+  } catch (const DataError&) {
+    Sources sources;
+    throw RecipeError({{{sources.add(path.string(), ""), 0, 0}, "cannot read the recipe file"}}, sources);
+  }
+  Document doc = parse(path.string(), text, overrides);
+  doc.path_ = path.string();
+  return doc;
+}
+
+Document Document::parse(const std::string& name, const std::string& text,
+                         const std::vector<std::string>& overrides) {
+  Document doc;
+  doc.path_ = name;
+  const int file_source = doc.sources_.add(name, text);
+  std::vector<Diagnostic> errors;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    errors.push_back({to_loc(file_source, e.mark), e.msg});
+    throw RecipeError(errors, doc.sources_);
+  }
+  if (!root.IsMap()) {
+    errors.push_back({{file_source, 1, 1}, "a recipe is a YAML mapping (name:, data:, model:, stages: …)"});
+    throw RecipeError(errors, doc.sources_);
+  }
+  std::vector<Override> applied;
+  for (const std::string& override_text : overrides) {
+    const int source = doc.sources_.add("--set " + override_text, override_text);
+    apply_override(root, override_text, source, applied, errors);
+  }
+  if (!errors.empty()) throw RecipeError(errors, doc.sources_);
+  DocumentBuilder builder(doc, applied);
+  doc.root_ = builder.convert(root, KeyPath(), file_source, 0);
+  return doc;
+}
+
+SourceLoc Document::locate(const KeyPath& path, bool key, int* span) const {
+  KeyPath probe = path;
+  std::vector<PathElement> elements = path.elements();
+  while (true) {
+    KeyPath current;
+    for (const auto& element : elements)
+      current = element.is_index ? current.child(element.index) : current.child(element.key);
+    const auto found = locations_.find(current.pointer());
+    if (found != locations_.end()) {
+      const bool exact = elements.size() == path.elements().size();
+      if (span) *span = (exact && !key) ? found->second.value_span : 1;
+      if (key && exact && found->second.key.line > 0) {
+        if (span) *span = current.elements().empty() || current.elements().back().is_index
+                              ? 1 : static_cast<int>(current.elements().back().key.size());
+        return found->second.key;
+      }
+      return found->second.value;
+    }
+    if (elements.empty()) return {};
+    elements.pop_back();
+  }
+}
+
+Diagnostic Document::diagnostic(const KeyPath& path, std::string message, bool at_key) const {
+  int span = 1;
+  const SourceLoc loc = locate(path, at_key, &span);
+  return {loc, std::move(message), span};
+}
+
+std::string Document::to_yaml() const {
+  YAML::Emitter out;
+  out.SetIndent(2);
+  emit(out, root_);
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace xp::recipe

@@ -1,0 +1,45 @@
+// A recipe after parsing, overrides, the schema check, defaults and semantic checks: what every
+// command (check, run) starts from. Loading collects all problems and throws one RecipeError.
+//
+//   auto recipe = xp::recipe::load_recipe("recipes/quickstart.yaml", {"stages[0].fit.lr=0.05"});
+//   for (const auto& stage : recipe.stages) …  recipe.node(stage.path) …
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/data/data_options.h"
+#include "core/models/model_options.h"
+#include "core/recipe/document.h"
+#include "core/recipe/node.h"
+
+namespace xp::recipe {
+
+struct RunSettings {
+  std::string name;
+  unsigned long long seed = 42;
+  int threads = 0;  // 0 = hardware threads
+  std::string device = "auto";
+};
+
+struct StageEntry {
+  std::string type;  // "fit", …
+  KeyPath path;      // path of the stage's parameters: stages[i].<type>
+};
+
+struct Recipe {
+  Document doc;  // the resolved tree (defaults and overrides applied)
+  RunSettings run;
+  data::DataOptions data;
+  models::ModelOptions model;
+  std::vector<StageEntry> stages;
+
+  Node node(const KeyPath& path) const;
+};
+
+Recipe load_recipe(const std::filesystem::path& path, const std::vector<std::string>& overrides);
+Recipe parse_recipe(const std::string& name, const std::string& text,
+                    const std::vector<std::string>& overrides);
+
+}  // namespace xp::recipe

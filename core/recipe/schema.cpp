@@ -1,0 +1,229 @@
+#include "core/recipe/schema.h"
+
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
+
+#include <set>
+
+#include "core/util/strings.h"
+
+namespace xp::recipe {
+
+extern const char* const kRecipeSchemaText;  // generated from schemas/recipe.schema.json
+
+namespace {
+
+// valijson reports a path as {"<root>", "[stages]", "[1]", "[fit]"}; turn it into a KeyPath.
+KeyPath context_to_path(const std::vector<std::string>& context) {
+  KeyPath path;
+  for (const std::string& part : context) {
+    if (part == "<root>" || part.size() < 2 || part.front() != '[') continue;
+    const std::string token = part.substr(1, part.size() - 2);
+    const bool numeric = !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
+    path = numeric ? path.child(std::stoul(token)) : path.child(token);
+  }
+  return path;
+}
+
+// Removes "additionalProperties": false everywhere: unknown keys are reported by check_unknown_keys.
+void strip_additional_properties(nlohmann::json& schema) {
+  if (schema.is_object()) {
+    schema.erase("additionalProperties");
+    for (auto& [key, child] : schema.items()) strip_additional_properties(child);
+  } else if (schema.is_array()) {
+    for (auto& child : schema) strip_additional_properties(child);
+  }
+}
+
+std::string type_name(const Json& value) {
+  if (value.is_null()) return "nothing";
+  if (value.is_boolean()) return "a boolean";
+  if (value.is_number_integer()) return "an integer";
+  if (value.is_number()) return "a number";
+  if (value.is_string()) return "a string";
+  if (value.is_array()) return "a list";
+  return "a mapping";
+}
+
+std::string short_value(const Json& value) {
+  std::string text = value.is_string() ? "'" + value.get<std::string>() + "'" : value.dump();
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  return text;
+}
+
+const Json* find_pointer(const Json& root, const KeyPath& path) {
+  const Json* node = &root;
+  for (const auto& element : path.elements()) {
+    if (element.is_index) {
+      if (!node->is_array() || element.index >= node->size()) return nullptr;
+      node = &(*node)[element.index];
+    } else {
+      if (!node->is_object() || !node->contains(element.key)) return nullptr;
+      node = &(*node)[element.key];
+    }
+  }
+  return node;
+}
+
+// Rewrites valijson's generic sentences into ones that say what was expected and what was found.
+std::string explain(const std::string& description, const Json* value, const Json* schema) {
+  const std::string found = value ? str_cat(type_name(*value), " ", short_value(*value)) : "";
+  if (schema && schema->contains("enum") && value) {
+    std::vector<std::string> allowed;
+    for (const auto& option : (*schema)["enum"]) allowed.push_back(option.is_string() ? option.get<std::string>() : option.dump());
+    const std::string suggestion = value->is_string() ? closest_match(value->get<std::string>(), allowed) : "";
+    return str_cat(short_value(*value), " is not one of ", join(allowed),
+                   suggestion.empty() ? "" : str_cat(" (did you mean '", suggestion, "'?)"));
+  }
+  if (description.find("'type' constraint") != std::string::npos && value)
+    return str_cat("wrong type: found ", found);
+  if (description.find("any child schemas allowed by oneOf") != std::string::npos && value)
+    return str_cat("value does not match any allowed form: found ", found);
+  if (description.find("enum") != std::string::npos && value)
+    return str_cat("value ", short_value(*value), " is not one of the allowed values");
+  return description;
+}
+
+}  // namespace
+
+const Schema& Schema::builtin() {
+  static const Schema schema(Json::parse(kRecipeSchemaText));
+  return schema;
+}
+
+Schema::Schema(Json document) : document_(std::move(document)) {}
+
+const Json* Schema::subschema_at(const KeyPath& path) const {
+  const Json* schema = &resolve(document_);
+  for (const auto& element : path.elements()) {
+    const Json* next = nullptr;
+    if (element.is_index && schema->contains("items")) {
+      next = &(*schema)["items"];
+    } else if (!element.is_index && schema->contains("properties") && (*schema)["properties"].contains(element.key)) {
+      next = &(*schema)["properties"][element.key];
+    }
+    if (next == nullptr) return nullptr;
+    schema = &resolve(*next);
+  }
+  return schema;
+}
+
+const Json& Schema::resolve(const Json& schema) const {
+  const Json* current = &schema;
+  while (current->is_object() && current->contains("$ref")) {
+    const std::string ref = (*current)["$ref"].get<std::string>();
+    XP_ASSERT(ref.rfind("#/", 0) == 0, "only local $ref are supported: ", ref);
+    current = &document_.at(nlohmann::ordered_json::json_pointer(ref.substr(1)));
+  }
+  return *current;
+}
+
+std::vector<std::string> Schema::stage_types() const {
+  std::vector<std::string> names;
+  for (const auto& [name, unused] : resolve(document_["definitions"]["stage"])["properties"].items())
+    names.push_back(name);
+  return names;
+}
+
+std::vector<Diagnostic> Schema::check(const Document& doc) const {
+  std::vector<Diagnostic> out;
+  check_unknown_keys(doc.root(), document_, KeyPath(), doc, out);
+
+  nlohmann::json plain_schema = nlohmann::json::parse(document_.dump());
+  strip_additional_properties(plain_schema);
+  valijson::Schema schema;
+  valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+  valijson::adapters::NlohmannJsonAdapter schema_adapter(plain_schema);
+  parser.populateSchema(schema_adapter, schema);
+
+  const nlohmann::json target = nlohmann::json::parse(doc.root().dump());
+  valijson::Validator validator;
+  valijson::ValidationResults results;
+  validator.validate(schema, valijson::adapters::NlohmannJsonAdapter(target), &results);
+
+  // valijson reports a failed oneOf both as the oneOf error and as each branch's error at the
+  // same path; keep the first message per path, which is the outermost and the clearest.
+  std::set<std::string> reported;
+  valijson::ValidationResults::Error error;
+  while (results.popError(error)) {
+    const KeyPath path = context_to_path(error.context);
+    const std::string& description = error.description;
+    if (!reported.insert(path.pointer()).second) continue;
+    const Json* value = find_pointer(doc.root(), path);
+    std::string message;
+    if (description.find("Missing required property") != std::string::npos) {
+      const auto quote = description.find('\'');
+      const std::string key = quote == std::string::npos
+                                  ? description
+                                  : description.substr(quote + 1, description.rfind('\'') - quote - 1);
+      message = str_cat(path.empty() ? "recipe" : str_cat("'", path.str(), "'"),
+                        " is missing required key '", key, "'");
+      out.push_back(doc.diagnostic(path, message, true));
+      reported.erase(path.pointer());  // more than one key may be missing here
+      continue;
+    }
+    message = str_cat("'", path.str(), "': ", explain(description, value, subschema_at(path)));
+    // Say what is allowed, from the schema's own description.
+    out.push_back(doc.diagnostic(path, message));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.loc.source, a.loc.line, a.loc.column) < std::tie(b.loc.source, b.loc.line, b.loc.column);
+  });
+  return out;
+}
+
+void Schema::check_unknown_keys(const Json& value, const Json& schema_in, const KeyPath& path,
+                                const Document& doc, std::vector<Diagnostic>& out) const {
+  const Json& schema = resolve(schema_in);
+  if (value.is_object() && schema.contains("properties")) {
+    const Json& properties = schema["properties"];
+    std::vector<std::string> known;
+    for (const auto& [name, unused] : properties.items()) known.push_back(name);
+    for (const auto& [key, child] : value.items()) {
+      if (properties.contains(key)) {
+        check_unknown_keys(child, properties[key], path.child(key), doc, out);
+        continue;
+      }
+      if (schema.value("additionalProperties", true) != false) continue;
+      const std::string suggestion = closest_match(key, known);
+      std::string message = str_cat("unknown key '", key, "'");
+      message += suggestion.empty() ? str_cat(" (known: ", join(known), ")")
+                                    : str_cat(" (did you mean '", suggestion, "'?)");
+      out.push_back(doc.diagnostic(path.child(key), message, true));
+    }
+  } else if (value.is_array() && schema.contains("items")) {
+    for (std::size_t idx = 0; idx < value.size(); ++idx)
+      check_unknown_keys(value[idx], schema["items"], path.child(idx), doc, out);
+  }
+  for (const char* combinator : {"oneOf", "anyOf"}) {
+    if (!schema.contains(combinator)) continue;
+    // Descend into the branch that has the value's JSON type (e.g. the list form of lr).
+    for (const Json& branch_in : schema[combinator]) {
+      const Json& branch = resolve(branch_in);
+      const std::string type = branch.value("type", "");
+      if ((value.is_object() && type == "object") || (value.is_array() && type == "array")) {
+        check_unknown_keys(value, branch, path, doc, out);
+        break;
+      }
+    }
+  }
+}
+
+void Schema::apply_defaults(Json& root) const { fill_defaults(root, document_); }
+
+void Schema::fill_defaults(Json& value, const Json& schema_in) const {
+  const Json& schema = resolve(schema_in);
+  if (value.is_object() && schema.contains("properties")) {
+    for (const auto& [key, property_in] : schema["properties"].items()) {
+      const Json& property = resolve(property_in);
+      if (!value.contains(key) && property.contains("default")) value[key] = property["default"];
+      if (value.contains(key)) fill_defaults(value[key], property);
+    }
+  } else if (value.is_array() && schema.contains("items")) {
+    for (auto& item : value) fill_defaults(item, schema["items"]);
+  }
+}
+
+}  // namespace xp::recipe

@@ -1,0 +1,41 @@
+#include "core/report/run_folder.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <random>
+
+#include "core/util/error.h"
+
+namespace xp::report {
+
+std::string make_run_id() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  std::random_device entropy;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%06x", entropy() & 0xffffffu);
+  return str_cat(stamp, "-", suffix);
+}
+
+std::filesystem::path create_run_folder(const std::filesystem::path& results_root, const std::string& name) {
+  const std::filesystem::path parent = results_root / name;
+  std::error_code error;
+  std::filesystem::create_directories(parent, error);
+  if (error) throw Error(str_cat("cannot create results folder '", parent.string(), "': ", error.message()));
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const std::filesystem::path folder = parent / make_run_id();
+    if (::mkdir(folder.c_str(), 0755) == 0) return folder;
+    if (errno != EEXIST)
+      throw Error(str_cat("cannot create run folder '", folder.string(), "': ", std::strerror(errno)));
+  }
+  throw Error(str_cat("cannot find a free run folder name under '", parent.string(), "'"));
+}
+
+}  // namespace xp::report

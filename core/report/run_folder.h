@@ -1,0 +1,26 @@
+// The one module that names files on disk for a run (shared/STYLE.md R17): the result folder
+// results/<name>/<UTC time>-<random id>/ and the files inside it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace xp::report {
+
+namespace files {
+inline constexpr const char* kRecipe = "recipe.yaml";
+inline constexpr const char* kRun = "run.json";
+inline constexpr const char* kStatus = "status.json";
+inline constexpr const char* kLog = "log.txt";
+inline constexpr const char* kMetrics = "metrics.csv";
+}  // namespace files
+
+// "20261128T154233Z-3fa9c1": sortable by time, unique through the random suffix even when runs
+// start in the same second (runners.md: second-resolution names collide).
+std::string make_run_id();
+
+// Creates results_root/name/<run id>/ atomically (mkdir fails rather than reuse a folder) and
+// returns it. Retries with a new id on the rare collision.
+std::filesystem::path create_run_folder(const std::filesystem::path& results_root, const std::string& name);
+
+}  // namespace xp::report

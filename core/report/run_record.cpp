@@ -1,0 +1,109 @@
+#include "core/report/run_record.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <thread>
+
+#include "core/report/run_folder.h"
+#include "core/util/atomic_file.h"
+#include "core/util/build_info.h"
+
+namespace xp::report {
+
+namespace {
+
+std::string cpu_model() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+std::string hostname() {
+  char buffer[256] = {0};
+  return gethostname(buffer, sizeof buffer - 1) == 0 ? buffer : "unknown";
+}
+
+}  // namespace
+
+std::string utc_now_iso8601() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return stamp;
+}
+
+RunRecord::RunRecord(std::filesystem::path folder, const Provenance& provenance) : folder_(std::move(folder)) {
+  const BuildInfo& build = build_info();
+  run_["xp_version"] = build.version;
+  run_["git_sha"] = build.git_sha;
+  run_["git_dirty"] = build.git_dirty;
+  run_["compiler"] = build.compiler;
+  run_["build_type"] = build.build_type;
+  run_["libraries"] = library_versions();
+  run_["host"] = {{"hostname", hostname()},
+                  {"cpu", cpu_model()},
+                  {"hardware_threads", std::thread::hardware_concurrency()}};
+  run_["device"] = provenance.device;
+  run_["threads"] = provenance.threads;
+  run_["precision"] = provenance.precision;
+  run_["seed"] = provenance.seed;
+  run_["recipe"] = provenance.recipe_path;
+  run_["command_line"] = provenance.command_line;
+  run_["started"] = utc_now_iso8601();
+  run_["ended"] = nullptr;
+  write_run();
+  write_status("RUNNING");
+}
+
+void RunRecord::set(const std::string& key, nlohmann::ordered_json value) {
+  run_[key] = std::move(value);
+  write_run();
+}
+
+void RunRecord::stage(int index, const std::string& type, std::int64_t epoch) {
+  stage_index_ = index;
+  stage_type_ = type;
+  epoch_ = epoch;
+  write_status("RUNNING");
+}
+
+void RunRecord::complete() {
+  run_["ended"] = utc_now_iso8601();
+  write_run();
+  write_status("COMPLETE");
+}
+
+void RunRecord::fail(const std::string& error) {
+  run_["ended"] = utc_now_iso8601();
+  write_run();
+  write_status("FAILED", error);
+}
+
+void RunRecord::interrupted() {
+  run_["ended"] = utc_now_iso8601();
+  write_run();
+  write_status("INTERRUPTED", "interrupted by the user (Ctrl-C)");
+}
+
+void RunRecord::write_run() { write_file_atomic(folder_ / files::kRun, run_.dump(2) + "\n"); }
+
+void RunRecord::write_status(const std::string& state, const std::string& error) {
+  nlohmann::ordered_json status;
+  status["state"] = state;
+  status["stage"] = stage_index_ >= 0 ? nlohmann::ordered_json(stage_index_) : nlohmann::ordered_json(nullptr);
+  status["stage_type"] = stage_type_.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(stage_type_);
+  status["epoch"] = epoch_ >= 0 ? nlohmann::ordered_json(epoch_) : nlohmann::ordered_json(nullptr);
+  status["heartbeat"] = utc_now_iso8601();
+  status["pid"] = getpid();
+  if (!error.empty()) status["error"] = error;
+  write_file_atomic(folder_ / files::kStatus, status.dump(2) + "\n");
+}
+
+}  // namespace xp::report

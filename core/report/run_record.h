@@ -1,0 +1,46 @@
+// run.json (provenance: what ran, where, with what) and status.json (RUNNING, COMPLETE, FAILED or
+// INTERRUPTED, the current stage and epoch, a heartbeat). Both are rewritten atomically, so a run
+// killed at any moment leaves valid JSON behind.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace xp::report {
+
+struct Provenance {
+  std::string recipe_path;
+  std::vector<std::string> command_line;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  std::string device = "cpu";
+  std::string precision = "fp32";
+};
+
+// "2026-11-28T15:42:33Z"
+std::string utc_now_iso8601();
+
+class RunRecord {
+ public:
+  RunRecord(std::filesystem::path folder, const Provenance& provenance);
+
+  void set(const std::string& key, nlohmann::ordered_json value);  // extra run.json fields
+  void stage(int index, const std::string& type, std::int64_t epoch);  // heartbeat
+  void complete();
+  void fail(const std::string& error);
+  void interrupted();
+
+ private:
+  void write_run();
+  void write_status(const std::string& state, const std::string& error = "");
+
+  std::filesystem::path folder_;
+  nlohmann::ordered_json run_;
+  int stage_index_ = -1;
+  std::string stage_type_;
+  std::int64_t epoch_ = -1;
+};
+
+}  // namespace xp::report

@@ -1,0 +1,79 @@
+// The learner: a model, its data, and the state that passes from one stage to the next
+// (DESIGN.md "How data flows"). fit() runs fastai 0.7's training loop: a fresh SGD optimizer per
+// fit with one parameter group per layer group, the LR set before every batch from the schedule,
+// NLL loss on log-probabilities, and validation over the whole validation split after each epoch.
+#pragma once
+
+#include <torch/types.h>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/data/dataset.h"
+#include "core/data/loader.h"
+#include "core/models/classifier.h"
+#include "core/train/schedule.h"
+
+namespace xp::train {
+
+struct FitOptions {
+  std::vector<double> lr = {1e-2};  // one value, or one per layer group
+  ScheduleOptions schedule;
+  double momentum = 0.9;            // fastai 0.7: SGD_Momentum(0.9)
+  double wd = 0.0;                  // L2 weight decay (fastai 0.7 default: none)
+};
+
+struct EpochStats {
+  std::int64_t epoch = 0;       // within the fit, from 0
+  double lr = 0;                // last layer group's LR at the epoch's last batch
+  double trn_loss = 0;          // fastai's smoothed loss at the end of the epoch
+  double trn_loss_mean = 0;     // plain mean of the epoch's batch losses
+  double val_loss = 0;          // mean NLL over the whole validation split
+  double accuracy = 0;          // over the whole validation split
+  double seconds = 0;           // wall time of the epoch, validation included
+};
+
+struct Validation {
+  double loss = 0;
+  double accuracy = 0;
+};
+
+// What the learner reports while it works; report/ implements it (train/ does no I/O).
+class TrainingObserver {
+ public:
+  virtual ~TrainingObserver() = default;
+  virtual void on_epoch_begin(std::int64_t /*epoch*/, std::int64_t /*epochs*/, std::int64_t /*batches*/) {}
+  virtual void on_batch(std::int64_t /*batch*/, double /*smoothed_loss*/) {}
+  virtual void on_validation_begin() {}
+  virtual void on_epoch(const EpochStats& /*stats*/) {}
+};
+
+struct LearnerOptions {
+  int batch_size = 64;
+  int workers = 2;
+  std::uint64_t seed = 42;
+  data::PreprocessOptions preprocess;
+};
+
+class Learner {
+ public:
+  Learner(models::Classifier model, data::DataBundle data, LearnerOptions options);
+
+  std::vector<EpochStats> fit(const FitOptions& options, TrainingObserver& observer);
+  Validation validate();
+
+  models::Classifier& model() { return model_; }
+  const data::DataBundle& data() const { return data_; }
+  std::int64_t epochs_done() const { return epochs_done_; }
+
+ private:
+  models::Classifier model_;
+  data::DataBundle data_;
+  LearnerOptions options_;
+  std::unique_ptr<data::DataLoader> train_loader_;
+  std::unique_ptr<data::DataLoader> valid_loader_;
+  std::int64_t epochs_done_ = 0;  // across fits: keys the shuffle of each epoch
+};
+
+}  // namespace xp::train

@@ -1,0 +1,48 @@
+#include "core/train/meters.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+
+namespace xp::train {
+
+void AverageMeter::add(double value, double weight) {
+  sum_ += value * weight;
+  weight_ += weight;
+}
+
+double AverageMeter::value() const {
+  return weight_ > 0 ? sum_ / weight_ : std::numeric_limits<double>::quiet_NaN();
+}
+
+void AverageMeter::reset() { sum_ = weight_ = 0; }
+
+void AccuracyMeter::add(const torch::Tensor& scores, const torch::Tensor& targets) {
+  correct_ += scores.argmax(1).eq(targets).sum().item<std::int64_t>();
+  total_ += targets.size(0);
+}
+
+double AccuracyMeter::value() const {
+  return total_ > 0 ? static_cast<double>(correct_) / static_cast<double>(total_)
+                    : std::numeric_limits<double>::quiet_NaN();
+}
+
+void AccuracyMeter::reset() { correct_ = total_ = 0; }
+
+void SmoothedLoss::add(double loss) {
+  average_ = beta_ * average_ + (1 - beta_) * loss;
+  ++count_;
+}
+
+double SmoothedLoss::value() const {
+  if (count_ == 0) return std::numeric_limits<double>::quiet_NaN();
+  return average_ / (1 - std::pow(beta_, static_cast<double>(count_)));
+}
+
+void SmoothedLoss::reset() {
+  average_ = 0;
+  count_ = 0;
+}
+
+}  // namespace xp::train

@@ -1,0 +1,59 @@
+#include "core/util/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "core/util/error.h"
+
+namespace xp {
+
+namespace {
+
+std::string temp_name_for(const std::filesystem::path& path) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  return str_cat(path.string(), ".tmp.", getpid(), ".", rng() % 1000000);
+}
+
+}  // namespace
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
+  const std::string temp = temp_name_for(path);
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(str_cat("cannot write '", path.string(), "': ", std::strerror(errno)));
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int saved = errno;
+      ::close(fd);
+      ::unlink(temp.c_str());
+      throw Error(str_cat("cannot write '", path.string(), "': ", std::strerror(saved)));
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  // fsync so that the rename never exposes a file whose data is still only in the page cache.
+  ::fsync(fd);
+  ::close(fd);
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(temp.c_str());
+    throw Error(str_cat("cannot rename into '", path.string(), "': ", std::strerror(saved)));
+  }
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(path.string(), "cannot open for reading");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace xp

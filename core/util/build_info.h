@@ -1,0 +1,23 @@
+// Facts about this xp binary for run.json: version, git commit (+ dirty flag), compiler, and the
+// versions of the libraries it was built against.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace xp {
+
+struct BuildInfo {
+  std::string version;
+  std::string git_sha;
+  bool git_dirty = false;
+  std::string compiler;
+  std::string build_type;
+};
+
+const BuildInfo& build_info();
+// {"libtorch": "1.13.1", "opencv": "4.6.0", "yaml-cpp": …} — what the binary links.
+nlohmann::ordered_json library_versions();
+
+}  // namespace xp

@@ -1,0 +1,23 @@
+// Small string helpers used by diagnostics and the command line.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xp {
+
+// Levenshtein distance (insert, delete, substitute each cost 1).
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to `word` if it is within `max_distance` edits, else "".
+// Used for "did you mean 'cycle_len'?" on unknown keys and verbs.
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates,
+                          std::size_t max_distance = 2);
+
+// "a, b, c" — for messages that list the allowed values.
+std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
+
+std::string trim(std::string_view text);
+
+}  // namespace xp

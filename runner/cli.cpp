@@ -1,0 +1,112 @@
+#include "runner/cli.h"
+
+#include <boost/program_options.hpp>
+#include <sstream>
+
+#include "core/util/strings.h"
+
+namespace xp::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+const char* const kUsage =
+    "xp — declarative transfer-learning experiments (fastai's lesson-2 workflow on LibTorch)\n"
+    "\n"
+    "usage: xp <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  check RECIPE   validate a recipe and print its plan (stages, epochs); runs nothing\n"
+    "  run RECIPE     run a recipe; prints the result folder on its last line\n"
+    "\n"
+    "Run 'xp <command> --help' for the options of a command.\n"
+    "Exit codes: 0 ok, 1 the run failed, 2 the recipe or command line is wrong, 130 interrupted.\n";
+
+po::options_description recipe_options(CliOptions& options) {
+  po::options_description description("options");
+  description.add_options()
+      ("help,h", "show this help")
+      ("set,s", po::value<std::vector<std::string>>(&options.overrides)->composing()->value_name("KEY=VALUE"),
+       "override one recipe value, e.g. --set 'stages[0].fit.lr=0.02' or --set data.batch_size=128; repeatable");
+  return description;
+}
+
+po::options_description run_options(CliOptions& options) {
+  po::options_description description = recipe_options(options);
+  description.add_options()
+      ("out,o", po::value<std::string>(&options.out)->default_value("results")->value_name("DIR"),
+       "results root; the run goes to DIR/<name>/<UTC time>-<id>/")
+      ("threads,j", po::value<int>(&options.threads)->default_value(0)->value_name("N"),
+       "torch threads; 0 = the recipe's `threads` (whose default is all hardware threads)");
+  return description;
+}
+
+std::string help_for(const std::string& verb, const po::options_description& description) {
+  std::ostringstream out;
+  if (verb == "check")
+    out << "usage: xp check RECIPE [--set KEY=VALUE]...\n\nValidate RECIPE (schema, values, paths) and print the plan.\n"
+           "Exit 0 when valid, 2 with every error listed otherwise.\n\n";
+  else
+    out << "usage: xp run RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N]\n\nRun RECIPE's stages in order and "
+           "write a result folder\n(recipe.yaml, run.json, status.json, metrics.csv, log.txt).\n\n";
+  out << description;
+  return out.str();
+}
+
+}  // namespace
+
+CliOptions parse_cli(int argc, const char* const* argv) {
+  CliOptions options;
+  for (int arg_idx = 0; arg_idx < argc; ++arg_idx) options.command_line.emplace_back(argv[arg_idx]);
+  if (argc < 2) {
+    options.help = true;
+    options.help_text = kUsage;
+    return options;
+  }
+  const std::string verb = argv[1];
+  if (verb == "--help" || verb == "-h" || verb == "help") {
+    options.help = true;
+    options.help_text = kUsage;
+    return options;
+  }
+  if (verb == "--version") {
+    options.version = true;
+    return options;
+  }
+  const std::vector<std::string> verbs = {"check", "run"};
+  if (verb == "check") options.verb = Verb::kCheck;
+  else if (verb == "run") options.verb = Verb::kRun;
+  else {
+    const std::string suggestion = closest_match(verb, verbs);
+    throw UsageError(str_cat("unknown command '", verb, "'",
+                             suggestion.empty() ? "" : str_cat(" (did you mean '", suggestion, "'?)"),
+                             "; commands: ", join(verbs)));
+  }
+
+  po::options_description description = options.verb == Verb::kRun ? run_options(options) : recipe_options(options);
+  po::options_description hidden;
+  hidden.add_options()("recipe", po::value<std::string>(&options.recipe));
+  po::options_description all;
+  all.add(description).add(hidden);
+  po::positional_options_description positional;
+  positional.add("recipe", 1);
+
+  po::variables_map values;
+  try {
+    po::store(po::command_line_parser(argc - 1, argv + 1).options(all).positional(positional).run(), values);
+    po::notify(values);
+  } catch (const po::error& error) {
+    throw UsageError(str_cat("xp ", verb, ": ", error.what()));
+  }
+  if (values.count("help")) {
+    options.help = true;
+    options.help_text = help_for(verb, description);
+    return options;
+  }
+  if (options.recipe.empty()) throw UsageError(str_cat("xp ", verb, ": missing RECIPE (a .yaml file)"));
+  if (options.threads < 0) throw UsageError(str_cat("xp ", verb, ": --threads must be >= 0, got ", options.threads));
+  return options;
+}
+
+}  // namespace xp::cli

@@ -1,0 +1,37 @@
+// The xp command line, parsed with Boost.Program_options into a plain struct so that it can be
+// unit-tested without running anything (shared/STYLE.md R19).
+//
+//   xp check RECIPE [--set KEY=VALUE]...
+//   xp run   RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N]
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/util/error.h"
+
+namespace xp::cli {
+
+enum class Verb { kNone, kCheck, kRun };
+
+struct CliOptions {
+  Verb verb = Verb::kNone;
+  bool help = false;          // print `help_text` and exit 0
+  bool version = false;
+  std::string help_text;
+  std::string recipe;
+  std::vector<std::string> overrides;  // --set, in order
+  std::string out = "results";         // results root
+  int threads = 0;                     // 0: the recipe's threads
+  std::vector<std::string> command_line;
+};
+
+// A command-line mistake; the runner prints it with a hint and exits 2.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+CliOptions parse_cli(int argc, const char* const* argv);
+
+}  // namespace xp::cli

@@ -1,0 +1,51 @@
+#include "runner/commands.h"
+
+#include <iostream>
+
+#include "core/pipeline/engine.h"
+#include "core/pipeline/plan.h"
+#include "core/pipeline/registry.h"
+#include "core/recipe/recipe.h"
+
+namespace xp::commands {
+
+namespace {
+
+pipeline::Plan load_plan(const cli::CliOptions& options) {
+  pipeline::StageRegistry registry;
+  pipeline::register_builtin_stages(registry);
+  return pipeline::make_plan(recipe::load_recipe(options.recipe, options.overrides), registry);
+}
+
+}  // namespace
+
+int check(const cli::CliOptions& options) {
+  const pipeline::Plan plan = load_plan(options);
+  std::cout << plan.describe() << "\nok: " << options.recipe << " is valid\n";
+  return 0;
+}
+
+int run(const cli::CliOptions& options) {
+  const pipeline::Plan plan = load_plan(options);
+  report::Console console(stdout);
+  console.line(plan.describe());
+  pipeline::RunOptions run_options;
+  run_options.results_root = options.out;
+  run_options.command_line = options.command_line;
+  run_options.threads = options.threads;
+  const pipeline::RunResult result = pipeline::run_plan(plan, run_options, console);
+  console.line(str_cat("results: ", result.folder.string()));
+  return 0;
+}
+
+int dispatch(const cli::CliOptions& options) {
+  switch (options.verb) {
+    case cli::Verb::kCheck: return check(options);
+    case cli::Verb::kRun: return run(options);
+    case cli::Verb::kNone: break;
+  }
+  XP_ASSERT(false, "dispatch without a verb");
+  return 2;
+}
+
+}  // namespace xp::commands

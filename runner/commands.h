@@ -1,0 +1,13 @@
+// The xp commands (check, run) as functions of parsed options; each returns the exit code.
+#pragma once
+
+#include "core/recipe/diagnostics.h"
+#include "runner/cli.h"
+
+namespace xp::commands {
+
+int check(const cli::CliOptions& options);
+int run(const cli::CliOptions& options);
+int dispatch(const cli::CliOptions& options);
+
+}  // namespace xp::commands

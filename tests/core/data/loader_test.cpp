@@ -1,0 +1,90 @@
+#include <doctest/doctest.h>
+
+#include <torch/torch.h>
+
+#include <set>
+
+#include "core/data/dataset.h"
+#include "core/data/loader.h"
+
+using namespace xp::data;
+
+namespace {
+
+// 10 images of 4×4 gray pixels; image i is filled with the value i·20 and has label i % 3.
+std::shared_ptr<const ImageSet> numbered_set() {
+  ImageSet set;
+  set.name = "train";
+  set.images = torch::arange(10, torch::kInt64).mul(20).to(torch::kUInt8).view({10, 1, 1, 1}).expand({10, 4, 4, 1}).contiguous();
+  set.labels = torch::arange(10, torch::kInt64).remainder(3);
+  return std::make_shared<const ImageSet>(set);
+}
+
+PreprocessOptions identity_preprocess() {
+  PreprocessOptions options;
+  options.size = 4;
+  options.mean = {0, 0, 0};
+  options.std = {1, 1, 1};
+  return options;
+}
+
+// The image ids of every batch of one epoch, read back from the pixel values.
+std::vector<std::vector<int>> epoch_ids(DataLoader& loader, std::int64_t epoch) {
+  std::vector<std::vector<int>> out;
+  loader.start_epoch(epoch);
+  while (auto batch = loader.next()) {
+    std::vector<int> ids;
+    for (std::int64_t row = 0; row < batch->images.size(0); ++row) {
+      const float value = batch->images[row][0][0][0].item<float>();
+      ids.push_back(static_cast<int>(std::lround(value * 255 / 20)));
+      CHECK(batch->labels[row].item<std::int64_t>() == ids.back() % 3);
+    }
+    out.push_back(ids);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("without shuffle, batches come in file order and the last one may be short") {
+  DataLoader loader(numbered_set(), {4, false, false, 2, 2, 1}, identity_preprocess());
+  CHECK(loader.batches_per_epoch() == 3);
+  const auto ids = epoch_ids(loader, 0);
+  CHECK(ids == std::vector<std::vector<int>>{{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9}});
+}
+
+TEST_CASE("drop_last drops the incomplete batch") {
+  DataLoader loader(numbered_set(), {4, false, true, 1, 2, 1}, identity_preprocess());
+  CHECK(loader.batches_per_epoch() == 2);
+  CHECK(epoch_ids(loader, 0).size() == 2);
+}
+
+TEST_CASE("shuffled batches depend on (seed, epoch) only, not on the worker count") {
+  DataLoader one(numbered_set(), {3, true, false, 1, 1, 9}, identity_preprocess());
+  DataLoader four(numbered_set(), {3, true, false, 4, 8, 9}, identity_preprocess());
+  const auto epoch0 = epoch_ids(one, 0);
+  CHECK(epoch0 == epoch_ids(four, 0));
+  CHECK(epoch_ids(one, 1) == epoch_ids(four, 1));
+  CHECK(epoch0 != epoch_ids(one, 1));
+  std::set<int> seen;
+  for (const auto& batch : epoch0) seen.insert(batch.begin(), batch.end());
+  CHECK(seen.size() == 10);  // every image exactly once
+}
+
+TEST_CASE("gray images become three normalized channels, resized to the model's size") {
+  ImageSet set;
+  set.name = "valid";
+  set.images = torch::full({1, 2, 2, 1}, 255, torch::kUInt8);
+  set.labels = torch::zeros({1}, torch::kInt64);
+  PreprocessOptions options;
+  options.size = 6;
+  DataLoader loader(std::make_shared<const ImageSet>(set), {1, false, false, 1, 1, 1}, options);
+  loader.start_epoch(0);
+  const auto batch = loader.next();
+  REQUIRE(batch);
+  CHECK(batch->images.sizes() == torch::IntArrayRef({1, 3, 6, 6}));
+  // (1 − mean) / std per channel, ImageNet statistics.
+  CHECK(batch->images[0][0][3][3].item<float>() == doctest::Approx((1 - 0.485) / 0.229));
+  CHECK(batch->images[0][2][0][5].item<float>() == doctest::Approx((1 - 0.406) / 0.225));
+  CHECK_FALSE(loader.next());
+}

@@ -1,0 +1,98 @@
+#include <doctest/doctest.h>
+
+#include "core/recipe/recipe.h"
+#include "tests/test_support.h"
+
+using namespace xp::recipe;
+using xp::testing::TempDir;
+
+namespace {
+
+std::string recipe_text(const std::string& data_path) {
+  return "name: tiny\n"
+         "data:\n"
+         "  source: idx\n"
+         "  path: " + data_path + "\n"
+         "  size: 32\n"
+         "model:\n"
+         "  arch: resnet18\n"
+         "stages:\n"
+         "  - fit: {lr: 0.01, cycles: 2, cycle_len: 1}\n"
+         "  - fit:\n"
+         "      lr: [0.001, 0.003, 0.01]\n";
+}
+
+}  // namespace
+
+TEST_CASE("a valid recipe resolves with the schema's defaults") {
+  TempDir dir;
+  xp::testing::write_tiny_idx_dataset(dir.path(), 2, 1);
+  const Recipe recipe = parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {});
+  CHECK(recipe.run.name == "tiny");
+  CHECK(recipe.run.seed == 42);
+  CHECK(recipe.data.size == 32);
+  CHECK(recipe.data.batch_size == 64);
+  CHECK(recipe.data.train == "train");
+  CHECK(recipe.data.valid == "t10k");
+  CHECK(recipe.model.dropout == std::vector<double>{0.25, 0.5});
+  REQUIRE(recipe.stages.size() == 2);
+  CHECK(recipe.stages[1].type == "fit");
+  CHECK(recipe.stages[1].path.str() == "stages[1].fit");
+  const Node second = recipe.node(recipe.stages[1].path);
+  CHECK(second["lr"].numbers() == std::vector<double>{0.001, 0.003, 0.01});
+  CHECK(second["cycles"].integer() == 1);
+  CHECK(second["momentum"].number() == doctest::Approx(0.9));
+}
+
+TEST_CASE("--set overrides scalars, list items and adds keys") {
+  TempDir dir;
+  xp::testing::write_tiny_idx_dataset(dir.path(), 2, 1);
+  const Recipe recipe = parse_recipe("tiny.yaml", recipe_text(dir.path().string()),
+                                     {"stages[0].fit.lr=0.02", "stages[1].fit.lr[0]=5e-4", "data.batch_size=16",
+                                      "stages[1].fit.cycle_len=2", "model.dropout=0.5"});
+  CHECK(recipe.node(recipe.stages[0].path)["lr"].numbers() == std::vector<double>{0.02});
+  CHECK(recipe.node(recipe.stages[1].path)["lr"].numbers() == std::vector<double>{5e-4, 0.003, 0.01});
+  CHECK(recipe.node(recipe.stages[1].path)["cycle_len"].integer() == 2);
+  CHECK(recipe.data.batch_size == 16);
+  CHECK(recipe.model.dropout == std::vector<double>{0.5, 0.5});  // fastai broadcasts a scalar ps
+}
+
+TEST_CASE("a bad override is reported against the override's text") {
+  TempDir dir;
+  xp::testing::write_tiny_idx_dataset(dir.path(), 2, 1);
+  const auto text = recipe_text(dir.path().string());
+  const auto message = [&](const std::string& override_text) {
+    try {
+      parse_recipe("tiny.yaml", text, {override_text});
+    } catch (const RecipeError& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(message("stages[0].fit.lr=-1").find("--set stages[0].fit.lr=-1:1:18: error: 'stages[0].fit.lr'") !=
+        std::string::npos);
+  CHECK(message("stages[5].fit.lr=1").find("'stages' has 2 items; index 5 is out of range") != std::string::npos);
+  CHECK(message("stages[0].fit.cycle_lenn=1").find("unknown key 'cycle_lenn' (did you mean 'cycle_len'?)") !=
+        std::string::npos);
+  CHECK(message("data.batch_size").find("override must look like KEY=VALUE") != std::string::npos);
+  CHECK(message("data.batch_size=[1,").find("cannot parse the value") != std::string::npos);
+}
+
+TEST_CASE("the resolved recipe is emitted as YAML that loads back to the same values") {
+  TempDir dir;
+  xp::testing::write_tiny_idx_dataset(dir.path(), 2, 1);
+  const Recipe recipe = parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {"stages[0].fit.lr=0.02"});
+  const std::string yaml = recipe.doc.to_yaml();
+  const Recipe again = parse_recipe("again.yaml", yaml, {});
+  CHECK(again.doc.root() == recipe.doc.root());
+  CHECK(yaml.find("batch_size: 64") != std::string::npos);  // defaults are written out
+}
+
+TEST_CASE("quoted numbers stay strings, plain YAML 1.2 numbers are numbers") {
+  TempDir dir;
+  xp::testing::write_tiny_idx_dataset(dir.path(), 2, 1);
+  std::string text = recipe_text(dir.path().string());
+  text.replace(text.find("lr: 0.01"), 8, "lr: '0.01'");
+  CHECK_THROWS_WITH_AS(parse_recipe("tiny.yaml", text, {}), doctest::Contains("found a string '0.01'"), RecipeError);
+  CHECK_NOTHROW(parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {"stages[0].fit.lr=1e-2"}));
+}

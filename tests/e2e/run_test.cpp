@@ -1,0 +1,166 @@
+// End-to-end: the xp binary on a tiny generated IDX dataset, checked through its exit codes, its
+// console output and the result folder it writes.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <regex>
+
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+using xp::testing::TempDir;
+
+namespace {
+
+struct Outcome {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+Outcome run_xp(const std::string& arguments) {
+  const std::string command = std::string(XP_BINARY) + " " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+// A tiny recipe: 4 classes of bars, resnet18 at 32 px, one SGDR fit of 2 epochs.
+std::string write_recipe(const fs::path& dir, const std::string& extra_stage = "") {
+  xp::testing::write_tiny_idx_dataset(dir / "data", 32, 8);
+  const fs::path recipe = dir / "tiny.yaml";
+  xp::testing::write_text(recipe, "name: tiny\n"
+                                  "seed: 7\n"
+                                  "threads: 2\n"
+                                  "data: {source: idx, path: data, size: 32, batch_size: 16, workers: 2,\n"
+                                  "       classes: [top, middle-high, middle-low, bottom]}\n"
+                                  "model: {arch: resnet18, xtra_fc: [32]}\n"
+                                  "stages:\n"
+                                  "  - fit: {lr: 0.05, cycles: 2, cycle_len: 1}\n" + extra_stage);
+  return recipe.string();
+}
+
+std::string last_line(const std::string& text) {
+  std::string trimmed = text;
+  while (!trimmed.empty() && trimmed.back() == '\n') trimmed.pop_back();
+  return trimmed.substr(trimmed.rfind('\n') + 1);
+}
+
+// metrics.csv without the seconds column, which is wall time.
+std::string metrics_without_time(const fs::path& folder) {
+  std::istringstream in(xp::testing::read_text(folder / "metrics.csv"));
+  std::string out;
+  for (std::string line; std::getline(in, line);) out += line.substr(0, line.rfind(',')) + "\n";
+  return out;
+}
+
+fs::path only_run(const fs::path& results) {
+  std::vector<fs::path> runs;
+  for (const auto& entry : fs::directory_iterator(results / "tiny")) runs.push_back(entry.path());
+  REQUIRE(runs.size() == 1);
+  return runs[0];
+}
+
+}  // namespace
+
+TEST_CASE("xp check prints the plan and runs nothing") {
+  TempDir dir;
+  const auto recipe = write_recipe(dir.path());
+  const Outcome outcome = run_xp("check " + recipe);
+  CAPTURE(outcome.output);
+  CHECK(outcome.exit_code == 0);
+  CHECK(outcome.output.find("[0] fit  lr=0.05 sgdr cycles=2 cycle_len=1 cycle_mult=1  → 2 epochs") != std::string::npos);
+  CHECK(outcome.output.find("total   2 epochs") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir.path() / "results"));
+}
+
+TEST_CASE("xp run trains, writes the result folder and ends with its path") {
+  TempDir dir;
+  const auto recipe = write_recipe(dir.path());
+  const fs::path results = dir.path() / "results";
+  const Outcome outcome = run_xp("run " + recipe + " --out " + results.string());
+  CAPTURE(outcome.output);
+  REQUIRE(outcome.exit_code == 0);
+  const fs::path folder = only_run(results);
+  CHECK(last_line(outcome.output) == "results: " + folder.string());
+  CHECK(std::regex_match(folder.filename().string(), std::regex(R"(\d{8}T\d{6}Z-[0-9a-f]{6})")));
+  CHECK(outcome.output.find("epoch      trn_loss   val_loss   accuracy") != std::string::npos);
+
+  for (const char* file : {"recipe.yaml", "run.json", "status.json", "metrics.csv", "log.txt"})
+    CHECK_MESSAGE(fs::exists(folder / file), file);
+  const auto status = nlohmann::json::parse(xp::testing::read_text(folder / "status.json"));
+  CHECK(status["state"] == "COMPLETE");
+  const auto run = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
+  CHECK(run["threads"] == 2);
+  CHECK(run["seed"] == 7);
+  CHECK(run["git_sha"].is_string());
+  CHECK(run["git_dirty"].is_boolean());
+  CHECK(run["libraries"]["libtorch"].is_string());
+  CHECK(run["classes"] == nlohmann::json({"top", "middle-high", "middle-low", "bottom"}));
+  CHECK(run["ended"].is_string());
+  CHECK(run["command_line"].size() == 4);
+
+  const std::string metrics = xp::testing::read_text(folder / "metrics.csv");
+  CHECK(metrics.rfind("stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,accuracy,seconds\n", 0) == 0);
+  CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 3);
+  // The bars are easy: two epochs must learn them.
+  const std::string last_row = last_line(metrics);
+  const double accuracy = std::stod(last_row.substr(0, last_row.rfind(',')).substr(last_row.substr(0, last_row.rfind(',')).rfind(',') + 1));
+  CHECK(accuracy >= 0.9);
+  // recipe.yaml is the resolved recipe: defaults written out, and it validates again.
+  const std::string resolved = xp::testing::read_text(folder / "recipe.yaml");
+  CHECK(resolved.find("momentum: 0.9") != std::string::npos);
+  CHECK(xp::testing::read_text(folder / "log.txt").find("epoch      trn_loss") != std::string::npos);
+}
+
+TEST_CASE("the same recipe and seed give identical metrics") {
+  TempDir dir;
+  const auto recipe = write_recipe(dir.path());
+  REQUIRE(run_xp("run " + recipe + " --out " + (dir.path() / "a").string()).exit_code == 0);
+  REQUIRE(run_xp("run " + recipe + " --out " + (dir.path() / "b").string() + " --set data.workers=1").exit_code == 0);
+  CHECK(metrics_without_time(only_run(dir.path() / "a")) == metrics_without_time(only_run(dir.path() / "b")));
+}
+
+TEST_CASE("a recipe error exits 2, lists every error and writes nothing") {
+  TempDir dir;
+  const auto recipe = write_recipe(dir.path());
+  const Outcome outcome =
+      run_xp("run " + recipe + " --out " + (dir.path() / "results").string() + " --set stages[0].fit.lr=-1" +
+             " --set data.batch_sise=3");
+  CAPTURE(outcome.output);
+  CHECK(outcome.exit_code == 2);
+  CHECK(outcome.output.find("--set stages[0].fit.lr=-1:1:18: error:") != std::string::npos);
+  CHECK(outcome.output.find("unknown key 'batch_sise' (did you mean 'batch_size'?)") != std::string::npos);
+  CHECK(outcome.output.find("2 errors in recipe") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir.path() / "results"));
+}
+
+TEST_CASE("command-line errors exit 2") {
+  CHECK(run_xp("frobnicate").exit_code == 2);
+  CHECK(run_xp("run").exit_code == 2);
+  CHECK(run_xp("run does-not-exist.yaml").exit_code == 2);
+  const Outcome help = run_xp("run --help");
+  CHECK(help.exit_code == 0);
+  CHECK(help.output.find("--set") != std::string::npos);
+}
+
+TEST_CASE("a run that fails on bad data exits 1 and its status.json says why") {
+  TempDir dir;
+  const auto recipe = write_recipe(dir.path());
+  // Truncate the training images after the recipe check would pass (the file exists).
+  const fs::path images = dir.path() / "data" / "train-images-idx3-ubyte.gz";
+  fs::resize_file(images, fs::file_size(images) / 2);
+  const Outcome outcome = run_xp("run " + recipe + " --out " + (dir.path() / "results").string());
+  CAPTURE(outcome.output);
+  CHECK(outcome.exit_code == 1);
+  CHECK(outcome.output.find("train-images-idx3-ubyte.gz") != std::string::npos);
+  const auto status = nlohmann::json::parse(xp::testing::read_text(only_run(dir.path() / "results") / "status.json"));
+  CHECK(status["state"] == "FAILED");
+  CHECK(status["error"].get<std::string>().find("train-images-idx3-ubyte.gz") != std::string::npos);
+}

@@ -1,0 +1,40 @@
+#include <doctest/doctest.h>
+
+#include "runner/cli.h"
+
+using namespace xp::cli;
+
+namespace {
+CliOptions parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "xp");
+  return parse_cli(static_cast<int>(args.size()), args.data());
+}
+}  // namespace
+
+TEST_CASE("run takes a recipe, repeated --set, --out and --threads") {
+  const auto options = parse({"run", "r.yaml", "--set", "a=1", "-s", "stages[0].fit.lr=0.1", "--out", "o", "-j", "2"});
+  CHECK(options.verb == Verb::kRun);
+  CHECK(options.recipe == "r.yaml");
+  CHECK(options.overrides == std::vector<std::string>{"a=1", "stages[0].fit.lr=0.1"});
+  CHECK(options.out == "o");
+  CHECK(options.threads == 2);
+}
+
+TEST_CASE("defaults and help") {
+  const auto options = parse({"check", "r.yaml"});
+  CHECK(options.verb == Verb::kCheck);
+  CHECK(options.overrides.empty());
+  CHECK(parse({}).help);
+  const auto help = parse({"run", "--help"});
+  CHECK(help.help);
+  CHECK(help.help_text.find("--out") != std::string::npos);
+  CHECK(help.help_text.find("(=results)") != std::string::npos);  // defaults are shown
+}
+
+TEST_CASE("command-line mistakes are UsageErrors that say what is wrong") {
+  CHECK_THROWS_WITH_AS(parse({"rnu", "r.yaml"}), doctest::Contains("did you mean 'run'?"), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"run"}), doctest::Contains("missing RECIPE"), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"run", "r.yaml", "--bogus"}), doctest::Contains("unrecognised option '--bogus'"), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"run", "r.yaml", "--threads", "x"}), doctest::Contains("threads"), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"check", "r.yaml", "--out", "x"}), doctest::Contains("--out"), UsageError);
+}

@@ -1,0 +1,32 @@
+// Helpers shared by the test suites: a temporary folder that cleans itself up, and small
+// generated datasets in the layouts xp reads.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace xp::testing {
+
+// A fresh, empty folder under the system temp dir, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Writes a tiny MNIST-style dataset (train-*.gz, t10k-*.gz) into `folder`: `classes` classes,
+// each drawn as a distinct, learnable pattern (a bright bar at a class-specific position) plus
+// seeded noise, so a model can reach high accuracy in an epoch or two.
+void write_tiny_idx_dataset(const std::filesystem::path& folder, int train_per_class, int valid_per_class,
+                            int classes = 4, int side = 28);
+
+void write_text(const std::filesystem::path& path, const std::string& text);
+std::string read_text(const std::filesystem::path& path);
+
+}  // namespace xp::testing
