@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iomanip>
 #include <sstream>
+#include <tuple>
 
 namespace xp::recipe {
 
@@ -42,7 +43,15 @@ std::string render(const Diagnostic& diagnostic, const Sources& sources) {
   return out.str();
 }
 
+static std::vector<Diagnostic> sorted_by_location(std::vector<Diagnostic> diagnostics) {
+  // Source order: the file first, then each --set in the order given; stable for equal positions.
+  std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.loc.source, a.loc.line, a.loc.column) < std::tie(b.loc.source, b.loc.line, b.loc.column);
+  });
+  return diagnostics;
+}
+
 RecipeError::RecipeError(std::vector<Diagnostic> diagnostics, const Sources& sources)
-    : Error(render_all(diagnostics, sources)), diagnostics_(std::move(diagnostics)) {}
+    : Error(render_all(sorted_by_location(diagnostics), sources)), diagnostics_(sorted_by_location(std::move(diagnostics))) {}
 
 }  // namespace xp::recipe

@@ -26,22 +26,32 @@ std::string resolve_data_path(const std::string& written, const std::string& rec
   return fs::exists(beside) ? beside.string() : written;
 }
 
-void check_data(const Node& data, data::DataOptions& options, std::vector<Diagnostic>& errors) {
-  if (!fs::is_directory(options.path)) {
-    errors.push_back(data["path"].error(str_cat("folder '", options.path, "' does not exist")));
+// Checks that the data folder and its split files exist. Runs on the raw tree (defaults filled into
+// a copy) even when the schema found problems, so a wrong path is reported with the other errors.
+void check_data_paths(const Document& doc, std::vector<Diagnostic>& errors) {
+  Json root = doc.root();
+  Schema::builtin().apply_defaults(root);
+  if (!root.contains("data") || !root["data"].is_object()) return;
+  const Json& data = root["data"];
+  if (!data.contains("path") || !data["path"].is_string()) return;
+  const KeyPath data_path = KeyPath().child("data");
+  const std::string folder = resolve_data_path(data["path"].get<std::string>(), doc.path());
+  if (!fs::is_directory(folder)) {
+    errors.push_back(doc.diagnostic(data_path.child("path"), str_cat("'data.path': folder '", folder, "' does not exist")));
     return;
   }
-  if (options.source == "idx") {
-    for (const auto& [key, prefix] : {std::pair{"train", options.train}, std::pair{"valid", options.valid}}) {
-      for (const char* kind : {"-images-idx3-ubyte.gz", "-labels-idx1-ubyte.gz"}) {
-        const fs::path file = fs::path(options.path) / (prefix + kind);
-        if (!fs::exists(file)) {
-          const bool written = data.has(key);
-          const Node at = written ? data[key] : data["path"];
-          errors.push_back(at.error(str_cat("expected IDX file '", file.string(), "' (split '", prefix,
-                                            "'), which does not exist")));
-        }
-      }
+  if (data.value("source", "") != "idx") return;
+  for (const char* key : {"train", "valid"}) {
+    if (!data.contains(key) || !data[key].is_string()) continue;
+    const std::string prefix = data[key].get<std::string>();
+    for (const char* kind : {"-images-idx3-ubyte.gz", "-labels-idx1-ubyte.gz"}) {
+      const fs::path file = fs::path(folder) / (prefix + kind);
+      if (fs::exists(file)) continue;
+      // Point at the split key when the recipe wrote it, else at data.path.
+      const bool written = doc.root()["data"].contains(key);
+      errors.push_back(doc.diagnostic(data_path.child(written ? key : "path"),
+                                      str_cat("'data.", key, "': expected IDX file '", file.string(), "' (split '", prefix,
+                                              "'), which does not exist")));
     }
   }
 }
@@ -66,6 +76,7 @@ Recipe parse_recipe_document(Document doc) {
   normalize_stage_params(doc.root());
   const Schema& schema = Schema::builtin();
   std::vector<Diagnostic> errors = schema.check(doc);
+  check_data_paths(doc, errors);
   if (!errors.empty()) throw RecipeError(errors, doc.sources());
   schema.apply_defaults(doc.root());
 
@@ -88,7 +99,6 @@ Recipe parse_recipe_document(Document doc) {
   d.workers = static_cast<int>(data["workers"].integer());
   if (data.has("train_limit")) d.train_limit = data["train_limit"].integer();
   if (data.has("valid_limit")) d.valid_limit = data["valid_limit"].integer();
-  check_data(data, d, errors);
 
   const Node model = root["model"];
   recipe.model.arch = model["arch"].string();

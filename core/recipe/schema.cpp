@@ -5,6 +5,7 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include <regex>
 #include <set>
 
 #include "core/util/strings.h"
@@ -67,7 +68,35 @@ const Json* find_pointer(const Json& root, const KeyPath& path) {
   return node;
 }
 
-// Rewrites valijson's generic sentences into ones that say what was expected and what was found.
+std::string format_number(const std::string& text) {
+  try {
+    return str_cat(std::stod(text));  // "1.000000" → "1"
+  } catch (const std::exception&) {
+    return text;
+  }
+}
+
+std::string expected_type(const Json* schema) {
+  if (schema == nullptr || !schema->contains("type") || !(*schema)["type"].is_string()) return "";
+  const std::string type = (*schema)["type"].get<std::string>();
+  if (type == "integer") return "an integer";
+  if (type == "number") return "a number";
+  if (type == "string") return "a string";
+  if (type == "array") return "a list";
+  if (type == "object") return "a mapping";
+  if (type == "boolean") return "true or false";
+  return type;
+}
+
+// valijson repeats a nested failure at every enclosing object and array; only the innermost
+// message says anything, so the echoes are dropped.
+bool is_echo(const std::string& description) {
+  return description.find("Failed to validate against schema associated with property") != std::string::npos ||
+         description.find("Failed to validate item #") != std::string::npos ||
+         description.find("Failed to validate against child schema") != std::string::npos;
+}
+
+// Rewrites valijson's sentences into ones that say what was expected and what was found.
 std::string explain(const std::string& description, const Json* value, const Json* schema) {
   const std::string found = value ? str_cat(type_name(*value), " ", short_value(*value)) : "";
   if (schema && schema->contains("enum") && value) {
@@ -77,12 +106,29 @@ std::string explain(const std::string& description, const Json* value, const Jso
     return str_cat(short_value(*value), " is not one of ", join(allowed),
                    suggestion.empty() ? "" : str_cat(" (did you mean '", suggestion, "'?)"));
   }
-  if (description.find("'type' constraint") != std::string::npos && value)
-    return str_cat("wrong type: found ", found);
-  if (description.find("any child schemas allowed by oneOf") != std::string::npos && value)
+  static const std::regex bound_re(R"(Expected number (greater than or equal to|greater than|less than or equal to|less than) ([-+0-9.eE]+))");
+  std::smatch match;
+  if (std::regex_search(description, match, bound_re) && value) {
+    const std::string relation = match[1];
+    const std::string op = relation == "greater than or equal to" ? ">=" : relation == "greater than" ? ">"
+                           : relation == "less than or equal to" ? "<=" : "<";
+    return str_cat("must be ", op, " ", format_number(match[2]), ", found ", short_value(*value));
+  }
+  static const std::regex items_re(R"(Array should contain no (fewer|more) than (\d+) elements)");
+  if (std::regex_search(description, match, items_re) && value)
+    return str_cat("must have at ", match[1] == "fewer" ? "least " : "most ", match[2], " item", match[2] == "1" ? "" : "s",
+                   ", found ", value->size());
+  if (description.find("Object should have no more than 1 properties") != std::string::npos && value)
+    return str_cat("a stage is a mapping with exactly one key, its type (e.g. 'fit:'); found ", value->size(), " keys");
+  if (description.find("'type' constraint") != std::string::npos && value) {
+    const std::string expected = expected_type(schema);
+    return expected.empty() ? str_cat("wrong type: found ", found) : str_cat("expected ", expected, ", found ", found);
+  }
+  if ((description.find("oneOf") != std::string::npos || description.find("anyOf") != std::string::npos) && value)
     return str_cat("value does not match any allowed form: found ", found);
-  if (description.find("enum") != std::string::npos && value)
-    return str_cat("value ", short_value(*value), " is not one of the allowed values");
+  if (description.find("'pattern' constraint") != std::string::npos && value && schema &&
+      schema->contains("pattern"))
+    return str_cat(short_value(*value), " does not match the pattern ", (*schema)["pattern"].get<std::string>());
   return description;
 }
 
@@ -150,6 +196,7 @@ std::vector<Diagnostic> Schema::check(const Document& doc) const {
   while (results.popError(error)) {
     const KeyPath path = context_to_path(error.context);
     const std::string& description = error.description;
+    if (is_echo(description)) continue;
     if (!reported.insert(path.pointer()).second) continue;
     const Json* value = find_pointer(doc.root(), path);
     std::string message;
@@ -168,9 +215,6 @@ std::vector<Diagnostic> Schema::check(const Document& doc) const {
     // Say what is allowed, from the schema's own description.
     out.push_back(doc.diagnostic(path, message));
   }
-  std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
-    return std::tie(a.loc.source, a.loc.line, a.loc.column) < std::tie(b.loc.source, b.loc.line, b.loc.column);
-  });
   return out;
 }
 

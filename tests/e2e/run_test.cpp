@@ -31,9 +31,9 @@ Outcome run_xp(const std::string& arguments) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
-// A tiny recipe: 4 classes of bars, resnet18 at 32 px, one SGDR fit of 2 epochs.
+// A tiny recipe: 4 classes of bars, resnet18 at 32 px, SGDR over 4 epochs of 16 batches.
 std::string write_recipe(const fs::path& dir, const std::string& extra_stage = "") {
-  xp::testing::write_tiny_idx_dataset(dir / "data", 32, 8);
+  xp::testing::write_tiny_idx_dataset(dir / "data", 64, 8);
   const fs::path recipe = dir / "tiny.yaml";
   xp::testing::write_text(recipe, "name: tiny\n"
                                   "seed: 7\n"
@@ -42,7 +42,7 @@ std::string write_recipe(const fs::path& dir, const std::string& extra_stage = "
                                   "       classes: [top, middle-high, middle-low, bottom]}\n"
                                   "model: {arch: resnet18, xtra_fc: [32]}\n"
                                   "stages:\n"
-                                  "  - fit: {lr: 0.05, cycles: 2, cycle_len: 1}\n" + extra_stage);
+                                  "  - fit: {lr: 0.01, cycles: 4, cycle_len: 1}\n" + extra_stage);
   return recipe.string();
 }
 
@@ -75,8 +75,8 @@ TEST_CASE("xp check prints the plan and runs nothing") {
   const Outcome outcome = run_xp("check " + recipe);
   CAPTURE(outcome.output);
   CHECK(outcome.exit_code == 0);
-  CHECK(outcome.output.find("[0] fit  lr=0.05 sgdr cycles=2 cycle_len=1 cycle_mult=1  → 2 epochs") != std::string::npos);
-  CHECK(outcome.output.find("total   2 epochs") != std::string::npos);
+  CHECK(outcome.output.find("[0] fit  lr=0.01 sgdr cycles=4 cycle_len=1 cycle_mult=1  → 4 epochs") != std::string::npos);
+  CHECK(outcome.output.find("total   4 epochs") != std::string::npos);
   CHECK_FALSE(fs::exists(dir.path() / "results"));
 }
 
@@ -104,11 +104,11 @@ TEST_CASE("xp run trains, writes the result folder and ends with its path") {
   CHECK(run["libraries"]["libtorch"].is_string());
   CHECK(run["classes"] == nlohmann::json({"top", "middle-high", "middle-low", "bottom"}));
   CHECK(run["ended"].is_string());
-  CHECK(run["command_line"].size() == 4);
+  CHECK(run["command_line"].size() == 5);  // xp run RECIPE --out DIR
 
   const std::string metrics = xp::testing::read_text(folder / "metrics.csv");
   CHECK(metrics.rfind("stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,accuracy,seconds\n", 0) == 0);
-  CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 3);
+  CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 5);
   // The bars are easy: two epochs must learn them.
   const std::string last_row = last_line(metrics);
   const double accuracy = std::stod(last_row.substr(0, last_row.rfind(',')).substr(last_row.substr(0, last_row.rfind(',')).rfind(',') + 1));

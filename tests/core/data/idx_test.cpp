@@ -61,7 +61,7 @@ TEST_CASE("bad IDX files are errors that name the file and the problem") {
   for (const auto& c : cases) {
     write_gz(path, c.bytes);
     CHECK_THROWS_WITH_AS(data::read_idx(path), doctest::Contains(c.message), DataError);
-    CHECK_THROWS_WITH_AS(data::read_idx(path), doctest::Contains(path), DataError);
+    CHECK_THROWS_WITH_AS(data::read_idx(path), doctest::Contains(path.c_str()), DataError);
   }
   CHECK_THROWS_WITH_AS(data::read_idx((dir.path() / "missing.gz").string()), doctest::Contains("cannot open"), DataError);
 }

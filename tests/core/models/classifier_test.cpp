@@ -56,7 +56,7 @@ TEST_CASE("a dropout of 0 omits the Dropout layer, as in fastai") {
   CHECK(make_head(options)->size() == 7);
 }
 
-TEST_CASE("concat pooling is [max, mean], max first") {
+TEST_CASE("concat pooling puts max before mean") {
   const auto x = torch::arange(8, torch::kFloat32).view({1, 2, 2, 2});
   const auto pooled = concat_pool(x);
   CHECK(pooled.allclose(torch::tensor({{3.0f, 7.0f, 1.5f, 5.5f}})));

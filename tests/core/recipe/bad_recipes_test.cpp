@@ -71,7 +71,8 @@ TEST_CASE("every recipe in tests/recipes/bad fails with its expected diagnostics
       FAIL("no error for ", file.filename().string());
     } catch (const recipe::RecipeError& error) {
       const auto& diagnostics = error.diagnostics();
-      CAPTURE(error.what());
+      const std::string rendered = error.what();
+      CAPTURE(rendered);
       REQUIRE(diagnostics.size() == expected.size());
       for (std::size_t idx = 0; idx < expected.size(); ++idx) {
         CHECK(diagnostics[idx].loc.line == expected[idx].line);

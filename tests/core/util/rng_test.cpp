@@ -18,7 +18,7 @@ TEST_CASE("Rng draws are a pure function of seed and keys") {
   CHECK(first != d.next());
 }
 
-TEST_CASE("uniform lies in [0, 1) and has mean near 1/2") {
+TEST_CASE("uniform draws lie in 0..1 with mean near one half") {
   Rng rng(1, {});
   double sum = 0;
   for (int draw = 0; draw < 20000; ++draw) {
