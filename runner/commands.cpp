@@ -28,7 +28,6 @@ int check(const cli::CliOptions& options) {
 int run(const cli::CliOptions& options) {
   const pipeline::Plan plan = load_plan(options);
   report::Console console(stdout);
-  console.line(plan.describe());
   pipeline::RunOptions run_options;
   run_options.results_root = options.out;
   run_options.command_line = options.command_line;

@@ -34,7 +34,6 @@ class RunObserver : public train::TrainingObserver {
       console_.line(str_cat("epoch      trn_loss   val_loss   accuracy   time"));
       header_printed_ = true;
     }
-    epochs_ = epochs;
     console_.progress_begin(str_cat("epoch ", epoch + 1, "/", epochs), batches);
     record_.stage(stage_index_, stage_type_, epoch);
     done_ = 0;
@@ -71,7 +70,6 @@ class RunObserver : public train::TrainingObserver {
   int stage_index_ = 0;
   std::string stage_type_;
   bool header_printed_ = false;
-  std::int64_t epochs_ = 0;
   std::int64_t done_ = 0;
   double last_accuracy_ = 0;
 };
@@ -102,6 +100,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
   provenance.threads = threads;
   report::RunRecord record(result.folder, provenance);
   console.tee_to((result.folder / report::files::kLog).string());
+  console.line(plan.describe());
   console.line(str_cat("run     ", result.folder.string(), "  (threads: ", threads, ")"));
 
   try {

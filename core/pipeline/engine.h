@@ -23,7 +23,7 @@ struct RunResult {
   double final_accuracy = 0;
 };
 
-// `on_folder` is called as soon as the result folder exists (the runner prints it on failure).
+// Prints the plan and the training progress to `console`, which also fills the run's log.txt.
 RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console& console);
 
 // Sets torch's intra-op threads (0 = hardware threads) and returns the number in effect.

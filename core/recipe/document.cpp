@@ -243,7 +243,6 @@ Document Document::parse(const std::string& name, const std::string& text,
 }
 
 SourceLoc Document::locate(const KeyPath& path, bool key, int* span) const {
-  KeyPath probe = path;
   std::vector<PathElement> elements = path.elements();
   while (true) {
     KeyPath current;
