@@ -19,6 +19,7 @@ const char* const kUsage =
     "commands:\n"
     "  check RECIPE   validate a recipe and print its plan (stages, epochs); runs nothing\n"
     "  run RECIPE     run a recipe; prints the result folder on its last line\n"
+    "  model RECIPE   print the recipe's network: layer groups, parameters, trainable, weights\n"
     "\n"
     "Run 'xp <command> --help' for the options of a command.\n"
     "Exit codes: 0 ok, 1 the run failed, 2 the recipe or command line is wrong, 130 interrupted.\n";
@@ -47,6 +48,9 @@ std::string help_for(const std::string& verb, const po::options_description& des
   if (verb == "check")
     out << "usage: xp check RECIPE [--set KEY=VALUE]...\n\nValidate RECIPE (schema, values, paths) and print the plan.\n"
            "Exit 0 when valid, 2 with every error listed otherwise.\n\n";
+  else if (verb == "model")
+    out << "usage: xp model RECIPE [--set KEY=VALUE]...\n\nBuild RECIPE's network (loading its weights, if any) and print "
+           "its layer groups\nwith parameter and trainable counts, input size and normalization.\n\n";
   else
     out << "usage: xp run RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N]\n\nRun RECIPE's stages in order and "
            "write a result folder\n(recipe.yaml, run.json, status.json, metrics.csv, log.txt).\n\n";
@@ -74,9 +78,10 @@ CliOptions parse_cli(int argc, const char* const* argv) {
     options.version = true;
     return options;
   }
-  const std::vector<std::string> verbs = {"check", "run"};
+  const std::vector<std::string> verbs = {"check", "run", "model"};
   if (verb == "check") options.verb = Verb::kCheck;
   else if (verb == "run") options.verb = Verb::kRun;
+  else if (verb == "model") options.verb = Verb::kModel;
   else {
     const std::string suggestion = closest_match(verb, verbs);
     throw UsageError(str_cat("unknown command '", verb, "'",

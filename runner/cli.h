@@ -3,6 +3,7 @@
 //
 //   xp check RECIPE [--set KEY=VALUE]...
 //   xp run   RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N]
+//   xp model RECIPE [--set KEY=VALUE]...
 #pragma once
 
 #include <string>
@@ -12,7 +13,7 @@
 
 namespace xp::cli {
 
-enum class Verb { kNone, kCheck, kRun };
+enum class Verb { kNone, kCheck, kRun, kModel };
 
 struct CliOptions {
   Verb verb = Verb::kNone;

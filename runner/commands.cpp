@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "core/data/dataset.h"
+#include "core/models/summary.h"
 #include "core/pipeline/engine.h"
 #include "core/pipeline/plan.h"
 #include "core/pipeline/registry.h"
@@ -37,10 +39,24 @@ int run(const cli::CliOptions& options) {
   return 0;
 }
 
+int model(const cli::CliOptions& options) {
+  const pipeline::Plan plan = load_plan(options);
+  const auto& recipe = plan.recipe;
+  pipeline::configure_threads(recipe.run.threads);
+  const data::DataBundle data = data::load_data(recipe.data, recipe.run.seed);
+  models::Classifier network = pipeline::build_model(recipe, static_cast<int>(data.classes.size()));
+  models::SummaryContext context;
+  context.input_size = recipe.data.size;
+  context.weights = recipe.model.weights;
+  std::cout << models::summarize(*network, context) << "\n";
+  return 0;
+}
+
 int dispatch(const cli::CliOptions& options) {
   switch (options.verb) {
     case cli::Verb::kCheck: return check(options);
     case cli::Verb::kRun: return run(options);
+    case cli::Verb::kModel: return model(options);
     case cli::Verb::kNone: break;
   }
   XP_ASSERT(false, "dispatch without a verb");

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "core/models/head.h"
+#include "core/util/error.h"
 
 namespace xp::models {
 
@@ -26,19 +27,37 @@ torch::Tensor ClassifierImpl::features(torch::Tensor images) { return concat_poo
 
 torch::Tensor ClassifierImpl::forward(torch::Tensor images) { return head->forward(features(images)); }
 
+std::vector<std::vector<torch::nn::Module*>> ClassifierImpl::group_modules() {
+  return {{body->conv1.get(), body->bn1.get(), body->layer1.get(), body->layer2.get()},
+          {body->layer3.get(), body->layer4.get()},
+          {head.get()}};
+}
+
 std::vector<std::vector<torch::Tensor>> ClassifierImpl::layer_groups() {
-  std::vector<std::vector<torch::Tensor>> groups(kLayerGroups);
-  auto add = [](std::vector<torch::Tensor>& group, torch::nn::Module& module) {
-    for (auto& parameter : module.parameters()) group.push_back(parameter);
-  };
-  add(groups[0], *body->conv1);
-  add(groups[0], *body->bn1);
-  add(groups[0], *body->layer1);
-  add(groups[0], *body->layer2);
-  add(groups[1], *body->layer3);
-  add(groups[1], *body->layer4);
-  add(groups[2], *head);
+  std::vector<std::vector<torch::Tensor>> groups;
+  for (const auto& modules : group_modules()) {
+    groups.emplace_back();
+    for (auto* module : modules)
+      for (auto& parameter : module->parameters()) groups.back().push_back(parameter);
+  }
   return groups;
+}
+
+void ClassifierImpl::freeze_to(int group) {
+  XP_CHECK(group >= 0 && group < kLayerGroups, "freeze_to: group must be in [0, ", kLayerGroups - 1, "], got ", group);
+  auto groups = layer_groups();
+  for (int group_idx = 0; group_idx < kLayerGroups; ++group_idx)
+    for (auto& parameter : groups[static_cast<std::size_t>(group_idx)]) parameter.set_requires_grad(group_idx >= group);
+  frozen_groups_ = group;
+}
+
+void ClassifierImpl::train_respecting_frozen_bn() {
+  train(true);
+  auto groups = group_modules();
+  for (int group_idx = 0; group_idx < frozen_groups_; ++group_idx)
+    for (auto* module : groups[static_cast<std::size_t>(group_idx)])
+      for (auto& child : module->modules(/*include_self=*/true))
+        if (child->as<torch::nn::BatchNorm2d>() || child->as<torch::nn::BatchNorm1d>()) child->eval();
 }
 
 }  // namespace xp::models

@@ -28,13 +28,24 @@ class ClassifierImpl : public torch::nn::Module {
   // Parameters of each layer group, in fastai's order.
   std::vector<std::vector<torch::Tensor>> layer_groups();
   static constexpr int kLayerGroups = 3;
+
+  // fastai's freeze_to(n): groups before n get no gradients (and are left out of the optimizer),
+  // groups from n on train. freeze_to(kLayerGroups - 1) is fastai's freeze(), freeze_to(0) unfreeze().
+  void freeze_to(int group);
+  int frozen_groups() const { return frozen_groups_; }
+  // train(), except that BatchNorm layers of frozen groups stay in eval mode and keep their
+  // running statistics, as in fastai 0.7 (shared/reference/fastai.md §3.1).
+  void train_respecting_frozen_bn();
   const ArchDescriptor& arch() const { return *arch_; }
 
   ResNetBody body{nullptr};
   torch::nn::Sequential head{nullptr};
 
  private:
+  std::vector<std::vector<torch::nn::Module*>> group_modules();
+
   const ArchDescriptor* arch_;
+  int frozen_groups_ = 0;
 };
 TORCH_MODULE(Classifier);
 

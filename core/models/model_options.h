@@ -10,6 +10,7 @@ struct ModelOptions {
   std::string arch = "resnet34";
   std::vector<double> dropout = {0.25, 0.5};  // fastai 0.7 ps: one per head block
   std::vector<int> xtra_fc = {512};           // fastai 0.7 xtra_fc: hidden sizes of the head
+  std::string weights;                        // pretrained backbone file; "" = random init, nothing frozen
 };
 
 }  // namespace xp::models

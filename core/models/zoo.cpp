@@ -18,6 +18,9 @@ const std::vector<ArchDescriptor>& architectures() {
       {"resnet50", "ResNet-50, bottleneck blocks", BlockKind::kBottleneck, {3, 4, 6, 3}, 1, 64, 2048, kImagenetMean, kImagenetStd},
       {"resnet101", "ResNet-101, bottleneck blocks", BlockKind::kBottleneck, {3, 4, 23, 3}, 1, 64, 2048, kImagenetMean, kImagenetStd},
       {"resnet152", "ResNet-152, bottleneck blocks", BlockKind::kBottleneck, {3, 8, 36, 3}, 1, 64, 2048, kImagenetMean, kImagenetStd},
+      {"resnext50_32x4d", "ResNeXt-50 32x4d (Xie et al. 2016)", BlockKind::kBottleneck, {3, 4, 6, 3}, 32, 4, 2048, kImagenetMean, kImagenetStd},
+      {"resnext101_32x8d", "ResNeXt-101 32x8d", BlockKind::kBottleneck, {3, 4, 23, 3}, 32, 8, 2048, kImagenetMean, kImagenetStd},
+      {"wide_resnet50_2", "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016)", BlockKind::kBottleneck, {3, 4, 6, 3}, 1, 128, 2048, kImagenetMean, kImagenetStd},
   };
   return table;
 }

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/data/dataset.h"
+#include "core/models/weights/load.h"
 #include "core/report/metrics_csv.h"
 #include "core/report/run_folder.h"
 #include "core/report/run_record.h"
@@ -76,6 +77,17 @@ class RunObserver : public train::TrainingObserver {
 
 }  // namespace
 
+models::Classifier build_model(const recipe::Recipe& recipe, int classes) {
+  torch::manual_seed(recipe.run.seed);
+  models::Classifier model(recipe.model, classes);
+  if (!recipe.model.weights.empty()) {
+    // fastai's ConvLearner.pretrained: pretrained body, new head, everything but the head frozen.
+    models::load_backbone_weights(*model, recipe.model.weights);
+    model->freeze_to(models::ClassifierImpl::kLayerGroups - 1);
+  }
+  return model;
+}
+
 int configure_threads(int requested) {
   const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int threads = requested > 0 ? requested : hardware;
@@ -104,14 +116,18 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
   console.line(str_cat("run     ", result.folder.string(), "  (threads: ", threads, ")"));
 
   try {
-    torch::manual_seed(recipe.run.seed);
     data::DataBundle data = data::load_data(recipe.data, recipe.run.seed);
     console.line(str_cat("data    ", data.train->size(), " train, ", data.valid->size(), " valid images, ",
                          data.classes.size(), " classes"));
     record.set("classes", data.classes);
     record.set("data", {{"train_images", data.train->size()}, {"valid_images", data.valid->size()}});
 
-    models::Classifier model(recipe.model, static_cast<int>(data.classes.size()));
+    models::Classifier model = build_model(recipe, static_cast<int>(data.classes.size()));
+    if (!recipe.model.weights.empty()) {
+      console.line(str_cat("model   ", recipe.model.arch, " weights from ", recipe.model.weights,
+                           "; body frozen (layer groups 0-", model->frozen_groups() - 1, ")"));
+      record.set("weights", recipe.model.weights);
+    }
     train::LearnerOptions learner_options;
     learner_options.batch_size = recipe.data.batch_size;
     learner_options.workers = recipe.data.workers;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/models/classifier.h"
 #include "core/pipeline/plan.h"
 #include "core/report/console.h"
 
@@ -25,6 +26,10 @@ struct RunResult {
 
 // Prints the plan and the training progress to `console`, which also fills the run's log.txt.
 RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console& console);
+
+// The recipe's network: architecture, fastai head for `classes`, and pretrained weights when the
+// recipe names them (which freezes everything but the head, as fastai's ConvLearner.pretrained).
+models::Classifier build_model(const recipe::Recipe& recipe, int classes);
 
 // Sets torch's intra-op threads (0 = hardware threads) and returns the number in effect.
 int configure_threads(int requested);

@@ -23,6 +23,9 @@ std::vector<std::string> StageRegistry::names() const {
 
 void register_builtin_stages(StageRegistry& registry) {
   registry.add(fit_stage_descriptor());
+  registry.add(freeze_stage_descriptor());
+  registry.add(unfreeze_stage_descriptor());
+  registry.add(freeze_to_stage_descriptor());
 }
 
 }  // namespace xp::pipeline

@@ -25,5 +25,8 @@ void register_builtin_stages(StageRegistry& registry);
 
 // Descriptors of the built-in stages, one per file in pipeline/stages/.
 const StageDescriptor& fit_stage_descriptor();
+const StageDescriptor& freeze_stage_descriptor();
+const StageDescriptor& unfreeze_stage_descriptor();
+const StageDescriptor& freeze_to_stage_descriptor();
 
 }  // namespace xp::pipeline

@@ -1,6 +1,10 @@
 #include "core/recipe/recipe.h"
 
+#include "core/models/weights/load.h"
 #include "core/recipe/schema.h"
+#include "core/util/strings.h"
+
+#include <algorithm>
 
 namespace xp::recipe {
 
@@ -63,6 +67,23 @@ std::vector<T> list_of(const Node& node) {
   return out;
 }
 
+// A weights file must exist and have a format xp reads.
+void check_weights_path(const Document& doc, std::vector<Diagnostic>& errors) {
+  const Json& root = doc.root();
+  if (!root.contains("model") || !root["model"].is_object()) return;
+  const Json& model = root["model"];
+  if (!model.contains("weights") || !model["weights"].is_string()) return;
+  const KeyPath path = KeyPath().child("model").child("weights");
+  const std::string file = resolve_data_path(model["weights"].get<std::string>(), doc.path());
+  const std::string extension = fs::path(file).extension().string();
+  const auto& supported = models::weight_file_extensions();
+  if (std::find(supported.begin(), supported.end(), extension) == supported.end())
+    errors.push_back(doc.diagnostic(path, str_cat("'model.weights': unsupported file type '", extension,
+                                                  "' (supported: ", join(supported), ")")));
+  else if (!fs::is_regular_file(file))
+    errors.push_back(doc.diagnostic(path, str_cat("'model.weights': file '", file, "' does not exist")));
+}
+
 }  // namespace
 
 Node Recipe::node(const KeyPath& path) const {
@@ -77,6 +98,7 @@ Recipe parse_recipe_document(Document doc) {
   const Schema& schema = Schema::builtin();
   std::vector<Diagnostic> errors = schema.check(doc);
   check_data_paths(doc, errors);
+  check_weights_path(doc, errors);
   if (!errors.empty()) throw RecipeError(errors, doc.sources());
   schema.apply_defaults(doc.root());
 
@@ -104,6 +126,7 @@ Recipe parse_recipe_document(Document doc) {
   recipe.model.arch = model["arch"].string();
   recipe.model.dropout = model["dropout"].numbers();
   recipe.model.xtra_fc = list_of<int>(model["xtra_fc"]);
+  if (model.has("weights")) recipe.model.weights = resolve_data_path(model["weights"].string(), recipe.doc.path());
   // fastai broadcasts a scalar ps to every head block (ps=0.5 → [0.5, 0.5]).
   const std::size_t blocks = recipe.model.xtra_fc.size() + 1;
   if (recipe.model.dropout.size() == 1) recipe.model.dropout.assign(blocks, recipe.model.dropout[0]);

@@ -233,8 +233,9 @@ void Schema::check_unknown_keys(const Json& value, const Json& schema_in, const 
       if (schema.value("additionalProperties", true) != false) continue;
       const std::string suggestion = closest_match(key, known);
       std::string message = str_cat("unknown key '", key, "'");
-      message += suggestion.empty() ? str_cat(" (known: ", join(known), ")")
-                                    : str_cat(" (did you mean '", suggestion, "'?)");
+      if (known.empty()) message += " (this takes no parameters)";
+      else message += suggestion.empty() ? str_cat(" (known: ", join(known), ")")
+                                         : str_cat(" (did you mean '", suggestion, "'?)");
       out.push_back(doc.diagnostic(path.child(key), message, true));
     }
   } else if (value.is_array() && schema.contains("items")) {

@@ -70,7 +70,7 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
   for (std::int64_t epoch = 0; epoch < epochs; ++epoch) {
     const auto started = Clock::now();
     observer.on_epoch_begin(epoch, epochs, batches);
-    model_->train();
+    model_->train_respecting_frozen_bn();
     AverageMeter epoch_loss;
     double lr_now = 0;
     train_loader_->start_epoch(epochs_done_);

@@ -1,0 +1,75 @@
+// Stages `freeze`, `unfreeze` and `freeze_to`: where the trainable part of the network begins,
+// by fastai layer group (0: conv1…layer2, 1: layer3–layer4, 2: head).
+//
+//   - freeze: {}       # learn.freeze()       — only the head trains
+//   - unfreeze: {}     # learn.unfreeze()     — everything trains
+//   - freeze_to: 1     # learn.freeze_to(1)   — layer3, layer4 and the head train
+//
+// Frozen groups get no gradients, are left out of the next fit's optimizer, and keep their
+// BatchNorm layers in eval mode (fastai 0.7).
+#include "core/pipeline/registry.h"
+#include "core/train/learner.h"
+
+namespace xp::pipeline {
+
+namespace {
+
+class FreezeToStage : public Stage {
+ public:
+  FreezeToStage(int group, std::string summary) : group_(group), summary_(std::move(summary)) {}
+  std::string describe() const override { return summary_; }
+  void run(StageContext& context) override { context.learner.model()->freeze_to(group_); }
+
+ private:
+  int group_;
+  std::string summary_;
+};
+
+std::string trainable_text(int group, int groups) {
+  return group == 0 ? "all layer groups train" : str_cat("layer groups ", group, "-", groups - 1, " train");
+}
+
+std::unique_ptr<Stage> create_freeze(const recipe::Node&, const PlanContext& context, std::vector<recipe::Diagnostic>&) {
+  const int group = context.layer_groups - 1;
+  return std::make_unique<FreezeToStage>(group, trainable_text(group, context.layer_groups) + " (head only)");
+}
+
+std::unique_ptr<Stage> create_unfreeze(const recipe::Node&, const PlanContext& context, std::vector<recipe::Diagnostic>&) {
+  return std::make_unique<FreezeToStage>(0, trainable_text(0, context.layer_groups));
+}
+
+std::unique_ptr<Stage> create_freeze_to(const recipe::Node& params, const PlanContext& context,
+                                        std::vector<recipe::Diagnostic>& errors) {
+  long long group = params.integer();
+  // fastai accepts Python-style negative indices: freeze_to(-1) is freeze().
+  if (group < 0) group += context.layer_groups;
+  if (group < 0 || group >= context.layer_groups) {
+    errors.push_back(params.error(str_cat("layer group ", params.integer(), " does not exist; the model has ",
+                                          context.layer_groups, " (0 to ", context.layer_groups - 1, ", or -1 for the last)")));
+    return nullptr;
+  }
+  const int index = static_cast<int>(group);
+  return std::make_unique<FreezeToStage>(index, trainable_text(index, context.layer_groups));
+}
+
+}  // namespace
+
+const StageDescriptor& freeze_stage_descriptor() {
+  static const StageDescriptor descriptor{"freeze", "Freeze every layer group but the head (learn.freeze()).",
+                                          "freeze: {}", &create_freeze};
+  return descriptor;
+}
+
+const StageDescriptor& unfreeze_stage_descriptor() {
+  static const StageDescriptor descriptor{"unfreeze", "Make every layer group trainable (learn.unfreeze()).",
+                                          "unfreeze: {}", &create_unfreeze};
+  return descriptor;
+}
+
+const StageDescriptor& freeze_to_stage_descriptor() {
+  static const StageDescriptor descriptor{"freeze_to", "Freeze layer groups before N (learn.freeze_to(N)).",
+                                          "freeze_to: 1", &create_freeze_to};
+  return descriptor;
+}
+
+}  // namespace xp::pipeline

@@ -1,0 +1,136 @@
+#include <doctest/doctest.h>
+
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "core/models/classifier.h"
+#include "core/models/weights/load.h"
+#include "core/models/weights/safetensors.h"
+#include "core/util/error.h"
+#include "tests/test_support.h"
+
+using namespace xp;
+using namespace xp::models;
+
+namespace {
+
+// Writes a .safetensors file by the format's specification (independent of xp's reader).
+void write_safetensors(const std::string& path, const std::string& header, const std::string& data) {
+  std::ofstream out(path, std::ios::binary);
+  const std::uint64_t length = header.size();
+  for (int byte = 0; byte < 8; ++byte) out.put(static_cast<char>((length >> (8 * byte)) & 0xff));
+  out << header << data;
+}
+
+std::string floats(std::initializer_list<float> values) {
+  std::string bytes;
+  for (float value : values) bytes.append(reinterpret_cast<const char*>(&value), sizeof value);
+  return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("safetensors: tensors are read by name, shape and dtype") {
+  testing::TempDir dir;
+  const std::string path = (dir.path() / "w.safetensors").string();
+  write_safetensors(path,
+                    R"({"b":{"dtype":"F32","shape":[2],"data_offsets":[16,24]},)"
+                    R"("a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"__metadata__":{"format":"pt"}})",
+                    floats({1, 2, 3, 4, 5, 6}));
+  const StateDict state = read_safetensors(path);
+  REQUIRE(state.tensors.size() == 2);
+  CHECK(state.tensors[0].first == "a");  // file order
+  CHECK(state.find("a")->equal(torch::tensor({{1.0f, 2.0f}, {3.0f, 4.0f}})));
+  CHECK(state.find("b")->equal(torch::tensor({5.0f, 6.0f})));
+}
+
+TEST_CASE("safetensors: damaged files are clear errors") {
+  testing::TempDir dir;
+  const std::string path = (dir.path() / "w.safetensors").string();
+  const struct {
+    std::string header;
+    std::string data;
+    const char* message;
+  } cases[] = {
+      {"{not json", "", "header is not JSON"},
+      {R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", floats({1, 2}), "lies outside the 8 data bytes; truncated?"},
+      {R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", floats({1, 2}), "has 8 bytes but its shape and dtype need 12"},
+      {R"({"a":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}})", "x", "unsupported dtype 'Q4'"},
+      {R"({"a":{"shape":[1]}})", "", "lacks dtype, shape or data_offsets"},
+  };
+  for (const auto& c : cases) {
+    write_safetensors(path, c.header, c.data);
+    CHECK_THROWS_WITH_AS(read_safetensors(path), doctest::Contains(c.message), ModelError);
+  }
+  std::ofstream(path, std::ios::binary) << "abc";
+  CHECK_THROWS_WITH_AS(read_safetensors(path), doctest::Contains("fewer than the 8-byte header length"), ModelError);
+  write_safetensors(path, std::string(100, ' '), "");
+  std::filesystem::resize_file(path, 50);
+  CHECK_THROWS_WITH_AS(read_safetensors(path), doctest::Contains("exceeds the file"), ModelError);
+}
+
+TEST_CASE("strict loading names every missing, unexpected and misshapen tensor") {
+  torch::nn::Linear linear(3, 2);
+  StateDict state;
+  state.tensors = {{"weight", torch::zeros({2, 4})}, {"extra", torch::zeros({1})}};
+  try {
+    load_state_dict(*linear, state, "w.safetensors");
+    FAIL("no error");
+  } catch (const ModelError& error) {
+    const std::string text = error.what();
+    CHECK(text.find("weights 'w.safetensors' do not match the model (3 problems)") != std::string::npos);
+    CHECK(text.find("unexpected tensor 'extra' [1]") != std::string::npos);
+    CHECK(text.find("missing tensor 'bias' (expected shape [2])") != std::string::npos);
+    CHECK(text.find("tensor 'weight': expected shape [2, 3], found [2, 4]") != std::string::npos);
+  }
+}
+
+// Parity with torchvision: tests/tools/torchvision_reference.py builds each architecture in
+// Debian's torchvision with a fixed seed, writes its state_dict and the body's concat-pooled
+// features for a fixed input; xp loads the weights and must reproduce the features.
+TEST_CASE("backbones reproduce torchvision's features from torchvision's weights" * doctest::timeout(300)) {
+  testing::TempDir dir;
+  const std::vector<std::string> archs = {"resnet18", "resnet34", "resnet50", "resnext50_32x4d", "wide_resnet50_2"};
+  std::string command = "/usr/bin/python3 " + std::string(XP_SOURCE_DIR) + "/tests/tools/torchvision_reference.py " +
+                        dir.path().string();
+  for (const auto& arch : archs) command += " " + arch;
+  REQUIRE(std::system((command + " 2>/dev/null").c_str()) == 0);
+  for (const auto& arch : archs) {
+    CAPTURE(arch);
+    ModelOptions options;
+    options.arch = arch;
+    Classifier model(options, 2);
+    load_backbone_weights(*model, (dir.path() / (arch + ".safetensors")).string());
+    model->eval();
+    const StateDict io = read_safetensors((dir.path() / (arch + "-io.safetensors")).string());
+    torch::NoGradGuard no_grad;
+    const torch::Tensor features = model->features(*io.find("input"));
+    const torch::Tensor& reference = *io.find("features");
+    const double max_relative = ((features - reference).abs() / (reference.abs() + 1e-3)).max().item<double>();
+    MESSAGE(arch, ": max relative feature difference ", max_relative);
+    CHECK(max_relative < 1e-4);
+  }
+}
+
+TEST_CASE("freeze_to stops gradients of earlier groups and keeps their BatchNorm in eval mode") {
+  ModelOptions options;
+  options.arch = "resnet18";
+  Classifier model(options, 3);
+  model->freeze_to(2);
+  model->train_respecting_frozen_bn();
+  CHECK_FALSE(model->body->conv1->weight.requires_grad());
+  CHECK_FALSE(model->body->layer4->parameters()[0].requires_grad());
+  CHECK(model->head->parameters()[0].requires_grad());
+  CHECK_FALSE(model->body->bn1->is_training());
+  CHECK(model->head->is_training());
+  // A training step leaves the frozen body's BN statistics untouched.
+  const torch::Tensor mean_before = model->body->bn1->running_mean.clone();
+  model->forward(torch::randn({4, 3, 32, 32}));
+  CHECK(model->body->bn1->running_mean.equal(mean_before));
+  model->freeze_to(0);
+  model->train_respecting_frozen_bn();
+  CHECK(model->body->bn1->is_training());
+  CHECK(model->body->conv1->weight.requires_grad());
+}
