@@ -3,7 +3,9 @@
 
 For each architecture: build it with a fixed seed (random weights: no ImageNet weights can be
 downloaded here), give BatchNorm non-trivial running statistics, and write
-  <arch>.safetensors   the state_dict, as torchvision names it
+  <arch>.pth           the state_dict exactly as torchvision publishes weights: torch.save of the
+                       OrderedDict (with its _metadata), zip format
+  <arch>.safetensors   the same state_dict as safetensors
   <arch>-io.safetensors  'input' (a fixed batch) and 'features' (the body's output after fastai's
                        concat pooling, in eval mode) as the reference xp must reproduce.
 The safetensors writer is the format's specification written out (Debian ships no safetensors
@@ -60,6 +62,7 @@ def main():
         inputs = torch.randn(2, 3, 64, 64)
         with torch.no_grad():
             features = concat_pool(body(inputs))
+        torch.save(model.state_dict(), f"{out_dir}/{arch}.pth")
         write_safetensors(f"{out_dir}/{arch}.safetensors", model.state_dict())
         write_safetensors(f"{out_dir}/{arch}-io.safetensors", {"input": inputs, "features": features})
 

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/models/weights/pth.h"
 #include "core/models/weights/safetensors.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -9,13 +10,14 @@
 namespace xp::models {
 
 const std::vector<std::string>& weight_file_extensions() {
-  static const std::vector<std::string> extensions = {".safetensors"};
+  static const std::vector<std::string> extensions = {".safetensors", ".pth", ".pt"};
   return extensions;
 }
 
 StateDict read_weights(const std::string& path) {
   const std::string extension = std::filesystem::path(path).extension().string();
   if (extension == ".safetensors") return read_safetensors(path);
+  if (extension == ".pth" || extension == ".pt") return read_pth(path);
   throw ModelError(str_cat("weights '", path, "': unsupported file type '", extension, "' (supported: ",
                            join(weight_file_extensions()), ")"));
 }

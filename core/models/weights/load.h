@@ -10,7 +10,7 @@
 
 namespace xp::models {
 
-// Extensions xp reads, for messages and recipe checks: {".safetensors"}.
+// Extensions xp reads, for messages and recipe checks: .safetensors, .pth, .pt.
 const std::vector<std::string>& weight_file_extensions();
 
 // Reads any supported weight file into a state dict.

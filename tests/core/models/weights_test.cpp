@@ -97,12 +97,22 @@ TEST_CASE("backbones reproduce torchvision's features from torchvision's weights
                         dir.path().string();
   for (const auto& arch : archs) command += " " + arch;
   REQUIRE(std::system((command + " 2>/dev/null").c_str()) == 0);
+  for (const auto& file : {std::string("resnet18.pth"), std::string("resnet50.pth")}) {
+    // torchvision's own format must give exactly the tensors of its safetensors twin.
+    const StateDict pth = read_weights((dir.path() / file).string());
+    const StateDict twin = read_weights((dir.path() / (file.substr(0, file.size() - 4) + ".safetensors")).string());
+    REQUIRE(pth.tensors.size() == twin.tensors.size());
+    for (std::size_t idx = 0; idx < pth.tensors.size(); ++idx) {
+      CHECK(pth.tensors[idx].first == twin.tensors[idx].first);
+      CHECK(pth.tensors[idx].second.equal(twin.tensors[idx].second));
+    }
+  }
   for (const auto& arch : archs) {
     CAPTURE(arch);
     ModelOptions options;
     options.arch = arch;
     Classifier model(options, 2);
-    load_backbone_weights(*model, (dir.path() / (arch + ".safetensors")).string());
+    load_backbone_weights(*model, (dir.path() / (arch + ".pth")).string());
     model->eval();
     const StateDict io = read_safetensors((dir.path() / (arch + "-io.safetensors")).string());
     torch::NoGradGuard no_grad;
@@ -133,4 +143,33 @@ TEST_CASE("freeze_to stops gradients of earlier groups and keeps their BatchNorm
   model->train_respecting_frozen_bn();
   CHECK(model->body->bn1->is_training());
   CHECK(model->body->conv1->weight.requires_grad());
+}
+
+TEST_CASE("pth: torch.save'd state dicts read exactly, wrapped or not; unsafe and damaged files are refused") {
+  testing::TempDir dir;
+  REQUIRE(std::system(("/usr/bin/python3 " + std::string(XP_SOURCE_DIR) + "/tests/tools/torch_save_cases.py " +
+                       dir.path().string() + " 2>/dev/null").c_str()) == 0);
+  for (const char* name : {"small.pth", "wrapped.pth"}) {
+    CAPTURE(name);
+    const StateDict state = read_weights((dir.path() / name).string());
+    REQUIRE(state.tensors.size() == 4);
+    CHECK(state.tensors[0].first == "weight");  // file order
+    CHECK(state.find("weight")->equal(torch::arange(6, torch::kFloat32).reshape({2, 3})));
+    CHECK(state.find("bias")->equal(torch::tensor({0.5f, -1.5f})));
+    CHECK(state.find("steps")->dtype() == torch::kInt64);
+    CHECK(state.find("steps")->item<std::int64_t>() == 7);
+    CHECK(state.find("view")->equal(torch::tensor({3.0f, 4.0f, 5.0f})));  // a view into weight's storage
+  }
+  const struct {
+    const char* file;
+    const char* message;
+  } refused[] = {
+      {"legacy.pth", "not a zip archive"},
+      {"code.pth", "refusing pickle global 'collections.Counter'"},
+      {"truncated.pth", "truncated.pth"},
+  };
+  for (const auto& c : refused) {
+    CAPTURE(c.file);
+    CHECK_THROWS_WITH_AS(read_weights((dir.path() / c.file).string()), doctest::Contains(c.message), ModelError);
+  }
 }

@@ -1,0 +1,30 @@
+#!/usr/bin/python3
+"""Writes .pth files that xp's reader must accept or refuse, with Debian's torch.
+
+  small.pth        OrderedDict {weight: 2x3 float, bias: 2 float, steps: int64 scalar} + _metadata,
+                   with 'view' sharing weight's storage (a row of it)
+  wrapped.pth      {"state_dict": <the same>, "epoch": 3}, as training checkpoints are saved
+  legacy.pth       the pre-1.6, non-zip format
+  code.pth         a dict holding a collections.Counter: a global xp must refuse, never call
+  truncated.pth    small.pth cut in half
+
+usage: torch_save_cases.py OUT_DIR
+"""
+import collections
+import sys
+
+import torch
+
+out = sys.argv[1]
+weight = torch.arange(6, dtype=torch.float32).reshape(2, 3)
+state = collections.OrderedDict(weight=weight, bias=torch.tensor([0.5, -1.5]), steps=torch.tensor(7),
+                                view=weight[1])
+state._metadata = collections.OrderedDict({"": {"version": 1}})
+torch.save(state, f"{out}/small.pth")
+torch.save({"state_dict": state, "epoch": 3}, f"{out}/wrapped.pth")
+torch.save(state, f"{out}/legacy.pth", _use_new_zipfile_serialization=False)
+torch.save({"weight": weight, "counts": collections.Counter("ab")}, f"{out}/code.pth")
+with open(f"{out}/small.pth", "rb") as f:
+    data = f.read()
+with open(f"{out}/truncated.pth", "wb") as f:
+    f.write(data[: len(data) // 2])
