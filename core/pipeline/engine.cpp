@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/data/dataset.h"
+#include "core/models/weights/h5.h"
 #include "core/models/weights/load.h"
 #include "core/report/metrics_csv.h"
 #include "core/report/run_folder.h"
@@ -146,6 +147,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       planned.stage->run(context);
     }
     result.final_accuracy = observer.last_accuracy();
+    models::write_h5(result.folder / report::files::kModel, models::state_dict_of(*learner.model()));
     record.complete();
   } catch (const Interrupted&) {
     console.progress_end();

@@ -96,8 +96,12 @@ TEST_CASE("xp run trains, writes the result folder and ends with its path") {
   CHECK(std::regex_match(folder.filename().string(), std::regex(R"(\d{8}T\d{6}Z-[0-9a-f]{6})")));
   CHECK(outcome.output.find("epoch      trn_loss   val_loss   accuracy") != std::string::npos);
 
-  for (const char* file : {"recipe.yaml", "run.json", "status.json", "metrics.csv", "log.txt"})
+  for (const char* file : {"recipe.yaml", "run.json", "status.json", "metrics.csv", "log.txt", "model.h5"})
     CHECK_MESSAGE(fs::exists(folder / file), file);
+  // model.h5 is plain HDF5: h5py reads it, one dataset per state-dict key.
+  const std::string h5py = "/usr/bin/python3 -c \"import h5py, sys; f = h5py.File(sys.argv[1], 'r'); "
+                           "assert f['body.conv1.weight'].shape == (64, 3, 7, 7); assert f['head.6.weight'].shape == (4, 32)\" ";
+  CHECK(std::system((h5py + (folder / "model.h5").string()).c_str()) == 0);
   const auto status = nlohmann::json::parse(xp::testing::read_text(folder / "status.json"));
   CHECK(status["state"] == "COMPLETE");
   const auto run = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
@@ -215,4 +219,16 @@ TEST_CASE("pretrained weights load, freeze the body, and a run trains only the h
   CHECK(run.output.find("body frozen (layer groups 0-1)") != std::string::npos);
   const auto run_json = nlohmann::json::parse(xp::testing::read_text(only_run(dir.path() / "results") / "run.json"));
   CHECK(run_json["weights"].get<std::string>().find("resnet18.safetensors") != std::string::npos);
+}
+
+TEST_CASE("a trained model.h5 starts another recipe: its body loads and freezes") {
+  TempDir dir;
+  const auto recipe = write_recipe(dir.path());
+  REQUIRE(run_xp("run " + recipe + " --set stages[0].fit.cycles=1 --out " + (dir.path() / "first").string()).exit_code == 0);
+  const fs::path model = only_run(dir.path() / "first") / "model.h5";
+  const Outcome second = run_xp("run " + recipe + " --set stages[0].fit.cycles=1 --set model.weights=" + model.string() +
+                                " --out " + (dir.path() / "second").string());
+  CAPTURE(second.output);
+  CHECK(second.exit_code == 0);
+  CHECK(second.output.find("body frozen (layer groups 0-1)") != std::string::npos);
 }

@@ -10,14 +10,15 @@
 
 namespace xp::models {
 
-// Extensions xp reads, for messages and recipe checks: .safetensors, .pth, .pt.
+// Extensions xp reads, for messages and recipe checks: .safetensors, .pth, .pt, .h5.
 const std::vector<std::string>& weight_file_extensions();
 
 // Reads any supported weight file into a state dict.
 StateDict read_weights(const std::string& path);
 
 // Loads torchvision-named backbone weights into model->body. The file's ImageNet classifier
-// ("fc.*") is skipped: fastai cuts it off and adds its own head.
+// ("fc.*") is skipped: fastai cuts it off and adds its own head. An xp model.h5 (a whole
+// classifier) gives its body: this is how one run's trained backbone starts another recipe.
 void load_backbone_weights(ClassifierImpl& model, const std::string& path);
 
 }  // namespace xp::models

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/models/classifier.h"
+#include "core/models/weights/h5.h"
 #include "core/models/weights/load.h"
 #include "core/models/weights/safetensors.h"
 #include "core/util/error.h"
@@ -172,4 +173,42 @@ TEST_CASE("pth: torch.save'd state dicts read exactly, wrapped or not; unsafe an
     CAPTURE(c.file);
     CHECK_THROWS_WITH_AS(read_weights((dir.path() / c.file).string()), doctest::Contains(c.message), ModelError);
   }
+}
+
+TEST_CASE("h5: xp checkpoints round-trip every tensor and give their body to a new model") {
+  testing::TempDir dir;
+  torch::manual_seed(1);
+  ModelOptions options;
+  options.arch = "resnet18";
+  Classifier trained(options, 5);
+  const auto path = dir.path() / "model.h5";
+  write_h5(path, state_dict_of(*trained));
+  const StateDict back = read_h5(path.string());
+  const StateDict original = state_dict_of(*trained);
+  CHECK(back.tensors.size() == original.tensors.size());
+  for (const auto& [name, tensor] : original.tensors) {
+    CAPTURE(name);
+    REQUIRE(back.find(name) != nullptr);
+    CHECK(back.find(name)->dtype() == tensor.dtype());
+    CHECK(back.find(name)->equal(tensor));
+  }
+  // A fresh classifier for 3 classes takes the trained body and keeps its own head.
+  torch::manual_seed(2);
+  Classifier fresh(options, 3);
+  load_backbone_weights(*fresh, path.string());
+  CHECK(fresh->body->layer3->parameters()[0].equal(trained->body->layer3->parameters()[0]));
+  CHECK(fresh->body->bn1->running_var.equal(trained->body->bn1->running_var));
+}
+
+TEST_CASE("h5: damaged and foreign files are clear errors") {
+  testing::TempDir dir;
+  const auto path = dir.path() / "model.h5";
+  ModelOptions options;
+  options.arch = "resnet18";
+  Classifier model(options, 2);
+  write_h5(path, state_dict_of(*model));
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) / 3);
+  CHECK_THROWS_WITH_AS(read_h5(path.string()), doctest::Contains("model.h5"), ModelError);
+  testing::write_text(dir.path() / "text.h5", "not hdf5 at all");
+  CHECK_THROWS_WITH_AS(read_h5((dir.path() / "text.h5").string()), doctest::Contains("not an HDF5 file"), ModelError);
 }

@@ -1,0 +1,109 @@
+#include "core/models/weights/h5.h"
+
+#include <H5Cpp.h>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <unistd.h>
+
+#include "core/util/error.h"
+
+namespace xp::models {
+
+namespace {
+
+// HDF5 prints its own error stack to stderr unless told not to; xp reports errors itself.
+void silence_hdf5() {
+  static const bool silenced = [] {
+    H5::Exception::dontPrint();
+    return true;
+  }();
+  (void)silenced;
+}
+
+const H5::PredType& h5_type(torch::ScalarType type, const std::string& name, const std::string& path) {
+  switch (type) {
+    case torch::kFloat32: return H5::PredType::NATIVE_FLOAT;
+    case torch::kFloat64: return H5::PredType::NATIVE_DOUBLE;
+    case torch::kInt64: return H5::PredType::NATIVE_INT64;
+    case torch::kInt32: return H5::PredType::NATIVE_INT32;
+    case torch::kUInt8: return H5::PredType::NATIVE_UINT8;
+    default: throw ModelError(str_cat("cannot write '", path, "': tensor '", name, "' has unsupported dtype ", type));
+  }
+}
+
+torch::ScalarType torch_type(const H5::DataSet& dataset, const std::string& name, const std::string& path) {
+  const H5T_class_t type_class = dataset.getTypeClass();
+  const std::size_t size = dataset.getDataType().getSize();
+  if (type_class == H5T_FLOAT && size == 4) return torch::kFloat32;
+  if (type_class == H5T_FLOAT && size == 8) return torch::kFloat64;
+  if (type_class == H5T_INTEGER) {
+    const bool is_signed = dataset.getIntType().getSign() != H5T_SGN_NONE;
+    if (size == 8 && is_signed) return torch::kInt64;
+    if (size == 4 && is_signed) return torch::kInt32;
+    if (size == 1 && !is_signed) return torch::kUInt8;
+  }
+  throw ModelError(str_cat("weights '", path, "': dataset '", name, "' has an unsupported type (class ", type_class,
+                           ", ", size, " bytes)"));
+}
+
+}  // namespace
+
+StateDict state_dict_of(torch::nn::Module& module) {
+  StateDict state;
+  for (auto& item : module.named_parameters(true)) state.tensors.emplace_back(item.key(), item.value());
+  for (auto& item : module.named_buffers(true)) state.tensors.emplace_back(item.key(), item.value());
+  return state;
+}
+
+void write_h5(const std::filesystem::path& path, const StateDict& state) {
+  silence_hdf5();
+  const std::string temp = str_cat(path.string(), ".tmp.", getpid());
+  try {
+    H5::H5File file(temp, H5F_ACC_TRUNC);
+    for (const auto& [name, tensor] : state.tensors) {
+      const torch::Tensor data = tensor.detach().contiguous().cpu();
+      std::vector<hsize_t> dims(data.sizes().begin(), data.sizes().end());
+      const H5::DataSpace space = dims.empty() ? H5::DataSpace(H5S_SCALAR)
+                                               : H5::DataSpace(static_cast<int>(dims.size()), dims.data());
+      const H5::PredType& type = h5_type(data.scalar_type(), name, path.string());
+      H5::DataSet dataset = file.createDataSet(name, type, space);
+      if (data.numel() > 0) dataset.write(data.data_ptr(), type);
+    }
+    file.close();
+  } catch (const H5::Exception& error) {
+    std::remove(temp.c_str());
+    throw ModelError(str_cat("cannot write '", path.string(), "': ", error.getDetailMsg()));
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    std::remove(temp.c_str());
+    throw ModelError(str_cat("cannot rename into '", path.string(), "'"));
+  }
+}
+
+StateDict read_h5(const std::string& path) {
+  silence_hdf5();
+  StateDict state;
+  try {
+    if (!H5::H5File::isHdf5(path)) throw ModelError(str_cat("weights '", path, "': not an HDF5 file"));
+    H5::H5File file(path, H5F_ACC_RDONLY);
+    const hsize_t count = file.getNumObjs();
+    for (hsize_t idx = 0; idx < count; ++idx) {
+      const std::string name = file.getObjnameByIdx(idx);
+      if (file.childObjType(name) != H5O_TYPE_DATASET) continue;
+      H5::DataSet dataset = file.openDataSet(name);
+      const H5::DataSpace space = dataset.getSpace();
+      std::vector<hsize_t> dims(static_cast<std::size_t>(space.getSimpleExtentNdims()));
+      if (!dims.empty()) space.getSimpleExtentDims(dims.data());
+      const torch::ScalarType type = torch_type(dataset, name, path);
+      torch::Tensor tensor = torch::empty(std::vector<std::int64_t>(dims.begin(), dims.end()), type);
+      if (tensor.numel() > 0) dataset.read(tensor.data_ptr(), h5_type(type, name, path));
+      state.tensors.emplace_back(name, tensor);
+    }
+  } catch (const H5::Exception& error) {
+    throw ModelError(str_cat("weights '", path, "': cannot read HDF5 (", error.getDetailMsg(), "); truncated or corrupt?"));
+  }
+  return state;
+}
+
+}  // namespace xp::models

@@ -1,0 +1,24 @@
+// xp's own checkpoint format: an HDF5 file with one dataset per tensor, named by its state-dict key
+// ("body.layer1.0.conv1.weight"), contiguous and uncompressed, readable with h5py:
+//
+//   import h5py; w = h5py.File("model.h5")["body.conv1.weight"][()]
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "core/models/weights/state_dict.h"
+
+namespace xp::models {
+
+// Writes atomically (temporary name, then rename). Throws ModelError naming the path on failure.
+void write_h5(const std::filesystem::path& path, const StateDict& state);
+
+// Reads every dataset at the file's root. Throws ModelError naming the file when it is not HDF5,
+// is truncated or holds a dataset of an unsupported type.
+StateDict read_h5(const std::string& path);
+
+// The full state dict of a module (parameters and buffers), in module order.
+StateDict state_dict_of(torch::nn::Module& module);
+
+}  // namespace xp::models
