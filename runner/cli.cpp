@@ -20,6 +20,7 @@ const char* const kUsage =
     "  check RECIPE   validate a recipe and print its plan (stages, epochs); runs nothing\n"
     "  run RECIPE     run a recipe; prints the result folder on its last line\n"
     "  model RECIPE   print the recipe's network: layer groups, parameters, trainable, weights\n"
+    "  features RECIPE --out FILE.h5   export the body's features of a split (what precompute caches)\n"
     "\n"
     "Run 'xp <command> --help' for the options of a command.\n"
     "Exit codes: 0 ok, 1 the run failed, 2 the recipe or command line is wrong, 130 interrupted.\n";
@@ -43,11 +44,25 @@ po::options_description run_options(CliOptions& options) {
   return description;
 }
 
+po::options_description features_options(CliOptions& options) {
+  po::options_description description = recipe_options(options);
+  description.add_options()
+      ("split", po::value<std::string>(&options.split)->default_value("train")->value_name("SPLIT"),
+       "train or valid")
+      ("out,o", po::value<std::string>(&options.out)->required()->value_name("FILE.h5"),
+       "HDF5 file to write: datasets features (N x F float32), labels (N int64), ids (N strings)");
+  return description;
+}
+
 std::string help_for(const std::string& verb, const po::options_description& description) {
   std::ostringstream out;
   if (verb == "check")
     out << "usage: xp check RECIPE [--set KEY=VALUE]...\n\nValidate RECIPE (schema, values, paths) and print the plan.\n"
            "Exit 0 when valid, 2 with every error listed otherwise.\n\n";
+  else if (verb == "features")
+    out << "usage: xp features RECIPE [--set KEY=VALUE]... [--split train|valid] --out FILE.h5\n\nCompute the body's "
+           "concat-pooled features of every image of a split (eval mode,\nvalidation transform) and write them "
+           "to FILE.h5 — embeddings for retrieval or clustering.\n\n";
   else if (verb == "model")
     out << "usage: xp model RECIPE [--set KEY=VALUE]...\n\nBuild RECIPE's network (loading its weights, if any) and print "
            "its layer groups\nwith parameter and trainable counts, input size and normalization.\n\n";
@@ -78,10 +93,11 @@ CliOptions parse_cli(int argc, const char* const* argv) {
     options.version = true;
     return options;
   }
-  const std::vector<std::string> verbs = {"check", "run", "model"};
+  const std::vector<std::string> verbs = {"check", "run", "model", "features"};
   if (verb == "check") options.verb = Verb::kCheck;
   else if (verb == "run") options.verb = Verb::kRun;
   else if (verb == "model") options.verb = Verb::kModel;
+  else if (verb == "features") options.verb = Verb::kFeatures;
   else {
     const std::string suggestion = closest_match(verb, verbs);
     throw UsageError(str_cat("unknown command '", verb, "'",
@@ -89,7 +105,9 @@ CliOptions parse_cli(int argc, const char* const* argv) {
                              "; commands: ", join(verbs)));
   }
 
-  po::options_description description = options.verb == Verb::kRun ? run_options(options) : recipe_options(options);
+  po::options_description description = options.verb == Verb::kRun        ? run_options(options)
+                                         : options.verb == Verb::kFeatures ? features_options(options)
+                                                                           : recipe_options(options);
   po::options_description hidden;
   hidden.add_options()("recipe", po::value<std::string>(&options.recipe));
   po::options_description all;
@@ -100,7 +118,6 @@ CliOptions parse_cli(int argc, const char* const* argv) {
   po::variables_map values;
   try {
     po::store(po::command_line_parser(argc - 1, argv + 1).options(all).positional(positional).run(), values);
-    po::notify(values);
   } catch (const po::error& error) {
     throw UsageError(str_cat("xp ", verb, ": ", error.what()));
   }
@@ -109,7 +126,14 @@ CliOptions parse_cli(int argc, const char* const* argv) {
     options.help_text = help_for(verb, description);
     return options;
   }
+  try {
+    po::notify(values);  // required options are checked only when no --help was asked for
+  } catch (const po::error& error) {
+    throw UsageError(str_cat("xp ", verb, ": ", error.what()));
+  }
   if (options.recipe.empty()) throw UsageError(str_cat("xp ", verb, ": missing RECIPE (a .yaml file)"));
+  if (options.verb == Verb::kFeatures && options.split != "train" && options.split != "valid")
+    throw UsageError(str_cat("xp features: --split must be train or valid, got '", options.split, "'"));
   if (options.threads < 0) throw UsageError(str_cat("xp ", verb, ": --threads must be >= 0, got ", options.threads));
   return options;
 }

@@ -4,6 +4,7 @@
 //   xp check RECIPE [--set KEY=VALUE]...
 //   xp run   RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N]
 //   xp model RECIPE [--set KEY=VALUE]...
+//   xp features RECIPE [--set KEY=VALUE]... [--split train|valid] --out FILE.h5
 #pragma once
 
 #include <string>
@@ -13,7 +14,7 @@
 
 namespace xp::cli {
 
-enum class Verb { kNone, kCheck, kRun, kModel };
+enum class Verb { kNone, kCheck, kRun, kModel, kFeatures };
 
 struct CliOptions {
   Verb verb = Verb::kNone;
@@ -22,7 +23,8 @@ struct CliOptions {
   std::string help_text;
   std::string recipe;
   std::vector<std::string> overrides;  // --set, in order
-  std::string out = "results";         // results root
+  std::string out = "results";         // run: results root; features: the output file
+  std::string split = "train";         // features: which split
   int threads = 0;                     // 0: the recipe's threads
   std::vector<std::string> command_line;
 };

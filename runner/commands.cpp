@@ -2,7 +2,9 @@
 
 #include <iostream>
 
+#include "core/cache/activations.h"
 #include "core/data/dataset.h"
+#include "core/train/features.h"
 #include "core/models/summary.h"
 #include "core/pipeline/engine.h"
 #include "core/pipeline/plan.h"
@@ -52,11 +54,33 @@ int model(const cli::CliOptions& options) {
   return 0;
 }
 
+int features(const cli::CliOptions& options) {
+  const pipeline::Plan plan = load_plan(options);
+  const auto& recipe = plan.recipe;
+  const int threads = pipeline::configure_threads(recipe.run.threads);
+  const data::DataBundle data = data::load_data(recipe.data, recipe.run.seed);
+  models::Classifier network = pipeline::build_model(recipe, static_cast<int>(data.classes.size()));
+  const auto split = options.split == "valid" ? data.valid : data.train;
+  data::PreprocessOptions preprocess;
+  preprocess.size = recipe.data.size;
+  preprocess.mean = network->arch().mean;
+  preprocess.std = network->arch().std;
+  std::cout << "features " << split->size() << " " << options.split << " images, " << recipe.model.arch << " at "
+            << recipe.data.size << " px, " << threads << " threads\n";
+  const train::FeatureSet computed =
+      train::compute_features(*network, split, recipe.data.batch_size, recipe.data.workers, preprocess);
+  cache::write_activations(options.out, {computed.features, computed.labels, split->ids});
+  std::cout << "wrote " << options.out << ": features " << computed.features.size(0) << "x" << computed.features.size(1)
+            << ", labels, ids\n";
+  return 0;
+}
+
 int dispatch(const cli::CliOptions& options) {
   switch (options.verb) {
     case cli::Verb::kCheck: return check(options);
     case cli::Verb::kRun: return run(options);
     case cli::Verb::kModel: return model(options);
+    case cli::Verb::kFeatures: return features(options);
     case cli::Verb::kNone: break;
   }
   XP_ASSERT(false, "dispatch without a verb");

@@ -1,4 +1,4 @@
-// The xp commands (check, run, model) as functions of parsed options; each returns the exit code.
+// The xp commands (check, run, model, features) as functions of parsed options; each returns the exit code.
 #pragma once
 
 #include "core/recipe/diagnostics.h"
@@ -9,6 +9,7 @@ namespace xp::commands {
 int check(const cli::CliOptions& options);
 int run(const cli::CliOptions& options);
 int model(const cli::CliOptions& options);
+int features(const cli::CliOptions& options);
 int dispatch(const cli::CliOptions& options);
 
 }  // namespace xp::commands

@@ -40,6 +40,9 @@ ImageSet load_idx_split(const DataOptions& options, const std::string& prefix, c
   images.dims = shape;
   set.images = to_tensor(std::move(images));
   set.labels = to_tensor(std::move(labels)).to(torch::kInt64);
+  const std::string file_name = std::filesystem::path(images_path).filename().string();
+  set.ids.reserve(static_cast<std::size_t>(set.size()));
+  for (std::int64_t idx = 0; idx < set.size(); ++idx) set.ids.push_back(str_cat(file_name, "#", idx));
   return set;
 }
 
@@ -57,7 +60,10 @@ std::shared_ptr<const ImageSet> limit(ImageSet set, const std::optional<long>& c
 
 ImageSet ImageSet::subset(const std::vector<std::int64_t>& indices) const {
   const auto index = torch::tensor(indices, torch::kInt64);
-  return {name, images.index_select(0, index), labels.index_select(0, index)};
+  std::vector<std::string> kept_ids;
+  kept_ids.reserve(indices.size());
+  for (std::int64_t idx : indices) kept_ids.push_back(ids.at(static_cast<std::size_t>(idx)));
+  return {name, images.index_select(0, index), labels.index_select(0, index), std::move(kept_ids)};
 }
 
 DataBundle load_data(const DataOptions& options, std::uint64_t seed) {

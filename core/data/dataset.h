@@ -16,6 +16,7 @@ struct ImageSet {
   std::string name;      // "train", "valid" — for messages
   torch::Tensor images;  // uint8 [N, H, W, C], C = 1 (gray) or 3 (RGB)
   torch::Tensor labels;  // int64 [N], class index
+  std::vector<std::string> ids;  // where each image came from: a file path, or "file#index" for IDX
   std::int64_t size() const { return images.size(0); }
   // The images at `indices`, in that order.
   ImageSet subset(const std::vector<std::int64_t>& indices) const;

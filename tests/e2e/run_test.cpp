@@ -232,3 +232,23 @@ TEST_CASE("a trained model.h5 starts another recipe: its body loads and freezes"
   CHECK(second.exit_code == 0);
   CHECK(second.output.find("body frozen (layer groups 0-1)") != std::string::npos);
 }
+
+TEST_CASE("xp features exports the body's features, and torchvision computes the same numbers") {
+  TempDir dir;
+  const auto recipe = write_recipe(dir.path());
+  REQUIRE(std::system(("/usr/bin/python3 " + std::string(XP_SOURCE_DIR) + "/tests/tools/torchvision_reference.py " +
+                       dir.path().string() + " resnet18 2>/dev/null").c_str()) == 0);
+  const fs::path weights = dir.path() / "resnet18.pth";
+  const fs::path out = dir.path() / "valid-features.h5";
+  // size 28 = the images' own size, so the check script can apply the transform by hand.
+  const Outcome outcome = run_xp("features " + recipe + " --split valid --set data.size=28 --set model.weights=" +
+                                 weights.string() + " --out " + out.string());
+  CAPTURE(outcome.output);
+  REQUIRE(outcome.exit_code == 0);
+  CHECK(outcome.output.find("wrote " + out.string() + ": features 32x1024") != std::string::npos);
+  const std::string check = "/usr/bin/python3 " + std::string(XP_SOURCE_DIR) + "/tests/tools/check_features.py " +
+                            out.string() + " " + (dir.path() / "data").string() + " resnet18 " + weights.string();
+  CHECK(std::system(check.c_str()) == 0);
+  CHECK(run_xp("features " + recipe + " --split test --out x.h5").exit_code == 2);
+  CHECK(run_xp("features " + recipe).exit_code == 2);  // --out is required
+}

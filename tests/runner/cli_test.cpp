@@ -38,3 +38,13 @@ TEST_CASE("command-line mistakes are UsageErrors that say what is wrong") {
   CHECK_THROWS_WITH_AS(parse({"run", "r.yaml", "--threads", "x"}), doctest::Contains("threads"), UsageError);
   CHECK_THROWS_WITH_AS(parse({"check", "r.yaml", "--out", "x"}), doctest::Contains("--out"), UsageError);
 }
+
+TEST_CASE("features needs --out and takes --split") {
+  const auto options = parse({"features", "r.yaml", "--split", "valid", "--out", "f.h5"});
+  CHECK(options.verb == Verb::kFeatures);
+  CHECK(options.split == "valid");
+  CHECK(options.out == "f.h5");
+  CHECK_THROWS_WITH_AS(parse({"features", "r.yaml"}), doctest::Contains("'--out' is required"), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"features", "r.yaml", "--out", "f.h5", "--split", "test"}),
+                       doctest::Contains("--split must be train or valid"), UsageError);
+}

@@ -1,0 +1,89 @@
+#include "core/cache/activations.h"
+
+#include <H5Cpp.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "core/util/error.h"
+
+namespace xp::cache {
+
+namespace {
+
+constexpr const char* kFeatures = "features";
+constexpr const char* kLabels = "labels";
+constexpr const char* kIds = "ids";
+
+}  // namespace
+
+void write_activations(const std::filesystem::path& path, const Activations& activations) {
+  H5::Exception::dontPrint();
+  const torch::Tensor features = activations.features.detach().to(torch::kFloat32).contiguous().cpu();
+  const torch::Tensor labels = activations.labels.to(torch::kInt64).contiguous().cpu();
+  XP_ASSERT(features.dim() == 2 && labels.dim() == 1 && features.size(0) == labels.size(0) &&
+                static_cast<std::size_t>(features.size(0)) == activations.ids.size(),
+            "activations with inconsistent shapes");
+  const std::string temp = str_cat(path.string(), ".tmp.", getpid());
+  try {
+    H5::H5File file(temp, H5F_ACC_TRUNC);
+    const hsize_t rows = static_cast<hsize_t>(features.size(0));
+    const hsize_t matrix_dims[2] = {rows, static_cast<hsize_t>(features.size(1))};
+    H5::DataSet feature_set = file.createDataSet(kFeatures, H5::PredType::NATIVE_FLOAT, H5::DataSpace(2, matrix_dims));
+    if (rows > 0) feature_set.write(features.data_ptr<float>(), H5::PredType::NATIVE_FLOAT);
+    H5::DataSet label_set = file.createDataSet(kLabels, H5::PredType::NATIVE_INT64, H5::DataSpace(1, &rows));
+    if (rows > 0) label_set.write(labels.data_ptr<std::int64_t>(), H5::PredType::NATIVE_INT64);
+    const H5::StrType string_type(H5::PredType::C_S1, H5T_VARIABLE);
+    std::vector<const char*> id_pointers;
+    for (const auto& id : activations.ids) id_pointers.push_back(id.c_str());
+    H5::DataSet id_set = file.createDataSet(kIds, string_type, H5::DataSpace(1, &rows));
+    if (rows > 0) id_set.write(id_pointers.data(), string_type);
+    file.close();
+  } catch (const H5::Exception& error) {
+    std::remove(temp.c_str());
+    throw CacheError(str_cat("cannot write '", path.string(), "': ", error.getDetailMsg()));
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    std::remove(temp.c_str());
+    throw CacheError(str_cat("cannot rename into '", path.string(), "'"));
+  }
+}
+
+Activations read_activations(const std::filesystem::path& path) {
+  H5::Exception::dontPrint();
+  Activations out;
+  try {
+    if (!H5::H5File::isHdf5(path.string())) throw CacheError(str_cat("'", path.string(), "' is not an HDF5 file"));
+    H5::H5File file(path.string(), H5F_ACC_RDONLY);
+    H5::DataSet feature_set = file.openDataSet(kFeatures);
+    hsize_t dims[2] = {0, 0};
+    if (feature_set.getSpace().getSimpleExtentNdims() != 2)
+      throw CacheError(str_cat("'", path.string(), "': 'features' is not a matrix"));
+    feature_set.getSpace().getSimpleExtentDims(dims);
+    out.features = torch::empty({static_cast<std::int64_t>(dims[0]), static_cast<std::int64_t>(dims[1])}, torch::kFloat32);
+    if (out.features.numel() > 0) feature_set.read(out.features.data_ptr<float>(), H5::PredType::NATIVE_FLOAT);
+    H5::DataSet label_set = file.openDataSet(kLabels);
+    hsize_t rows = 0;
+    label_set.getSpace().getSimpleExtentDims(&rows);
+    if (rows != dims[0]) throw CacheError(str_cat("'", path.string(), "': ", rows, " labels for ", dims[0], " feature rows"));
+    out.labels = torch::empty({static_cast<std::int64_t>(rows)}, torch::kInt64);
+    if (rows > 0) label_set.read(out.labels.data_ptr<std::int64_t>(), H5::PredType::NATIVE_INT64);
+    H5::DataSet id_set = file.openDataSet(kIds);
+    hsize_t id_rows = 0;
+    id_set.getSpace().getSimpleExtentDims(&id_rows);
+    if (id_rows != dims[0]) throw CacheError(str_cat("'", path.string(), "': ", id_rows, " ids for ", dims[0], " feature rows"));
+    const H5::StrType string_type(H5::PredType::C_S1, H5T_VARIABLE);
+    std::vector<char*> id_pointers(id_rows, nullptr);
+    if (id_rows > 0) id_set.read(id_pointers.data(), string_type);
+    for (char* id : id_pointers) {
+      out.ids.emplace_back(id ? id : "");
+      std::free(id);
+    }
+  } catch (const H5::Exception& error) {
+    throw CacheError(str_cat("'", path.string(), "': cannot read activations (", error.getDetailMsg(), "); truncated or corrupt?"));
+  }
+  return out;
+}
+
+}  // namespace xp::cache

@@ -1,0 +1,24 @@
+// The body's concat-pooled features for every image of a split, in split order, in eval mode under
+// the deterministic (validation) transform: what fastai's precompute caches and what
+// `xp features` exports.
+#pragma once
+
+#include <torch/types.h>
+
+#include <memory>
+
+#include "core/data/dataset.h"
+#include "core/data/preprocess.h"
+#include "core/models/classifier.h"
+
+namespace xp::train {
+
+struct FeatureSet {
+  torch::Tensor features;  // float32 [N, 2 × body channels]
+  torch::Tensor labels;    // int64 [N]
+};
+
+FeatureSet compute_features(models::ClassifierImpl& model, std::shared_ptr<const data::ImageSet> split,
+                            int batch_size, int workers, const data::PreprocessOptions& preprocess);
+
+}  // namespace xp::train
