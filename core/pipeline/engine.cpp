@@ -89,6 +89,13 @@ models::Classifier build_model(const recipe::Recipe& recipe, int classes) {
   return model;
 }
 
+train::ComputeOptions compute_options(const recipe::Recipe& recipe) {
+  train::ComputeOptions options;
+  options.precision = train::parse_precision(recipe.run.precision);
+  options.channels_last = recipe.run.channels_last;
+  return options;
+}
+
 int configure_threads(int requested) {
   const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int threads = requested > 0 ? requested : hardware;
@@ -111,6 +118,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
   provenance.command_line = options.command_line;
   provenance.seed = recipe.run.seed;
   provenance.threads = threads;
+  provenance.precision = recipe.run.precision + (recipe.run.channels_last ? " channels_last" : "");
   report::RunRecord record(result.folder, provenance);
   console.tee_to((result.folder / report::files::kLog).string());
   console.line(plan.describe());
@@ -136,6 +144,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     learner_options.preprocess.size = recipe.data.size;
     learner_options.preprocess.mean = model->arch().mean;
     learner_options.preprocess.std = model->arch().std;
+    learner_options.compute = compute_options(recipe);
     train::Learner learner(model, std::move(data), learner_options);
 
     report::MetricsCsv metrics(result.folder / report::files::kMetrics);

@@ -9,6 +9,7 @@
 
 #include "core/models/classifier.h"
 #include "core/pipeline/plan.h"
+#include "core/train/precision.h"
 #include "core/report/console.h"
 
 namespace xp::pipeline {
@@ -30,6 +31,9 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
 // The recipe's network: architecture, fastai head for `classes`, and pretrained weights when the
 // recipe names them (which freezes everything but the head, as fastai's ConvLearner.pretrained).
 models::Classifier build_model(const recipe::Recipe& recipe, int classes);
+
+// fp32/bf16 and memory layout, as the recipe asks.
+train::ComputeOptions compute_options(const recipe::Recipe& recipe);
 
 // Sets torch's intra-op threads (0 = hardware threads) and returns the number in effect.
 int configure_threads(int requested);

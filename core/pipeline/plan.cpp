@@ -25,7 +25,7 @@ std::string Plan::describe() const {
     if (epochs > 0) out += str_cat("  → ", epochs, epochs == 1 ? " epoch" : " epochs");
     out += "\n";
   }
-  out += str_cat("total   ", total_epochs(), " epochs");
+  out += str_cat("total   ", total_epochs(), total_epochs() == 1 ? " epoch" : " epochs");
   return out;
 }
 

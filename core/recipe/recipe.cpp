@@ -108,6 +108,8 @@ Recipe parse_recipe_document(Document doc) {
   recipe.run.seed = static_cast<unsigned long long>(root["seed"].integer());
   recipe.run.threads = static_cast<int>(root["threads"].integer());
   recipe.run.device = root["device"].string();
+  recipe.run.precision = root["precision"].string();
+  recipe.run.channels_last = root["channels_last"].json().get<bool>();
 
   const Node data = root["data"];
   auto& d = recipe.data;

@@ -21,6 +21,8 @@ struct RunSettings {
   unsigned long long seed = 42;
   int threads = 0;  // 0 = hardware threads
   std::string device = "auto";
+  std::string precision = "fp32";  // fp32 | bf16
+  bool channels_last = false;
 };
 
 struct StageEntry {

@@ -9,9 +9,11 @@
 namespace xp::train {
 
 FeatureSet compute_features(models::ClassifierImpl& model, std::shared_ptr<const data::ImageSet> split,
-                            int batch_size, int workers, const data::PreprocessOptions& preprocess) {
+                            int batch_size, int workers, const data::PreprocessOptions& preprocess,
+                            const ComputeOptions& compute) {
   torch::NoGradGuard no_grad;
   model.eval();
+  apply_layout(model, compute);
   data::LoaderOptions options;
   options.batch_size = batch_size;
   options.workers = workers;
@@ -21,7 +23,8 @@ FeatureSet compute_features(models::ClassifierImpl& model, std::shared_ptr<const
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
     if (interrupt_requested()) throw Interrupted();
-    features.push_back(model.features(batch->images));
+    AutocastScope autocast(compute);
+    features.push_back(model.features(to_layout(batch->images, compute)).to(torch::kFloat32).contiguous());
     labels.push_back(batch->labels);
   }
   return {torch::cat(features), torch::cat(labels)};

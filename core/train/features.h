@@ -10,6 +10,7 @@
 #include "core/data/dataset.h"
 #include "core/data/preprocess.h"
 #include "core/models/classifier.h"
+#include "core/train/precision.h"
 
 namespace xp::train {
 
@@ -19,6 +20,7 @@ struct FeatureSet {
 };
 
 FeatureSet compute_features(models::ClassifierImpl& model, std::shared_ptr<const data::ImageSet> split,
-                            int batch_size, int workers, const data::PreprocessOptions& preprocess);
+                            int batch_size, int workers, const data::PreprocessOptions& preprocess,
+                            const ComputeOptions& compute = {});
 
 }  // namespace xp::train

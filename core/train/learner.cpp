@@ -26,6 +26,7 @@ std::vector<double> per_group(const std::vector<double>& lr, std::size_t groups)
 
 Learner::Learner(models::Classifier model, data::DataBundle data, LearnerOptions options)
     : model_(std::move(model)), data_(std::move(data)), options_(options) {
+  apply_layout(*model_, options_.compute);
   data::LoaderOptions train_options;
   train_options.batch_size = options_.batch_size;
   train_options.shuffle = true;
@@ -83,7 +84,12 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
       }
       lr_now = group_lr.back() * multiplier;
       optimizer.zero_grad();
-      const torch::Tensor loss = torch::nll_loss(model_->forward(batch->images), batch->labels);
+      torch::Tensor loss;
+      {
+        AutocastScope autocast(options_.compute);
+        const torch::Tensor log_probs = model_->forward(to_layout(batch->images, options_.compute));
+        loss = torch::nll_loss(log_probs.to(torch::kFloat32), batch->labels);
+      }
       loss.backward();
       optimizer.step();
       const double loss_value = loss.item<double>();
@@ -119,7 +125,11 @@ Validation Learner::validate() {
   valid_loader_->start_epoch(0);
   while (auto batch = valid_loader_->next()) {
     if (interrupt_requested()) throw Interrupted();
-    const torch::Tensor log_probs = model_->forward(batch->images);
+    torch::Tensor log_probs;
+    {
+      AutocastScope autocast(options_.compute);
+      log_probs = model_->forward(to_layout(batch->images, options_.compute)).to(torch::kFloat32);
+    }
     loss.add(torch::nll_loss(log_probs, batch->labels).item<double>(), static_cast<double>(batch->labels.size(0)));
     accuracy.add(log_probs, batch->labels);
   }

@@ -13,6 +13,7 @@
 #include "core/data/dataset.h"
 #include "core/data/loader.h"
 #include "core/models/classifier.h"
+#include "core/train/precision.h"
 #include "core/train/schedule.h"
 
 namespace xp::train {
@@ -54,6 +55,7 @@ struct LearnerOptions {
   int workers = 2;
   std::uint64_t seed = 42;
   data::PreprocessOptions preprocess;
+  ComputeOptions compute;  // fp32/bf16, NCHW/channels_last
 };
 
 class Learner {

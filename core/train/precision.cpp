@@ -1,0 +1,43 @@
+#include "core/train/precision.h"
+
+#include <ATen/autocast_mode.h>
+#include <torch/torch.h>
+
+#include "core/util/error.h"
+
+namespace xp::train {
+
+Precision parse_precision(const std::string& name) {
+  if (name == "fp32") return Precision::kFp32;
+  if (name == "bf16") return Precision::kBf16;
+  throw UserError(str_cat("precision must be fp32 or bf16, got '", name, "'"));
+}
+
+std::string to_string(Precision precision) { return precision == Precision::kBf16 ? "bf16" : "fp32"; }
+
+AutocastScope::AutocastScope(const ComputeOptions& options)
+    : enabled_(options.precision == Precision::kBf16), was_enabled_(at::autocast::is_cpu_enabled()) {
+  if (!enabled_) return;
+  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  at::autocast::set_cpu_enabled(true);
+}
+
+AutocastScope::~AutocastScope() {
+  if (!enabled_) return;
+  at::autocast::set_cpu_enabled(was_enabled_);
+  // Autocast caches bf16 copies of the weights; they go stale after an optimizer step.
+  at::autocast::clear_cache();
+}
+
+torch::Tensor to_layout(const torch::Tensor& images, const ComputeOptions& options) {
+  return options.channels_last ? images.contiguous(at::MemoryFormat::ChannelsLast) : images;
+}
+
+void apply_layout(torch::nn::Module& module, const ComputeOptions& options) {
+  if (!options.channels_last) return;
+  torch::NoGradGuard no_grad;
+  for (auto& parameter : module.parameters())
+    if (parameter.dim() == 4) parameter.set_data(parameter.contiguous(at::MemoryFormat::ChannelsLast));
+}
+
+}  // namespace xp::train

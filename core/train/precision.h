@@ -1,0 +1,46 @@
+// Numeric precision and memory layout of the model's computations on CPU.
+//
+// bf16 runs convolutions and matmuls under LibTorch's CPU autocast in bfloat16 (AMX/AVX-512 BF16
+// here), with weights, optimizer state and the loss kept in fp32. channels_last stores activations
+// and conv weights as NHWC, the layout oneDNN's CPU kernels prefer. Together they made ResNet-34
+// inference 18x faster than fp32 NCHW on the development machine (performance.md); bench/ measures
+// speed and the change in features.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include <string>
+
+namespace xp::train {
+
+enum class Precision { kFp32, kBf16 };
+
+struct ComputeOptions {
+  Precision precision = Precision::kFp32;  // fp32 matches fastai/PyTorch numerics exactly
+  bool channels_last = false;
+};
+
+Precision parse_precision(const std::string& name);  // "fp32" | "bf16"
+std::string to_string(Precision precision);
+
+// Enables CPU autocast to bfloat16 for its lifetime when `options` asks for bf16 (thread-local,
+// like torch.autocast).
+class AutocastScope {
+ public:
+  explicit AutocastScope(const ComputeOptions& options);
+  ~AutocastScope();
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  bool enabled_;
+  bool was_enabled_;
+};
+
+// The batch in the layout the model expects.
+torch::Tensor to_layout(const torch::Tensor& images, const ComputeOptions& options);
+// Converts every 4-D parameter and buffer of `module` to channels_last when asked.
+void apply_layout(torch::nn::Module& module, const ComputeOptions& options);
+
+}  // namespace xp::train

@@ -1,0 +1,57 @@
+#include <doctest/doctest.h>
+
+#include <ATen/autocast_mode.h>
+#include <torch/torch.h>
+
+#include "core/models/classifier.h"
+#include "core/train/precision.h"
+
+using namespace xp;
+using train::ComputeOptions;
+using train::Precision;
+
+namespace {
+
+torch::Tensor features_with(const ComputeOptions& compute) {
+  torch::manual_seed(3);
+  models::ModelOptions options;
+  options.arch = "resnet18";
+  models::Classifier model(options, 4);
+  model->eval();
+  train::apply_layout(*model, compute);
+  torch::manual_seed(4);
+  const torch::Tensor images = train::to_layout(torch::randn({2, 3, 64, 64}), compute);
+  torch::NoGradGuard no_grad;
+  train::AutocastScope autocast(compute);
+  return model->features(images).to(torch::kFloat32);
+}
+
+double relative_to_max(const torch::Tensor& a, const torch::Tensor& b) {
+  return ((a - b).abs().max() / b.abs().max()).item<double>();
+}
+
+}  // namespace
+
+TEST_CASE("channels_last computes the same features as NCHW; bf16 stays within bf16's precision") {
+  const torch::Tensor fp32 = features_with({Precision::kFp32, false});
+  CHECK(relative_to_max(features_with({Precision::kFp32, true}), fp32) < 1e-5);
+  const double bf16 = relative_to_max(features_with({Precision::kBf16, true}), fp32);
+  CHECK(bf16 > 0);      // autocast really ran in bfloat16
+  CHECK(bf16 < 0.05);   // 8 mantissa bits through 18 layers
+}
+
+TEST_CASE("AutocastScope enables CPU autocast only for bf16, and only while it lives") {
+  CHECK_FALSE(at::autocast::is_cpu_enabled());
+  {
+    train::AutocastScope scope({Precision::kBf16, false});
+    CHECK(at::autocast::is_cpu_enabled());
+    CHECK(torch::mm(torch::randn({2, 2}), torch::randn({2, 2})).dtype() == torch::kBFloat16);
+  }
+  CHECK_FALSE(at::autocast::is_cpu_enabled());
+  {
+    train::AutocastScope scope({Precision::kFp32, false});
+    CHECK_FALSE(at::autocast::is_cpu_enabled());
+  }
+  CHECK(train::parse_precision("bf16") == Precision::kBf16);
+  CHECK_THROWS(train::parse_precision("fp16"));
+}
