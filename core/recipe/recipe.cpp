@@ -22,9 +22,9 @@ void normalize_stage_params(Json& root) {
   }
 }
 
-// The data path is resolved against the recipe's folder when relative and not found from the
+// A relative path (data folder, weights file) is resolved against the recipe's folder when it is not found from the
 // working directory, so `xp run recipes/x.yaml` works from the repository root and elsewhere.
-std::string resolve_data_path(const std::string& written, const std::string& recipe_path) {
+std::string resolve_near_recipe(const std::string& written, const std::string& recipe_path) {
   if (fs::path(written).is_absolute() || fs::exists(written)) return written;
   const fs::path beside = fs::path(recipe_path).parent_path() / written;
   return fs::exists(beside) ? beside.string() : written;
@@ -39,7 +39,7 @@ void check_data_paths(const Document& doc, std::vector<Diagnostic>& errors) {
   const Json& data = root["data"];
   if (!data.contains("path") || !data["path"].is_string()) return;
   const KeyPath data_path = KeyPath().child("data");
-  const std::string folder = resolve_data_path(data["path"].get<std::string>(), doc.path());
+  const std::string folder = resolve_near_recipe(data["path"].get<std::string>(), doc.path());
   if (!fs::is_directory(folder)) {
     errors.push_back(doc.diagnostic(data_path.child("path"), str_cat("'data.path': folder '", folder, "' does not exist")));
     return;
@@ -74,7 +74,7 @@ void check_weights_path(const Document& doc, std::vector<Diagnostic>& errors) {
   const Json& model = root["model"];
   if (!model.contains("weights") || !model["weights"].is_string()) return;
   const KeyPath path = KeyPath().child("model").child("weights");
-  const std::string file = resolve_data_path(model["weights"].get<std::string>(), doc.path());
+  const std::string file = resolve_near_recipe(model["weights"].get<std::string>(), doc.path());
   const std::string extension = fs::path(file).extension().string();
   const auto& supported = models::weight_file_extensions();
   if (std::find(supported.begin(), supported.end(), extension) == supported.end())
@@ -114,7 +114,7 @@ Recipe parse_recipe_document(Document doc) {
   const Node data = root["data"];
   auto& d = recipe.data;
   d.source = data["source"].string();
-  d.path = resolve_data_path(data["path"].string(), recipe.doc.path());
+  d.path = resolve_near_recipe(data["path"].string(), recipe.doc.path());
   d.train = data["train"].string();
   d.valid = data["valid"].string();
   if (data.has("classes")) d.classes = list_of<std::string>(data["classes"]);
@@ -128,7 +128,7 @@ Recipe parse_recipe_document(Document doc) {
   recipe.model.arch = model["arch"].string();
   recipe.model.dropout = model["dropout"].numbers();
   recipe.model.xtra_fc = list_of<int>(model["xtra_fc"]);
-  if (model.has("weights")) recipe.model.weights = resolve_data_path(model["weights"].string(), recipe.doc.path());
+  if (model.has("weights")) recipe.model.weights = resolve_near_recipe(model["weights"].string(), recipe.doc.path());
   // fastai broadcasts a scalar ps to every head block (ps=0.5 → [0.5, 0.5]).
   const std::size_t blocks = recipe.model.xtra_fc.size() + 1;
   if (recipe.model.dropout.size() == 1) recipe.model.dropout.assign(blocks, recipe.model.dropout[0]);
