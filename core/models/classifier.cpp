@@ -13,7 +13,7 @@ torch::Tensor concat_pool(const torch::Tensor& features) {
 }
 
 ClassifierImpl::ClassifierImpl(const ModelOptions& options, int classes)
-    : arch_(&find_architecture(options.arch)) {
+    : arch_(&find_architecture(options.arch)), train_bn_(options.train_bn) {
   body = register_module("body", ResNetBody(*arch_));
   HeadOptions head_options;
   head_options.in_features = 2 * arch_->feature_channels;
@@ -45,14 +45,22 @@ std::vector<std::vector<torch::Tensor>> ClassifierImpl::layer_groups() {
 
 void ClassifierImpl::freeze_to(int group) {
   XP_CHECK(group >= 0 && group < kLayerGroups, "freeze_to: group must be in [0, ", kLayerGroups - 1, "], got ", group);
-  auto groups = layer_groups();
-  for (int group_idx = 0; group_idx < kLayerGroups; ++group_idx)
-    for (auto& parameter : groups[static_cast<std::size_t>(group_idx)]) parameter.set_requires_grad(group_idx >= group);
+  auto groups = group_modules();
+  for (int group_idx = 0; group_idx < kLayerGroups; ++group_idx) {
+    for (auto* module : groups[static_cast<std::size_t>(group_idx)]) {
+      for (auto& child : module->modules(/*include_self=*/true)) {
+        const bool is_bn = child->as<torch::nn::BatchNorm2d>() || child->as<torch::nn::BatchNorm1d>();
+        const bool trains = group_idx >= group || (is_bn && train_bn_);
+        for (auto& parameter : child->parameters(/*recurse=*/false)) parameter.set_requires_grad(trains);
+      }
+    }
+  }
   frozen_groups_ = group;
 }
 
 void ClassifierImpl::train_respecting_frozen_bn() {
   train(true);
+  if (train_bn_) return;
   auto groups = group_modules();
   for (int group_idx = 0; group_idx < frozen_groups_; ++group_idx)
     for (auto* module : groups[static_cast<std::size_t>(group_idx)])

@@ -34,7 +34,7 @@ class ClassifierImpl : public torch::nn::Module {
   void freeze_to(int group);
   int frozen_groups() const { return frozen_groups_; }
   // train(), except that BatchNorm layers of frozen groups stay in eval mode and keep their
-  // running statistics, as in fastai 0.7 (shared/reference/fastai.md §3.1).
+  // running statistics, as in fastai 0.7 (shared/reference/fastai.md §3.1) — unless train_bn.
   void train_respecting_frozen_bn();
   const ArchDescriptor& arch() const { return *arch_; }
 
@@ -45,6 +45,7 @@ class ClassifierImpl : public torch::nn::Module {
   std::vector<std::vector<torch::nn::Module*>> group_modules();
 
   const ArchDescriptor* arch_;
+  bool train_bn_ = false;
   int frozen_groups_ = 0;
 };
 TORCH_MODULE(Classifier);

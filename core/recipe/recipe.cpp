@@ -128,6 +128,7 @@ Recipe parse_recipe_document(Document doc) {
   recipe.model.arch = model["arch"].string();
   recipe.model.dropout = model["dropout"].numbers();
   recipe.model.xtra_fc = list_of<int>(model["xtra_fc"]);
+  recipe.model.train_bn = model["train_bn"].json().get<bool>();
   if (model.has("weights")) recipe.model.weights = resolve_near_recipe(model["weights"].string(), recipe.doc.path());
   // fastai broadcasts a scalar ps to every head block (ps=0.5 → [0.5, 0.5]).
   const std::size_t blocks = recipe.model.xtra_fc.size() + 1;

@@ -212,3 +212,19 @@ TEST_CASE("h5: damaged and foreign files are clear errors") {
   testing::write_text(dir.path() / "text.h5", "not hdf5 at all");
   CHECK_THROWS_WITH_AS(read_h5((dir.path() / "text.h5").string()), doctest::Contains("not an HDF5 file"), ModelError);
 }
+
+TEST_CASE("train_bn keeps BatchNorm of frozen groups training, as fastai v2") {
+  ModelOptions options;
+  options.arch = "resnet18";
+  options.train_bn = true;
+  Classifier model(options, 3);
+  model->freeze_to(2);
+  model->train_respecting_frozen_bn();
+  CHECK_FALSE(model->body->conv1->weight.requires_grad());
+  CHECK(model->body->bn1->weight.requires_grad());
+  CHECK(model->body->layer3->parameters()[1].requires_grad());  // layer3.0.bn1.weight
+  CHECK(model->body->bn1->is_training());
+  const torch::Tensor mean_before = model->body->bn1->running_mean.clone();
+  model->forward(torch::randn({4, 3, 32, 32}));
+  CHECK_FALSE(model->body->bn1->running_mean.equal(mean_before));
+}
