@@ -2,10 +2,9 @@
 
 #include <H5Cpp.h>
 #include <torch/torch.h>
-#include <unistd.h>
 
-#include <cstdio>
 
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
 namespace xp::cache {
@@ -25,29 +24,25 @@ void write_activations(const std::filesystem::path& path, const Activations& act
   XP_ASSERT(features.dim() == 2 && labels.dim() == 1 && features.size(0) == labels.size(0) &&
                 static_cast<std::size_t>(features.size(0)) == activations.ids.size(),
             "activations with inconsistent shapes");
-  const std::string temp = str_cat(path.string(), ".tmp.", getpid());
-  try {
-    H5::H5File file(temp, H5F_ACC_TRUNC);
-    const hsize_t rows = static_cast<hsize_t>(features.size(0));
-    const hsize_t matrix_dims[2] = {rows, static_cast<hsize_t>(features.size(1))};
-    H5::DataSet feature_set = file.createDataSet(kFeatures, H5::PredType::NATIVE_FLOAT, H5::DataSpace(2, matrix_dims));
-    if (rows > 0) feature_set.write(features.data_ptr<float>(), H5::PredType::NATIVE_FLOAT);
-    H5::DataSet label_set = file.createDataSet(kLabels, H5::PredType::NATIVE_INT64, H5::DataSpace(1, &rows));
-    if (rows > 0) label_set.write(labels.data_ptr<std::int64_t>(), H5::PredType::NATIVE_INT64);
-    const H5::StrType string_type(H5::PredType::C_S1, H5T_VARIABLE);
-    std::vector<const char*> id_pointers;
-    for (const auto& id : activations.ids) id_pointers.push_back(id.c_str());
-    H5::DataSet id_set = file.createDataSet(kIds, string_type, H5::DataSpace(1, &rows));
-    if (rows > 0) id_set.write(id_pointers.data(), string_type);
-    file.close();
-  } catch (const H5::Exception& error) {
-    std::remove(temp.c_str());
-    throw CacheError(str_cat("cannot write '", path.string(), "': ", error.getDetailMsg()));
-  }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    std::remove(temp.c_str());
-    throw CacheError(str_cat("cannot rename into '", path.string(), "'"));
-  }
+  write_via_temp(path, [&](const std::string& temp) {
+    try {
+      H5::H5File file(temp, H5F_ACC_TRUNC);
+      const hsize_t rows = static_cast<hsize_t>(features.size(0));
+      const hsize_t matrix_dims[2] = {rows, static_cast<hsize_t>(features.size(1))};
+      H5::DataSet feature_set = file.createDataSet(kFeatures, H5::PredType::NATIVE_FLOAT, H5::DataSpace(2, matrix_dims));
+      if (rows > 0) feature_set.write(features.data_ptr<float>(), H5::PredType::NATIVE_FLOAT);
+      H5::DataSet label_set = file.createDataSet(kLabels, H5::PredType::NATIVE_INT64, H5::DataSpace(1, &rows));
+      if (rows > 0) label_set.write(labels.data_ptr<std::int64_t>(), H5::PredType::NATIVE_INT64);
+      const H5::StrType string_type(H5::PredType::C_S1, H5T_VARIABLE);
+      std::vector<const char*> id_pointers;
+      for (const auto& id : activations.ids) id_pointers.push_back(id.c_str());
+      H5::DataSet id_set = file.createDataSet(kIds, string_type, H5::DataSpace(1, &rows));
+      if (rows > 0) id_set.write(id_pointers.data(), string_type);
+      file.close();
+    } catch (const H5::Exception& error) {
+      throw CacheError(str_cat("cannot write '", path.string(), "': ", error.getDetailMsg()));
+    }
+  });
 }
 
 Activations read_activations(const std::filesystem::path& path) {

@@ -48,6 +48,21 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   }
 }
 
+void write_via_temp(const std::filesystem::path& path, const std::function<void(const std::string& temp)>& write) {
+  const std::string temp = temp_name_for(path);
+  try {
+    write(temp);
+  } catch (...) {
+    ::unlink(temp.c_str());
+    throw;
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(temp.c_str());
+    throw Error(str_cat("cannot rename into '", path.string(), "': ", std::strerror(saved)));
+  }
+}
+
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(path.string(), "cannot open for reading");

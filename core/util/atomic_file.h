@@ -4,6 +4,8 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <string>
 #include <string_view>
 
 namespace xp {
@@ -11,6 +13,11 @@ namespace xp {
 // Writes `content` to `path` atomically (same-directory temp file + fsync + rename).
 // Throws xp::Error naming the path on failure.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+
+// For files written by a library (HDF5): `write` creates the file at the temporary path it is
+// given; then it is renamed into `path`. If `write` throws, the temporary file is removed and the
+// exception travels on; a failed rename throws xp::Error naming the path.
+void write_via_temp(const std::filesystem::path& path, const std::function<void(const std::string& temp)>& write);
 
 // Reads a whole file; throws xp::DataError naming the path when it cannot be read.
 std::string read_file(const std::filesystem::path& path);

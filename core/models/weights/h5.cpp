@@ -3,9 +3,8 @@
 #include <H5Cpp.h>
 #include <torch/torch.h>
 
-#include <cstdio>
-#include <unistd.h>
 
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
 namespace xp::models {
@@ -58,27 +57,23 @@ StateDict state_dict_of(torch::nn::Module& module) {
 
 void write_h5(const std::filesystem::path& path, const StateDict& state) {
   silence_hdf5();
-  const std::string temp = str_cat(path.string(), ".tmp.", getpid());
-  try {
-    H5::H5File file(temp, H5F_ACC_TRUNC);
-    for (const auto& [name, tensor] : state.tensors) {
-      const torch::Tensor data = tensor.detach().contiguous().cpu();
-      std::vector<hsize_t> dims(data.sizes().begin(), data.sizes().end());
-      const H5::DataSpace space = dims.empty() ? H5::DataSpace(H5S_SCALAR)
-                                               : H5::DataSpace(static_cast<int>(dims.size()), dims.data());
-      const H5::PredType& type = h5_type(data.scalar_type(), name, path.string());
-      H5::DataSet dataset = file.createDataSet(name, type, space);
-      if (data.numel() > 0) dataset.write(data.data_ptr(), type);
+  write_via_temp(path, [&](const std::string& temp) {
+    try {
+      H5::H5File file(temp, H5F_ACC_TRUNC);
+      for (const auto& [name, tensor] : state.tensors) {
+        const torch::Tensor data = tensor.detach().contiguous().cpu();
+        std::vector<hsize_t> dims(data.sizes().begin(), data.sizes().end());
+        const H5::DataSpace space = dims.empty() ? H5::DataSpace(H5S_SCALAR)
+                                                 : H5::DataSpace(static_cast<int>(dims.size()), dims.data());
+        const H5::PredType& type = h5_type(data.scalar_type(), name, path.string());
+        H5::DataSet dataset = file.createDataSet(name, type, space);
+        if (data.numel() > 0) dataset.write(data.data_ptr(), type);
+      }
+      file.close();
+    } catch (const H5::Exception& error) {
+      throw ModelError(str_cat("cannot write '", path.string(), "': ", error.getDetailMsg()));
     }
-    file.close();
-  } catch (const H5::Exception& error) {
-    std::remove(temp.c_str());
-    throw ModelError(str_cat("cannot write '", path.string(), "': ", error.getDetailMsg()));
-  }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    std::remove(temp.c_str());
-    throw ModelError(str_cat("cannot rename into '", path.string(), "'"));
-  }
+  });
 }
 
 StateDict read_h5(const std::string& path) {
