@@ -1,5 +1,6 @@
 #include "tests/test_support.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -50,6 +51,12 @@ void write_tiny_idx_dataset(const std::filesystem::path& folder, int train_per_c
   std::filesystem::create_directories(folder);
   write_split(folder, "train", train_per_class, classes, side, 1);
   write_split(folder, "t10k", valid_per_class, classes, side, 2);
+}
+
+int run_python_tool(const std::string& script, const std::string& arguments) {
+  const std::string command =
+      "/usr/bin/python3 " + std::string(XP_SOURCE_DIR) + "/tests/tools/" + script + " " + arguments + " 2>/dev/null";
+  return std::system(command.c_str());
 }
 
 void write_text(const std::filesystem::path& path, const std::string& text) {

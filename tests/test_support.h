@@ -27,6 +27,10 @@ void write_tiny_idx_dataset(const std::filesystem::path& folder, int train_per_c
                             int classes = 4, int side = 28);
 
 void write_text(const std::filesystem::path& path, const std::string& text);
+
+// Runs tests/tools/<script> with Debian's /usr/bin/python3 (where torch and torchvision live);
+// returns its exit status (0 = success). Python's warnings go to /dev/null.
+int run_python_tool(const std::string& script, const std::string& arguments);
 std::string read_text(const std::filesystem::path& path);
 
 }  // namespace xp::testing

@@ -23,29 +23,24 @@ std::string temp_name_for(const std::filesystem::path& path) {
 }  // namespace
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
-  const std::string temp = temp_name_for(path);
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(str_cat("cannot write '", path.string(), "': ", std::strerror(errno)));
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int saved = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      throw Error(str_cat("cannot write '", path.string(), "': ", std::strerror(saved)));
+  write_via_temp(path, [&](const std::string& temp) {
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error(str_cat("cannot write '", path.string(), "': ", std::strerror(errno)));
+    std::size_t written = 0;
+    while (written < content.size()) {
+      const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        const int saved = errno;
+        ::close(fd);
+        throw Error(str_cat("cannot write '", path.string(), "': ", std::strerror(saved)));
+      }
+      written += static_cast<std::size_t>(n);
     }
-    written += static_cast<std::size_t>(n);
-  }
-  // fsync so that the rename never exposes a file whose data is still only in the page cache.
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const int saved = errno;
-    ::unlink(temp.c_str());
-    throw Error(str_cat("cannot rename into '", path.string(), "': ", std::strerror(saved)));
-  }
+    // fsync so that the rename never exposes a file whose data is still only in the page cache.
+    ::fsync(fd);
+    ::close(fd);
+  });
 }
 
 void write_via_temp(const std::filesystem::path& path, const std::function<void(const std::string& temp)>& write) {

@@ -94,10 +94,9 @@ TEST_CASE("strict loading names every missing, unexpected and misshapen tensor")
 TEST_CASE("backbones reproduce torchvision's features from torchvision's weights" * doctest::timeout(300)) {
   testing::TempDir dir;
   const std::vector<std::string> archs = {"resnet18", "resnet34", "resnet50", "resnext50_32x4d", "wide_resnet50_2"};
-  std::string command = "/usr/bin/python3 " + std::string(XP_SOURCE_DIR) + "/tests/tools/torchvision_reference.py " +
-                        dir.path().string();
-  for (const auto& arch : archs) command += " " + arch;
-  REQUIRE(std::system((command + " 2>/dev/null").c_str()) == 0);
+  std::string arguments = dir.path().string();
+  for (const auto& arch : archs) arguments += " " + arch;
+  REQUIRE(testing::run_python_tool("torchvision_reference.py", arguments) == 0);
   for (const auto& file : {std::string("resnet18.pth"), std::string("resnet50.pth")}) {
     // torchvision's own format must give exactly the tensors of its safetensors twin.
     const StateDict pth = read_weights((dir.path() / file).string());
@@ -148,8 +147,7 @@ TEST_CASE("freeze_to stops gradients of earlier groups and keeps their BatchNorm
 
 TEST_CASE("pth: torch.save'd state dicts read exactly, wrapped or not; unsafe and damaged files are refused") {
   testing::TempDir dir;
-  REQUIRE(std::system(("/usr/bin/python3 " + std::string(XP_SOURCE_DIR) + "/tests/tools/torch_save_cases.py " +
-                       dir.path().string() + " 2>/dev/null").c_str()) == 0);
+  REQUIRE(testing::run_python_tool("torch_save_cases.py", dir.path().string()) == 0);
   for (const char* name : {"small.pth", "wrapped.pth"}) {
     CAPTURE(name);
     const StateDict state = read_weights((dir.path() / name).string());
