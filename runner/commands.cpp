@@ -63,8 +63,8 @@ int features(const cli::CliOptions& options) {
   const auto split = options.split == "valid" ? data.valid : data.train;
   data::PreprocessOptions preprocess;
   preprocess.size = recipe.data.size;
-  preprocess.mean = network->arch().mean;
-  preprocess.std = network->arch().std;
+  preprocess.mean = network->input_mean();
+  preprocess.std = network->input_std();
   std::cout << "features " << split->size() << " " << options.split << " images, " << recipe.model.arch << " at "
             << recipe.data.size << " px, " << threads << " threads\n";
   const train::FeatureSet computed =

@@ -13,13 +13,18 @@ torch::Tensor concat_pool(const torch::Tensor& features) {
 }
 
 ClassifierImpl::ClassifierImpl(const ModelOptions& options, int classes)
-    : arch_(&find_architecture(options.arch)), train_bn_(options.train_bn) {
-  body = register_module("body", ResNetBody(*arch_));
+    : arch_(&find_architecture(options.arch)),
+      mean_(options.mean.value_or(arch_->mean)),
+      std_(options.std.value_or(arch_->std)),
+      task_(options.task),
+      train_bn_(options.train_bn) {
+  body = register_module("body", make_body(*arch_, options.weights, options.split_at));
   HeadOptions head_options;
-  head_options.in_features = 2 * arch_->feature_channels;
+  head_options.in_features = 2 * body->feature_channels();
   head_options.classes = classes;
   head_options.xtra_fc = options.xtra_fc;
   head_options.dropout = options.dropout;
+  head_options.task = options.task;
   head = register_module("head", make_head(head_options));
 }
 
@@ -28,9 +33,8 @@ torch::Tensor ClassifierImpl::features(torch::Tensor images) { return concat_poo
 torch::Tensor ClassifierImpl::forward(torch::Tensor images) { return head->forward(features(images)); }
 
 std::vector<std::vector<torch::nn::Module*>> ClassifierImpl::group_modules() {
-  return {{body->conv1.get(), body->bn1.get(), body->layer1.get(), body->layer2.get()},
-          {body->layer3.get(), body->layer4.get()},
-          {head.get()}};
+  auto body_groups = body->layer_group_modules();
+  return {std::move(body_groups[0]), std::move(body_groups[1]), {head.get()}};
 }
 
 std::vector<std::vector<torch::Tensor>> ClassifierImpl::layer_groups() {
@@ -49,8 +53,7 @@ void ClassifierImpl::freeze_to(int group) {
   for (int group_idx = 0; group_idx < kLayerGroups; ++group_idx) {
     for (auto* module : groups[static_cast<std::size_t>(group_idx)]) {
       for (auto& child : module->modules(/*include_self=*/true)) {
-        const bool is_bn = child->as<torch::nn::BatchNorm2d>() || child->as<torch::nn::BatchNorm1d>();
-        const bool trains = group_idx >= group || (is_bn && train_bn_);
+        const bool trains = group_idx >= group || (train_bn_ && is_batchnorm(*child));
         for (auto& parameter : child->parameters(/*recurse=*/false)) parameter.set_requires_grad(trains);
       }
     }
@@ -65,7 +68,7 @@ void ClassifierImpl::train_respecting_frozen_bn() {
   for (int group_idx = 0; group_idx < frozen_groups_; ++group_idx)
     for (auto* module : groups[static_cast<std::size_t>(group_idx)])
       for (auto& child : module->modules(/*include_self=*/true))
-        if (child->as<torch::nn::BatchNorm2d>() || child->as<torch::nn::BatchNorm1d>()) child->eval();
+        if (is_batchnorm(*child)) child->eval();
 }
 
 }  // namespace xp::models

@@ -1,6 +1,7 @@
 // The whole network xp trains: a backbone body, fastai's concat pooling, and fastai's head, with
-// the parameters split into fastai's layer groups for differential learning rates:
-//   group 0: conv1 … layer2   group 1: layer3, layer4   group 2: the head
+// the parameters split into fastai's three layer groups for differential learning rates:
+//   group 0 and 1: the body split at fastai's lr_cut (resnet: conv1 … layer2 | layer3, layer4)
+//   group 2: the head
 #pragma once
 
 #include <torch/nn/module.h>
@@ -10,7 +11,7 @@
 #include <vector>
 
 #include "core/models/model_options.h"
-#include "core/models/resnet.h"
+#include "core/models/body.h"
 
 namespace xp::models {
 
@@ -20,7 +21,7 @@ torch::Tensor concat_pool(const torch::Tensor& features);
 class ClassifierImpl : public torch::nn::Module {
  public:
   ClassifierImpl(const ModelOptions& options, int classes);
-  // Log-probabilities [B, classes].
+  // [B, classes]: log-probabilities (single-label), probabilities (multi-label) or values (regression).
   torch::Tensor forward(torch::Tensor images);
   // Concat-pooled body features [B, 2 × feature_channels] (what precompute caches).
   torch::Tensor features(torch::Tensor images);
@@ -37,14 +38,21 @@ class ClassifierImpl : public torch::nn::Module {
   // running statistics, as in fastai 0.7 (shared/reference/fastai.md §3.1) — unless train_bn.
   void train_respecting_frozen_bn();
   const ArchDescriptor& arch() const { return *arch_; }
+  Task task() const { return task_; }
+  // The normalization inputs get: the recipe's model.mean/std, else the architecture's.
+  const std::array<float, 3>& input_mean() const { return mean_; }
+  const std::array<float, 3>& input_std() const { return std_; }
 
-  ResNetBody body{nullptr};
+  Body body;
   torch::nn::Sequential head{nullptr};
 
  private:
   std::vector<std::vector<torch::nn::Module*>> group_modules();
 
   const ArchDescriptor* arch_;
+  std::array<float, 3> mean_;
+  std::array<float, 3> std_;
+  Task task_;
   bool train_bn_ = false;
   int frozen_groups_ = 0;
 };

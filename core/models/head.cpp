@@ -26,7 +26,11 @@ torch::nn::Sequential make_head(const HeadOptions& options) {
     head->push_back(nn::ReLU());
   }
   add_block(options.classes, options.dropout.back());
-  head->push_back(nn::LogSoftmax(1));
+  switch (options.task) {
+    case Task::kSingleLabel: head->push_back(nn::LogSoftmax(1)); break;
+    case Task::kMultiLabel: head->push_back(nn::Sigmoid()); break;
+    case Task::kRegression: break;
+  }
   return head;
 }
 

@@ -68,10 +68,10 @@ nn::Sequential make_layer(int& in, int planes, int blocks, int stride, const Arc
   nn::Sequential downsample{nullptr};
   const int out = planes * kExpansion;
   if (stride != 1 || in != out) downsample = nn::Sequential(conv(in, out, 1, stride), nn::BatchNorm2d(out));
-  layer->push_back(Block(in, planes, stride, downsample, arch.groups, arch.width_per_group));
+  layer->push_back(Block(in, planes, stride, downsample, arch.groups, arch.width));
   in = out;
   for (int block_idx = 1; block_idx < blocks; ++block_idx)
-    layer->push_back(Block(in, planes, 1, nn::Sequential{nullptr}, arch.groups, arch.width_per_group));
+    layer->push_back(Block(in, planes, 1, nn::Sequential{nullptr}, arch.groups, arch.width));
   return layer;
 }
 
@@ -102,6 +102,7 @@ ResNetBodyImpl::ResNetBodyImpl(const ArchDescriptor& arch) {
       nn::init::zeros_(bn->bias);
     }
   }
+  set_layer_groups({{{"conv1", "bn1", "layer1", "layer2"}, {"layer3", "layer4"}}}, arch.feature_channels);
 }
 
 torch::Tensor ResNetBodyImpl::forward(torch::Tensor x) {

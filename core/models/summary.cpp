@@ -26,18 +26,20 @@ std::string triple(const std::array<float, 3>& values) {
 }  // namespace
 
 std::string summarize(ClassifierImpl& model, const SummaryContext& context) {
-  static const char* const kGroupModules[] = {"conv1, bn1, layer1, layer2", "layer3, layer4", "head"};
   const ArchDescriptor& arch = model.arch();
   std::string out = str_cat("model    ", arch.name, " — ", arch.summary, "\n");
   out += str_cat("input    3×", context.input_size, "×", context.input_size, " RGB, normalized with mean ",
-                 triple(arch.mean), ", std ", triple(arch.std), "\n");
-  out += str_cat("features ", 2 * arch.feature_channels, " (concat pooling of ", arch.feature_channels, " channels)\n");
+                 triple(model.input_mean()), ", std ", triple(model.input_std()), "\n");
+  const int channels = model.body->feature_channels();
+  out += str_cat("features ", 2 * channels, " (concat pooling of ", channels, " channels)\n");
+  const auto body_groups = model.body->layer_group_text();
+  const std::string group_modules[] = {body_groups[0], body_groups[1], "head"};
   out += str_cat("weights  ", context.weights.empty() ? "random initialisation (torchvision's init, from the seed)"
                                                      : context.weights, "\n");
   out += str_cat("frozen   ", model.frozen_groups() == 0 ? std::string("nothing")
                                                          : str_cat("layer groups 0-", model.frozen_groups() - 1), "\n\n");
-  char line[160];
-  std::snprintf(line, sizeof line, "%-6s %-28s %14s %14s\n", "group", "modules", "parameters", "trainable");
+  char line[512];
+  std::snprintf(line, sizeof line, "%-6s %14s %14s  %s\n", "group", "parameters", "trainable", "modules");
   out += line;
   std::int64_t total = 0;
   std::int64_t total_trainable = 0;
@@ -51,11 +53,11 @@ std::string summarize(ClassifierImpl& model, const SummaryContext& context) {
     }
     total += count;
     total_trainable += trainable;
-    std::snprintf(line, sizeof line, "%-6zu %-28s %14s %14s\n", group_idx, kGroupModules[group_idx],
-                  thousands(count).c_str(), thousands(trainable).c_str());
+    std::snprintf(line, sizeof line, "%-6zu %14s %14s  %s\n", group_idx, thousands(count).c_str(),
+                  thousands(trainable).c_str(), group_modules[group_idx].c_str());
     out += line;
   }
-  std::snprintf(line, sizeof line, "%-6s %-28s %14s %14s", "total", "", thousands(total).c_str(),
+  std::snprintf(line, sizeof line, "%-6s %14s %14s", "total", thousands(total).c_str(),
                 thousands(total_trainable).c_str());
   out += line;
   return out;

@@ -1,25 +1,34 @@
 // The model zoo: one descriptor per architecture (shared/STYLE.md R7, R16). Adding an architecture
-// is one row here plus, for a new family, one builder file.
+// of a known family is one row in zoo.cpp; a new family adds one body file (resnet.cpp, vgg.cpp, …).
 #pragma once
 
 #include <array>
-#include <string>
 #include <string_view>
 #include <vector>
 
 namespace xp::models {
 
+enum class Family { kResNet, kVgg, kDenseNet, kTorchScript };
 enum class BlockKind { kBasic, kBottleneck };
 
 struct ArchDescriptor {
-  std::string_view name;             // as in the recipe and torchvision: "resnet34"
+  std::string_view name;     // as in the recipe and torchvision: "resnet34"
   std::string_view summary;
-  BlockKind block;
-  std::array<int, 4> layers;         // blocks per stage (layer1..layer4)
-  int groups = 1;                    // ResNeXt cardinality
-  int width_per_group = 64;
-  int feature_channels;              // channels out of layer4 (the head sees 2x after concat pooling)
-  std::array<float, 3> mean;         // input normalization the pretrained weights expect
+  Family family;
+  // Shape, read by the family's body builder:
+  //   resnet:   block, layers = blocks per stage, groups = ResNeXt cardinality, width = width per group
+  //   densenet: layers = dense layers per block, width = growth rate, groups = initial features
+  //   vgg:      layers unused; vgg.cpp holds torchvision's configuration "D" (vgg16)
+  BlockKind block = BlockKind::kBasic;
+  std::array<int, 4> layers{};
+  int groups = 1;
+  int width = 64;
+  int feature_channels = 0;  // channels of the body's output (the head sees 2x after concat pooling);
+                             // 0 = found by running the body once (TorchScript)
+  // The ImageNet classifier inside torchvision's state dict ("fc." or "classifier."): fastai cuts
+  // it off, so xp skips those tensors when loading a backbone.
+  std::string_view classifier_prefix;
+  std::array<float, 3> mean;  // input normalization the pretrained weights expect
   std::array<float, 3> std;
 };
 

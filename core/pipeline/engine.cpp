@@ -147,8 +147,8 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     learner_options.workers = recipe.data.workers;
     learner_options.seed = recipe.run.seed;
     learner_options.preprocess.size = recipe.data.size;
-    learner_options.preprocess.mean = model->arch().mean;
-    learner_options.preprocess.std = model->arch().std;
+    learner_options.preprocess.mean = model->input_mean();
+    learner_options.preprocess.std = model->input_std();
     learner_options.compute = compute_options(recipe);
     train::Learner learner(model, std::move(data), learner_options);
 

@@ -12,10 +12,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Stage parameters may be written as `lr_find:` (null) or `lr_find: {}`; both mean "no parameters".
+// Stage parameters may be written as `lr_find:` (null), `lr_find: {}` or a bare `- lr_find`: all mean
+// "no parameters".
 void normalize_stage_params(Json& root) {
   if (!root.contains("stages") || !root["stages"].is_array()) return;
   for (auto& stage : root["stages"]) {
+    // `- unfreeze` reads like the fastai line it replaces; it means `- unfreeze: {}`.
+    if (stage.is_string()) stage = Json::object({{stage.get<std::string>(), Json::object()}});
     if (!stage.is_object()) continue;
     for (auto& [type, params] : stage.items())
       if (params.is_null()) params = Json::object();
@@ -130,6 +133,19 @@ Recipe parse_recipe_document(Document doc) {
   recipe.model.xtra_fc = list_of<int>(model["xtra_fc"]);
   recipe.model.train_bn = model["train_bn"].json().get<bool>();
   if (model.has("weights")) recipe.model.weights = resolve_near_recipe(model["weights"].string(), recipe.doc.path());
+  if (model.has("split_at")) recipe.model.split_at = model["split_at"].string();
+  const auto triple = [](const Node& node) {
+    const std::vector<double> values = node.numbers();
+    return std::array<float, 3>{static_cast<float>(values[0]), static_cast<float>(values[1]), static_cast<float>(values[2])};
+  };
+  if (model.has("mean")) recipe.model.mean = triple(model["mean"]);
+  if (model.has("std")) recipe.model.std = triple(model["std"]);
+  const bool torchscript = recipe.model.arch == "torchscript";
+  if (torchscript && recipe.model.weights.empty())
+    errors.push_back(model["arch"].error("arch 'torchscript' needs model.weights: the TorchScript body (torch.jit.save)"));
+  if (!torchscript && model.has("split_at"))
+    errors.push_back(model["split_at"].error(str_cat("split_at applies to arch torchscript only; ", recipe.model.arch,
+                                                     " is split as fastai splits it (see `xp model`)")));
   // fastai broadcasts a scalar ps to every head block (ps=0.5 → [0.5, 0.5]).
   const std::size_t blocks = recipe.model.xtra_fc.size() + 1;
   if (recipe.model.dropout.size() == 1) recipe.model.dropout.assign(blocks, recipe.model.dropout[0]);

@@ -232,7 +232,8 @@ void Schema::check_unknown_keys(const Json& value, const Json& schema_in, const 
       }
       if (schema.value("additionalProperties", true) != false) continue;
       const std::string suggestion = closest_match(key, known);
-      std::string message = str_cat("unknown key '", key, "'");
+      // "x-key-kind" (an annotation valijson ignores) names what the keys are, e.g. "stage type".
+      std::string message = str_cat("unknown ", schema.value("x-key-kind", std::string("key")), " '", key, "'");
       if (known.empty()) message += " (this takes no parameters)";
       else message += suggestion.empty() ? str_cat(" (known: ", join(known), ")")
                                          : str_cat(" (did you mean '", suggestion, "'?)");

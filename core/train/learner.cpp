@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "core/train/loss.h"
 #include "core/train/meters.h"
 #include "core/util/error.h"
 #include "core/util/interrupt.h"
@@ -84,12 +85,12 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
       }
       lr_now = group_lr.back() * multiplier;
       optimizer.zero_grad();
-      torch::Tensor loss;
+      torch::Tensor outputs;
       {
         AutocastScope autocast(options_.compute);
-        const torch::Tensor log_probs = model_->forward(to_layout(batch->images, options_.compute));
-        loss = torch::nll_loss(log_probs.to(torch::kFloat32), batch->labels);
+        outputs = model_->forward(to_layout(batch->images, options_.compute));
       }
+      const torch::Tensor loss = task_loss(model_->task(), outputs.to(torch::kFloat32), batch->labels);
       loss.backward();
       optimizer.step();
       const double loss_value = loss.item<double>();
@@ -125,13 +126,15 @@ Validation Learner::validate() {
   valid_loader_->start_epoch(0);
   while (auto batch = valid_loader_->next()) {
     if (interrupt_requested()) throw Interrupted();
-    torch::Tensor log_probs;
+    torch::Tensor outputs;
     {
       AutocastScope autocast(options_.compute);
-      log_probs = model_->forward(to_layout(batch->images, options_.compute)).to(torch::kFloat32);
+      outputs = model_->forward(to_layout(batch->images, options_.compute)).to(torch::kFloat32);
     }
-    loss.add(torch::nll_loss(log_probs, batch->labels).item<double>(), static_cast<double>(batch->labels.size(0)));
-    accuracy.add(log_probs, batch->labels);
+    const double count = static_cast<double>(batch->labels.size(0));
+    loss.add(task_loss(model_->task(), outputs, batch->labels).item<double>(), count);
+    // Multi-label and regression metrics (accuracy_thresh, F2, L1) come with their data sources.
+    if (model_->task() == models::Task::kSingleLabel) accuracy.add(outputs, batch->labels);
   }
   return {loss.value(), accuracy.value()};
 }

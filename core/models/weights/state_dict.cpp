@@ -49,8 +49,15 @@ void load_state_dict(torch::nn::Module& module, const StateDict& state, const st
     }
     sources[name] = &tensor;
   }
+  // BatchNorm's num_batches_tracked appeared in PyTorch 0.4.1; files saved before (torchvision's
+  // 2017 weights among them) lack it, and PyTorch then starts it at 0. So does xp.
+  const auto predates_batch_counter = [](const std::string& name) {
+    const std::string counter = "num_batches_tracked";
+    return name.size() >= counter.size() && name.compare(name.size() - counter.size(), counter.size(), counter) == 0;
+  };
   for (const auto& [name, target] : targets) {
     const auto found = sources.find(name);
+    if (found == sources.end() && predates_batch_counter(name)) continue;
     if (found == sources.end()) {
       problems.push_back(str_cat("missing tensor '", name, "' (expected shape ", shape_text(target.sizes()), ")"));
     } else if (found->second->sizes() != target.sizes()) {
@@ -66,8 +73,9 @@ void load_state_dict(torch::nn::Module& module, const StateDict& state, const st
   }
   torch::NoGradGuard no_grad;
   for (auto& [name, target] : targets) {
-    const torch::Tensor& value = *sources.at(name);
-    target.copy_(value.to(target.dtype()));
+    const auto found = sources.find(name);
+    if (found == sources.end()) target.zero_();  // a num_batches_tracked the file predates
+    else target.copy_(found->second->to(target.dtype()));
   }
 }
 

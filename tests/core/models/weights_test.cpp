@@ -10,6 +10,7 @@
 #include "core/models/weights/load.h"
 #include "core/models/weights/safetensors.h"
 #include "core/util/error.h"
+#include "tests/core/models/resnet_body.h"
 #include "tests/test_support.h"
 
 using namespace xp;
@@ -88,64 +89,28 @@ TEST_CASE("strict loading names every missing, unexpected and misshapen tensor")
   }
 }
 
-// Parity with torchvision: tests/tools/torchvision_reference.py builds each architecture in
-// Debian's torchvision with a fixed seed, writes its state_dict and the body's concat-pooled
-// features for a fixed input; xp loads the weights and must reproduce the features.
-TEST_CASE("backbones reproduce torchvision's features from torchvision's weights" * doctest::timeout(300)) {
-  testing::TempDir dir;
-  const std::vector<std::string> archs = {"resnet18", "resnet34", "resnet50", "resnext50_32x4d", "wide_resnet50_2"};
-  std::string arguments = dir.path().string();
-  for (const auto& arch : archs) arguments += " " + arch;
-  REQUIRE(testing::run_python_tool("torchvision_reference.py", arguments) == 0);
-  for (const auto& file : {std::string("resnet18.pth"), std::string("resnet50.pth")}) {
-    // torchvision's own format must give exactly the tensors of its safetensors twin.
-    const StateDict pth = read_weights((dir.path() / file).string());
-    const StateDict twin = read_weights((dir.path() / (file.substr(0, file.size() - 4) + ".safetensors")).string());
-    REQUIRE(pth.tensors.size() == twin.tensors.size());
-    for (std::size_t idx = 0; idx < pth.tensors.size(); ++idx) {
-      CHECK(pth.tensors[idx].first == twin.tensors[idx].first);
-      CHECK(pth.tensors[idx].second.equal(twin.tensors[idx].second));
-    }
-  }
-  for (const auto& arch : archs) {
-    CAPTURE(arch);
-    ModelOptions options;
-    options.arch = arch;
-    Classifier model(options, 2);
-    load_backbone_weights(*model, (dir.path() / (arch + ".pth")).string());
-    model->eval();
-    const StateDict io = read_safetensors((dir.path() / (arch + "-io.safetensors")).string());
-    torch::NoGradGuard no_grad;
-    const torch::Tensor features = model->features(*io.find("input"));
-    const torch::Tensor& reference = *io.find("features");
-    const double max_relative = ((features - reference).abs() / (reference.abs() + 1e-3)).max().item<double>();
-    MESSAGE(arch, ": max relative feature difference ", max_relative);
-    CHECK(max_relative < 1e-4);
-  }
-}
-
 TEST_CASE("freeze_to stops gradients of earlier groups and keeps their BatchNorm in eval mode") {
   ModelOptions options;
   options.arch = "resnet18";
   Classifier model(options, 3);
   model->freeze_to(2);
   model->train_respecting_frozen_bn();
-  CHECK_FALSE(model->body->conv1->weight.requires_grad());
-  CHECK_FALSE(model->body->layer4->parameters()[0].requires_grad());
+  CHECK_FALSE(testing::resnet_body(model).conv1->weight.requires_grad());
+  CHECK_FALSE(testing::resnet_body(model).layer4->parameters()[0].requires_grad());
   CHECK(model->head->parameters()[0].requires_grad());
-  CHECK_FALSE(model->body->bn1->is_training());
+  CHECK_FALSE(testing::resnet_body(model).bn1->is_training());
   CHECK(model->head->is_training());
   // A training step leaves the frozen body's BN statistics untouched.
-  const torch::Tensor mean_before = model->body->bn1->running_mean.clone();
+  const torch::Tensor mean_before = testing::resnet_body(model).bn1->running_mean.clone();
   model->forward(torch::randn({4, 3, 32, 32}));
-  CHECK(model->body->bn1->running_mean.equal(mean_before));
+  CHECK(testing::resnet_body(model).bn1->running_mean.equal(mean_before));
   model->freeze_to(0);
   model->train_respecting_frozen_bn();
-  CHECK(model->body->bn1->is_training());
-  CHECK(model->body->conv1->weight.requires_grad());
+  CHECK(testing::resnet_body(model).bn1->is_training());
+  CHECK(testing::resnet_body(model).conv1->weight.requires_grad());
 }
 
-TEST_CASE("pth: torch.save'd state dicts read exactly, wrapped or not; unsafe and damaged files are refused") {
+TEST_CASE("pth: torch.save'd state dicts read exactly, wrapped or not, and unsafe or damaged files are refused") {
   testing::TempDir dir;
   REQUIRE(testing::run_python_tool("torch_save_cases.py", dir.path().string()) == 0);
   for (const char* name : {"small.pth", "wrapped.pth"}) {
@@ -194,8 +159,8 @@ TEST_CASE("h5: xp checkpoints round-trip every tensor and give their body to a n
   torch::manual_seed(2);
   Classifier fresh(options, 3);
   load_backbone_weights(*fresh, path.string());
-  CHECK(fresh->body->layer3->parameters()[0].equal(trained->body->layer3->parameters()[0]));
-  CHECK(fresh->body->bn1->running_var.equal(trained->body->bn1->running_var));
+  CHECK(testing::resnet_body(fresh).layer3->parameters()[0].equal(testing::resnet_body(trained).layer3->parameters()[0]));
+  CHECK(testing::resnet_body(fresh).bn1->running_var.equal(testing::resnet_body(trained).bn1->running_var));
 }
 
 TEST_CASE("h5: damaged and foreign files are clear errors") {
@@ -218,11 +183,11 @@ TEST_CASE("train_bn keeps BatchNorm of frozen groups training, as fastai v2") {
   Classifier model(options, 3);
   model->freeze_to(2);
   model->train_respecting_frozen_bn();
-  CHECK_FALSE(model->body->conv1->weight.requires_grad());
-  CHECK(model->body->bn1->weight.requires_grad());
-  CHECK(model->body->layer3->parameters()[1].requires_grad());  // layer3.0.bn1.weight
-  CHECK(model->body->bn1->is_training());
-  const torch::Tensor mean_before = model->body->bn1->running_mean.clone();
+  CHECK_FALSE(testing::resnet_body(model).conv1->weight.requires_grad());
+  CHECK(testing::resnet_body(model).bn1->weight.requires_grad());
+  CHECK(testing::resnet_body(model).layer3->parameters()[1].requires_grad());  // layer3.0.bn1.weight
+  CHECK(testing::resnet_body(model).bn1->is_training());
+  const torch::Tensor mean_before = testing::resnet_body(model).bn1->running_mean.clone();
   model->forward(torch::randn({4, 3, 32, 32}));
-  CHECK_FALSE(model->body->bn1->running_mean.equal(mean_before));
+  CHECK_FALSE(testing::resnet_body(model).bn1->running_mean.equal(mean_before));
 }

@@ -32,7 +32,7 @@ double relative_to_max(const torch::Tensor& a, const torch::Tensor& b) {
 
 }  // namespace
 
-TEST_CASE("channels_last computes the same features as NCHW; bf16 stays within bf16's precision") {
+TEST_CASE("channels_last computes the same features as NCHW, and bf16 stays within bf16's precision") {
   const torch::Tensor fp32 = features_with({Precision::kFp32, false});
   CHECK(relative_to_max(features_with({Precision::kFp32, true}), fp32) < 1e-5);
   const double bf16 = relative_to_max(features_with({Precision::kBf16, true}), fp32);

@@ -1,0 +1,47 @@
+#include "core/models/vgg.h"
+
+#include <torch/torch.h>
+
+namespace xp::models {
+
+namespace {
+namespace nn = torch::nn;
+
+// torchvision's configuration "D" (VGG-16): output channels of each 3x3 conv, 0 = 2x2 max-pool.
+constexpr int kMaxPool = 0;
+constexpr int kVgg16[] = {64, 64, kMaxPool, 128, 128, kMaxPool, 256, 256, 256, kMaxPool,
+                          512, 512, 512, kMaxPool, 512, 512, 512, kMaxPool};
+// fastai 0.7's model_meta lr_cut for vgg16: the first layer group is features[:22].
+constexpr int kLrCut = 22;
+}  // namespace
+
+VggBodyImpl::VggBodyImpl(const ArchDescriptor& arch) {
+  features = register_module("features", nn::Sequential());
+  int in = 3;
+  for (const int out : kVgg16) {
+    if (out == kMaxPool) {
+      features->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2).stride(2)));
+      continue;
+    }
+    features->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1)));
+    features->push_back(nn::BatchNorm2d(out));
+    features->push_back(nn::ReLU());
+    in = out;
+  }
+  // torchvision's VGG initialisation: Kaiming-normal (fan_out, ReLU) convs with zero bias, BN 1 and 0.
+  for (auto& module : modules(/*include_self=*/false)) {
+    if (auto* conv = module->as<nn::Conv2d>()) {
+      nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
+      nn::init::zeros_(conv->bias);
+    } else if (auto* bn = module->as<nn::BatchNorm2d>()) {
+      nn::init::ones_(bn->weight);
+      nn::init::zeros_(bn->bias);
+    }
+  }
+  std::array<std::vector<std::string>, 2> groups;
+  const int count = static_cast<int>(features->size());
+  for (int idx = 0; idx < count; ++idx) groups[idx < kLrCut ? 0 : 1].push_back("features." + std::to_string(idx));
+  set_layer_groups(std::move(groups), arch.feature_channels);
+}
+
+}  // namespace xp::models

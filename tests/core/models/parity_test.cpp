@@ -1,0 +1,169 @@
+// Parity with torchvision (label `parity`): tests/tools/torchvision_reference.py builds each
+// architecture in Debian's torchvision with a fixed seed, writes its state_dict as torchvision
+// publishes weights, and the body's concat-pooled features for a fixed input in eval mode. xp loads
+// the weights and must reproduce the features within 1e-4 relative (fp32).
+#include <doctest/doctest.h>
+
+#include <torch/torch.h>
+
+#include "core/models/classifier.h"
+#include "core/models/weights/load.h"
+#include "core/models/weights/safetensors.h"
+#include "core/util/error.h"
+#include "tests/test_support.h"
+
+using namespace xp;
+using namespace xp::models;
+
+namespace {
+
+constexpr double kTolerance = 1e-4;
+
+// Writes the reference files of `archs` into `dir` (extra_flags: e.g. "--torchscript").
+void write_references(const testing::TempDir& dir, const std::vector<std::string>& archs,
+                      const std::string& extra_flags = "") {
+  std::string arguments = extra_flags + " " + dir.path().string();
+  for (const auto& arch : archs) arguments += " " + arch;
+  REQUIRE(testing::run_python_tool("torchvision_reference.py", arguments) == 0);
+}
+
+// The largest |xp − torchvision| / (|torchvision| + 1e-3) over the reference batch's features.
+double max_relative_difference(ClassifierImpl& model, const testing::TempDir& dir, const std::string& arch) {
+  model.eval();
+  const StateDict io = read_safetensors((dir.path() / (arch + "-io.safetensors")).string());
+  torch::NoGradGuard no_grad;
+  const torch::Tensor features = model.features(*io.find("input"));
+  const torch::Tensor& reference = *io.find("features");
+  REQUIRE(features.sizes() == reference.sizes());
+  return ((features - reference).abs() / (reference.abs() + 1e-3)).max().item<double>();
+}
+
+void check_parity(const testing::TempDir& dir, const std::string& arch, const std::string& weights_file) {
+  CAPTURE(arch);
+  CAPTURE(weights_file);
+  ModelOptions options;
+  options.arch = arch;
+  Classifier model(options, 2);
+  load_backbone_weights(*model, (dir.path() / weights_file).string());
+  const double difference = max_relative_difference(*model, dir, arch);
+  MESSAGE(arch, " from ", weights_file, ": max relative feature difference ", difference);
+  CHECK(difference < kTolerance);
+}
+
+}  // namespace
+
+TEST_CASE("resnets reproduce torchvision's features from torchvision's weights" * doctest::timeout(300)) {
+  testing::TempDir dir;
+  const std::vector<std::string> archs = {"resnet18", "resnet34", "resnet50", "resnext50_32x4d", "wide_resnet50_2"};
+  write_references(dir, archs);
+  for (const auto& file : {std::string("resnet18.pth"), std::string("resnet50.pth")}) {
+    // torchvision's own format must give exactly the tensors of its safetensors twin.
+    const StateDict pth = read_weights((dir.path() / file).string());
+    const StateDict twin = read_weights((dir.path() / (file.substr(0, file.size() - 4) + ".safetensors")).string());
+    REQUIRE(pth.tensors.size() == twin.tensors.size());
+    for (std::size_t idx = 0; idx < pth.tensors.size(); ++idx) {
+      CHECK(pth.tensors[idx].first == twin.tensors[idx].first);
+      CHECK(pth.tensors[idx].second.equal(twin.tensors[idx].second));
+    }
+  }
+  for (const auto& arch : archs) check_parity(dir, arch, arch + ".pth");
+  check_parity(dir, "resnet34", "resnet34.safetensors");
+}
+
+TEST_CASE("the deep resnets reproduce torchvision's features (resnet101, resnet152, resnext101_32x8d)" *
+          doctest::timeout(600)) {
+  testing::TempDir dir;
+  const std::vector<std::string> archs = {"resnet101", "resnet152", "resnext101_32x8d"};
+  write_references(dir, archs);
+  for (const auto& arch : archs) check_parity(dir, arch, arch + ".pth");
+}
+
+TEST_CASE("vgg16_bn and densenet121 reproduce torchvision's features from .features" * doctest::timeout(300)) {
+  testing::TempDir dir;
+  write_references(dir, {"vgg16_bn", "densenet121"});
+  check_parity(dir, "vgg16_bn", "vgg16_bn.pth");
+  check_parity(dir, "densenet121", "densenet121.pth");
+  check_parity(dir, "densenet121", "densenet121.safetensors");
+  // torchvision's published DenseNet file: old key names (norm.1) and no num_batches_tracked.
+  check_parity(dir, "densenet121", "densenet121-legacy.pth");
+}
+
+TEST_CASE("a TorchScript body reproduces torchvision's features and splits where the recipe says" *
+          doctest::timeout(300)) {
+  testing::TempDir dir;
+  write_references(dir, {"resnet18"}, "--torchscript");
+  const std::string body_file = (dir.path() / "resnet18-body.pt").string();
+
+  SUBCASE("as model.arch: torchscript, split at layer3 like fastai's resnet") {
+    ModelOptions options;
+    options.arch = "torchscript";
+    options.weights = body_file;
+    options.split_at = "layer3";
+    Classifier model(options, 2);
+    CHECK(model->body->feature_channels() == 512);
+    const auto text = model->body->layer_group_text();
+    CHECK(text[0] == "conv1 … layer2");  // six modules: conv1, bn1, relu, maxpool, layer1, layer2
+    CHECK(text[1] == "layer3, layer4");
+    // The mirrored modules keep TorchScript's (here torchvision's) tensor names.
+    bool found = false;
+    for (const auto& item : model->named_parameters()) found = found || item.key() == "body.layer3.0.conv1.weight";
+    CHECK(found);
+    const double difference = max_relative_difference(*model, dir, "resnet18");
+    MESSAGE("torchscript resnet18 body: max relative feature difference ", difference);
+    CHECK(difference < kTolerance);
+  }
+  SUBCASE("its tensors as weights for the native architecture") {
+    check_parity(dir, "resnet18", "resnet18-script.pt");
+    check_parity(dir, "resnet18", "resnet18-body.pt");
+  }
+  SUBCASE("a whole classifier is not a body; an unknown split point names the modules") {
+    ModelOptions options;
+    options.arch = "torchscript";
+    options.weights = (dir.path() / "resnet18-script.pt").string();
+    CHECK_THROWS_WITH_AS(Classifier(options, 2), doctest::Contains("must return a feature map [N, C, H, W]"), ModelError);
+    options.weights = body_file;
+    options.split_at = "layer9";
+    CHECK_THROWS_WITH_AS(Classifier(options, 2), doctest::Contains("modules: conv1, bn1, relu, maxpool, layer1"),
+                         ModelError);
+  }
+}
+
+TEST_CASE("training a TorchScript body updates the tensors its TorchScript code runs with" * doctest::timeout(300)) {
+  testing::TempDir dir;
+  write_references(dir, {"resnet18"}, "--torchscript");
+  ModelOptions options;
+  options.arch = "torchscript";
+  options.weights = (dir.path() / "resnet18-body.pt").string();
+  options.split_at = "layer3";
+  Classifier model(options, 3);
+  torch::manual_seed(0);
+  const torch::Tensor images = torch::randn({4, 3, 32, 32});
+  const torch::Tensor labels = torch::tensor({0, 1, 2, 1});
+
+  // Frozen like a pretrained body: group 0-1 get no gradient, their BatchNorm stays in eval mode.
+  model->freeze_to(2);
+  model->train_respecting_frozen_bn();
+  const auto named = model->named_buffers();
+  const torch::Tensor running_mean = named["body.bn1.running_mean"].clone();
+  model->forward(images);
+  CHECK(named["body.bn1.running_mean"].equal(running_mean));
+  CHECK_FALSE(model->named_parameters()["body.conv1.weight"].requires_grad());
+
+  // Unfrozen: one SGD step on every parameter changes what the TorchScript forward computes.
+  model->freeze_to(0);
+  model->eval();
+  torch::Tensor before;
+  {
+    torch::NoGradGuard no_grad;
+    before = model->features(images);
+  }
+  model->train_respecting_frozen_bn();
+  torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.1));
+  torch::nll_loss(model->forward(images), labels).backward();
+  CHECK(model->named_parameters()["body.conv1.weight"].grad().defined());
+  optimizer.step();
+  CHECK_FALSE(named["body.bn1.running_mean"].equal(running_mean));  // BN trained once unfrozen
+  model->eval();
+  torch::NoGradGuard no_grad;
+  CHECK_FALSE(model->features(images).allclose(before));
+}
