@@ -13,6 +13,7 @@
 
 #include "core/models/classifier.h"
 #include "core/train/precision.h"
+#include "core/util/cpu_features.h"
 
 namespace {
 
@@ -37,7 +38,8 @@ int main(int argc, char** argv) {
   constexpr int kBatch = 16;
   constexpr int kInferenceBatches = 3;
   constexpr int kTrainSteps = 2;
-  std::printf("precision bench: %s at %d px, batch %d, %d threads\n\n", arch.c_str(), size, kBatch, threads);
+  std::printf("precision bench: %s at %d px, batch %d, %d threads; CPU bf16/AVX-512 features: %s\n\n", arch.c_str(),
+              size, kBatch, threads, xp::describe(xp::cpu_features()).c_str());
   std::printf("%-22s %14s %14s %18s\n", "config", "infer img/s", "train img/s", "feature diff");
 
   const Config configs[] = {

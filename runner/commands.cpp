@@ -10,6 +10,8 @@
 #include "core/pipeline/plan.h"
 #include "core/pipeline/registry.h"
 #include "core/recipe/recipe.h"
+#include "core/train/precision.h"
+#include "core/util/cpu_features.h"
 
 namespace xp::commands {
 
@@ -65,6 +67,8 @@ int features(const cli::CliOptions& options) {
   preprocess.size = recipe.data.size;
   preprocess.mean = network->input_mean();
   preprocess.std = network->input_std();
+  const std::string warning = train::precision_warning(pipeline::compute_options(recipe), has_native_bf16());
+  if (!warning.empty()) std::cerr << "warning: " << warning << "\n";
   std::cout << "features " << split->size() << " " << options.split << " images, " << recipe.model.arch << " at "
             << recipe.data.size << " px, " << threads << " threads\n";
   const train::FeatureSet computed =

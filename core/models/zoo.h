@@ -27,9 +27,9 @@ struct ArchDescriptor {
                              // 0 = found by running the body once (TorchScript)
   // The ImageNet classifier inside torchvision's state dict ("fc." or "classifier."): fastai cuts
   // it off, so xp skips those tensors when loading a backbone.
-  std::string_view classifier_prefix;
-  std::array<float, 3> mean;  // input normalization the pretrained weights expect
-  std::array<float, 3> std;
+  std::string_view classifier_prefix{};
+  std::array<float, 3> mean{};  // input normalization the pretrained weights expect
+  std::array<float, 3> std{};
 };
 
 // Every architecture xp can build, in a stable order.

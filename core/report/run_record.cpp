@@ -10,6 +10,7 @@
 #include "core/report/run_folder.h"
 #include "core/util/atomic_file.h"
 #include "core/util/build_info.h"
+#include "core/util/cpu_features.h"
 
 namespace xp::report {
 
@@ -49,7 +50,8 @@ RunRecord::RunRecord(std::filesystem::path folder, const Provenance& provenance)
   run_["libraries"] = library_versions();
   run_["host"] = {{"hostname", hostname()},
                   {"cpu", cpu_model()},
-                  {"hardware_threads", std::thread::hardware_concurrency()}};
+                  {"hardware_threads", std::thread::hardware_concurrency()},
+                  {"cpu_features", describe(cpu_features())}};
   run_["device"] = provenance.device;
   run_["threads"] = provenance.threads;
   run_["precision"] = provenance.precision;

@@ -29,6 +29,13 @@ AutocastScope::~AutocastScope() {
   at::autocast::clear_cache();
 }
 
+std::string precision_warning(const ComputeOptions& options, bool native_bf16) {
+  if (options.precision != Precision::kBf16 || native_bf16) return "";
+  return "precision bf16: this CPU has no native bf16 instructions (AVX512-BF16, AMX-BF16 or Arm BF16), so "
+         "LibTorch emulates them and runs 10-30x slower than fp32 (resnet18 at 64 px: 211 img/s fp32, 6.8 bf16 "
+         "on an AVX2 CPU); use precision: fp32 on this machine";
+}
+
 torch::Tensor to_layout(const torch::Tensor& images, const ComputeOptions& options) {
   return options.channels_last ? images.contiguous(at::MemoryFormat::ChannelsLast) : images;
 }

@@ -38,6 +38,10 @@ class AutocastScope {
   bool was_enabled_;
 };
 
+// A warning when `options` will be slow on this CPU: bf16 without native bf16 instructions
+// (util/cpu_features.h). Empty when there is nothing to say.
+std::string precision_warning(const ComputeOptions& options, bool native_bf16);
+
 // The batch in the layout the model expects.
 torch::Tensor to_layout(const torch::Tensor& images, const ComputeOptions& options);
 // Converts every 4-D parameter and buffer of `module` to channels_last when asked.

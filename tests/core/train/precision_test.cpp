@@ -5,6 +5,7 @@
 
 #include "core/models/classifier.h"
 #include "core/train/precision.h"
+#include "core/util/cpu_features.h"
 
 using namespace xp;
 using train::ComputeOptions;
@@ -54,4 +55,22 @@ TEST_CASE("AutocastScope enables CPU autocast only for bf16, and only while it l
   }
   CHECK(train::parse_precision("bf16") == Precision::kBf16);
   CHECK_THROWS(train::parse_precision("fp16"));
+}
+
+TEST_CASE("bf16 on a CPU without native bf16 gets a warning that says what to do") {
+  xp::train::ComputeOptions bf16;
+  bf16.precision = xp::train::Precision::kBf16;
+  CHECK(xp::train::precision_warning(bf16, /*native_bf16=*/false).find("use precision: fp32") != std::string::npos);
+  CHECK(xp::train::precision_warning(bf16, /*native_bf16=*/true).empty());
+  CHECK(xp::train::precision_warning(xp::train::ComputeOptions{}, /*native_bf16=*/false).empty());
+}
+
+TEST_CASE("CPU features are described as a list of what is present") {
+  xp::CpuFeatures features;
+  CHECK(xp::describe(features) == "none");
+  CHECK_FALSE(xp::has_native_bf16(features));
+  features.avx512f = true;
+  features.amx_bf16 = true;
+  CHECK(xp::describe(features) == "avx512f amx_bf16");
+  CHECK(xp::has_native_bf16(features));
 }
