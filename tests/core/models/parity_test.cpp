@@ -126,6 +126,19 @@ TEST_CASE("a TorchScript body reproduces torchvision's features and splits where
     CHECK_THROWS_WITH_AS(Classifier(options, 2), doctest::Contains("modules: conv1, bn1, relu, maxpool, layer1"),
                          ModelError);
   }
+  SUBCASE("truncated and foreign TorchScript files are clear errors, as bodies and as weights") {
+    const auto truncated = dir.path() / "truncated.pt";
+    std::filesystem::copy_file(body_file, truncated);
+    std::filesystem::resize_file(truncated, std::filesystem::file_size(truncated) / 2);
+    ModelOptions options;
+    options.arch = "torchscript";
+    options.weights = truncated.string();
+    CHECK_THROWS_WITH_AS(Classifier(options, 2), doctest::Contains("truncated.pt"), ModelError);
+    CHECK_THROWS_WITH_AS(read_weights(truncated.string()), doctest::Contains("truncated.pt"), ModelError);
+    // A plain torch.save state dict is not a TorchScript body.
+    options.weights = (dir.path() / "resnet18.pth").string();
+    CHECK_THROWS_WITH_AS(Classifier(options, 2), doctest::Contains("not a readable TorchScript archive"), ModelError);
+  }
 }
 
 TEST_CASE("training a TorchScript body updates the tensors its TorchScript code runs with" * doctest::timeout(300)) {
