@@ -60,7 +60,7 @@ std::string help_for(const std::string& verb, const po::options_description& des
     out << "usage: xp check RECIPE [--set KEY=VALUE]...\n\nValidate RECIPE (schema, values, paths) and print the plan.\n"
            "Exit 0 when valid, 2 with every error listed otherwise.\n\n";
   else if (verb == "features")
-    out << "usage: xp features RECIPE [--set KEY=VALUE]... [--split train|valid] --out FILE.h5\n\nCompute the body's "
+    out << "usage: xp features RECIPE [--set KEY=VALUE]... [--split train|valid|test] --out FILE.h5\n\nCompute the body's "
            "concat-pooled features of every image of a split (eval mode,\nvalidation transform) and write them "
            "to FILE.h5 — embeddings for retrieval or clustering.\n\n";
   else if (verb == "model")
@@ -132,8 +132,8 @@ CliOptions parse_cli(int argc, const char* const* argv) {
     throw UsageError(str_cat("xp ", verb, ": ", error.what()));
   }
   if (options.recipe.empty()) throw UsageError(str_cat("xp ", verb, ": missing RECIPE (a .yaml file)"));
-  if (options.verb == Verb::kFeatures && options.split != "train" && options.split != "valid")
-    throw UsageError(str_cat("xp features: --split must be train or valid, got '", options.split, "'"));
+  if (options.verb == Verb::kFeatures && options.split != "train" && options.split != "valid" && options.split != "test")
+    throw UsageError(str_cat("xp features: --split must be train, valid or test, got '", options.split, "'"));
   if (options.threads < 0) throw UsageError(str_cat("xp ", verb, ": --threads must be >= 0, got ", options.threads));
   return options;
 }

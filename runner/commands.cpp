@@ -62,7 +62,8 @@ int features(const cli::CliOptions& options) {
   const int threads = pipeline::configure_threads(recipe.run.threads);
   const data::DataBundle data = data::load_data(recipe.data, recipe.run.seed);
   models::Classifier network = pipeline::build_model(recipe, static_cast<int>(data.classes.size()));
-  const auto split = options.split == "valid" ? data.valid : data.train;
+  const auto split = options.split == "valid" ? data.valid : options.split == "test" ? data.test : data.train;
+  if (!split) throw cli::UsageError("xp features --split test: the recipe's data has no test split (set data.test)");
   data::PreprocessOptions preprocess;
   preprocess.size = recipe.data.size;
   preprocess.mean = network->input_mean();

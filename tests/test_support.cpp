@@ -5,6 +5,8 @@
 #include <random>
 #include <sstream>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "core/data/idx.h"
 #include "core/util/rng.h"
 
@@ -44,13 +46,50 @@ void write_split(const std::filesystem::path& folder, const std::string& prefix,
   data::write_idx((folder / (prefix + "-labels-idx1-ubyte.gz")).string(), labels);
 }
 
+// A colour image with a bright horizontal bar at the class's height, plus noise.
+cv::Mat bar_image(int label, int classes, int rows, int cols, Rng& rng) {
+  cv::Mat image(rows, cols, CV_8UC3);
+  const int bar_start = label * rows / classes;
+  const int bar_end = (label + 1) * rows / classes;
+  for (int row = 0; row < rows; ++row)
+    for (int col = 0; col < cols; ++col)
+      for (int channel = 0; channel < 3; ++channel) {
+        const int noise = static_cast<int>(rng.below(60));
+        image.at<cv::Vec3b>(row, col)[channel] =
+            static_cast<std::uint8_t>((row >= bar_start && row < bar_end) ? 150 + 30 * channel + noise / 2 : noise);
+      }
+  return image;
+}
+
+void write_folder_split(const std::filesystem::path& folder, int classes, int per_class, bool labelled, Rng& rng) {
+  for (int label = 0; label < classes; ++label) {
+    const auto class_folder = labelled ? folder / ("class" + std::to_string(label)) : folder;
+    std::filesystem::create_directories(class_folder);
+    for (int idx = 0; idx < per_class; ++idx) {
+      // Landscape images (rows <= cols): the centre crop trims columns and keeps every bar whole.
+      const int rows = 40 + static_cast<int>(rng.below(9));
+      const int cols = 48 + static_cast<int>(rng.below(25));
+      const std::string name = (labelled ? "" : "c" + std::to_string(label) + "-") + std::to_string(idx) + ".jpg";
+      cv::imwrite((class_folder / name).string(), bar_image(label, classes, rows, cols, rng));
+    }
+  }
+}
+
 }  // namespace
 
+void write_image_folders(const std::filesystem::path& root, int classes, int train_per_class, int valid_per_class,
+                         int test_images) {
+  Rng rng(11, {3});
+  write_folder_split(root / "train", classes, train_per_class, true, rng);
+  write_folder_split(root / "valid", classes, valid_per_class, true, rng);
+  if (test_images > 0) write_folder_split(root / "test", 1, test_images, false, rng);
+}
+
 void write_tiny_idx_dataset(const std::filesystem::path& folder, int train_per_class, int valid_per_class,
-                            int classes, int side) {
+                            int classes, int side, const std::string& valid_prefix) {
   std::filesystem::create_directories(folder);
   write_split(folder, "train", train_per_class, classes, side, 1);
-  write_split(folder, "t10k", valid_per_class, classes, side, 2);
+  write_split(folder, valid_prefix, valid_per_class, classes, side, 2);
 }
 
 int run_python_tool(const std::string& script, const std::string& arguments) {

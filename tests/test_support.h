@@ -20,11 +20,18 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Writes a tiny MNIST-style dataset (train-*.gz, t10k-*.gz) into `folder`: `classes` classes,
+// Writes a tiny MNIST-style dataset (train-*.gz, valid-*.gz) into `folder`: `classes` classes,
 // each drawn as a distinct, learnable pattern (a bright bar at a class-specific position) plus
 // seeded noise, so a model can reach high accuracy in an epoch or two.
+// The validation files are named <valid_prefix>-*.gz (MNIST's own is t10k).
 void write_tiny_idx_dataset(const std::filesystem::path& folder, int train_per_class, int valid_per_class,
-                            int classes = 4, int side = 28);
+                            int classes = 4, int side = 28, const std::string& valid_prefix = "valid");
+
+// Writes fastai's from_paths layout under `root`: train/<class>/<n>.jpg, valid/<class>/<n>.jpg and,
+// when test_images > 0, test/<n>.jpg. Classes are named "class0", "class1", …; each image is a
+// colour JPEG, 40–48 px high and 48–72 px wide, with the class's learnable bar pattern.
+void write_image_folders(const std::filesystem::path& root, int classes, int train_per_class, int valid_per_class,
+                         int test_images = 0);
 
 void write_text(const std::filesystem::path& path, const std::string& text);
 

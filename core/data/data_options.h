@@ -9,11 +9,17 @@
 
 namespace xp::data {
 
+// What to do with an image file that cannot be read: stop with an error naming it, or leave it out
+// and list it in the result folder (skipped.csv).
+enum class BadImagePolicy { kError, kSkip };
+
 struct DataOptions {
-  std::string source = "idx";        // idx (MNIST format); folders and csv come with issue #4
+  std::string source = "idx";        // idx (MNIST format) or folders (fastai's from_paths)
   std::string path;                  // dataset folder
-  std::string train = "train";       // idx: file prefix of the training split
-  std::string valid = "t10k";        // idx: file prefix of the validation split
+  std::string train = "train";       // the training split: a folder (folders) or a file prefix (idx)
+  std::string valid = "valid";       // the validation split, likewise
+  std::string test;                  // folders: an optional folder of unlabelled images; "" = none
+  BadImagePolicy on_bad_image = BadImagePolicy::kError;
   std::vector<std::string> classes;  // names by label; empty = "0", "1", …
   int size = 224;                    // edge length fed to the model (images are resized to it)
   int batch_size = 64;

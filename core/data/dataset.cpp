@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/data/folders.h"
 #include "core/data/idx.h"
 #include "core/util/error.h"
 #include "core/util/rng.h"
+#include "core/util/strings.h"
 
 namespace xp::data {
 
@@ -56,21 +58,10 @@ std::shared_ptr<const ImageSet> limit(ImageSet set, const std::optional<long>& c
   return std::make_shared<const ImageSet>(set.subset(order));
 }
 
-}  // namespace
-
-ImageSet ImageSet::subset(const std::vector<std::int64_t>& indices) const {
-  const auto index = torch::tensor(indices, torch::kInt64);
-  std::vector<std::string> kept_ids;
-  kept_ids.reserve(indices.size());
-  for (std::int64_t idx : indices) kept_ids.push_back(ids.at(static_cast<std::size_t>(idx)));
-  return {name, images.index_select(0, index), labels.index_select(0, index), std::move(kept_ids)};
-}
-
-DataBundle load_data(const DataOptions& options, std::uint64_t seed) {
-  XP_CHECK(options.source == "idx", "data.source '", options.source, "' is not supported yet (supported: idx)");
-  ImageSet train = load_idx_split(options, options.train, "train");
-  ImageSet valid = load_idx_split(options, options.valid, "valid");
-
+// Reads the idx splits: labels are numbers, named by data.classes (or "0", "1", … without it).
+DataBundle load_idx(const DataOptions& options, ImageSet& train, ImageSet& valid) {
+  train = load_idx_split(options, options.train, "train");
+  valid = load_idx_split(options, options.valid, "valid");
   DataBundle bundle;
   const std::int64_t max_label = std::max(train.labels.max().item<std::int64_t>(), valid.labels.max().item<std::int64_t>());
   if (options.classes.empty()) {
@@ -81,6 +72,47 @@ DataBundle load_data(const DataOptions& options, std::uint64_t seed) {
       throw DataError(options.path, "labels go up to ", max_label, " but data.classes names only ",
                       bundle.classes.size(), " classes");
   }
+  return bundle;
+}
+
+// Lists the folders splits: classes are the training class folders.
+DataBundle load_folders(const DataOptions& options, ImageSet& train, ImageSet& valid) {
+  const std::filesystem::path root(options.path);
+  DataBundle bundle;
+  bundle.classes = list_class_folders(root / options.train);
+  if (!options.classes.empty() && options.classes != bundle.classes)
+    throw DataError((root / options.train).string(), "holds the classes ", join(bundle.classes),
+                    " but data.classes says ", join(options.classes), "; leave data.classes out for folders");
+  train = list_labelled_split(root / options.train, "train", bundle.classes, root, options.on_bad_image, bundle.skipped);
+  valid = list_labelled_split(root / options.valid, "valid", bundle.classes, root, options.on_bad_image, bundle.skipped);
+  if (!options.test.empty())
+    bundle.test = std::make_shared<const ImageSet>(
+        list_unlabelled_split(root / options.test, "test", root, options.on_bad_image, bundle.skipped));
+  return bundle;
+}
+
+}  // namespace
+
+ImageSet ImageSet::subset(const std::vector<std::int64_t>& indices) const {
+  const auto index = torch::tensor(indices, torch::kInt64);
+  ImageSet kept;
+  kept.name = name;
+  if (in_memory()) kept.images = images.index_select(0, index);
+  kept.labels = labels.index_select(0, index);
+  for (std::int64_t idx : indices) {
+    kept.ids.push_back(ids.at(static_cast<std::size_t>(idx)));
+    if (!files.empty()) kept.files.push_back(files.at(static_cast<std::size_t>(idx)));
+  }
+  return kept;
+}
+
+DataBundle load_data(const DataOptions& options, std::uint64_t seed) {
+  ImageSet train;
+  ImageSet valid;
+  DataBundle bundle;
+  if (options.source == "idx") bundle = load_idx(options, train, valid);
+  else if (options.source == "folders") bundle = load_folders(options, train, valid);
+  else throw UserError(str_cat("data.source '", options.source, "' is not supported (supported: idx, folders)"));
   // A validation label that never occurs in training cannot be learned: say so instead of
   // reporting a mysteriously capped accuracy.
   const auto train_counts = torch::bincount(train.labels, {}, static_cast<std::int64_t>(bundle.classes.size()));

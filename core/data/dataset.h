@@ -1,5 +1,5 @@
-// Labelled images held in memory, all of one size, and the train/valid pair a recipe's data block
-// describes. Sources (idx now; folders and csv with issue #4) produce an ImageSet.
+// A split's images with their labels — held in memory (idx), or as files decoded when a batch needs
+// them (folders) — and the splits a recipe's data block describes.
 #pragma once
 
 #include <torch/types.h>
@@ -13,19 +13,30 @@
 namespace xp::data {
 
 struct ImageSet {
-  std::string name;      // "train", "valid" — for messages
-  torch::Tensor images;  // uint8 [N, H, W, C], C = 1 (gray) or 3 (RGB)
-  torch::Tensor labels;  // int64 [N], class index
-  std::vector<std::string> ids;  // where each image came from: a file path, or "file#index" for IDX
-  std::int64_t size() const { return images.size(0); }
+  std::string name;      // "train", "valid", "test" — for messages
+  torch::Tensor images;  // in memory: uint8 [N, H, W, C], C = 1 (gray) or 3 (RGB); else undefined
+  std::vector<std::string> files;  // file-backed: the image file of each sample
+  torch::Tensor labels;  // int64 [N], class index; -1 for an unlabelled (test) split
+  std::vector<std::string> ids;  // where each image came from: a path below data.path, or "file#index" for IDX
+  std::int64_t size() const { return labels.size(0); }
+  bool in_memory() const { return images.defined(); }
   // The images at `indices`, in that order.
   ImageSet subset(const std::vector<std::int64_t>& indices) const;
+};
+
+// A file left out under data.on_bad_image: skip, and why.
+struct SkippedImage {
+  std::string split;
+  std::string path;
+  std::string reason;
 };
 
 struct DataBundle {
   std::shared_ptr<const ImageSet> train;
   std::shared_ptr<const ImageSet> valid;
-  std::vector<std::string> classes;  // name of each label, index = label
+  std::shared_ptr<const ImageSet> test;  // null when the data has no test split
+  std::vector<std::string> classes;      // name of each label, index = label
+  std::vector<SkippedImage> skipped;
 };
 
 // Loads the splits `options` names and applies train_limit / valid_limit (a random subset drawn

@@ -10,6 +10,7 @@
 #include <opencv2/core/utility.hpp>
 #include <thread>
 
+#include "core/data/image_file.h"
 #include "core/util/error.h"
 #include "core/util/rng.h"
 
@@ -125,24 +126,26 @@ std::optional<Batch> DataLoader::next() {
 Batch DataLoader::make_batch(std::int64_t batch_index) const {
   const std::int64_t first = batch_index * options_.batch_size;
   const std::int64_t count = std::min<std::int64_t>(options_.batch_size, set_->size() - first);
-  const int height = static_cast<int>(set_->images.size(1));
-  const int width = static_cast<int>(set_->images.size(2));
-  const int channels = static_cast<int>(set_->images.size(3));
-  const std::int64_t image_bytes = std::int64_t{height} * width * channels;
   const int size = preprocess_.size;
 
   Batch batch;
   batch.index = batch_index;
   batch.images = torch::empty({count, 3, size, size}, torch::kFloat32);
   batch.labels = torch::empty({count}, torch::kInt64);
-  const auto* pixels = set_->images.data_ptr<std::uint8_t>();
   const auto* labels = set_->labels.data_ptr<std::int64_t>();
   float* out = batch.images.data_ptr<float>();
   auto* label_out = batch.labels.data_ptr<std::int64_t>();
   for (std::int64_t slot = 0; slot < count; ++slot) {
     const std::int64_t sample = order_[static_cast<std::size_t>(first + slot)];
-    preprocess_into(pixels + sample * image_bytes, height, width, channels, preprocess_,
-                    out + slot * 3 * size * size);
+    float* image_out = out + slot * 3 * size * size;
+    if (set_->in_memory()) {
+      const torch::Tensor image = set_->images[sample];  // [H, W, C] view
+      preprocess_into(image.data_ptr<std::uint8_t>(), static_cast<int>(image.size(0)), static_cast<int>(image.size(1)),
+                      static_cast<int>(image.size(2)), preprocess_, image_out);
+    } else {
+      const cv::Mat rgb = read_image_rgb(set_->files[static_cast<std::size_t>(sample)]);
+      preprocess_into(rgb.ptr<std::uint8_t>(), rgb.rows, rgb.cols, 3, preprocess_, image_out);
+    }
     label_out[slot] = labels[sample];
   }
   return batch;

@@ -11,6 +11,7 @@
 #include "core/report/metrics_csv.h"
 #include "core/report/run_folder.h"
 #include "core/report/run_record.h"
+#include "core/report/skipped_csv.h"
 #include "core/train/learner.h"
 #include "core/util/atomic_file.h"
 
@@ -134,7 +135,16 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     console.line(str_cat("data    ", data.train->size(), " train, ", data.valid->size(), " valid images, ",
                          data.classes.size(), " classes"));
     record.set("classes", data.classes);
-    record.set("data", {{"train_images", data.train->size()}, {"valid_images", data.valid->size()}});
+    record.set("data", {{"train_images", data.train->size()},
+                        {"valid_images", data.valid->size()},
+                        {"test_images", data.test ? data.test->size() : 0},
+                        {"skipped_images", data.skipped.size()}});
+    if (!data.skipped.empty()) {
+      write_file_atomic(result.folder / report::files::kSkipped, report::skipped_csv(data.skipped));
+      console.line(str_cat("warning: skipped ", data.skipped.size(), " bad image file",
+                           data.skipped.size() == 1 ? "" : "s", " (data.on_bad_image: skip), listed in ",
+                           report::files::kSkipped, "; first: ", data.skipped[0].path, " ", data.skipped[0].reason));
+    }
 
     models::Classifier model = build_model(recipe, static_cast<int>(data.classes.size()));
     if (!recipe.model.weights.empty()) {

@@ -47,6 +47,18 @@ void check_data_paths(const Document& doc, std::vector<Diagnostic>& errors) {
     errors.push_back(doc.diagnostic(data_path.child("path"), str_cat("'data.path': folder '", folder, "' does not exist")));
     return;
   }
+  if (data.value("source", "") == "folders") {
+    for (const char* key : {"train", "valid", "test"}) {
+      if (!data.contains(key) || !data[key].is_string()) continue;
+      const fs::path split = fs::path(folder) / data[key].get<std::string>();
+      if (fs::is_directory(split)) continue;
+      const bool written = doc.root()["data"].contains(key);
+      errors.push_back(doc.diagnostic(data_path.child(written ? key : "path"),
+                                      str_cat("'data.", key, "': expected the folder '", split.string(),
+                                              "' (<path>/<split>/<class>/<image>), which does not exist")));
+    }
+    return;
+  }
   if (data.value("source", "") != "idx") return;
   for (const char* key : {"train", "valid"}) {
     if (!data.contains(key) || !data[key].is_string()) continue;
@@ -120,6 +132,8 @@ Recipe parse_recipe_document(Document doc) {
   d.path = resolve_near_recipe(data["path"].string(), recipe.doc.path());
   d.train = data["train"].string();
   d.valid = data["valid"].string();
+  if (data.has("test")) d.test = data["test"].string();
+  d.on_bad_image = data["on_bad_image"].string() == "skip" ? data::BadImagePolicy::kSkip : data::BadImagePolicy::kError;
   if (data.has("classes")) d.classes = list_of<std::string>(data["classes"]);
   d.size = static_cast<int>(data["size"].integer());
   d.batch_size = static_cast<int>(data["batch_size"].integer());

@@ -14,6 +14,7 @@ inline constexpr const char* kStatus = "status.json";
 inline constexpr const char* kLog = "log.txt";
 inline constexpr const char* kMetrics = "metrics.csv";
 inline constexpr const char* kModel = "model.h5";
+inline constexpr const char* kSkipped = "skipped.csv";
 }  // namespace files
 
 // "20261128T154233Z-3fa9c1": sortable by time, unique through the random suffix even when runs

@@ -263,6 +263,53 @@ TEST_CASE("a TorchScript body runs the whole recipe: frozen head fit, unfreeze, 
   CHECK(xp::testing::run_python_tool("check_h5_keys.py", (folder / "model.h5").string() + " body.layer3.0.conv1.weight") == 0);
 }
 
+TEST_CASE("a folders dataset runs end to end, with a test split and a skipped bad image") {
+  TempDir dir;
+  xp::testing::write_image_folders(dir.path() / "data", 3, 32, 8, 6);
+  xp::testing::write_text(dir.path() / "data" / "train" / "class0" / "empty.jpg", "");
+  const fs::path recipe = dir.path() / "tiny.yaml";
+  xp::testing::write_text(recipe, "name: tiny\n"
+                                  "seed: 3\n"
+                                  "threads: 1\n"
+                                  "data: {source: folders, path: data, test: test, on_bad_image: skip, size: 32,\n"
+                                  "       batch_size: 8, workers: 2}\n"
+                                  "model: {arch: resnet18, xtra_fc: [32]}\n"
+                                  "stages:\n"
+                                  "  - fit: {lr: 0.01, cycles: 4, cycle_len: 1}\n");
+  const Outcome run = run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
+  CAPTURE(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.output.find("warning: skipped 1 bad image file") != std::string::npos);
+  CHECK(run.output.find("data    96 train, 24 valid images, 3 classes") != std::string::npos);
+  const fs::path folder = only_run(dir.path() / "results");
+  const std::string skipped = xp::testing::read_text(folder / "skipped.csv");
+  CHECK(skipped.find("train,") != std::string::npos);
+  CHECK(skipped.find("empty.jpg,is empty (0 bytes)") != std::string::npos);
+  const auto run_json = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
+  CHECK(run_json["classes"] == nlohmann::json({"class0", "class1", "class2"}));
+  CHECK(run_json["data"]["test_images"] == 6);
+  CHECK(last_accuracy(folder) > 0.5);  // the bars are learnable; chance is 1/3
+
+  const Outcome features = run_xp("features " + recipe.string() + " --split test --out " + (dir.path() / "t.h5").string());
+  CAPTURE(features.output);
+  CHECK(features.exit_code == 0);
+  CHECK(features.output.find("features 6 test images") != std::string::npos);
+  CHECK(xp::testing::run_python_tool("check_h5_keys.py", (dir.path() / "t.h5").string() + " features labels") == 0);
+}
+
+TEST_CASE("a folders recipe with a missing split folder is a recipe error naming it") {
+  TempDir dir;
+  xp::testing::write_image_folders(dir.path() / "data", 2, 2, 1);
+  const fs::path recipe = dir.path() / "tiny.yaml";
+  xp::testing::write_text(recipe, "name: tiny\ndata: {source: folders, path: data, valid: validation}\n"
+                                  "model: {arch: resnet18}\nstages:\n  - fit: {lr: 0.01}\n");
+  const Outcome check = run_xp("check " + recipe.string());
+  CAPTURE(check.output);
+  CHECK(check.exit_code == 2);
+  CHECK(check.output.find("tiny.yaml:2:44: error: 'data.valid': expected the folder") != std::string::npos);
+  CHECK(check.output.find("validation' (<path>/<split>/<class>/<image>), which does not exist") != std::string::npos);
+}
+
 TEST_CASE("xp features exports the body's features, and torchvision computes the same numbers") {
   TempDir dir;
   const auto recipe = write_recipe(dir.path());

@@ -45,6 +45,7 @@ TEST_CASE("features needs --out and takes --split") {
   CHECK(options.split == "valid");
   CHECK(options.out == "f.h5");
   CHECK_THROWS_WITH_AS(parse({"features", "r.yaml"}), doctest::Contains("'--out' is required"), UsageError);
-  CHECK_THROWS_WITH_AS(parse({"features", "r.yaml", "--out", "f.h5", "--split", "test"}),
-                       doctest::Contains("--split must be train or valid"), UsageError);
+  CHECK(parse({"features", "r.yaml", "--out", "f.h5", "--split", "test"}).split == "test");
+  CHECK_THROWS_WITH_AS(parse({"features", "r.yaml", "--out", "f.h5", "--split", "tests"}),
+                       doctest::Contains("--split must be train, valid or test"), UsageError);
 }

@@ -33,7 +33,7 @@ TEST_CASE("a valid recipe resolves with the schema's defaults") {
   CHECK(recipe.data.size == 32);
   CHECK(recipe.data.batch_size == 64);
   CHECK(recipe.data.train == "train");
-  CHECK(recipe.data.valid == "t10k");
+  CHECK(recipe.data.valid == "valid");
   CHECK(recipe.model.dropout == std::vector<double>{0.25, 0.5});
   REQUIRE(recipe.stages.size() == 2);
   CHECK(recipe.stages[1].type == "fit");
