@@ -22,6 +22,8 @@ struct DataOptions {
   BadImagePolicy on_bad_image = BadImagePolicy::kError;
   std::vector<std::string> classes;  // names by label; empty = "0", "1", …
   int size = 224;                    // edge length fed to the model (images are resized to it)
+  std::string augment = "none";      // fastai 0.7 aug_tfms preset: none, side_on, top_down
+  double max_zoom = 1.0;             // fastai's max_zoom: > 1 scales the shorter side up to size·max_zoom
   int batch_size = 64;
   int workers = 2;                   // loader threads; batches do not depend on this number
   std::optional<long> train_limit;   // seeded random subset of the training split

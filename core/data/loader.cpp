@@ -8,6 +8,7 @@
 #include <mutex>
 #include <numeric>
 #include <opencv2/core/utility.hpp>
+#include <opencv2/imgproc.hpp>
 #include <thread>
 
 #include "core/data/image_file.h"
@@ -18,6 +19,17 @@ namespace xp::data {
 
 namespace {
 constexpr std::uint64_t kShuffleStream = 0x1u;
+constexpr std::uint64_t kAugmentStream = 0x2u;
+
+// An in-memory image as an RGB cv::Mat (IDX images are grayscale).
+cv::Mat rgb_view(const torch::Tensor& image) {
+  const cv::Mat pixels(static_cast<int>(image.size(0)), static_cast<int>(image.size(1)),
+                       image.size(2) == 1 ? CV_8UC1 : CV_8UC3, image.data_ptr<std::uint8_t>());
+  if (image.size(2) == 3) return pixels;
+  cv::Mat rgb;
+  cv::cvtColor(pixels, rgb, cv::COLOR_GRAY2RGB);
+  return rgb;
+}
 }  // namespace
 
 struct DataLoader::State {
@@ -64,6 +76,7 @@ void DataLoader::stop_workers() {
 
 void DataLoader::start_epoch(std::int64_t epoch) {
   stop_workers();
+  epoch_ = epoch;
   order_.resize(static_cast<std::size_t>(set_->size()));
   if (options_.shuffle) {
     Rng rng(options_.seed, {kShuffleStream, static_cast<std::uint64_t>(epoch)});
@@ -138,7 +151,13 @@ Batch DataLoader::make_batch(std::int64_t batch_index) const {
   for (std::int64_t slot = 0; slot < count; ++slot) {
     const std::int64_t sample = order_[static_cast<std::size_t>(first + slot)];
     float* image_out = out + slot * 3 * size * size;
-    if (set_->in_memory()) {
+    if (options_.augment.enabled()) {
+      const cv::Mat rgb = set_->in_memory() ? rgb_view(set_->images[sample])
+                                            : read_image_rgb(set_->files[static_cast<std::size_t>(sample)]);
+      Rng rng(options_.seed, {kAugmentStream, static_cast<std::uint64_t>(epoch_), static_cast<std::uint64_t>(sample)});
+      augment_into(rgb, size, draw_augmentation(options_.augment, rng), preprocess_.mean.data(), preprocess_.std.data(),
+                   image_out);
+    } else if (set_->in_memory()) {
       const torch::Tensor image = set_->images[sample];  // [H, W, C] view
       preprocess_into(image.data_ptr<std::uint8_t>(), static_cast<int>(image.size(0)), static_cast<int>(image.size(1)),
                       static_cast<int>(image.size(2)), preprocess_, image_out);

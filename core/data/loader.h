@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/data/augment.h"
 #include "core/data/dataset.h"
 #include "core/data/preprocess.h"
 
@@ -27,6 +28,7 @@ struct LoaderOptions {
   int workers = 2;
   int prefetch = 4;            // batches prepared ahead of the consumer
   std::uint64_t seed = 42;
+  AugmentOptions augment{};    // none by default: fastai's validation transform
 };
 
 struct Batch {
@@ -58,6 +60,7 @@ class DataLoader {
   LoaderOptions options_;
   PreprocessOptions preprocess_;
   std::vector<std::int64_t> order_;
+  std::int64_t epoch_ = 0;
   std::unique_ptr<State> state_;
 };
 

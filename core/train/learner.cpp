@@ -34,10 +34,12 @@ Learner::Learner(models::Classifier model, data::DataBundle data, LearnerOptions
   train_options.drop_last = true;
   train_options.workers = options_.workers;
   train_options.seed = options_.seed;
+  train_options.augment = options_.augment;
   train_loader_ = std::make_unique<data::DataLoader>(data_.train, train_options, options_.preprocess);
   data::LoaderOptions valid_options = train_options;
   valid_options.shuffle = false;
   valid_options.drop_last = false;
+  valid_options.augment = {};  // validation: fastai's Scale + CenterCrop only
   valid_loader_ = std::make_unique<data::DataLoader>(data_.valid, valid_options, options_.preprocess);
 }
 

@@ -55,6 +55,7 @@ struct LearnerOptions {
   int workers = 2;
   std::uint64_t seed = 42;
   data::PreprocessOptions preprocess;
+  data::AugmentOptions augment;  // training batches only
   ComputeOptions compute;  // fp32/bf16, NCHW/channels_last
 };
 

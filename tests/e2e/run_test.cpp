@@ -272,7 +272,7 @@ TEST_CASE("a folders dataset runs end to end, with a test split and a skipped ba
                                   "seed: 3\n"
                                   "threads: 1\n"
                                   "data: {source: folders, path: data, test: test, on_bad_image: skip, size: 32,\n"
-                                  "       batch_size: 8, workers: 2}\n"
+                                  "       batch_size: 8, workers: 2, augment: side_on, max_zoom: 1.1}\n"
                                   "model: {arch: resnet18, xtra_fc: [32]}\n"
                                   "stages:\n"
                                   "  - fit: {lr: 0.01, cycles: 4, cycle_len: 1}\n");
@@ -281,6 +281,7 @@ TEST_CASE("a folders dataset runs end to end, with a test split and a skipped ba
   REQUIRE(run.exit_code == 0);
   CHECK(run.output.find("warning: skipped 1 bad image file") != std::string::npos);
   CHECK(run.output.find("data    96 train, 24 valid images, 3 classes") != std::string::npos);
+  CHECK(run.output.find("augment=side_on max_zoom=1.1") != std::string::npos);
   const fs::path folder = only_run(dir.path() / "results");
   const std::string skipped = xp::testing::read_text(folder / "skipped.csv");
   CHECK(skipped.find("train,") != std::string::npos);

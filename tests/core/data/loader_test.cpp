@@ -88,3 +88,31 @@ TEST_CASE("gray images become three normalized channels, resized to the model's 
   CHECK(batch->images[0][2][0][5].item<float>() == doctest::Approx((1 - 0.406) / 0.225));
   CHECK_FALSE(loader.next());
 }
+
+TEST_CASE("augmented batches depend on (seed, epoch, sample) only: equal for 1 and 3 workers, new each epoch") {
+  // Random 12×12 gray images: rotation, lighting and crops all change their pixels.
+  ImageSet set;
+  set.name = "train";
+  torch::manual_seed(0);
+  set.images = torch::randint(0, 256, {6, 12, 12, 1}, torch::kInt64).to(torch::kUInt8);
+  set.labels = torch::zeros({6}, torch::kInt64);
+  const auto shared = std::make_shared<const ImageSet>(set);
+  LoaderOptions options{2, true, true, 1, 2, 4};
+  options.augment = {AugmentPreset::kSideOn, 1.2};
+  PreprocessOptions preprocess = identity_preprocess();
+  preprocess.size = 8;
+  DataLoader one(shared, options, preprocess);
+  options.workers = 3;
+  DataLoader three(shared, options, preprocess);
+  const auto all_batches = [](DataLoader& loader, std::int64_t epoch) {
+    loader.start_epoch(epoch);
+    std::vector<torch::Tensor> images;
+    while (auto batch = loader.next()) images.push_back(batch->images);
+    return torch::cat(images);
+  };
+  const torch::Tensor epoch0 = all_batches(one, 0);
+  CHECK(epoch0.sizes() == torch::IntArrayRef({6, 3, 8, 8}));
+  CHECK(epoch0.equal(all_batches(three, 0)));
+  CHECK(all_batches(one, 1).equal(all_batches(three, 1)));
+  CHECK_FALSE(epoch0.equal(all_batches(one, 1)));
+}

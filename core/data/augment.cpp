@@ -1,0 +1,101 @@
+#include "core/data/augment.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+
+#include "core/data/preprocess.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+namespace xp::data {
+
+AugmentPreset parse_augment_preset(const std::string& name) {
+  if (name == "none") return AugmentPreset::kNone;
+  if (name == "side_on") return AugmentPreset::kSideOn;
+  if (name == "top_down") return AugmentPreset::kTopDown;
+  throw UserError(str_cat("data.augment must be none, side_on or top_down, got '", name, "'"));
+}
+
+AugmentDraw draw_augmentation(const AugmentOptions& options, Rng& rng) {
+  AugmentDraw draw;
+  // Draws are made in a fixed order whatever applies, so one option does not shift another's.
+  const double scale_p = rng.uniform();
+  const double zoom = 1.0 + rng.uniform() * (options.max_zoom - 1.0);
+  const double rotate_p = rng.uniform();
+  const double degrees = (rng.uniform() * 2.0 - 1.0) * kRotateDegrees;
+  const double balance = (rng.uniform() * 2.0 - 1.0) * kLightingBalance;
+  const double contrast_raw = (rng.uniform() * 2.0 - 1.0) * kLightingContrast;
+  const int quarter_turns = static_cast<int>(rng.below(4));
+  const bool flip = rng.uniform() < 0.5;
+  draw.crop_row = rng.uniform();
+  draw.crop_col = rng.uniform();
+
+  if (options.max_zoom > 1.0 && scale_p < kScaleProbability) draw.zoom = zoom;
+  if (options.preset == AugmentPreset::kNone) return draw;
+  if (rotate_p < kRotateProbability) draw.degrees = degrees;
+  draw.lighting = true;
+  draw.balance = balance;
+  draw.contrast = contrast_raw >= 0 ? contrast_raw + 1.0 : 1.0 / (1.0 - contrast_raw);
+  draw.flip = flip;
+  if (options.preset == AugmentPreset::kTopDown) draw.quarter_turns = quarter_turns;
+  return draw;
+}
+
+cv::Mat rotate_reflect(const cv::Mat& image, double degrees) {
+  const cv::Point2f centre(static_cast<float>(image.cols / 2), static_cast<float>(image.rows / 2));
+  const cv::Mat matrix = cv::getRotationMatrix2D(centre, degrees, 1.0);
+  cv::Mat rotated;
+  cv::warpAffine(image, rotated, matrix, image.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
+  return rotated;
+}
+
+cv::Mat random_crop(const cv::Mat& image, int size, double row_fraction, double col_fraction) {
+  const int top = static_cast<int>(std::floor(row_fraction * (image.rows - size)));
+  const int left = static_cast<int>(std::floor(col_fraction * (image.cols - size)));
+  return image(cv::Rect(left, top, size, size));
+}
+
+cv::Mat dihedral(const cv::Mat& image, int quarter_turns, bool flip) {
+  // np.rot90 turns counter-clockwise. (A fresh Mat each time: writing into one that shares the
+  // input's pixels would change the input.)
+  cv::Mat out;
+  if (quarter_turns == 0) out = image;
+  if (quarter_turns == 1) cv::rotate(image, out, cv::ROTATE_90_COUNTERCLOCKWISE);
+  if (quarter_turns == 2) cv::rotate(image, out, cv::ROTATE_180);
+  if (quarter_turns == 3) cv::rotate(image, out, cv::ROTATE_90_CLOCKWISE);
+  if (flip) {
+    cv::Mat flipped;
+    cv::flip(out, flipped, 1);
+    return flipped;
+  }
+  return out;
+}
+
+void augment_into(const cv::Mat& rgb, int size, const AugmentDraw& draw, const float* mean, const float* std, float* out) {
+  XP_ASSERT(rgb.type() == CV_8UC3, "augment_into expects an 8-bit RGB image");
+  cv::Mat image = scale_shorter_side(rgb, static_cast<int>(draw.zoom * size));
+  if (draw.degrees != 0.0) image = rotate_reflect(image, draw.degrees);
+  // Lighting's μ is the mean of the whole (rotated) image, before the crop, as in fastai's order.
+  double image_mean = 0.0;
+  if (draw.lighting) {
+    const cv::Scalar channel_means = cv::mean(image);
+    image_mean = (channel_means[0] + channel_means[1] + channel_means[2]) / (3.0 * 255.0);
+  }
+  // Cropping before the flip/dihedral is the same distribution as fastai's flip-then-crop, and
+  // cheaper; lighting is per pixel, so it commutes with both.
+  const cv::Mat square = dihedral(random_crop(image, size, draw.crop_row, draw.crop_col), draw.quarter_turns, draw.flip);
+  const int plane = size * size;
+  for (int row = 0; row < size; ++row) {
+    const auto* line = square.ptr<cv::Vec3b>(row);
+    for (int col = 0; col < size; ++col)
+      for (int channel = 0; channel < 3; ++channel) {
+        float x = static_cast<float>(line[col][channel]) / 255.0f;
+        if (draw.lighting) x = lighting(x, image_mean, draw.balance, draw.contrast);
+        out[channel * plane + row * size + col] = (x - mean[channel]) / std[channel];
+      }
+  }
+}
+
+}  // namespace xp::data
