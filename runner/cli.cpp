@@ -21,6 +21,7 @@ const char* const kUsage =
     "  run RECIPE     run a recipe; prints the result folder on its last line\n"
     "  model RECIPE   print the recipe's network: layer groups, parameters, trainable, weights\n"
     "  features RECIPE --out FILE.h5   export the body's features of a split (what precompute caches)\n"
+    "  data RECIPE    print the dataset's classes and counts; --bench times the input pipeline\n"
     "\n"
     "Run 'xp <command> --help' for the options of a command.\n"
     "Exit codes: 0 ok, 1 the run failed, 2 the recipe or command line is wrong, 130 interrupted.\n";
@@ -54,6 +55,15 @@ po::options_description features_options(CliOptions& options) {
   return description;
 }
 
+po::options_description data_options(CliOptions& options) {
+  po::options_description description = recipe_options(options);
+  description.add_options()
+      ("bench", po::bool_switch(&options.bench), "run the training input pipeline (decode, augment, batch) without a "
+       "model and print images per second")
+      ("epochs", po::value<int>(&options.epochs)->default_value(1)->value_name("N"), "epochs to time with --bench");
+  return description;
+}
+
 std::string help_for(const std::string& verb, const po::options_description& description) {
   std::ostringstream out;
   if (verb == "check")
@@ -63,6 +73,10 @@ std::string help_for(const std::string& verb, const po::options_description& des
     out << "usage: xp features RECIPE [--set KEY=VALUE]... [--split train|valid|test] --out FILE.h5\n\nCompute the body's "
            "concat-pooled features of every image of a split (eval mode,\nvalidation transform) and write them "
            "to FILE.h5 — embeddings for retrieval or clustering.\n\n";
+  else if (verb == "data")
+    out << "usage: xp data RECIPE [--set KEY=VALUE]... [--bench [--epochs N]]\n\nList RECIPE's dataset: classes with "
+           "their image counts per split, and skipped files.\nWith --bench, run the training batches (the recipe's "
+           "workers, augmentation\nand size) without a model and print images per second: is loading the bottleneck?\n\n";
   else if (verb == "model")
     out << "usage: xp model RECIPE [--set KEY=VALUE]...\n\nBuild RECIPE's network (loading its weights, if any) and print "
            "its layer groups\nwith parameter and trainable counts, input size and normalization.\n\n";
@@ -93,11 +107,12 @@ CliOptions parse_cli(int argc, const char* const* argv) {
     options.version = true;
     return options;
   }
-  const std::vector<std::string> verbs = {"check", "run", "model", "features"};
+  const std::vector<std::string> verbs = {"check", "run", "model", "features", "data"};
   if (verb == "check") options.verb = Verb::kCheck;
   else if (verb == "run") options.verb = Verb::kRun;
   else if (verb == "model") options.verb = Verb::kModel;
   else if (verb == "features") options.verb = Verb::kFeatures;
+  else if (verb == "data") options.verb = Verb::kData;
   else {
     const std::string suggestion = closest_match(verb, verbs);
     throw UsageError(str_cat("unknown command '", verb, "'",
@@ -107,6 +122,7 @@ CliOptions parse_cli(int argc, const char* const* argv) {
 
   po::options_description description = options.verb == Verb::kRun        ? run_options(options)
                                          : options.verb == Verb::kFeatures ? features_options(options)
+                                         : options.verb == Verb::kData     ? data_options(options)
                                                                            : recipe_options(options);
   po::options_description hidden;
   hidden.add_options()("recipe", po::value<std::string>(&options.recipe));
@@ -134,6 +150,7 @@ CliOptions parse_cli(int argc, const char* const* argv) {
   if (options.recipe.empty()) throw UsageError(str_cat("xp ", verb, ": missing RECIPE (a .yaml file)"));
   if (options.verb == Verb::kFeatures && options.split != "train" && options.split != "valid" && options.split != "test")
     throw UsageError(str_cat("xp features: --split must be train, valid or test, got '", options.split, "'"));
+  if (options.epochs < 1) throw UsageError(str_cat("xp ", verb, ": --epochs must be >= 1, got ", options.epochs));
   if (options.threads < 0) throw UsageError(str_cat("xp ", verb, ": --threads must be >= 0, got ", options.threads));
   return options;
 }

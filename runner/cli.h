@@ -4,7 +4,8 @@
 //   xp check RECIPE [--set KEY=VALUE]...
 //   xp run   RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N]
 //   xp model RECIPE [--set KEY=VALUE]...
-//   xp features RECIPE [--set KEY=VALUE]... [--split train|valid] --out FILE.h5
+//   xp features RECIPE [--set KEY=VALUE]... [--split train|valid|test] --out FILE.h5
+//   xp data RECIPE [--set KEY=VALUE]... [--bench [--epochs N]]
 #pragma once
 
 #include <string>
@@ -14,7 +15,7 @@
 
 namespace xp::cli {
 
-enum class Verb { kNone, kCheck, kRun, kModel, kFeatures };
+enum class Verb { kNone, kCheck, kRun, kModel, kFeatures, kData };
 
 struct CliOptions {
   Verb verb = Verb::kNone;
@@ -26,6 +27,8 @@ struct CliOptions {
   std::string out = "results";         // run: results root; features: the output file
   std::string split = "train";         // features: which split
   int threads = 0;                     // 0: the recipe's threads
+  bool bench = false;                  // data: time the training input pipeline
+  int epochs = 1;                      // data --bench: epochs to time
   std::vector<std::string> command_line;
 };
 

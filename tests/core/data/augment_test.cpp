@@ -3,9 +3,12 @@
 
 #include <opencv2/core.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "core/data/augment.h"
+#include "core/data/preprocess.h"
 
 using namespace xp;
 using namespace xp::data;
@@ -115,4 +118,32 @@ TEST_CASE("augment_into: zoom, crop and normalization compose as fastai's traini
   // μ = (0.2 + 0.4 + 0.6) / 3 = 0.4; red: (0.2 − 0.4)·1.05 + 0.4 + 0.05 = 0.24 → (0.24 − 0.5) / 0.25.
   CHECK(out[0] == doctest::Approx((0.24 - 0.5) / 0.25).epsilon(1e-4));
   CHECK(out[16 * 16] == doctest::Approx(((0.4 - 0.4) * 1.05 + 0.45 - 0.5) / 0.25).epsilon(1e-4));
+}
+
+TEST_CASE("augment_into's one-warp rotate-and-crop equals rotate_reflect then random_crop") {
+  cv::Mat image(30, 40, CV_8UC3);
+  cv::randu(image, 0, 255);
+  AugmentDraw draw;
+  draw.degrees = 7.5;
+  draw.crop_row = 0.3;
+  draw.crop_col = 0.8;
+  const float mean[3] = {0, 0, 0};
+  const float std[3] = {1, 1, 1};
+  std::vector<float> out(3 * 24 * 24);
+  augment_into(image, 24, draw, mean, std, out.data());
+  const cv::Mat expected = random_crop(rotate_reflect(data::scale_shorter_side(image, 24), 7.5), 24, 0.3, 0.8);
+  double worst = 0;
+  double total = 0;
+  for (int row = 0; row < 24; ++row)
+    for (int col = 0; col < 24; ++col)
+      for (int channel = 0; channel < 3; ++channel) {
+        const double difference =
+            std::abs(out[channel * 576 + row * 24 + col] * 255.0 - expected.at<cv::Vec3b>(row, col)[channel]);
+        worst = std::max(worst, difference);
+        total += difference;
+      }
+  // The same bilinear samples, up to OpenCV's 1/32-pixel fixed-point warp (the shifted origin
+  // rounds some sample positions the other way) and uint8 rounding.
+  CHECK(worst <= 4.0);
+  CHECK(total / (24 * 24 * 3) < 0.5);
 }
