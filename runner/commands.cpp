@@ -107,19 +107,14 @@ int data_command(const cli::CliOptions& options) {
   if (!options.bench) return 0;
 
   // The training batches exactly as `xp run` makes them, timed without a model.
-  data::LoaderOptions loader_options;
-  loader_options.batch_size = recipe.data.batch_size;
-  loader_options.shuffle = true;
-  loader_options.drop_last = true;
-  loader_options.workers = recipe.data.workers;
-  loader_options.seed = recipe.run.seed;
-  loader_options.augment = {data::parse_augment_preset(recipe.data.augment), recipe.data.max_zoom};
+  const data::LoaderOptions loader_options =
+      data::training_loader_options(recipe.data.batch_size, recipe.data.workers, recipe.run.seed, recipe.data.augment);
   data::PreprocessOptions preprocess;
   preprocess.size = recipe.data.size;
   data::DataLoader loader(data.train, loader_options, preprocess);
   std::cout << "bench    " << options.epochs << " epoch(s) of " << loader.samples_per_epoch() << " images, batch "
             << recipe.data.batch_size << ", " << recipe.data.workers << " workers, size " << recipe.data.size
-            << ", augment " << recipe.data.augment << "\n";
+            << ", augment " << data::augment_preset_name(recipe.data.augment.preset) << "\n";
   std::int64_t images = 0;
   const auto started = std::chrono::steady_clock::now();
   for (int epoch = 0; epoch < options.epochs; ++epoch) {

@@ -11,10 +11,18 @@
 
 namespace xp::data {
 
+std::string augment_preset_name(AugmentPreset preset) {
+  switch (preset) {
+    case AugmentPreset::kNone: return "none";
+    case AugmentPreset::kSideOn: return "side_on";
+    case AugmentPreset::kTopDown: return "top_down";
+  }
+  return "?";
+}
+
 AugmentPreset parse_augment_preset(const std::string& name) {
-  if (name == "none") return AugmentPreset::kNone;
-  if (name == "side_on") return AugmentPreset::kSideOn;
-  if (name == "top_down") return AugmentPreset::kTopDown;
+  for (AugmentPreset preset : {AugmentPreset::kNone, AugmentPreset::kSideOn, AugmentPreset::kTopDown})
+    if (augment_preset_name(preset) == name) return preset;
   throw UserError(str_cat("data.augment must be none, side_on or top_down, got '", name, "'"));
 }
 
@@ -43,18 +51,34 @@ AugmentDraw draw_augmentation(const AugmentOptions& options, Rng& rng) {
   return draw;
 }
 
-cv::Mat rotate_reflect(const cv::Mat& image, double degrees) {
+namespace {
+
+// fastai RandomRotate's affine map: about (W/2, H/2) in integer pixels, counter-clockwise.
+cv::Mat rotation_matrix(const cv::Mat& image, double degrees) {
   const cv::Point2f centre(static_cast<float>(image.cols / 2), static_cast<float>(image.rows / 2));
-  const cv::Mat matrix = cv::getRotationMatrix2D(centre, degrees, 1.0);
+  return cv::getRotationMatrix2D(centre, degrees, 1.0);
+}
+
+// fastai RandomCrop's origin: floor(u · (side − size)) per axis.
+cv::Point crop_origin(const cv::Mat& image, int size, double row_fraction, double col_fraction) {
+  return {static_cast<int>(std::floor(col_fraction * (image.cols - size))),
+          static_cast<int>(std::floor(row_fraction * (image.rows - size)))};
+}
+
+void warp_reflect(const cv::Mat& image, const cv::Mat& matrix, cv::Size size, cv::Mat& out) {
+  cv::warpAffine(image, out, matrix, size, cv::INTER_LINEAR, cv::BORDER_REFLECT);
+}
+
+}  // namespace
+
+cv::Mat rotate_reflect(const cv::Mat& image, double degrees) {
   cv::Mat rotated;
-  cv::warpAffine(image, rotated, matrix, image.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
+  warp_reflect(image, rotation_matrix(image, degrees), image.size(), rotated);
   return rotated;
 }
 
 cv::Mat random_crop(const cv::Mat& image, int size, double row_fraction, double col_fraction) {
-  const int top = static_cast<int>(std::floor(row_fraction * (image.rows - size)));
-  const int left = static_cast<int>(std::floor(col_fraction * (image.cols - size)));
-  return image(cv::Rect(left, top, size, size));
+  return image(cv::Rect(crop_origin(image, size, row_fraction, col_fraction), cv::Size(size, size)));
 }
 
 cv::Mat dihedral(const cv::Mat& image, int quarter_turns, bool flip) {
@@ -73,8 +97,9 @@ cv::Mat dihedral(const cv::Mat& image, int quarter_turns, bool flip) {
   return out;
 }
 
-void augment_into(const cv::Mat& rgb, int size, const AugmentDraw& draw, const float* mean, const float* std, float* out) {
+void augment_into(const cv::Mat& rgb, const AugmentDraw& draw, const PreprocessOptions& options, float* out) {
   XP_ASSERT(rgb.type() == CV_8UC3, "augment_into expects an 8-bit RGB image");
+  const int size = options.size;
   const cv::Mat image = scale_shorter_side(rgb, static_cast<int>(draw.zoom * size));
   // Lighting's μ: the mean of the scaled image. fastai takes it after the rotation; a reflected
   // rotation moves the mean by ~1e-3, which changes the output by < 1e-4 (|1 − c| ≤ 0.05).
@@ -87,29 +112,22 @@ void augment_into(const cv::Mat& rgb, int size, const AugmentDraw& draw, const f
   if (draw.degrees != 0.0) {
     // Rotate-then-crop in one warp: only the size×size window is computed (the same pixels as
     // rotate_reflect followed by random_crop, at a fraction of the cost).
-    const int top = static_cast<int>(std::floor(draw.crop_row * (image.rows - size)));
-    const int left = static_cast<int>(std::floor(draw.crop_col * (image.cols - size)));
-    const cv::Point2f centre(static_cast<float>(image.cols / 2), static_cast<float>(image.rows / 2));
-    cv::Mat matrix = cv::getRotationMatrix2D(centre, draw.degrees, 1.0);
-    matrix.at<double>(0, 2) -= left;
-    matrix.at<double>(1, 2) -= top;
-    cv::warpAffine(image, crop, matrix, cv::Size(size, size), cv::INTER_LINEAR, cv::BORDER_REFLECT);
+    const cv::Point origin = crop_origin(image, size, draw.crop_row, draw.crop_col);
+    cv::Mat matrix = rotation_matrix(image, draw.degrees);
+    matrix.at<double>(0, 2) -= origin.x;
+    matrix.at<double>(1, 2) -= origin.y;
+    warp_reflect(image, matrix, cv::Size(size, size), crop);
   } else {
     crop = random_crop(image, size, draw.crop_row, draw.crop_col);
   }
   // Cropping before the flip/dihedral is the same distribution as fastai's flip-then-crop, and
   // cheaper; lighting is per pixel, so it commutes with both.
   const cv::Mat square = dihedral(crop, draw.quarter_turns, draw.flip);
-  const int plane = size * size;
-  for (int row = 0; row < size; ++row) {
-    const auto* line = square.ptr<cv::Vec3b>(row);
-    for (int col = 0; col < size; ++col)
-      for (int channel = 0; channel < 3; ++channel) {
-        float x = static_cast<float>(line[col][channel]) / 255.0f;
-        if (draw.lighting) x = lighting(x, image_mean, draw.balance, draw.contrast);
-        out[channel * plane + row * size + col] = (x - mean[channel]) / std[channel];
-      }
-  }
+  write_chw(square, size, out, [&](std::uint8_t value, int channel) {
+    float x = static_cast<float>(value) / 255.0f;
+    if (draw.lighting) x = lighting(x, image_mean, draw.balance, draw.contrast);
+    return (x - options.mean[static_cast<std::size_t>(channel)]) / options.std[static_cast<std::size_t>(channel)];
+  });
 }
 
 }  // namespace xp::data

@@ -16,20 +16,16 @@
 
 #include <string>
 
+#include "core/data/data_options.h"
+#include "core/data/preprocess.h"
 #include "core/util/rng.h"
 
 namespace xp::data {
 
-enum class AugmentPreset { kNone, kSideOn, kTopDown };
-
-struct AugmentOptions {
-  AugmentPreset preset = AugmentPreset::kNone;
-  double max_zoom = 1.0;  // > 1 turns Scale into RandomScale (fastai's max_zoom)
-  bool enabled() const { return preset != AugmentPreset::kNone || max_zoom > 1.0; }
-};
-
 // Parses "none" | "side_on" | "top_down"; throws UserError otherwise.
 AugmentPreset parse_augment_preset(const std::string& name);
+// The recipe's name of `preset`.
+std::string augment_preset_name(AugmentPreset preset);
 
 // fastai 0.7's constants.
 inline constexpr double kScaleProbability = 0.75;
@@ -67,7 +63,7 @@ inline float lighting(float x, double mean, double balance, double contrast) {
 }
 
 // The whole training transform of one RGB uint8 image, up to and including normalization:
-// writes 3×size×size floats to `out`, normalized with `mean` and `std` (the model's).
-void augment_into(const cv::Mat& rgb, int size, const AugmentDraw& draw, const float* mean, const float* std, float* out);
+// writes 3×size×size floats to `out` (size, mean and std from `options`: the model's).
+void augment_into(const cv::Mat& rgb, const AugmentDraw& draw, const PreprocessOptions& options, float* out);
 
 }  // namespace xp::data

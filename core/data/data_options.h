@@ -13,6 +13,15 @@ namespace xp::data {
 // and list it in the result folder (skipped.csv).
 enum class BadImagePolicy { kError, kSkip };
 
+// fastai 0.7's training augmentation (augment.h): an aug_tfms preset and max_zoom.
+enum class AugmentPreset { kNone, kSideOn, kTopDown };
+
+struct AugmentOptions {
+  AugmentPreset preset = AugmentPreset::kNone;
+  double max_zoom = 1.0;  // > 1 turns Scale into RandomScale (fastai's max_zoom)
+  bool enabled() const { return preset != AugmentPreset::kNone || max_zoom > 1.0; }
+};
+
 struct DataOptions {
   std::string source = "idx";        // idx (MNIST format) or folders (fastai's from_paths)
   std::string path;                  // dataset folder
@@ -22,8 +31,7 @@ struct DataOptions {
   BadImagePolicy on_bad_image = BadImagePolicy::kError;
   std::vector<std::string> classes;  // names by label; empty = "0", "1", …
   int size = 224;                    // edge length fed to the model (images are resized to it)
-  std::string augment = "none";      // fastai 0.7 aug_tfms preset: none, side_on, top_down
-  double max_zoom = 1.0;             // fastai's max_zoom: > 1 scales the shorter side up to size·max_zoom
+  AugmentOptions augment;            // data.augment (none, side_on, top_down) and data.max_zoom
   int batch_size = 64;
   int workers = 2;                   // loader threads; batches do not depend on this number
   std::optional<long> train_limit;   // seeded random subset of the training split

@@ -21,13 +21,11 @@ namespace {
 constexpr std::uint64_t kShuffleStream = 0x1u;
 constexpr std::uint64_t kAugmentStream = 0x2u;
 
-// An in-memory image as an RGB cv::Mat (IDX images are grayscale).
-cv::Mat rgb_view(const torch::Tensor& image) {
-  const cv::Mat pixels(static_cast<int>(image.size(0)), static_cast<int>(image.size(1)),
-                       image.size(2) == 1 ? CV_8UC1 : CV_8UC3, image.data_ptr<std::uint8_t>());
-  if (image.size(2) == 3) return pixels;
+// Gray (IDX) images as RGB, for the augmentation, which works on three channels.
+cv::Mat as_rgb(const cv::Mat& image) {
+  if (image.channels() == 3) return image;
   cv::Mat rgb;
-  cv::cvtColor(pixels, rgb, cv::COLOR_GRAY2RGB);
+  cv::cvtColor(image, rgb, cv::COLOR_GRAY2RGB);
   return rgb;
 }
 }  // namespace
@@ -43,6 +41,17 @@ struct DataLoader::State {
   std::map<std::int64_t, std::exception_ptr> failed;
   std::vector<std::thread> workers;
 };
+
+LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t seed, AugmentOptions augment) {
+  LoaderOptions options;
+  options.batch_size = batch_size;
+  options.shuffle = true;
+  options.drop_last = true;
+  options.workers = workers;
+  options.seed = seed;
+  options.augment = augment;
+  return options;
+}
 
 DataLoader::DataLoader(std::shared_ptr<const ImageSet> set, LoaderOptions options, PreprocessOptions preprocess)
     : set_(std::move(set)), options_(options), preprocess_(preprocess), state_(std::make_unique<State>()) {
@@ -136,6 +145,17 @@ std::optional<Batch> DataLoader::next() {
   return batch;
 }
 
+cv::Mat DataLoader::image(std::int64_t sample) const {
+  if (!set_->in_memory()) return read_image_rgb(set_->files[static_cast<std::size_t>(sample)]);
+  // A view into the [N, H, W, C] tensor: no copy, no per-sample tensor op.
+  const auto& images = set_->images;
+  const int height = static_cast<int>(images.size(1));
+  const int width = static_cast<int>(images.size(2));
+  const int channels = static_cast<int>(images.size(3));
+  auto* pixels = images.data_ptr<std::uint8_t>() + sample * std::int64_t{height} * width * channels;
+  return cv::Mat(height, width, channels == 1 ? CV_8UC1 : CV_8UC3, pixels);
+}
+
 Batch DataLoader::make_batch(std::int64_t batch_index) const {
   const std::int64_t first = batch_index * options_.batch_size;
   const std::int64_t count = std::min<std::int64_t>(options_.batch_size, set_->size() - first);
@@ -150,20 +170,13 @@ Batch DataLoader::make_batch(std::int64_t batch_index) const {
   auto* label_out = batch.labels.data_ptr<std::int64_t>();
   for (std::int64_t slot = 0; slot < count; ++slot) {
     const std::int64_t sample = order_[static_cast<std::size_t>(first + slot)];
+    const cv::Mat pixels = image(sample);
     float* image_out = out + slot * 3 * size * size;
     if (options_.augment.enabled()) {
-      const cv::Mat rgb = set_->in_memory() ? rgb_view(set_->images[sample])
-                                            : read_image_rgb(set_->files[static_cast<std::size_t>(sample)]);
       Rng rng(options_.seed, {kAugmentStream, static_cast<std::uint64_t>(epoch_), static_cast<std::uint64_t>(sample)});
-      augment_into(rgb, size, draw_augmentation(options_.augment, rng), preprocess_.mean.data(), preprocess_.std.data(),
-                   image_out);
-    } else if (set_->in_memory()) {
-      const torch::Tensor image = set_->images[sample];  // [H, W, C] view
-      preprocess_into(image.data_ptr<std::uint8_t>(), static_cast<int>(image.size(0)), static_cast<int>(image.size(1)),
-                      static_cast<int>(image.size(2)), preprocess_, image_out);
+      augment_into(as_rgb(pixels), draw_augmentation(options_.augment, rng), preprocess_, image_out);
     } else {
-      const cv::Mat rgb = read_image_rgb(set_->files[static_cast<std::size_t>(sample)]);
-      preprocess_into(rgb.ptr<std::uint8_t>(), rgb.rows, rgb.cols, 3, preprocess_, image_out);
+      preprocess_into(pixels, preprocess_, image_out);
     }
     label_out[slot] = labels[sample];
   }

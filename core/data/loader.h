@@ -31,6 +31,10 @@ struct LoaderOptions {
   AugmentOptions augment{};    // none by default: fastai's validation transform
 };
 
+// The options of a training loader, the same for `xp run` and `xp data --bench`: shuffled, and
+// the last incomplete batch dropped.
+LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t seed, AugmentOptions augment);
+
 struct Batch {
   torch::Tensor images;  // float [B, 3, size, size], normalized
   torch::Tensor labels;  // int64 [B]
@@ -55,6 +59,8 @@ class DataLoader {
   struct State;
   void stop_workers();
   Batch make_batch(std::int64_t batch_index) const;
+  // Sample `sample` as stored: a view of the in-memory pixels, or the decoded file (RGB).
+  cv::Mat image(std::int64_t sample) const;
 
   std::shared_ptr<const ImageSet> set_;
   LoaderOptions options_;

@@ -29,24 +29,17 @@ cv::Mat center_crop(const cv::Mat& image, int size) {
   return image(cv::Rect(left, top, size, size));
 }
 
-void preprocess_into(const std::uint8_t* pixels, int height, int width, int channels,
-                     const PreprocessOptions& options, float* out) {
-  XP_ASSERT(channels == 1 || channels == 3, "preprocess expects 1 or 3 channels, got ", channels);
-  const int type = channels == 1 ? CV_8UC1 : CV_8UC3;
-  const cv::Mat source(height, width, type, const_cast<std::uint8_t*>(pixels));
-  const cv::Mat resized = center_crop(scale_shorter_side(source, options.size), options.size);
-  const int plane = options.size * options.size;
-  for (int channel = 0; channel < 3; ++channel) {
-    const int source_channel = channels == 1 ? 0 : channel;
-    const float scale = 1.0f / (255.0f * options.std[static_cast<std::size_t>(channel)]);
-    const float shift = options.mean[static_cast<std::size_t>(channel)] / options.std[static_cast<std::size_t>(channel)];
-    float* destination = out + channel * plane;
-    for (int row = 0; row < options.size; ++row) {
-      const std::uint8_t* line = resized.ptr<std::uint8_t>(row);
-      for (int col = 0; col < options.size; ++col)
-        destination[row * options.size + col] = static_cast<float>(line[col * channels + source_channel]) * scale - shift;
-    }
+void preprocess_into(const cv::Mat& image, const PreprocessOptions& options, float* out) {
+  XP_ASSERT(image.type() == CV_8UC1 || image.type() == CV_8UC3, "preprocess expects 8-bit images of 1 or 3 channels");
+  const cv::Mat square = center_crop(scale_shorter_side(image, options.size), options.size);
+  std::array<float, 3> scale;
+  std::array<float, 3> shift;
+  for (std::size_t channel = 0; channel < 3; ++channel) {
+    scale[channel] = 1.0f / (255.0f * options.std[channel]);
+    shift[channel] = options.mean[channel] / options.std[channel];
   }
+  write_chw(square, options.size, out,
+            [&](std::uint8_t value, int channel) { return static_cast<float>(value) * scale[channel] - shift[channel]; });
 }
 
 }  // namespace xp::data

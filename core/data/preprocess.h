@@ -22,8 +22,26 @@ cv::Mat scale_shorter_side(const cv::Mat& image, int target);
 // fastai 0.7's CenterCrop: the centre size×size (rows and columns start at ceil((side − size) / 2)).
 cv::Mat center_crop(const cv::Mat& image, int size);
 
-// Reads an H×W×C uint8 image (C = 1 or 3, RGB order) and writes 3×size×size floats to `out`.
-void preprocess_into(const std::uint8_t* pixels, int height, int width, int channels,
-                     const PreprocessOptions& options, float* out);
+// Writes a size×size uint8 image (1 channel, or 3 in RGB order) as 3×size×size CHW floats,
+// each value converted by convert(value, channel) — where the validation transform normalizes
+// and the training augmentation also applies its lighting.
+template <typename Convert>
+void write_chw(const cv::Mat& square, int size, float* out, Convert convert) {
+  const int channels = square.channels();
+  const int plane = size * size;
+  for (int channel = 0; channel < 3; ++channel) {
+    const int source_channel = channels == 1 ? 0 : channel;
+    float* destination = out + channel * plane;
+    for (int row = 0; row < size; ++row) {
+      const std::uint8_t* line = square.ptr<std::uint8_t>(row);
+      for (int col = 0; col < size; ++col)
+        destination[row * size + col] = convert(line[col * channels + source_channel], channel);
+    }
+  }
+}
+
+// fastai's validation transform of an H×W uint8 image (1 channel, or 3 in RGB order): Scale,
+// CenterCrop, normalize; writes 3×size×size floats to `out`.
+void preprocess_into(const cv::Mat& image, const PreprocessOptions& options, float* out);
 
 }  // namespace xp::data

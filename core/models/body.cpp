@@ -38,11 +38,20 @@ void BodyImpl::set_layer_groups(std::array<std::vector<std::string>, 2> paths, i
   feature_channels_ = feature_channels;
 }
 
+FeaturesBodyImpl::FeaturesBodyImpl(torch::nn::Sequential sequential, int lr_cut, int feature_channels)
+    : features(register_module("features", std::move(sequential))) {
+  std::array<std::vector<std::string>, 2> groups;
+  const auto children = features->named_children();
+  for (std::size_t idx = 0; idx < children.size(); ++idx)
+    groups[static_cast<int>(idx) < lr_cut ? 0 : 1].push_back("features." + children[idx].key());
+  set_layer_groups(std::move(groups), feature_channels);
+}
+
 Body make_body(const ArchDescriptor& arch, const std::string& weights, const std::string& split_at) {
   switch (arch.family) {
     case Family::kResNet: return std::make_shared<ResNetBodyImpl>(arch);
-    case Family::kVgg: return std::make_shared<VggBodyImpl>(arch);
-    case Family::kDenseNet: return std::make_shared<DenseNetBodyImpl>(arch);
+    case Family::kVgg: return make_vgg_body(arch);
+    case Family::kDenseNet: return make_densenet_body(arch);
     case Family::kTorchScript: return std::make_shared<ScriptBodyImpl>(weights, split_at);
   }
   throw std::logic_error("make_body: unknown model family");

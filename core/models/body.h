@@ -40,9 +40,12 @@ using Body = std::shared_ptr<BodyImpl>;
 // A body that is torchvision's `.features` Sequential, which fastai keeps whole (vgg, densenet).
 class FeaturesBodyImpl : public BodyImpl {
  public:
+  // Registers `features`; its modules before index `lr_cut` (fastai's model_meta) are layer
+  // group 0, the rest group 1.
+  FeaturesBodyImpl(torch::nn::Sequential features, int lr_cut, int feature_channels);
   torch::Tensor forward(torch::Tensor images) override { return features->forward(images); }
 
-  torch::nn::Sequential features{nullptr};
+  torch::nn::Sequential features;
 };
 
 // Builds the body of `arch` with torchvision's initialisation. A TorchScript body is read from

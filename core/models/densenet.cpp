@@ -76,10 +76,10 @@ TORCH_MODULE(Transition);
 
 }  // namespace
 
-DenseNetBodyImpl::DenseNetBodyImpl(const ArchDescriptor& arch) {
+Body make_densenet_body(const ArchDescriptor& arch) {
   const int growth_rate = arch.width;
   int channels = arch.groups;  // the descriptor's initial feature count
-  features = register_module("features", nn::Sequential());
+  nn::Sequential features;
   features->push_back("conv0", nn::Conv2d(nn::Conv2dOptions(3, channels, 7).stride(2).padding(3).bias(false)));
   features->push_back("norm0", nn::BatchNorm2d(channels));
   features->push_back("relu0", nn::ReLU());
@@ -97,7 +97,7 @@ DenseNetBodyImpl::DenseNetBodyImpl(const ArchDescriptor& arch) {
             " feature channels, the blocks give ", channels);
 
   // torchvision's DenseNet initialisation: Kaiming-normal convs (fan_in), BatchNorm 1 and 0.
-  for (auto& module : modules(/*include_self=*/false)) {
+  for (auto& module : features->modules(/*include_self=*/false)) {
     if (auto* c = module->as<nn::Conv2d>()) {
       nn::init::kaiming_normal_(c->weight);
     } else if (auto* bn = module->as<nn::BatchNorm2d>()) {
@@ -105,11 +105,7 @@ DenseNetBodyImpl::DenseNetBodyImpl(const ArchDescriptor& arch) {
       nn::init::zeros_(bn->bias);
     }
   }
-  std::array<std::vector<std::string>, 2> groups;
-  const auto children = features->named_children();
-  for (std::size_t idx = 0; idx < children.size(); ++idx)
-    groups[idx < kLrCut ? 0 : 1].push_back("features." + children[idx].key());
-  set_layer_groups(std::move(groups), channels);
+  return std::make_shared<FeaturesBodyImpl>(features, kLrCut, channels);
 }
 
 }  // namespace xp::models

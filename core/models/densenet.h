@@ -8,9 +8,7 @@
 
 namespace xp::models {
 
-class DenseNetBodyImpl : public FeaturesBodyImpl {
- public:
-  explicit DenseNetBodyImpl(const ArchDescriptor& arch);
-};
+// torchvision's DenseNet `.features` for `arch` with its initialisation, as a FeaturesBodyImpl.
+Body make_densenet_body(const ArchDescriptor& arch);
 
 }  // namespace xp::models

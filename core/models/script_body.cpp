@@ -3,8 +3,7 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
-#include <filesystem>
-
+#include "core/models/weights/torchscript.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -62,13 +61,7 @@ void ScriptMirrorImpl::train(bool on) {
 }
 
 ScriptBodyImpl::ScriptBodyImpl(const std::string& path, const std::string& split_at) : path_(path) {
-  if (!std::filesystem::is_regular_file(path)) throw ModelError(str_cat("TorchScript body '", path, "': no such file"));
-  try {
-    script_ = torch::jit::load(path, torch::kCPU);
-  } catch (const c10::Error& error) {
-    throw ModelError(str_cat("TorchScript body '", path, "': not a readable TorchScript archive (torch.jit.save): ",
-                             first_line(error.what_without_backtrace())));
-  }
+  script_ = load_torchscript(path);
   if (script_.named_parameters(/*recurse=*/false).size() > 0)
     throw ModelError(str_cat("TorchScript body '", path, "' has parameters outside its submodules; xp assigns "
                              "layer groups by submodule, so wrap them in one"));

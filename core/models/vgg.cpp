@@ -15,8 +15,8 @@ constexpr int kVgg16[] = {64, 64, kMaxPool, 128, 128, kMaxPool, 256, 256, 256, k
 constexpr int kLrCut = 22;
 }  // namespace
 
-VggBodyImpl::VggBodyImpl(const ArchDescriptor& arch) {
-  features = register_module("features", nn::Sequential());
+Body make_vgg_body(const ArchDescriptor& arch) {
+  nn::Sequential features;
   int in = 3;
   for (const int out : kVgg16) {
     if (out == kMaxPool) {
@@ -29,7 +29,7 @@ VggBodyImpl::VggBodyImpl(const ArchDescriptor& arch) {
     in = out;
   }
   // torchvision's VGG initialisation: Kaiming-normal (fan_out, ReLU) convs with zero bias, BN 1 and 0.
-  for (auto& module : modules(/*include_self=*/false)) {
+  for (auto& module : features->modules(/*include_self=*/false)) {
     if (auto* conv = module->as<nn::Conv2d>()) {
       nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
       nn::init::zeros_(conv->bias);
@@ -38,10 +38,7 @@ VggBodyImpl::VggBodyImpl(const ArchDescriptor& arch) {
       nn::init::zeros_(bn->bias);
     }
   }
-  std::array<std::vector<std::string>, 2> groups;
-  const int count = static_cast<int>(features->size());
-  for (int idx = 0; idx < count; ++idx) groups[idx < kLrCut ? 0 : 1].push_back("features." + std::to_string(idx));
-  set_layer_groups(std::move(groups), arch.feature_channels);
+  return std::make_shared<FeaturesBodyImpl>(features, kLrCut, arch.feature_channels);
 }
 
 }  // namespace xp::models

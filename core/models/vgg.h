@@ -7,9 +7,7 @@
 
 namespace xp::models {
 
-class VggBodyImpl : public FeaturesBodyImpl {
- public:
-  explicit VggBodyImpl(const ArchDescriptor& arch);
-};
+// torchvision's vgg16_bn `.features` with its initialisation, as a FeaturesBodyImpl.
+Body make_vgg_body(const ArchDescriptor& arch);
 
 }  // namespace xp::models

@@ -159,7 +159,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     learner_options.preprocess.size = recipe.data.size;
     learner_options.preprocess.mean = model->input_mean();
     learner_options.preprocess.std = model->input_std();
-    learner_options.augment = {data::parse_augment_preset(recipe.data.augment), recipe.data.max_zoom};
+    learner_options.augment = recipe.data.augment;
     learner_options.compute = compute_options(recipe);
     train::Learner learner(model, std::move(data), learner_options);
 

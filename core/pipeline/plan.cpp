@@ -1,5 +1,7 @@
 #include "core/pipeline/plan.h"
 
+#include "core/data/augment.h"
+
 #include "core/models/classifier.h"
 #include "core/util/strings.h"
 
@@ -16,8 +18,10 @@ std::string Plan::describe() const {
   std::string out = str_cat("recipe  ", recipe.doc.path(), "  (name: ", recipe.run.name, ", seed: ", recipe.run.seed, ")\n");
   out += str_cat("data    ", data.source, " ", data.path, "  train=", data.train, " valid=", data.valid,
                  "  size=", data.size, " batch_size=", data.batch_size,
-                 data.augment == "none" ? std::string() : "  augment=" + data.augment,
-                 data.max_zoom > 1.0 ? str_cat(" max_zoom=", data.max_zoom) : std::string(), "\n");
+                 data.augment.preset == data::AugmentPreset::kNone
+                     ? std::string()
+                     : "  augment=" + data::augment_preset_name(data.augment.preset),
+                 data.augment.max_zoom > 1.0 ? str_cat(" max_zoom=", data.augment.max_zoom) : std::string(), "\n");
   out += str_cat("model   ", recipe.model.arch, " + fastai head (xtra_fc=", recipe.model.xtra_fc.size(),
                  " hidden, ", models::ClassifierImpl::kLayerGroups, " layer groups)\n");
   out += "stages\n";

@@ -1,5 +1,6 @@
 #include "core/recipe/recipe.h"
 
+#include "core/data/augment.h"
 #include "core/models/weights/load.h"
 #include "core/recipe/schema.h"
 #include "core/util/strings.h"
@@ -136,8 +137,7 @@ Recipe parse_recipe_document(Document doc) {
   d.on_bad_image = data["on_bad_image"].string() == "skip" ? data::BadImagePolicy::kSkip : data::BadImagePolicy::kError;
   if (data.has("classes")) d.classes = list_of<std::string>(data["classes"]);
   d.size = static_cast<int>(data["size"].integer());
-  d.augment = data["augment"].string();
-  d.max_zoom = data["max_zoom"].number();
+  d.augment = {data::parse_augment_preset(data["augment"].string()), data["max_zoom"].number()};
   d.batch_size = static_cast<int>(data["batch_size"].integer());
   d.workers = static_cast<int>(data["workers"].integer());
   if (data.has("train_limit")) d.train_limit = data["train_limit"].integer();

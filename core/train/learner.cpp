@@ -28,13 +28,8 @@ std::vector<double> per_group(const std::vector<double>& lr, std::size_t groups)
 Learner::Learner(models::Classifier model, data::DataBundle data, LearnerOptions options)
     : model_(std::move(model)), data_(std::move(data)), options_(options) {
   apply_layout(*model_, options_.compute);
-  data::LoaderOptions train_options;
-  train_options.batch_size = options_.batch_size;
-  train_options.shuffle = true;
-  train_options.drop_last = true;
-  train_options.workers = options_.workers;
-  train_options.seed = options_.seed;
-  train_options.augment = options_.augment;
+  const data::LoaderOptions train_options =
+      data::training_loader_options(options_.batch_size, options_.workers, options_.seed, options_.augment);
   train_loader_ = std::make_unique<data::DataLoader>(data_.train, train_options, options_.preprocess);
   data::LoaderOptions valid_options = train_options;
   valid_options.shuffle = false;

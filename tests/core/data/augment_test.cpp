@@ -111,10 +111,12 @@ TEST_CASE("augment_into: zoom, crop and normalization compose as fastai's traini
   draw.lighting = true;
   draw.balance = 0.05;
   draw.contrast = 1.05;
-  const float mean[3] = {0.5f, 0.5f, 0.5f};
-  const float std[3] = {0.25f, 0.25f, 0.25f};
+  PreprocessOptions normalize;
+  normalize.size = 16;
+  normalize.mean = {0.5f, 0.5f, 0.5f};
+  normalize.std = {0.25f, 0.25f, 0.25f};
   std::vector<float> out(3 * 16 * 16);
-  augment_into(image, 16, draw, mean, std, out.data());
+  augment_into(image, draw, normalize, out.data());
   // μ = (0.2 + 0.4 + 0.6) / 3 = 0.4; red: (0.2 − 0.4)·1.05 + 0.4 + 0.05 = 0.24 → (0.24 − 0.5) / 0.25.
   CHECK(out[0] == doctest::Approx((0.24 - 0.5) / 0.25).epsilon(1e-4));
   CHECK(out[16 * 16] == doctest::Approx(((0.4 - 0.4) * 1.05 + 0.45 - 0.5) / 0.25).epsilon(1e-4));
@@ -127,10 +129,12 @@ TEST_CASE("augment_into's one-warp rotate-and-crop equals rotate_reflect then ra
   draw.degrees = 7.5;
   draw.crop_row = 0.3;
   draw.crop_col = 0.8;
-  const float mean[3] = {0, 0, 0};
-  const float std[3] = {1, 1, 1};
+  PreprocessOptions identity;
+  identity.size = 24;
+  identity.mean = {0, 0, 0};
+  identity.std = {1, 1, 1};
   std::vector<float> out(3 * 24 * 24);
-  augment_into(image, 24, draw, mean, std, out.data());
+  augment_into(image, draw, identity, out.data());
   const cv::Mat expected = random_crop(rotate_reflect(data::scale_shorter_side(image, 24), 7.5), 24, 0.3, 0.8);
   double worst = 0;
   double total = 0;
