@@ -51,7 +51,7 @@ po::options_description features_options(CliOptions& options) {
       ("split", po::value<std::string>(&options.split)->default_value("train")->value_name("SPLIT"),
        "train or valid")
       ("out,o", po::value<std::string>(&options.out)->required()->value_name("FILE.h5"),
-       "HDF5 file to write: datasets features (N x F float32), labels (N int64), ids (N strings)");
+       "HDF5 file to write: datasets features (N x F float32), labels (N int64 class indices, or N x C float32 for multi-label and regression), ids (N strings)");
   return description;
 }
 

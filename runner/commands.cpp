@@ -52,7 +52,7 @@ int model(const cli::CliOptions& options) {
   const auto& recipe = plan.recipe;
   pipeline::configure_threads(recipe.run.threads);
   const data::DataBundle data = data::load_data(recipe.data, recipe.run.seed);
-  models::Classifier network = pipeline::build_model(recipe, static_cast<int>(data.classes.size()));
+  models::Classifier network = pipeline::build_model(recipe, data);
   models::SummaryContext context;
   context.input_size = recipe.data.size;
   context.weights = recipe.model.weights;
@@ -65,7 +65,7 @@ int features(const cli::CliOptions& options) {
   const auto& recipe = plan.recipe;
   const int threads = pipeline::configure_threads(recipe.run.threads);
   const data::DataBundle data = data::load_data(recipe.data, recipe.run.seed);
-  models::Classifier network = pipeline::build_model(recipe, static_cast<int>(data.classes.size()));
+  models::Classifier network = pipeline::build_model(recipe, data);
   const auto split = options.split == "valid" ? data.valid : options.split == "test" ? data.test : data.train;
   if (!split) throw cli::UsageError("xp features --split test: the recipe's data has no test split (set data.test)");
   data::PreprocessOptions preprocess;
@@ -85,12 +85,24 @@ int features(const cli::CliOptions& options) {
   return 0;
 }
 
-// Image counts per class of one split, as "class0 12, class1 9".
-std::string class_counts(const data::ImageSet& set, const std::vector<std::string>& classes) {
-  const auto counts = torch::bincount(set.labels, {}, static_cast<std::int64_t>(classes.size()));
+// A labelled split's labels in one line: images per class ("class0 12, class1 9"), or for
+// regression each value's mean, standard deviation and range.
+std::string label_summary(const data::ImageSet& set, const data::DataBundle& data) {
   std::vector<std::string> parts;
-  for (std::size_t label = 0; label < classes.size(); ++label)
-    parts.push_back(str_cat(classes[label], " ", counts[static_cast<std::int64_t>(label)].item<std::int64_t>()));
+  if (data.target == data::Target::kRegression) {
+    for (std::size_t column = 0; column < data.classes.size(); ++column) {
+      const torch::Tensor values = set.labels.select(1, static_cast<std::int64_t>(column)).to(torch::kFloat64);
+      char text[160];
+      std::snprintf(text, sizeof text, "%s mean %.4g std %.4g [%.4g, %.4g]", data.classes[column].c_str(),
+                    values.mean().item<double>(), values.std().item<double>(), values.min().item<double>(),
+                    values.max().item<double>());
+      parts.emplace_back(text);
+    }
+    return join(parts);
+  }
+  const torch::Tensor counts = data::class_counts(set.labels, data.classes.size());
+  for (std::size_t label = 0; label < data.classes.size(); ++label)
+    parts.push_back(str_cat(data.classes[label], " ", counts[static_cast<std::int64_t>(label)].item<std::int64_t>()));
   return join(parts);
 }
 
@@ -98,9 +110,11 @@ int data_command(const cli::CliOptions& options) {
   const pipeline::Plan plan = load_plan(options);
   const auto& recipe = plan.recipe;
   const data::DataBundle data = data::load_data(recipe.data, recipe.run.seed);
-  std::cout << "classes  " << data.classes.size() << ": " << join(data.classes) << "\n";
-  std::cout << "train    " << data.train->size() << " images: " << class_counts(*data.train, data.classes) << "\n";
-  std::cout << "valid    " << data.valid->size() << " images: " << class_counts(*data.valid, data.classes) << "\n";
+  std::cout << "target   " << data::target_name(data.target) << "\n";
+  std::cout << (data.target == data::Target::kRegression ? "values   " : "classes  ") << data.classes.size() << ": "
+            << join(data.classes) << "\n";
+  std::cout << "train    " << data.train->size() << " images: " << label_summary(*data.train, data) << "\n";
+  std::cout << "valid    " << data.valid->size() << " images: " << label_summary(*data.valid, data) << "\n";
   if (data.test) std::cout << "test     " << data.test->size() << " unlabelled images\n";
   for (const auto& skipped : data.skipped)
     std::cout << "skipped  " << skipped.split << " " << skipped.path << ": " << skipped.reason << "\n";

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -46,19 +48,29 @@ void write_split(const std::filesystem::path& folder, const std::string& prefix,
   data::write_idx((folder / (prefix + "-labels-idx1-ubyte.gz")).string(), labels);
 }
 
-// A colour image with a bright horizontal bar at the class's height, plus noise.
-cv::Mat bar_image(int label, int classes, int rows, int cols, Rng& rng) {
+// A colour image with bright horizontal bars over the rows [start, end) of each band, plus noise.
+cv::Mat banded_image(const std::vector<std::pair<int, int>>& bands, int rows, int cols, Rng& rng) {
   cv::Mat image(rows, cols, CV_8UC3);
-  const int bar_start = label * rows / classes;
-  const int bar_end = (label + 1) * rows / classes;
-  for (int row = 0; row < rows; ++row)
+  for (int row = 0; row < rows; ++row) {
+    bool in_bar = false;
+    for (const auto& [start, end] : bands) in_bar = in_bar || (row >= start && row < end);
     for (int col = 0; col < cols; ++col)
       for (int channel = 0; channel < 3; ++channel) {
         const int noise = static_cast<int>(rng.below(60));
         image.at<cv::Vec3b>(row, col)[channel] =
-            static_cast<std::uint8_t>((row >= bar_start && row < bar_end) ? 150 + 30 * channel + noise / 2 : noise);
+            static_cast<std::uint8_t>(in_bar ? 150 + 30 * channel + noise / 2 : noise);
       }
+  }
   return image;
+}
+
+std::pair<int, int> class_band(int label, int classes, int rows) {
+  return {label * rows / classes, (label + 1) * rows / classes};
+}
+
+// A colour image with a bright horizontal bar at the class's height, plus noise.
+cv::Mat bar_image(int label, int classes, int rows, int cols, Rng& rng) {
+  return banded_image({class_band(label, classes, rows)}, rows, cols, rng);
 }
 
 void write_folder_split(const std::filesystem::path& folder, int classes, int per_class, bool labelled, Rng& rng) {
@@ -82,6 +94,42 @@ void write_image_folders(const std::filesystem::path& root, int classes, int tra
   Rng rng(11, {3});
   write_folder_split(root / "train", classes, train_per_class, true, rng);
   write_folder_split(root / "valid", classes, valid_per_class, true, rng);
+  if (test_images > 0) write_folder_split(root / "test", 1, test_images, false, rng);
+}
+
+void write_csv_dataset(const std::filesystem::path& root, const std::string& target, int images, int classes,
+                       int test_images) {
+  Rng rng(13, {5});
+  std::filesystem::create_directories(root / "train");
+  std::ostringstream csv;
+  csv << "id,tags\n";
+  for (int idx = 0; idx < images; ++idx) {
+    const int rows = 40 + static_cast<int>(rng.below(9));
+    const int cols = 48 + static_cast<int>(rng.below(25));
+    std::vector<std::pair<int, int>> bands;
+    std::string labels;
+    if (target == "regression") {
+      const double value = rng.uniform();
+      const int start = static_cast<int>(value * (rows - 8));
+      bands.push_back({start, start + 8});
+      labels = std::to_string(static_cast<double>(start) / (rows - 8));
+    } else if (target == "multi_label") {
+      // Cycle through the non-empty subsets of the classes.
+      const int subset = 1 + idx % ((1 << classes) - 1);
+      for (int label = 0; label < classes; ++label)
+        if (subset & (1 << label)) {
+          bands.push_back(class_band(label, classes, rows));
+          labels += (labels.empty() ? "" : " ") + ("class" + std::to_string(label));
+        }
+    } else {
+      bands.push_back(class_band(idx % classes, classes, rows));
+      labels = "class" + std::to_string(idx % classes);
+    }
+    const std::string id = "img" + std::to_string(idx);
+    cv::imwrite((root / "train" / (id + ".jpg")).string(), banded_image(bands, rows, cols, rng));
+    csv << id << "," << labels << "\n";
+  }
+  write_text(root / "labels.csv", csv.str());
   if (test_images > 0) write_folder_split(root / "test", 1, test_images, false, rng);
 }
 

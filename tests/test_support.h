@@ -33,6 +33,14 @@ void write_tiny_idx_dataset(const std::filesystem::path& folder, int train_per_c
 void write_image_folders(const std::filesystem::path& root, int classes, int train_per_class, int valid_per_class,
                          int test_images = 0);
 
+// Writes fastai's from_csv layout under `root`: labels.csv ("id,tags" header, rows "img<n>,<labels>")
+// and train/img<n>.jpg (so the recipe's suffix is .jpg); test/t<n>.jpg when test_images > 0.
+//   single_label  one label per image, "class0" … cycling; one bar at the class's height
+//   multi_label   a non-empty set of labels per image ("class0 class2"), one bar per label
+//   regression    one value per image in [0, 1]: the bar's height in the image (top = 0)
+void write_csv_dataset(const std::filesystem::path& root, const std::string& target, int images, int classes = 3,
+                       int test_images = 0);
+
 void write_text(const std::filesystem::path& path, const std::string& text);
 
 // Runs tests/tools/<script> with Debian's /usr/bin/python3 (where torch and torchvision live);

@@ -3,6 +3,7 @@
 // options directly (tests, benchmarks).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,12 +23,36 @@ struct AugmentOptions {
   bool enabled() const { return preset != AugmentPreset::kNone || max_zoom > 1.0; }
 };
 
+// What each image's label is (fastai 0.7's is_multi / is_reg): chosen by data.target, or for csv
+// by the labels themselves (one label per row → single-label, otherwise multi-label).
+enum class Target { kAuto, kSingleLabel, kMultiLabel, kRegression };
+
+// "auto" | "single_label" | "multi_label" | "regression" (the recipe's words).
+std::string target_name(Target target);
+Target parse_target(const std::string& name);  // throws UserError for another word
+
+// The csv source's own keys (fastai's from_csv), unused by the other sources.
+struct CsvOptions {
+  std::string labels;                  // the labels CSV, relative to data.path: a header, then id,labels rows
+  std::string label_column;            // header name of the labels column; "" = the second column
+  std::string label_separator = " ";   // between labels of one image (fastai's cat_separator)
+  std::string suffix;                  // appended to an id to name its file (planet: ".jpg")
+  double valid_pct = 0.2;              // fastai's get_cv_idxs(n, cv_idx, val_pct, seed)
+  int cv_idx = 0;
+  std::uint32_t valid_seed = 42;
+  std::vector<std::string> valid_ids;  // an explicit validation split instead of valid_pct…
+  std::string valid_ids_file;          // …or a text file of them, one per line, relative to data.path
+};
+
 struct DataOptions {
-  std::string source = "idx";        // idx (MNIST format) or folders (fastai's from_paths)
+  std::string source = "idx";        // idx (MNIST format), folders (fastai's from_paths) or csv (from_csv)
   std::string path;                  // dataset folder
-  std::string train = "train";       // the training split: a folder (folders) or a file prefix (idx)
-  std::string valid = "valid";       // the validation split, likewise
-  std::string test;                  // folders: an optional folder of unlabelled images; "" = none
+  std::string train = "train";       // the training split: a folder (folders), a file prefix (idx), or
+                                     // the folder of the CSV's images (csv)
+  std::string valid = "valid";       // the validation split (folders, idx)
+  std::string test;                  // folders, csv: an optional folder of unlabelled images; "" = none
+  Target target = Target::kAuto;     // idx and folders are single-label
+  CsvOptions csv;
   BadImagePolicy on_bad_image = BadImagePolicy::kError;
   std::vector<std::string> classes;  // names by label; empty = "0", "1", …
   int size = 224;                    // edge length fed to the model (images are resized to it)

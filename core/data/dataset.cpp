@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/data/csv_source.h"
 #include "core/data/folders.h"
 #include "core/data/idx.h"
 #include "core/util/error.h"
@@ -93,6 +94,27 @@ DataBundle load_folders(const DataOptions& options, ImageSet& train, ImageSet& v
 
 }  // namespace
 
+std::string target_name(Target target) {
+  switch (target) {
+    case Target::kAuto: return "auto";
+    case Target::kSingleLabel: return "single_label";
+    case Target::kMultiLabel: return "multi_label";
+    case Target::kRegression: return "regression";
+  }
+  return "";
+}
+
+Target parse_target(const std::string& name) {
+  for (Target target : {Target::kAuto, Target::kSingleLabel, Target::kMultiLabel, Target::kRegression})
+    if (target_name(target) == name) return target;
+  throw UserError(str_cat("data.target '", name, "' is not one of auto, single_label, multi_label, regression"));
+}
+
+torch::Tensor class_counts(const torch::Tensor& labels, std::size_t classes) {
+  if (labels.dim() == 2) return labels.sum(0).round().to(torch::kInt64);  // n-hot rows
+  return torch::bincount(labels, {}, static_cast<std::int64_t>(classes));
+}
+
 ImageSet ImageSet::subset(const std::vector<std::int64_t>& indices) const {
   const auto index = torch::tensor(indices, torch::kInt64);
   ImageSet kept;
@@ -112,16 +134,21 @@ DataBundle load_data(const DataOptions& options, std::uint64_t seed) {
   DataBundle bundle;
   if (options.source == "idx") bundle = load_idx(options, train, valid);
   else if (options.source == "folders") bundle = load_folders(options, train, valid);
-  else throw UserError(str_cat("data.source '", options.source, "' is not supported (supported: idx, folders)"));
+  else if (options.source == "csv") bundle = list_csv_dataset(options, train, valid);
+  else throw UserError(str_cat("data.source '", options.source, "' is not supported (supported: idx, folders, csv)"));
+  if (options.source != "csv" && options.target != Target::kAuto && options.target != Target::kSingleLabel)
+    throw UserError(str_cat("data.target: source '", options.source, "' has one class per image (single_label); "
+                            "multi-label and regression targets come from a csv source"));
   // A validation label that never occurs in training cannot be learned: say so instead of
   // reporting a mysteriously capped accuracy.
-  const auto train_counts = torch::bincount(train.labels, {}, static_cast<std::int64_t>(bundle.classes.size()));
-  const auto valid_counts = torch::bincount(valid.labels, {}, static_cast<std::int64_t>(bundle.classes.size()));
-  for (std::int64_t label = 0; label < static_cast<std::int64_t>(bundle.classes.size()); ++label)
-    if (valid_counts[label].item<std::int64_t>() > 0 && train_counts[label].item<std::int64_t>() == 0)
-      throw DataError(options.path, "validation split '", options.valid, "' has class '",
-                      bundle.classes[static_cast<std::size_t>(label)], "' which never occurs in training split '",
-                      options.train, "'");
+  if (bundle.target != Target::kRegression) {
+    const torch::Tensor train_counts = class_counts(train.labels, bundle.classes.size());
+    const torch::Tensor valid_counts = class_counts(valid.labels, bundle.classes.size());
+    for (std::int64_t label = 0; label < static_cast<std::int64_t>(bundle.classes.size()); ++label)
+      if (valid_counts[label].item<std::int64_t>() > 0 && train_counts[label].item<std::int64_t>() == 0)
+        throw DataError(options.path, "the validation split has class '", bundle.classes[static_cast<std::size_t>(label)],
+                        "' which never occurs in the training split");
+  }
 
   bundle.train = limit(std::move(train), options.train_limit, seed, 0);
   bundle.valid = limit(std::move(valid), options.valid_limit, seed, 1);

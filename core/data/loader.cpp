@@ -164,10 +164,7 @@ Batch DataLoader::make_batch(std::int64_t batch_index) const {
   Batch batch;
   batch.index = batch_index;
   batch.images = torch::empty({count, 3, size, size}, torch::kFloat32);
-  batch.labels = torch::empty({count}, torch::kInt64);
-  const auto* labels = set_->labels.data_ptr<std::int64_t>();
   float* out = batch.images.data_ptr<float>();
-  auto* label_out = batch.labels.data_ptr<std::int64_t>();
   for (std::int64_t slot = 0; slot < count; ++slot) {
     const std::int64_t sample = order_[static_cast<std::size_t>(first + slot)];
     const cv::Mat pixels = image(sample);
@@ -178,8 +175,10 @@ Batch DataLoader::make_batch(std::int64_t batch_index) const {
     } else {
       preprocess_into(pixels, preprocess_, image_out);
     }
-    label_out[slot] = labels[sample];
   }
+  // Class indices, n-hot rows or regression values alike: the batch's rows of the label tensor.
+  const auto begin = order_.begin() + first;
+  batch.labels = set_->labels.index_select(0, torch::tensor(std::vector<std::int64_t>(begin, begin + count), torch::kInt64));
   return batch;
 }
 

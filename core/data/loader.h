@@ -37,7 +37,7 @@ LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t
 
 struct Batch {
   torch::Tensor images;  // float [B, 3, size, size], normalized
-  torch::Tensor labels;  // int64 [B]
+  torch::Tensor labels;  // the split's label rows for the batch: int64 [B] or float [B, C] (dataset.h)
   std::int64_t index = 0;
 };
 

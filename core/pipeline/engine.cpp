@@ -13,6 +13,7 @@
 #include "core/report/run_record.h"
 #include "core/report/skipped_csv.h"
 #include "core/train/learner.h"
+#include "core/train/meters.h"
 #include "core/util/atomic_file.h"
 
 namespace xp::pipeline {
@@ -22,8 +23,8 @@ namespace {
 // Turns the learner's events into console lines, metrics.csv rows and status.json heartbeats.
 class RunObserver : public train::TrainingObserver {
  public:
-  RunObserver(report::Console& console, report::MetricsCsv& metrics, report::RunRecord& record)
-      : console_(console), metrics_(metrics), record_(record) {}
+  RunObserver(report::Console& console, report::MetricsCsv& metrics, report::RunRecord& record, std::string metric_name)
+      : console_(console), metrics_(metrics), record_(record), metric_name_(std::move(metric_name)) {}
 
   void begin_stage(int index, const std::string& type) {
     stage_index_ = index;
@@ -34,7 +35,10 @@ class RunObserver : public train::TrainingObserver {
 
   void on_epoch_begin(std::int64_t epoch, std::int64_t epochs, std::int64_t batches) override {
     if (!header_printed_) {
-      console_.line(str_cat("epoch      trn_loss   val_loss   accuracy   time"));
+      char header[160];
+      std::snprintf(header, sizeof header, "%-10s %-10s %-10s %-10s %s", "epoch", "trn_loss", "val_loss",
+                    metric_name_.c_str(), "time");
+      console_.line(header);
       header_printed_ = true;
     }
     console_.progress_begin(str_cat("epoch ", epoch + 1, "/", epochs), batches);
@@ -48,7 +52,7 @@ class RunObserver : public train::TrainingObserver {
     console_.progress_end();
     char line[160];
     std::snprintf(line, sizeof line, "%-10lld %-10.6f %-10.6f %-10.6f %s", static_cast<long long>(stats.epoch),
-                  stats.trn_loss, stats.val_loss, stats.accuracy, report::format_duration(stats.seconds).c_str());
+                  stats.trn_loss, stats.val_loss, stats.metric, report::format_duration(stats.seconds).c_str());
     console_.line(line);
     report::MetricsRow row;
     row.stage = stage_index_;
@@ -58,13 +62,13 @@ class RunObserver : public train::TrainingObserver {
     row.trn_loss = stats.trn_loss;
     row.trn_loss_mean = stats.trn_loss_mean;
     row.val_loss = stats.val_loss;
-    row.accuracy = stats.accuracy;
+    row.metric = stats.metric;
     row.seconds = stats.seconds;
     metrics_.add(row);
-    last_accuracy_ = stats.accuracy;
+    last_metric_ = stats.metric;
   }
 
-  double last_accuracy() const { return last_accuracy_; }
+  double last_metric() const { return last_metric_; }
 
  private:
   report::Console& console_;
@@ -74,14 +78,27 @@ class RunObserver : public train::TrainingObserver {
   std::string stage_type_;
   bool header_printed_ = false;
   std::int64_t done_ = 0;
-  double last_accuracy_ = 0;
+  std::string metric_name_;
+  double last_metric_ = 0;
 };
 
 }  // namespace
 
-models::Classifier build_model(const recipe::Recipe& recipe, int classes) {
+models::Task task_of(data::Target target) {
+  switch (target) {
+    case data::Target::kMultiLabel: return models::Task::kMultiLabel;
+    case data::Target::kRegression: return models::Task::kRegression;
+    case data::Target::kAuto:
+    case data::Target::kSingleLabel: break;
+  }
+  return models::Task::kSingleLabel;
+}
+
+models::Classifier build_model(const recipe::Recipe& recipe, const data::DataBundle& data) {
   torch::manual_seed(recipe.run.seed);
-  models::Classifier model(recipe.model, classes);
+  models::ModelOptions options = recipe.model;
+  options.task = task_of(data.target);
+  models::Classifier model(options, static_cast<int>(data.classes.size()));
   if (!recipe.model.weights.empty()) {
     // fastai's ConvLearner.pretrained: pretrained body, new head, everything but the head frozen.
     models::load_backbone_weights(*model, recipe.model.weights);
@@ -133,7 +150,10 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
   try {
     data::DataBundle data = data::load_data(recipe.data, recipe.run.seed);
     console.line(str_cat("data    ", data.train->size(), " train, ", data.valid->size(), " valid images, ",
-                         data.classes.size(), " classes"));
+                         data.classes.size(), data.target == data::Target::kRegression ? " value" : " class",
+                         data.classes.size() == 1 ? "" : (data.target == data::Target::kRegression ? "s" : "es"),
+                         " (", data::target_name(data.target), ")"));
+    record.set("target", data::target_name(data.target));
     record.set("classes", data.classes);
     record.set("data", {{"train_images", data.train->size()},
                         {"valid_images", data.valid->size()},
@@ -146,7 +166,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
                            report::files::kSkipped, "; first: ", data.skipped[0].path, " ", data.skipped[0].reason));
     }
 
-    models::Classifier model = build_model(recipe, static_cast<int>(data.classes.size()));
+    models::Classifier model = build_model(recipe, data);
     if (!recipe.model.weights.empty()) {
       console.line(str_cat("model   ", recipe.model.arch, " weights from ", recipe.model.weights,
                            "; body frozen (layer groups 0-", model->frozen_groups() - 1, ")"));
@@ -163,15 +183,16 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     learner_options.compute = compute_options(recipe);
     train::Learner learner(model, std::move(data), learner_options);
 
-    report::MetricsCsv metrics(result.folder / report::files::kMetrics);
-    RunObserver observer(console, metrics, record);
+    const std::string metric_name = train::TaskMetricMeter::name(model->task());
+    report::MetricsCsv metrics(result.folder / report::files::kMetrics, metric_name);
+    RunObserver observer(console, metrics, record, metric_name);
     for (const auto& planned : plan.stages) {
       console.line(str_cat("stage [", planned.index, "] ", planned.type, "  ", planned.stage->describe()));
       observer.begin_stage(planned.index, planned.type);
       StageContext context{learner, observer};
       planned.stage->run(context);
     }
-    result.final_accuracy = observer.last_accuracy();
+    result.final_metric = observer.last_metric();
     models::write_h5(result.folder / report::files::kModel, models::state_dict_of(*learner.model()));
     record.complete();
   } catch (const Interrupted&) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/data/dataset.h"
 #include "core/models/classifier.h"
 #include "core/pipeline/plan.h"
 #include "core/train/precision.h"
@@ -22,15 +23,16 @@ struct RunOptions {
 
 struct RunResult {
   std::filesystem::path folder;
-  double final_accuracy = 0;
+  double final_metric = 0;  // the task's validation metric after the last epoch
 };
 
 // Prints the plan and the training progress to `console`, which also fills the run's log.txt.
 RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console& console);
 
-// The recipe's network: architecture, fastai head for `classes`, and pretrained weights when the
+// The recipe's network: architecture, fastai head for the data's classes and target (its last
+// activation and loss: single-label, multi-label, regression), and pretrained weights when the
 // recipe names them (which freezes everything but the head, as fastai's ConvLearner.pretrained).
-models::Classifier build_model(const recipe::Recipe& recipe, int classes);
+models::Classifier build_model(const recipe::Recipe& recipe, const data::DataBundle& data);
 
 // fp32/bf16 and memory layout, as the recipe asks.
 train::ComputeOptions compute_options(const recipe::Recipe& recipe);

@@ -16,8 +16,17 @@ std::int64_t Plan::total_epochs() const {
 std::string Plan::describe() const {
   const auto& data = recipe.data;
   std::string out = str_cat("recipe  ", recipe.doc.path(), "  (name: ", recipe.run.name, ", seed: ", recipe.run.seed, ")\n");
-  out += str_cat("data    ", data.source, " ", data.path, "  train=", data.train, " valid=", data.valid,
-                 "  size=", data.size, " batch_size=", data.batch_size,
+  std::string splits = str_cat("train=", data.train, " valid=", data.valid);
+  if (data.source == "csv") {
+    const auto& csv = data.csv;
+    splits = str_cat("labels=", csv.labels, " images=", data.train, "/<id>", csv.suffix, " valid=",
+                     csv.valid_ids.empty() && csv.valid_ids_file.empty()
+                         ? str_cat("get_cv_idxs(valid_pct=", csv.valid_pct, ", cv_idx=", csv.cv_idx, ", seed=", csv.valid_seed, ")")
+                         : std::string("valid_ids"));
+  }
+  if (!data.test.empty()) splits += " test=" + data.test;
+  if (data.target != data::Target::kAuto) splits += " target=" + data::target_name(data.target);
+  out += str_cat("data    ", data.source, " ", data.path, "  ", splits, "  size=", data.size, " batch_size=", data.batch_size,
                  data.augment.preset == data::AugmentPreset::kNone
                      ? std::string()
                      : "  augment=" + data::augment_preset_name(data.augment.preset),

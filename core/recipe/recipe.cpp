@@ -13,6 +13,25 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Keys of the csv source (fastai's from_csv) that mean nothing to folders or idx.
+constexpr const char* kCsvOnlyKeys[] = {"labels", "label_column", "label_separator", "suffix",
+                                        "valid_pct", "cv_idx", "valid_seed", "valid_ids"};
+
+// A csv-only key, or a multi-label/regression target, under another source is a mistake: say so.
+void check_not_csv(const Document& doc, const Json& data, std::vector<Diagnostic>& errors) {
+  const KeyPath data_path = KeyPath().child("data");
+  const Json& written = doc.root()["data"];
+  const std::string source = data.value("source", "");
+  for (const char* key : kCsvOnlyKeys)
+    if (written.contains(key))
+      errors.push_back(doc.diagnostic(data_path.child(key), str_cat("'data.", key, "' applies to source csv only, not ", source)));
+  const std::string target = data.value("target", "auto");
+  if (target == "multi_label" || target == "regression")
+    errors.push_back(doc.diagnostic(data_path.child("target"),
+                                    str_cat("'data.target': ", target, " labels come from a csv source; ", source,
+                                            " has one class per image")));
+}
+
 // Stage parameters may be written as `lr_find:` (null), `lr_find: {}` or a bare `- lr_find`: all mean
 // "no parameters".
 void normalize_stage_params(Json& root) {
@@ -49,6 +68,7 @@ void check_data_paths(const Document& doc, std::vector<Diagnostic>& errors) {
     return;
   }
   if (data.value("source", "") == "folders") {
+    check_not_csv(doc, data, errors);
     for (const char* key : {"train", "valid", "test"}) {
       if (!data.contains(key) || !data[key].is_string()) continue;
       const fs::path split = fs::path(folder) / data[key].get<std::string>();
@@ -60,7 +80,27 @@ void check_data_paths(const Document& doc, std::vector<Diagnostic>& errors) {
     }
     return;
   }
+  if (data.value("source", "") == "csv") {
+    const auto expect = [&](const char* key, bool is_folder, const char* what) {
+      if (!data.contains(key) || !data[key].is_string()) return;
+      const fs::path target = fs::path(folder) / data[key].get<std::string>();
+      if (is_folder ? fs::is_directory(target) : fs::is_regular_file(target)) return;
+      const bool written = doc.root()["data"].contains(key);
+      errors.push_back(doc.diagnostic(data_path.child(written ? key : "path"),
+                                      str_cat("'data.", key, "': expected ", what, " '", target.string(),
+                                              "', which does not exist")));
+    };
+    if (!data.contains("labels"))
+      errors.push_back(doc.diagnostic(data_path.child("source"),
+                                      "source csv needs data.labels: the labels CSV below data.path (id,labels rows)"));
+    expect("labels", false, "the labels CSV");
+    expect("train", true, "the folder of the CSV's images");
+    expect("test", true, "the test folder");
+    if (data.contains("valid_ids") && data["valid_ids"].is_string()) expect("valid_ids", false, "the file of validation ids");
+    return;
+  }
   if (data.value("source", "") != "idx") return;
+  check_not_csv(doc, data, errors);
   for (const char* key : {"train", "valid"}) {
     if (!data.contains(key) || !data[key].is_string()) continue;
     const std::string prefix = data[key].get<std::string>();
@@ -142,6 +182,20 @@ Recipe parse_recipe_document(Document doc) {
   d.workers = static_cast<int>(data["workers"].integer());
   if (data.has("train_limit")) d.train_limit = data["train_limit"].integer();
   if (data.has("valid_limit")) d.valid_limit = data["valid_limit"].integer();
+  d.target = data::parse_target(data["target"].string());
+  auto& csv = d.csv;
+  if (data.has("labels")) csv.labels = data["labels"].string();
+  if (data.has("label_column")) csv.label_column = data["label_column"].string();
+  // csv-only keys have no schema defaults (a resolved idx recipe would list them); CsvOptions has them.
+  if (data.has("label_separator")) csv.label_separator = data["label_separator"].string();
+  if (data.has("suffix")) csv.suffix = data["suffix"].string();
+  if (data.has("valid_pct")) csv.valid_pct = data["valid_pct"].number();
+  if (data.has("cv_idx")) csv.cv_idx = static_cast<int>(data["cv_idx"].integer());
+  if (data.has("valid_seed")) csv.valid_seed = static_cast<std::uint32_t>(data["valid_seed"].integer());
+  if (data.has("valid_ids")) {
+    if (data["valid_ids"].json().is_string()) csv.valid_ids_file = data["valid_ids"].string();
+    else csv.valid_ids = list_of<std::string>(data["valid_ids"]);
+  }
 
   const Node model = root["model"];
   recipe.model.arch = model["arch"].string();

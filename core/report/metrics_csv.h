@@ -16,15 +16,16 @@ struct MetricsRow {
   double trn_loss = 0;        // fastai's smoothed loss
   double trn_loss_mean = 0;   // plain epoch mean
   double val_loss = 0;
-  double accuracy = 0;
+  double metric = 0;          // the task's metric, in the column the file was created with
   double seconds = 0;
 };
 
 class MetricsCsv {
  public:
-  explicit MetricsCsv(std::filesystem::path path);
+  // `metric_name` heads the metric column: accuracy, accuracy_thresh or mse (train/meters.h).
+  MetricsCsv(std::filesystem::path path, const std::string& metric_name);
   void add(const MetricsRow& row);
-  static std::string header();
+  static std::string header(const std::string& metric_name);
   static std::string format(const MetricsRow& row);
 
  private:

@@ -16,7 +16,7 @@ namespace xp::train {
 
 struct FeatureSet {
   torch::Tensor features;  // float32 [N, 2 × body channels]
-  torch::Tensor labels;    // int64 [N]
+  torch::Tensor labels;    // the split's labels (data/dataset.h)
 };
 
 FeatureSet compute_features(models::ClassifierImpl& model, std::shared_ptr<const data::ImageSet> split,

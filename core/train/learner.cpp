@@ -107,7 +107,7 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
     stats.trn_loss = smoothed.value();
     stats.trn_loss_mean = epoch_loss.value();
     stats.val_loss = validation.loss;
-    stats.accuracy = validation.accuracy;
+    stats.metric = validation.metric;
     stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     history.push_back(stats);
     observer.on_epoch(stats);
@@ -119,7 +119,7 @@ Validation Learner::validate() {
   torch::NoGradGuard no_grad;
   model_->eval();
   AverageMeter loss;
-  AccuracyMeter accuracy;
+  TaskMetricMeter metric(model_->task());
   valid_loader_->start_epoch(0);
   while (auto batch = valid_loader_->next()) {
     if (interrupt_requested()) throw Interrupted();
@@ -130,10 +130,9 @@ Validation Learner::validate() {
     }
     const double count = static_cast<double>(batch->labels.size(0));
     loss.add(task_loss(model_->task(), outputs, batch->labels).item<double>(), count);
-    // Multi-label and regression metrics (accuracy_thresh, F2, L1) come with their data sources.
-    if (model_->task() == models::Task::kSingleLabel) accuracy.add(outputs, batch->labels);
+    metric.add(outputs, batch->labels);
   }
-  return {loss.value(), accuracy.value()};
+  return {loss.value(), metric.value()};
 }
 
 }  // namespace xp::train

@@ -31,13 +31,13 @@ struct EpochStats {
   double trn_loss = 0;          // fastai's smoothed loss at the end of the epoch
   double trn_loss_mean = 0;     // plain mean of the epoch's batch losses
   double val_loss = 0;          // mean NLL over the whole validation split
-  double accuracy = 0;          // over the whole validation split
+  double metric = 0;            // the task's metric over the whole validation split (meters.h)
   double seconds = 0;           // wall time of the epoch, validation included
 };
 
 struct Validation {
   double loss = 0;
-  double accuracy = 0;
+  double metric = 0;  // TaskMetricMeter: accuracy, accuracy_thresh or mse
 };
 
 // What the learner reports while it works; report/ implements it (train/ does no I/O).
@@ -64,6 +64,7 @@ class Learner {
   Learner(models::Classifier model, data::DataBundle data, LearnerOptions options);
 
   std::vector<EpochStats> fit(const FitOptions& options, TrainingObserver& observer);
+  // Validation loss and the task's metric over the whole validation split.
   Validation validate();
 
   models::Classifier& model() { return model_; }

@@ -30,6 +30,37 @@ double AccuracyMeter::value() const {
 
 void AccuracyMeter::reset() { correct_ = total_ = 0; }
 
+std::string TaskMetricMeter::name(models::Task task) {
+  switch (task) {
+    case models::Task::kSingleLabel: return "accuracy";
+    case models::Task::kMultiLabel: return "accuracy_thresh";
+    case models::Task::kRegression: return "mse";
+  }
+  return "";
+}
+
+void TaskMetricMeter::add(const torch::Tensor& outputs, const torch::Tensor& targets) {
+  const double elements = static_cast<double>(targets.numel());
+  switch (task_) {
+    case models::Task::kSingleLabel: accuracy_.add(outputs, targets); break;
+    case models::Task::kMultiLabel:
+      elementwise_.add(outputs.gt(0.5).eq(targets.gt(0.5)).to(torch::kFloat64).mean().item<double>(), elements);
+      break;
+    case models::Task::kRegression:
+      elementwise_.add((outputs.to(torch::kFloat64) - targets.to(torch::kFloat64)).square().mean().item<double>(), elements);
+      break;
+  }
+}
+
+double TaskMetricMeter::value() const {
+  return task_ == models::Task::kSingleLabel ? accuracy_.value() : elementwise_.value();
+}
+
+void TaskMetricMeter::reset() {
+  accuracy_.reset();
+  elementwise_.reset();
+}
+
 void SmoothedLoss::add(double loss) {
   average_ = beta_ * average_ + (1 - beta_) * loss;
   ++count_;

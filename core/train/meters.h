@@ -5,6 +5,9 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <string>
+
+#include "core/models/task.h"
 
 namespace xp::train {
 
@@ -31,6 +34,26 @@ class AccuracyMeter {
  private:
   std::int64_t correct_ = 0;
   std::int64_t total_ = 0;
+};
+
+// The validation metric of a task, beside its loss (metrics.csv's metric column):
+//   single_label  accuracy         top-1 accuracy
+//   multi_label   accuracy_thresh  fastai's accuracy_thresh(0.5): mean over all N×C elements of
+//                                  ((probability > 0.5) == target)
+//   regression    mse              mean squared error over all N×C values (the loss is L1)
+class TaskMetricMeter {
+ public:
+  explicit TaskMetricMeter(models::Task task) : task_(task) {}
+  static std::string name(models::Task task);
+  // `outputs` are the head's outputs: log-probabilities, probabilities or values.
+  void add(const torch::Tensor& outputs, const torch::Tensor& targets);
+  double value() const;
+  void reset();
+
+ private:
+  models::Task task_;
+  AccuracyMeter accuracy_;
+  AverageMeter elementwise_;  // accuracy_thresh and mse: a mean over elements
 };
 
 // fastai's smoothed training loss: avg ← β·avg + (1−β)·loss, reported as avg / (1 − βᵗ).

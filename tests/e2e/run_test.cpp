@@ -65,7 +65,7 @@ std::string metrics_without_time(const fs::path& folder) {
   return out;
 }
 
-// The accuracy column (second to last, before seconds) of metrics.csv's last row.
+// The metric column (second to last, before seconds) of metrics.csv's last row.
 double last_accuracy(const fs::path& folder) {
   std::string row = last_line(xp::testing::read_text(folder / "metrics.csv"));
   row.erase(row.rfind(','));
@@ -296,6 +296,108 @@ TEST_CASE("a folders dataset runs end to end, with a test split and a skipped ba
   CHECK(features.exit_code == 0);
   CHECK(features.output.find("features 6 test images") != std::string::npos);
   CHECK(xp::testing::run_python_tool("check_h5_keys.py", (dir.path() / "t.h5").string() + " features labels") == 0);
+}
+
+// The header of metrics.csv.
+std::string metrics_header(const fs::path& folder) {
+  std::istringstream in(xp::testing::read_text(folder / "metrics.csv"));
+  std::string header;
+  std::getline(in, header);
+  return header;
+}
+
+// A csv-layout recipe over `data` (written by write_csv_dataset) with extra data keys.
+fs::path write_csv_recipe(const fs::path& dir, const std::string& data_keys, int epochs = 4) {
+  const fs::path recipe = dir / "tiny.yaml";
+  xp::testing::write_text(recipe, "name: tiny\n"
+                                  "seed: 3\n"
+                                  "threads: 1\n"
+                                  "data: {source: csv, path: data, labels: labels.csv, suffix: .jpg, size: 32,\n"
+                                  "       batch_size: 8, workers: 2, " + data_keys + "}\n"
+                                  "model: {arch: resnet18, xtra_fc: [32]}\n"
+                                  "stages:\n"
+                                  "  - fit: {lr: 0.01, cycles: " + std::to_string(epochs) + ", cycle_len: 1}\n");
+  return recipe;
+}
+
+TEST_CASE("a csv dataset (dog breeds layout) runs end to end: fastai's validation split, a test folder") {
+  TempDir dir;
+  xp::testing::write_csv_dataset(dir.path() / "data", "single_label", 120, 3, 5);
+  const fs::path recipe = write_csv_recipe(dir.path(), "test: test, augment: side_on");
+  const Outcome data = run_xp("data " + recipe.string());
+  CAPTURE(data.output);
+  REQUIRE(data.exit_code == 0);
+  CHECK(data.output.find("target   single_label") != std::string::npos);
+  CHECK(data.output.find("valid    24 images: class0 ") != std::string::npos);  // int(0.2 · 120)
+  CHECK(data.output.find("test     5 unlabelled images") != std::string::npos);
+
+  const Outcome run = run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
+  CAPTURE(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.output.find("data    96 train, 24 valid images, 3 classes (single_label)") != std::string::npos);
+  const fs::path folder = only_run(dir.path() / "results");
+  const auto run_json = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
+  CHECK(run_json["target"] == "single_label");
+  CHECK(run_json["classes"] == nlohmann::json({"class0", "class1", "class2"}));
+  CHECK(last_accuracy(folder) > 0.5);  // chance is 1/3
+}
+
+TEST_CASE("a multi-label csv dataset (planet layout) trains a sigmoid head and reports accuracy_thresh") {
+  TempDir dir;
+  xp::testing::write_csv_dataset(dir.path() / "data", "multi_label", 140, 3);
+  const fs::path recipe = write_csv_recipe(dir.path(), "augment: top_down, max_zoom: 1.05", 6);
+  const Outcome data = run_xp("data " + recipe.string());
+  CAPTURE(data.output);
+  REQUIRE(data.exit_code == 0);
+  CHECK(data.output.find("target   multi_label") != std::string::npos);
+  const Outcome run = run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
+  CAPTURE(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.output.find("3 classes (multi_label)") != std::string::npos);
+  const fs::path folder = only_run(dir.path() / "results");
+  CHECK(metrics_header(folder) == "stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,accuracy_thresh,seconds");
+  // Each label is present in 4 of 7 images: always answering "present" scores 0.57.
+  CHECK(last_accuracy(folder) > 0.7);
+}
+
+TEST_CASE("a regression csv dataset trains an L1 head and reports mse") {
+  TempDir dir;
+  xp::testing::write_csv_dataset(dir.path() / "data", "regression", 120);
+  const fs::path recipe = write_csv_recipe(dir.path(), "target: regression", 8);
+  const Outcome run = run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
+  CAPTURE(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.output.find("1 value (regression)") != std::string::npos);
+  const fs::path folder = only_run(dir.path() / "results");
+  CHECK(metrics_header(folder) == "stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,mse,seconds");
+  // Values are uniform on [0, 1]: always answering the mean scores an mse of 1/12 = 0.083.
+  CHECK(last_accuracy(folder) < 0.04);
+}
+
+TEST_CASE("csv recipe errors: a missing labels file, csv keys under another source, a bad CSV row") {
+  TempDir dir;
+  xp::testing::write_csv_dataset(dir.path() / "data", "single_label", 10, 2);
+  const fs::path recipe = dir.path() / "tiny.yaml";
+  xp::testing::write_text(recipe, "name: tiny\ndata: {source: csv, path: data, labels: label.csv}\n"
+                                  "model: {arch: resnet18}\nstages:\n  - fit: {lr: 0.01}\n");
+  Outcome check = run_xp("check " + recipe.string());
+  CAPTURE(check.output);
+  CHECK(check.exit_code == 2);
+  CHECK(check.output.find("tiny.yaml:2:41: error: 'data.labels': expected the labels CSV '") != std::string::npos);
+
+  xp::testing::write_text(recipe, "name: tiny\ndata: {source: folders, path: data, suffix: .jpg}\n"
+                                  "model: {arch: resnet18}\nstages:\n  - fit: {lr: 0.01}\n");
+  check = run_xp("check " + recipe.string());
+  CAPTURE(check.output);
+  CHECK(check.exit_code == 2);
+  CHECK(check.output.find("'data.suffix' applies to source csv only, not folders") != std::string::npos);
+
+  xp::testing::write_text(dir.path() / "data" / "labels.csv", "id,tags\nimg0,class0\nimg0,class1\n");
+  const fs::path good = write_csv_recipe(dir.path(), "workers: 1");
+  const Outcome run = run_xp("data " + good.string());
+  CAPTURE(run.output);
+  CHECK(run.exit_code != 0);
+  CHECK(run.output.find("labels.csv:3': id 'img0' repeats line 2") != std::string::npos);
 }
 
 TEST_CASE("a folders recipe with a missing split folder is a recipe error naming it") {

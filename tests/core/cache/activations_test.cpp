@@ -20,6 +20,17 @@ TEST_CASE("activation files round-trip features, labels and ids") {
   CHECK(read.ids == written.ids);
 }
 
+TEST_CASE("activation files keep n-hot and regression label rows as float matrices") {
+  testing::TempDir dir;
+  cache::Activations written{torch::randn({3, 4}), torch::tensor({1.f, 0.f, 1.f, 0.f, 0.f, 0.f}).view({3, 2}),
+                             {"a", "b", "c"}};
+  const auto path = dir.path() / "features.h5";
+  cache::write_activations(path, written);
+  const cache::Activations read = cache::read_activations(path);
+  CHECK(read.labels.dtype() == torch::kFloat32);
+  CHECK(read.labels.equal(written.labels));
+}
+
 TEST_CASE("a truncated activation file is an error, never partial data") {
   testing::TempDir dir;
   const auto path = dir.path() / "features.h5";

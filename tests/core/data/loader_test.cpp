@@ -116,3 +116,21 @@ TEST_CASE("augmented batches depend on (seed, epoch, sample) only: equal for 1 a
   CHECK(all_batches(one, 1).equal(all_batches(three, 1)));
   CHECK_FALSE(epoch0.equal(all_batches(one, 1)));
 }
+
+TEST_CASE("batches carry the label rows of their samples: n-hot rows for multi-label data") {
+  ImageSet set = *numbered_set();
+  set.labels = torch::arange(30, torch::kFloat32).view({10, 3});  // row i = 3i, 3i+1, 3i+2
+  LoaderOptions options;
+  options.batch_size = 4;
+  options.shuffle = true;
+  options.seed = 3;
+  DataLoader loader(std::make_shared<const ImageSet>(set), options, identity_preprocess());
+  loader.start_epoch(0);
+  while (auto batch = loader.next()) {
+    REQUIRE(batch->labels.sizes() == torch::IntArrayRef{batch->images.size(0), 3});
+    for (std::int64_t row = 0; row < batch->images.size(0); ++row) {
+      const auto id = std::lround(batch->images[row][0][0][0].item<float>() * 255 / 20);
+      CHECK(batch->labels[row][0].item<float>() == static_cast<float>(3 * id));
+    }
+  }
+}

@@ -24,7 +24,7 @@ TEST_CASE("run folders never collide, even when created in the same second") {
 
 TEST_CASE("metrics.csv has its header and one formatted row per epoch") {
   testing::TempDir dir;
-  report::MetricsCsv csv(dir.path() / "metrics.csv");
+  report::MetricsCsv csv(dir.path() / "metrics.csv", "accuracy");
   report::MetricsRow row;
   row.stage = 1;
   row.stage_type = "fit";
@@ -33,7 +33,7 @@ TEST_CASE("metrics.csv has its header and one formatted row per epoch") {
   row.trn_loss = 0.5;
   row.trn_loss_mean = 0.55;
   row.val_loss = 0.25;
-  row.accuracy = 0.875;
+  row.metric = 0.875;
   row.seconds = 1.5;
   csv.add(row);
   CHECK(testing::read_text(dir.path() / "metrics.csv") ==
