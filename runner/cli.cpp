@@ -35,6 +35,11 @@ po::options_description recipe_options(CliOptions& options) {
   return description;
 }
 
+// --cache: where the resize cache lives (shared by runs and recipes).
+void add_cache_option(po::options_description& description, CliOptions& options, const char* default_text) {
+  description.add_options()("cache", po::value<std::string>(&options.cache)->value_name("DIR"), default_text);
+}
+
 po::options_description run_options(CliOptions& options) {
   po::options_description description = recipe_options(options);
   description.add_options()
@@ -42,6 +47,7 @@ po::options_description run_options(CliOptions& options) {
        "results root; the run goes to DIR/<name>/<UTC time>-<id>/")
       ("threads,j", po::value<int>(&options.threads)->default_value(0)->value_name("N"),
        "torch threads; 0 = the recipe's `threads` (whose default is all hardware threads)");
+  add_cache_option(description, options, "cache root (data.resize_cache's copies); default OUT/.cache");
   return description;
 }
 
@@ -52,6 +58,7 @@ po::options_description features_options(CliOptions& options) {
        "train or valid")
       ("out,o", po::value<std::string>(&options.out)->required()->value_name("FILE.h5"),
        "HDF5 file to write: datasets features (N x F float32), labels (N int64 class indices, or N x C float32 for multi-label and regression), ids (N strings)");
+  add_cache_option(description, options, "cache root (data.resize_cache's copies); default results/.cache");
   return description;
 }
 
@@ -60,7 +67,10 @@ po::options_description data_options(CliOptions& options) {
   description.add_options()
       ("bench", po::bool_switch(&options.bench), "run the training input pipeline (decode, augment, batch) without a "
        "model and print images per second")
-      ("epochs", po::value<int>(&options.epochs)->default_value(1)->value_name("N"), "epochs to time with --bench");
+      ("epochs", po::value<int>(&options.epochs)->default_value(1)->value_name("N"), "epochs to time with --bench")
+      ("out,o", po::value<std::string>(&options.out)->default_value("results")->value_name("DIR"),
+       "results root; the data report goes to DIR/<name>/data/");
+  add_cache_option(description, options, "cache root (data.resize_cache's copies); default results/.cache");
   return description;
 }
 
@@ -74,8 +84,9 @@ std::string help_for(const std::string& verb, const po::options_description& des
            "concat-pooled features of every image of a split (eval mode,\nvalidation transform) and write them "
            "to FILE.h5 — embeddings for retrieval or clustering.\n\n";
   else if (verb == "data")
-    out << "usage: xp data RECIPE [--set KEY=VALUE]... [--bench [--epochs N]]\n\nList RECIPE's dataset: classes with "
-           "their image counts per split, and skipped files.\nWith --bench, run the training batches (the recipe's "
+    out << "usage: xp data RECIPE [--set KEY=VALUE]... [--out DIR] [--bench [--epochs N]]\n\nList RECIPE's dataset: "
+           "classes with their image counts per split, skipped files,\nimage sizes and channel statistics; write "
+           "DIR/<name>/data/ (data.json, sizes.csv,\nsizes.png, augment_preview.png). With --bench, run the training batches (the recipe's "
            "workers, augmentation\nand size) without a model and print images per second: is loading the bottleneck?\n\n";
   else if (verb == "model")
     out << "usage: xp model RECIPE [--set KEY=VALUE]...\n\nBuild RECIPE's network (loading its weights, if any) and print "
@@ -88,6 +99,11 @@ std::string help_for(const std::string& verb, const po::options_description& des
 }
 
 }  // namespace
+
+std::string cache_root(const CliOptions& options) {
+  if (!options.cache.empty()) return options.cache;
+  return options.verb == Verb::kRun ? options.out + "/.cache" : std::string("results/.cache");
+}
 
 CliOptions parse_cli(int argc, const char* const* argv) {
   CliOptions options;

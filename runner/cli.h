@@ -5,7 +5,7 @@
 //   xp run   RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N]
 //   xp model RECIPE [--set KEY=VALUE]...
 //   xp features RECIPE [--set KEY=VALUE]... [--split train|valid|test] --out FILE.h5
-//   xp data RECIPE [--set KEY=VALUE]... [--bench [--epochs N]]
+//   xp data RECIPE [--set KEY=VALUE]... [--out DIR] [--bench [--epochs N]]
 #pragma once
 
 #include <string>
@@ -26,6 +26,7 @@ struct CliOptions {
   std::vector<std::string> overrides;  // --set, in order
   std::string out = "results";         // run: results root; features: the output file
   std::string split = "train";         // features: which split
+  std::string cache;                   // run, features, data: cache root; "" = the default (cache_root())
   int threads = 0;                     // 0: the recipe's threads
   bool bench = false;                  // data: time the training input pipeline
   int epochs = 1;                      // data --bench: epochs to time
@@ -39,5 +40,8 @@ class UsageError : public Error {
 };
 
 CliOptions parse_cli(int argc, const char* const* argv);
+
+// --cache, or its default: <results root>/.cache for run, results/.cache otherwise.
+std::string cache_root(const CliOptions& options);
 
 }  // namespace xp::cli

@@ -1,6 +1,7 @@
 #include "runner/commands.h"
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 
@@ -13,6 +14,7 @@
 #include "core/pipeline/plan.h"
 #include "core/pipeline/registry.h"
 #include "core/recipe/recipe.h"
+#include "core/report/data_report.h"
 #include "core/train/precision.h"
 #include "core/util/cpu_features.h"
 #include "core/util/strings.h"
@@ -40,6 +42,7 @@ int run(const cli::CliOptions& options) {
   report::Console console(stdout);
   pipeline::RunOptions run_options;
   run_options.results_root = options.out;
+  run_options.cache_root = cli::cache_root(options);
   run_options.command_line = options.command_line;
   run_options.threads = options.threads;
   const pipeline::RunResult result = pipeline::run_plan(plan, run_options, console);
@@ -64,7 +67,9 @@ int features(const cli::CliOptions& options) {
   const pipeline::Plan plan = load_plan(options);
   const auto& recipe = plan.recipe;
   const int threads = pipeline::configure_threads(recipe.run.threads);
-  const data::DataBundle data = data::load_data(recipe.data, recipe.run.seed);
+  const pipeline::RecipeData loaded = pipeline::load_recipe_data(recipe, cli::cache_root(options));
+  const data::DataBundle& data = loaded.data;
+  if (loaded.resized) std::cout << pipeline::describe(*loaded.resized) << "\n";
   models::Classifier network = pipeline::build_model(recipe, data);
   const auto split = options.split == "valid" ? data.valid : options.split == "test" ? data.test : data.train;
   if (!split) throw cli::UsageError("xp features --split test: the recipe's data has no test split (set data.test)");
@@ -109,7 +114,8 @@ std::string label_summary(const data::ImageSet& set, const data::DataBundle& dat
 int data_command(const cli::CliOptions& options) {
   const pipeline::Plan plan = load_plan(options);
   const auto& recipe = plan.recipe;
-  const data::DataBundle data = data::load_data(recipe.data, recipe.run.seed);
+  const pipeline::RecipeData loaded = pipeline::load_recipe_data(recipe, cli::cache_root(options));
+  const data::DataBundle& data = loaded.data;
   std::cout << "target   " << data::target_name(data.target) << "\n";
   std::cout << (data.target == data::Target::kRegression ? "values   " : "classes  ") << data.classes.size() << ": "
             << join(data.classes) << "\n";
@@ -118,11 +124,19 @@ int data_command(const cli::CliOptions& options) {
   if (data.test) std::cout << "test     " << data.test->size() << " unlabelled images\n";
   for (const auto& skipped : data.skipped)
     std::cout << "skipped  " << skipped.split << " " << skipped.path << ": " << skipped.reason << "\n";
+  if (loaded.resized) std::cout << pipeline::describe(*loaded.resized) << "\n";
+  report::DataReportOptions report_options;
+  report_options.augment = recipe.data.augment;
+  report_options.size = recipe.data.size;
+  report_options.seed = recipe.run.seed;
+  const auto report_folder = std::filesystem::path(options.out) / recipe.run.name / "data";
+  for (const auto& line : report::write_data_report(data, report_options, report_folder)) std::cout << line << "\n";
   if (!options.bench) return 0;
 
   // The training batches exactly as `xp run` makes them, timed without a model.
   const data::LoaderOptions loader_options =
-      data::training_loader_options(recipe.data.batch_size, recipe.data.workers, recipe.run.seed, recipe.data.augment);
+      data::training_loader_options(recipe.data.batch_size, recipe.data.workers, recipe.run.seed, recipe.data.augment,
+                                    recipe.data.reduced_decode);
   data::PreprocessOptions preprocess;
   preprocess.size = recipe.data.size;
   data::DataLoader loader(data.train, loader_options, preprocess);

@@ -59,6 +59,8 @@ struct DataOptions {
   AugmentOptions augment;            // data.augment (none, side_on, top_down) and data.max_zoom
   int batch_size = 64;
   int workers = 2;                   // loader threads; batches do not depend on this number
+  bool reduced_decode = true;        // decode large JPEGs at reduced size (loader.h)
+  int resize_cache = 0;              // > 0: read images from copies with this shorter side (fastai's resize)
   std::optional<long> train_limit;   // seeded random subset of the training split
   std::optional<long> valid_limit;   // seeded random subset of the validation split
 };

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <condition_variable>
 #include <exception>
 #include <map>
@@ -42,7 +43,8 @@ struct DataLoader::State {
   std::vector<std::thread> workers;
 };
 
-LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t seed, AugmentOptions augment) {
+LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t seed, AugmentOptions augment,
+                                      bool reduced_decode) {
   LoaderOptions options;
   options.batch_size = batch_size;
   options.shuffle = true;
@@ -50,6 +52,7 @@ LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t
   options.workers = workers;
   options.seed = seed;
   options.augment = augment;
+  options.reduced_decode = reduced_decode;
   return options;
 }
 
@@ -145,8 +148,9 @@ std::optional<Batch> DataLoader::next() {
   return batch;
 }
 
-cv::Mat DataLoader::image(std::int64_t sample) const {
-  if (!set_->in_memory()) return read_image_rgb(set_->files[static_cast<std::size_t>(sample)]);
+cv::Mat DataLoader::image(std::int64_t sample, int min_shorter_side) const {
+  if (!set_->in_memory())
+    return read_image_rgb(set_->files[static_cast<std::size_t>(sample)], options_.reduced_decode ? min_shorter_side : 0);
   // A view into the [N, H, W, C] tensor: no copy, no per-sample tensor op.
   const auto& images = set_->images;
   const int height = static_cast<int>(images.size(1));
@@ -167,13 +171,15 @@ Batch DataLoader::make_batch(std::int64_t batch_index) const {
   float* out = batch.images.data_ptr<float>();
   for (std::int64_t slot = 0; slot < count; ++slot) {
     const std::int64_t sample = order_[static_cast<std::size_t>(first + slot)];
-    const cv::Mat pixels = image(sample);
     float* image_out = out + slot * 3 * size * size;
     if (options_.augment.enabled()) {
+      // Drawn before decoding: the draw's zoom says how many pixels the decoder must keep.
       Rng rng(options_.seed, {kAugmentStream, static_cast<std::uint64_t>(epoch_), static_cast<std::uint64_t>(sample)});
-      augment_into(as_rgb(pixels), draw_augmentation(options_.augment, rng), preprocess_, image_out);
+      const AugmentDraw draw = draw_augmentation(options_.augment, rng);
+      const cv::Mat pixels = image(sample, static_cast<int>(std::ceil(draw.zoom * size)));
+      augment_into(as_rgb(pixels), draw, preprocess_, image_out);
     } else {
-      preprocess_into(pixels, preprocess_, image_out);
+      preprocess_into(image(sample, size), preprocess_, image_out);
     }
   }
   // Class indices, n-hot rows or regression values alike: the batch's rows of the label tensor.

@@ -29,11 +29,15 @@ struct LoaderOptions {
   int prefetch = 4;            // batches prepared ahead of the consumer
   std::uint64_t seed = 42;
   AugmentOptions augment{};    // none by default: fastai's validation transform
+  // Decode large JPEGs at 1/2, 1/4 or 1/8 size when that still leaves the pixels the transform
+  // needs (image_file.h). Off = every pixel decoded, as fastai does.
+  bool reduced_decode = true;
 };
 
 // The options of a training loader, the same for `xp run` and `xp data --bench`: shuffled, and
 // the last incomplete batch dropped.
-LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t seed, AugmentOptions augment);
+LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t seed, AugmentOptions augment,
+                                      bool reduced_decode = true);
 
 struct Batch {
   torch::Tensor images;  // float [B, 3, size, size], normalized
@@ -59,8 +63,9 @@ class DataLoader {
   struct State;
   void stop_workers();
   Batch make_batch(std::int64_t batch_index) const;
-  // Sample `sample` as stored: a view of the in-memory pixels, or the decoded file (RGB).
-  cv::Mat image(std::int64_t sample) const;
+  // Sample `sample` as stored: a view of the in-memory pixels, or the decoded file (RGB), decoded
+  // at reduced size when that keeps min_shorter_side pixels (and options.reduced_decode is on).
+  cv::Mat image(std::int64_t sample, int min_shorter_side) const;
 
   std::shared_ptr<const ImageSet> set_;
   LoaderOptions options_;

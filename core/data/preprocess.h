@@ -24,18 +24,25 @@ cv::Mat center_crop(const cv::Mat& image, int size);
 
 // Writes a size×size uint8 image (1 channel, or 3 in RGB order) as 3×size×size CHW floats,
 // each value converted by convert(value, channel) — where the validation transform normalizes
-// and the training augmentation also applies its lighting.
+// and the training augmentation also applies its lighting. convert is evaluated once per
+// (channel, value) into a 256-entry table: the per-pixel work is a lookup.
 template <typename Convert>
 void write_chw(const cv::Mat& square, int size, float* out, Convert convert) {
+  std::array<std::array<float, 256>, 3> table;
+  for (int channel = 0; channel < 3; ++channel)
+    for (int value = 0; value < 256; ++value)
+      table[static_cast<std::size_t>(channel)][static_cast<std::size_t>(value)] =
+          convert(static_cast<std::uint8_t>(value), channel);
   const int channels = square.channels();
   const int plane = size * size;
   for (int channel = 0; channel < 3; ++channel) {
     const int source_channel = channels == 1 ? 0 : channel;
+    const float* lookup = table[static_cast<std::size_t>(channel)].data();
     float* destination = out + channel * plane;
     for (int row = 0; row < size; ++row) {
-      const std::uint8_t* line = square.ptr<std::uint8_t>(row);
-      for (int col = 0; col < size; ++col)
-        destination[row * size + col] = convert(line[col * channels + source_channel], channel);
+      const std::uint8_t* line = square.ptr<std::uint8_t>(row) + source_channel;
+      float* target = destination + row * size;
+      for (int col = 0; col < size; ++col) target[col] = lookup[line[col * channels]];
     }
   }
 }

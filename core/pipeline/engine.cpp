@@ -84,6 +84,20 @@ class RunObserver : public train::TrainingObserver {
 
 }  // namespace
 
+RecipeData load_recipe_data(const recipe::Recipe& recipe, const std::filesystem::path& cache_root) {
+  RecipeData loaded{data::load_data(recipe.data, recipe.run.seed), std::nullopt};
+  if (recipe.data.resize_cache > 0)
+    loaded.resized = cache::apply_resize_cache(loaded.data, cache_root, recipe.data.resize_cache, recipe.data.workers);
+  return loaded;
+}
+
+std::string describe(const cache::ResizeCacheStats& stats) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.1f s", stats.seconds);
+  return str_cat("resize cache  ", stats.folder.string(), ": ", stats.written, " written, ", stats.reused, " reused, ",
+                 stats.kept, " already small (", seconds, ")");
+}
+
 models::Task task_of(data::Target target) {
   switch (target) {
     case data::Target::kMultiLabel: return models::Task::kMultiLabel;
@@ -148,7 +162,16 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
   console.line(str_cat("run     ", result.folder.string(), "  (threads: ", threads, ")"));
 
   try {
-    data::DataBundle data = data::load_data(recipe.data, recipe.run.seed);
+    RecipeData loaded = load_recipe_data(recipe, options.cache_root);
+    data::DataBundle data = std::move(loaded.data);
+    if (loaded.resized) {
+      console.line(describe(*loaded.resized));
+      record.set("resize_cache", {{"shorter_side", recipe.data.resize_cache},
+                                  {"folder", loaded.resized->folder.string()},
+                                  {"written", loaded.resized->written},
+                                  {"reused", loaded.resized->reused},
+                                  {"already_small", loaded.resized->kept}});
+    }
     console.line(str_cat("data    ", data.train->size(), " train, ", data.valid->size(), " valid images, ",
                          data.classes.size(), data.target == data::Target::kRegression ? " value" : " class",
                          data.classes.size() == 1 ? "" : (data.target == data::Target::kRegression ? "s" : "es"),
@@ -180,6 +203,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     learner_options.preprocess.mean = model->input_mean();
     learner_options.preprocess.std = model->input_std();
     learner_options.augment = recipe.data.augment;
+    learner_options.reduced_decode = recipe.data.reduced_decode;
     learner_options.compute = compute_options(recipe);
     train::Learner learner(model, std::move(data), learner_options);
 

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/cache/resize_cache.h"
 #include "core/data/dataset.h"
 #include "core/models/classifier.h"
 #include "core/pipeline/plan.h"
@@ -17,6 +19,7 @@ namespace xp::pipeline {
 
 struct RunOptions {
   std::filesystem::path results_root = "results";
+  std::filesystem::path cache_root = "results/.cache";  // resize cache (and, later, activations and stages)
   std::vector<std::string> command_line;
   int threads = 0;  // overrides the recipe's threads when > 0
 };
@@ -28,6 +31,16 @@ struct RunResult {
 
 // Prints the plan and the training progress to `console`, which also fills the run's log.txt.
 RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console& console);
+
+// The recipe's dataset, listed and checked (data::load_data), its images read from the resize
+// cache under `cache_root` when data.resize_cache is set.
+struct RecipeData {
+  data::DataBundle data;
+  std::optional<cache::ResizeCacheStats> resized;  // set when the resize cache was applied
+};
+RecipeData load_recipe_data(const recipe::Recipe& recipe, const std::filesystem::path& cache_root);
+// "resize cache  /…/resized/340: 12 written, 88 reused, 3 already small (1.2 s)"
+std::string describe(const cache::ResizeCacheStats& stats);
 
 // The recipe's network: architecture, fastai head for the data's classes and target (its last
 // activation and loss: single-label, multi-label, regression), and pretrained weights when the

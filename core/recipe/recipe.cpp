@@ -180,6 +180,17 @@ Recipe parse_recipe_document(Document doc) {
   d.augment = {data::parse_augment_preset(data["augment"].string()), data["max_zoom"].number()};
   d.batch_size = static_cast<int>(data["batch_size"].integer());
   d.workers = static_cast<int>(data["workers"].integer());
+  d.reduced_decode = data["reduced_decode"].json().get<bool>();
+  if (data.has("resize_cache")) {
+    d.resize_cache = static_cast<int>(data["resize_cache"].integer());
+    const double needed = d.size * d.augment.max_zoom;
+    if (d.resize_cache < needed)
+      errors.push_back(data["resize_cache"].error(str_cat("is smaller than the ", needed, " pixels the transform needs (size ",
+                                                          d.size, " × max_zoom ", d.augment.max_zoom,
+                                                          "); cached images would be scaled back up")));
+    if (d.source == "idx")
+      errors.push_back(data["resize_cache"].error("applies to image files (folders, csv); idx images are in memory"));
+  }
   if (data.has("train_limit")) d.train_limit = data["train_limit"].integer();
   if (data.has("valid_limit")) d.valid_limit = data["valid_limit"].integer();
   d.target = data::parse_target(data["target"].string());

@@ -15,6 +15,11 @@ inline constexpr const char* kLog = "log.txt";
 inline constexpr const char* kMetrics = "metrics.csv";
 inline constexpr const char* kModel = "model.h5";
 inline constexpr const char* kSkipped = "skipped.csv";
+// `xp data`'s report folder
+inline constexpr const char* kDataSummary = "data.json";
+inline constexpr const char* kImageSizes = "sizes.csv";
+inline constexpr const char* kImageSizesPlot = "sizes.png";
+inline constexpr const char* kAugmentPreview = "augment_preview.png";
 }  // namespace files
 
 // "20261128T154233Z-3fa9c1": sortable by time, unique through the random suffix even when runs

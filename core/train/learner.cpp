@@ -29,7 +29,8 @@ Learner::Learner(models::Classifier model, data::DataBundle data, LearnerOptions
     : model_(std::move(model)), data_(std::move(data)), options_(options) {
   apply_layout(*model_, options_.compute);
   const data::LoaderOptions train_options =
-      data::training_loader_options(options_.batch_size, options_.workers, options_.seed, options_.augment);
+      data::training_loader_options(options_.batch_size, options_.workers, options_.seed, options_.augment,
+                                    options_.reduced_decode);
   train_loader_ = std::make_unique<data::DataLoader>(data_.train, train_options, options_.preprocess);
   data::LoaderOptions valid_options = train_options;
   valid_options.shuffle = false;

@@ -56,6 +56,7 @@ struct LearnerOptions {
   std::uint64_t seed = 42;
   data::PreprocessOptions preprocess;
   data::AugmentOptions augment;  // training batches only
+  bool reduced_decode = true;    // data::LoaderOptions::reduced_decode
   ComputeOptions compute;  // fp32/bf16, NCHW/channels_last
 };
 

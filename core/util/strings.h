@@ -20,4 +20,7 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 
 std::string trim(std::string_view text);
 
+// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break, inner quotes doubled.
+std::string csv_field(const std::string& text);
+
 }  // namespace xp

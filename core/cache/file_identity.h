@@ -1,0 +1,18 @@
+// What identifies an input file for a cache: its absolute path, size and modification time. A file
+// that is replaced or edited gets a new identity, so a cache entry keyed by it is never stale;
+// the content is not read (hashing every image of a dataset at each run would cost a decode's
+// worth of I/O).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace xp::cache {
+
+// "size:mtime_ns:/absolute/path". Throws DataError naming the path when it cannot be read.
+std::string file_identity(const std::filesystem::path& path);
+
+// A 64-bit hash of `text` as 16 hex digits (FNV-1a, then a SplitMix64 finaliser): cache file names.
+std::string hash_hex(const std::string& text);
+
+}  // namespace xp::cache

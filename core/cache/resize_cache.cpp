@@ -1,0 +1,109 @@
+#include "core/cache/resize_cache.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "core/cache/file_identity.h"
+#include "core/data/image_file.h"
+#include "core/data/preprocess.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+
+namespace xp::cache {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kJpegQuality = 95;
+
+enum class Outcome { kWritten, kReused, kKept };
+
+bool is_png(const fs::path& path) {
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
+  return extension == ".png";
+}
+
+// The file to read for `source` (its copy, or itself), creating the cache entry when missing.
+std::string cached_file(const std::string& source, const fs::path& folder, int shorter_side, Outcome& outcome) {
+  const std::string hash = hash_hex(file_identity(source));
+  const fs::path base = folder / hash.substr(0, 2) / hash;
+  const fs::path copy = fs::path(base).replace_extension(is_png(source) ? ".png" : ".jpg");
+  const fs::path keep = fs::path(base).replace_extension(".keep");
+  std::error_code error;
+  if (fs::exists(copy, error) && data::image_file_problem(copy.string()).empty()) {
+    outcome = Outcome::kReused;
+    return copy.string();
+  }
+  if (fs::exists(keep, error)) {
+    outcome = Outcome::kKept;
+    return source;
+  }
+  fs::create_directories(base.parent_path());
+  const cv::Mat rgb = data::read_image_rgb(source, shorter_side);
+  if (std::min(rgb.rows, rgb.cols) <= shorter_side) {
+    write_file_atomic(keep, "");
+    outcome = Outcome::kKept;
+    return source;
+  }
+  cv::Mat bgr;
+  cv::cvtColor(data::scale_shorter_side(rgb, shorter_side), bgr, cv::COLOR_RGB2BGR);
+  std::vector<unsigned char> encoded;
+  const std::vector<int> parameters =
+      is_png(source) ? std::vector<int>{} : std::vector<int>{cv::IMWRITE_JPEG_QUALITY, kJpegQuality};
+  if (!cv::imencode(copy.extension().string(), bgr, encoded, parameters))
+    throw CacheError(str_cat("cannot encode the resized copy of '", source, "'"));
+  write_file_atomic(copy, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
+  outcome = Outcome::kWritten;
+  return copy.string();
+}
+
+}  // namespace
+
+ResizeCacheStats apply_resize_cache(data::DataBundle& data, const fs::path& root, int shorter_side, int workers) {
+  const auto started = std::chrono::steady_clock::now();
+  ResizeCacheStats stats;
+  stats.folder = root / "resized" / std::to_string(shorter_side);
+  for (auto* split : {&data.train, &data.valid, &data.test}) {
+    if (!*split || (*split)->in_memory()) continue;
+    auto resized = std::make_shared<data::ImageSet>(**split);
+    std::vector<Outcome> outcomes(resized->files.size());
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    const auto work = [&] {
+      for (std::size_t idx = next++; idx < resized->files.size(); idx = next++) {
+        try {
+          resized->files[idx] = cached_file(resized->files[idx], stats.folder, shorter_side, outcomes[idx]);
+        } catch (...) {
+          const std::lock_guard<std::mutex> lock(failure_mutex);
+          if (!failure) failure = std::current_exception();
+          next = resized->files.size();  // stop the other threads early
+        }
+      }
+    };
+    std::vector<std::thread> threads;
+    for (int thread_idx = 1; thread_idx < std::max(1, workers); ++thread_idx) threads.emplace_back(work);
+    work();
+    for (auto& thread : threads) thread.join();
+    if (failure) std::rethrow_exception(failure);
+    for (const Outcome outcome : outcomes) {
+      if (outcome == Outcome::kWritten) ++stats.written;
+      else if (outcome == Outcome::kReused) ++stats.reused;
+      else ++stats.kept;
+    }
+    *split = std::move(resized);
+  }
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return stats;
+}
+
+}  // namespace xp::cache

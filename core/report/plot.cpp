@@ -1,0 +1,103 @@
+#include "core/report/plot.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+
+namespace xp::report {
+
+namespace {
+
+const cv::Scalar kInk(40, 40, 40);
+const cv::Scalar kBar(66, 133, 244);  // RGB
+constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
+
+std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+
+void text_at(cv::Mat& canvas, const std::string& text, cv::Point origin, double scale = 0.45) {
+  cv::putText(canvas, text, origin, kFont, scale, kInk, 1, cv::LINE_AA);
+}
+
+}  // namespace
+
+cv::Mat histogram_chart(const std::vector<double>& values, int bins, const std::string& title) {
+  constexpr int kWidth = 480, kHeight = 320, kLeft = 56, kRight = 16, kTop = 36, kBottom = 40;
+  cv::Mat canvas(kHeight, kWidth, CV_8UC3, cv::Scalar(255, 255, 255));
+  text_at(canvas, title, {kLeft, 22}, 0.55);
+  const cv::Point origin(kLeft, kHeight - kBottom);
+  cv::line(canvas, origin, {kWidth - kRight, origin.y}, kInk);
+  cv::line(canvas, origin, {kLeft, kTop}, kInk);
+  if (values.empty()) return canvas;
+  const auto [low_it, high_it] = std::minmax_element(values.begin(), values.end());
+  const double low = *low_it;
+  const double high = *high_it > low ? *high_it : low + 1;
+  std::vector<int> counts(static_cast<std::size_t>(bins), 0);
+  for (double value : values)
+    ++counts[static_cast<std::size_t>(std::min(bins - 1, static_cast<int>((value - low) / (high - low) * bins)))];
+  const int tallest = *std::max_element(counts.begin(), counts.end());
+  const double bar_width = static_cast<double>(kWidth - kLeft - kRight) / bins;
+  for (int bin = 0; bin < bins; ++bin) {
+    const int height = static_cast<int>(static_cast<double>(counts[static_cast<std::size_t>(bin)]) / tallest * (origin.y - kTop));
+    const int x0 = kLeft + static_cast<int>(bin * bar_width) + 1;
+    const int x1 = kLeft + static_cast<int>((bin + 1) * bar_width) - 1;
+    if (height > 0) cv::rectangle(canvas, cv::Point(x0, origin.y - height), cv::Point(std::max(x0, x1), origin.y - 1), kBar, cv::FILLED);
+  }
+  text_at(canvas, number(low), {kLeft - 4, origin.y + 18});
+  const std::string high_text = number(*high_it);
+  int baseline = 0;
+  const int high_width = cv::getTextSize(high_text, kFont, 0.45, 1, &baseline).width;
+  text_at(canvas, high_text, {kWidth - kRight - high_width, origin.y + 18});
+  text_at(canvas, std::to_string(tallest), {6, kTop + 6});
+  text_at(canvas, "0", {kLeft - 16, origin.y});
+  text_at(canvas, std::to_string(values.size()) + " images", {kWidth / 2 - 30, kHeight - 6});
+  return canvas;
+}
+
+cv::Mat side_by_side(const std::vector<cv::Mat>& images) {
+  cv::Mat joined;
+  cv::hconcat(images, joined);
+  return joined;
+}
+
+cv::Mat tile_grid(const std::vector<std::vector<cv::Mat>>& rows, int gap) {
+  int tile_rows = 0, tile_cols = 0;
+  std::size_t columns = 0;
+  for (const auto& row : rows) {
+    columns = std::max(columns, row.size());
+    for (const auto& tile : row) {
+      tile_rows = std::max(tile_rows, tile.rows);
+      tile_cols = std::max(tile_cols, tile.cols);
+    }
+  }
+  const int height = static_cast<int>(rows.size()) * (tile_rows + gap) + gap;
+  const int width = static_cast<int>(columns) * (tile_cols + gap) + gap;
+  cv::Mat grid(std::max(height, 1), std::max(width, 1), CV_8UC3, cv::Scalar(255, 255, 255));
+  for (std::size_t row = 0; row < rows.size(); ++row)
+    for (std::size_t col = 0; col < rows[row].size(); ++col) {
+      const cv::Mat& tile = rows[row][col];
+      cv::Mat colour = tile;
+      if (tile.channels() == 1) cv::cvtColor(tile, colour, cv::COLOR_GRAY2RGB);
+      colour.copyTo(grid(cv::Rect(gap + static_cast<int>(col) * (tile_cols + gap),
+                                  gap + static_cast<int>(row) * (tile_rows + gap), tile.cols, tile.rows)));
+    }
+  return grid;
+}
+
+void write_png(const std::filesystem::path& path, const cv::Mat& rgb) {
+  cv::Mat bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  std::vector<unsigned char> encoded;
+  if (!cv::imencode(".png", bgr, encoded)) throw Error(str_cat("cannot encode '", path.string(), "' as PNG"));
+  write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
+}
+
+}  // namespace xp::report

@@ -1,0 +1,27 @@
+// Charts and image grids drawn with OpenCV (the stack has no plotting library): the PNGs a person
+// opens beside the CSVs. Images here are RGB uint8; write_png converts for the encoder.
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace xp::report {
+
+// A histogram of `values` in `bins` equal-width bars between their minimum and maximum, with the
+// axis ends, the tallest bar's count and a title (the seed's plt.hist).
+cv::Mat histogram_chart(const std::vector<double>& values, int bins, const std::string& title);
+
+// Images of equal height placed left to right.
+cv::Mat side_by_side(const std::vector<cv::Mat>& images);
+
+// Equal-size tiles in rows (one inner vector per row) on a white background with `gap` pixels
+// between them.
+cv::Mat tile_grid(const std::vector<std::vector<cv::Mat>>& rows, int gap = 4);
+
+// Writes an RGB image as a PNG, atomically. Throws xp::Error naming the path on failure.
+void write_png(const std::filesystem::path& path, const cv::Mat& rgb);
+
+}  // namespace xp::report
