@@ -69,7 +69,7 @@ po::options_description data_options(CliOptions& options) {
        "model and print images per second")
       ("epochs", po::value<int>(&options.epochs)->default_value(1)->value_name("N"), "epochs to time with --bench")
       ("out,o", po::value<std::string>(&options.out)->default_value("results")->value_name("DIR"),
-       "results root; the data report goes to DIR/<name>/data/");
+       "results root; the data report goes to DIR/<name>-data/");
   add_cache_option(description, options, "cache root (data.resize_cache's copies); default results/.cache");
   return description;
 }
@@ -86,7 +86,7 @@ std::string help_for(const std::string& verb, const po::options_description& des
   else if (verb == "data")
     out << "usage: xp data RECIPE [--set KEY=VALUE]... [--out DIR] [--bench [--epochs N]]\n\nList RECIPE's dataset: "
            "classes with their image counts per split, skipped files,\nimage sizes and channel statistics; write "
-           "DIR/<name>/data/ (data.json, sizes.csv,\nsizes.png, augment_preview.png). With --bench, run the training batches (the recipe's "
+           "DIR/<name>-data/ (data.json, sizes.csv,\nsizes.png, augment_preview.png). With --bench, run the training batches (the recipe's "
            "workers, augmentation\nand size) without a model and print images per second: is loading the bottleneck?\n\n";
   else if (verb == "model")
     out << "usage: xp model RECIPE [--set KEY=VALUE]...\n\nBuild RECIPE's network (loading its weights, if any) and print "

@@ -129,7 +129,7 @@ int data_command(const cli::CliOptions& options) {
   report_options.augment = recipe.data.augment;
   report_options.size = recipe.data.size;
   report_options.seed = recipe.run.seed;
-  const auto report_folder = std::filesystem::path(options.out) / recipe.run.name / "data";
+  const auto report_folder = std::filesystem::path(options.out) / (recipe.run.name + "-data");
   for (const auto& line : report::write_data_report(data, report_options, report_folder)) std::cout << line << "\n";
   if (!options.bench) return 0;
 

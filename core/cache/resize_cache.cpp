@@ -48,7 +48,8 @@ std::string cached_file(const std::string& source, const fs::path& folder, int s
     return source;
   }
   fs::create_directories(base.parent_path());
-  const cv::Mat rgb = data::read_image_rgb(source, shorter_side);
+  // Reduced decoding keeps more than shorter_side pixels, so "within N" is judged on the original.
+  const cv::Mat rgb = data::read_image_rgb(source, shorter_side + 1);
   if (std::min(rgb.rows, rgb.cols) <= shorter_side) {
     write_file_atomic(keep, "");
     outcome = Outcome::kKept;

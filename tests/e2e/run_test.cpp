@@ -323,21 +323,36 @@ fs::path write_csv_recipe(const fs::path& dir, const std::string& data_keys, int
 TEST_CASE("a csv dataset (dog breeds layout) runs end to end: fastai's validation split, a test folder") {
   TempDir dir;
   xp::testing::write_csv_dataset(dir.path() / "data", "single_label", 120, 3, 5);
-  const fs::path recipe = write_csv_recipe(dir.path(), "test: test, augment: side_on");
-  const Outcome data = run_xp("data " + recipe.string());
+  const fs::path recipe = write_csv_recipe(dir.path(), "test: test, augment: side_on, resize_cache: 40");
+  const fs::path results = dir.path() / "results";
+  const Outcome data = run_xp("data " + recipe.string() + " --out " + results.string() + " --cache " +
+                              (results / ".cache").string());
   CAPTURE(data.output);
   REQUIRE(data.exit_code == 0);
   CHECK(data.output.find("target   single_label") != std::string::npos);
   CHECK(data.output.find("valid    24 images: class0 ") != std::string::npos);  // int(0.2 · 120)
   CHECK(data.output.find("test     5 unlabelled images") != std::string::npos);
+  CHECK(data.output.find("written, 0 reused") != std::string::npos);
+  CHECK(data.output.find("pixels   mean ") != std::string::npos);
+  // The data report: every image's size, the histograms, the augmentation preview, a summary.
+  const fs::path report = results / "tiny-data";
+  const auto summary = nlohmann::json::parse(xp::testing::read_text(report / "data.json"));
+  CHECK(summary["splits"]["train"]["images"] == 96);
+  CHECK(summary["channel_mean"].size() == 3);
+  const std::string sizes = xp::testing::read_text(report / "sizes.csv");
+  CHECK(std::count(sizes.begin(), sizes.end(), '\n') == 1 + 120 + 5);
+  CHECK(fs::file_size(report / "sizes.png") > 1000);
+  CHECK(fs::file_size(report / "augment_preview.png") > 1000);
 
-  const Outcome run = run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
+  const Outcome run = run_xp("run " + recipe.string() + " --out " + results.string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
   CHECK(run.output.find("data    96 train, 24 valid images, 3 classes (single_label)") != std::string::npos);
-  const fs::path folder = only_run(dir.path() / "results");
+  CHECK(run.output.find(" 0 written, ") != std::string::npos);  // the copies `xp data` wrote are reused
+  const fs::path folder = only_run(results);
   const auto run_json = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
   CHECK(run_json["target"] == "single_label");
+  CHECK(run_json["resize_cache"]["reused"].get<int>() > 0);
   CHECK(run_json["classes"] == nlohmann::json({"class0", "class1", "class2"}));
   CHECK(last_accuracy(folder) > 0.5);  // chance is 1/3
 }
