@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <condition_variable>
+#include <cstdlib>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -31,6 +32,55 @@ cv::Mat as_rgb(const cv::Mat& image) {
 }
 }  // namespace
 
+// Recycles batch image buffers. A 64×3×224×224 float batch is 38 MB, above glibc's largest mmap
+// threshold, so a fresh tensor per batch would be mapped and page-faulted in (zeroed by the
+// kernel) every time; a buffer handed back by a batch's last reference is reused instead.
+class DataLoader::BufferPool : public std::enable_shared_from_this<BufferPool> {
+ public:
+  explicit BufferPool(std::size_t keep) : keep_(keep) {}
+  ~BufferPool() {
+    for (void* buffer : free_) std::free(buffer);
+  }
+
+  torch::Tensor tensor(const std::vector<std::int64_t>& shape) {
+    std::int64_t elements = 1;
+    for (const auto dim : shape) elements *= dim;
+    const std::size_t bytes = static_cast<std::size_t>(elements) * sizeof(float);
+    void* buffer = nullptr;
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      if (bytes_ != bytes) {  // a new batch shape: the old buffers do not fit
+        for (void* old : free_) std::free(old);
+        free_.clear();
+        bytes_ = bytes;
+      }
+      if (!free_.empty()) {
+        buffer = free_.back();
+        free_.pop_back();
+      }
+    }
+    if (!buffer) buffer = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!buffer) throw std::bad_alloc();
+    std::weak_ptr<BufferPool> pool = weak_from_this();
+    return torch::from_blob(buffer, shape, [pool, bytes](void* data) {
+      if (auto alive = pool.lock()) alive->give_back(data, bytes);
+      else std::free(data);
+    }, torch::kFloat32);
+  }
+
+ private:
+  void give_back(void* buffer, std::size_t bytes) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (bytes == bytes_ && free_.size() < keep_) free_.push_back(buffer);
+    else std::free(buffer);
+  }
+
+  std::mutex mutex_;
+  std::size_t keep_;
+  std::size_t bytes_ = 0;
+  std::vector<void*> free_;
+};
+
 struct DataLoader::State {
   std::mutex mutex;
   std::condition_variable changed;
@@ -57,7 +107,11 @@ LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t
 }
 
 DataLoader::DataLoader(std::shared_ptr<const ImageSet> set, LoaderOptions options, PreprocessOptions preprocess)
-    : set_(std::move(set)), options_(options), preprocess_(preprocess), state_(std::make_unique<State>()) {
+    : set_(std::move(set)),
+      options_(options),
+      preprocess_(preprocess),
+      state_(std::make_unique<State>()),
+      buffers_(std::make_shared<BufferPool>(static_cast<std::size_t>(options.prefetch + options.workers + 2))) {
   XP_CHECK(options_.batch_size > 0, "batch_size must be > 0, got ", options_.batch_size);
   XP_CHECK(options_.workers > 0, "workers must be > 0, got ", options_.workers);
   XP_CHECK(options_.prefetch > 0, "prefetch must be > 0, got ", options_.prefetch);
@@ -167,7 +221,7 @@ Batch DataLoader::make_batch(std::int64_t batch_index) const {
 
   Batch batch;
   batch.index = batch_index;
-  batch.images = torch::empty({count, 3, size, size}, torch::kFloat32);
+  batch.images = buffers_->tensor({count, 3, size, size});
   float* out = batch.images.data_ptr<float>();
   for (std::int64_t slot = 0; slot < count; ++slot) {
     const std::int64_t sample = order_[static_cast<std::size_t>(first + slot)];

@@ -61,6 +61,7 @@ class DataLoader {
 
  private:
   struct State;
+  class BufferPool;
   void stop_workers();
   Batch make_batch(std::int64_t batch_index) const;
   // Sample `sample` as stored: a view of the in-memory pixels, or the decoded file (RGB), decoded
@@ -73,6 +74,7 @@ class DataLoader {
   std::vector<std::int64_t> order_;
   std::int64_t epoch_ = 0;
   std::unique_ptr<State> state_;
+  std::shared_ptr<BufferPool> buffers_;
 };
 
 }  // namespace xp::data
