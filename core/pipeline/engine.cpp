@@ -34,13 +34,6 @@ class RunObserver : public train::TrainingObserver {
   }
 
   void on_epoch_begin(std::int64_t epoch, std::int64_t epochs, std::int64_t batches) override {
-    if (!header_printed_) {
-      char header[160];
-      std::snprintf(header, sizeof header, "%-10s %-10s %-10s %-10s %s", "epoch", "trn_loss", "val_loss",
-                    metric_name_.c_str(), "time");
-      console_.line(header);
-      header_printed_ = true;
-    }
     console_.progress_begin(str_cat("epoch ", epoch + 1, "/", epochs), batches);
     record_.stage(stage_index_, stage_type_, epoch);
     done_ = 0;
@@ -50,6 +43,13 @@ class RunObserver : public train::TrainingObserver {
 
   void on_epoch(const train::EpochStats& stats) override {
     console_.progress_end();
+    if (!header_printed_) {  // printed with the first epoch's line: lr_find has progress but no epochs
+      char header[160];
+      std::snprintf(header, sizeof header, "%-10s %-10s %-10s %-10s %s", "epoch", "trn_loss", "val_loss",
+                    metric_name_.c_str(), "time");
+      console_.line(header);
+      header_printed_ = true;
+    }
     char line[160];
     std::snprintf(line, sizeof line, "%-10lld %-10.6f %-10.6f %-10.6f %s", static_cast<long long>(stats.epoch),
                   stats.trn_loss, stats.val_loss, stats.metric, report::format_duration(stats.seconds).c_str());
@@ -213,7 +213,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     for (const auto& planned : plan.stages) {
       console.line(str_cat("stage [", planned.index, "] ", planned.type, "  ", planned.stage->describe()));
       observer.begin_stage(planned.index, planned.type);
-      StageContext context{learner, observer};
+      StageContext context{learner, observer, planned.index, result.folder, record, console};
       planned.stage->run(context);
     }
     result.final_metric = observer.last_metric();

@@ -22,6 +22,7 @@ std::vector<std::string> StageRegistry::names() const {
 }
 
 void register_builtin_stages(StageRegistry& registry) {
+  registry.add(lr_find_stage_descriptor());
   registry.add(fit_stage_descriptor());
   registry.add(freeze_stage_descriptor());
   registry.add(unfreeze_stage_descriptor());

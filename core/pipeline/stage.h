@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,6 +19,11 @@ class Learner;
 class TrainingObserver;
 }  // namespace xp::train
 
+namespace xp::report {
+class Console;
+class RunRecord;
+}  // namespace xp::report
+
 namespace xp::pipeline {
 
 // What a stage may know while its parameters are parsed, before anything runs.
@@ -25,10 +31,15 @@ struct PlanContext {
   int layer_groups = 3;
 };
 
-// What a stage gets while it runs.
+// What a stage gets while it runs: the learner, the training observer (progress, metrics.csv),
+// and for stages that write their own results, the run's folder, record and console.
 struct StageContext {
   train::Learner& learner;
   train::TrainingObserver& observer;
+  int stage_index;
+  const std::filesystem::path& folder;
+  report::RunRecord& record;
+  report::Console& console;
 };
 
 class Stage {

@@ -4,6 +4,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "core/util/atomic_file.h"
@@ -27,15 +28,24 @@ void text_at(cv::Mat& canvas, const std::string& text, cv::Point origin, double 
   cv::putText(canvas, text, origin, kFont, scale, kInk, 1, cv::LINE_AA);
 }
 
+// A white canvas with a title and the two axes; the plot area spans x ∈ [left, width − right]
+// and y ∈ [top, height − bottom], whose bottom-left corner is returned in `origin`.
+cv::Mat blank_chart(int width, int height, int left, int right, int top, int bottom, const std::string& title,
+                    cv::Point& origin) {
+  cv::Mat canvas(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
+  text_at(canvas, title, {left, 22}, 0.55);
+  origin = cv::Point(left, height - bottom);
+  cv::line(canvas, origin, {width - right, origin.y}, kInk);
+  cv::line(canvas, origin, {left, top}, kInk);
+  return canvas;
+}
+
 }  // namespace
 
 cv::Mat histogram_chart(const std::vector<double>& values, int bins, const std::string& title) {
   constexpr int kWidth = 480, kHeight = 320, kLeft = 56, kRight = 16, kTop = 36, kBottom = 40;
-  cv::Mat canvas(kHeight, kWidth, CV_8UC3, cv::Scalar(255, 255, 255));
-  text_at(canvas, title, {kLeft, 22}, 0.55);
-  const cv::Point origin(kLeft, kHeight - kBottom);
-  cv::line(canvas, origin, {kWidth - kRight, origin.y}, kInk);
-  cv::line(canvas, origin, {kLeft, kTop}, kInk);
+  cv::Point origin;
+  cv::Mat canvas = blank_chart(kWidth, kHeight, kLeft, kRight, kTop, kBottom, title, origin);
   if (values.empty()) return canvas;
   const auto [low_it, high_it] = std::minmax_element(values.begin(), values.end());
   const double low = *low_it;
@@ -59,6 +69,59 @@ cv::Mat histogram_chart(const std::vector<double>& values, int bins, const std::
   text_at(canvas, std::to_string(tallest), {6, kTop + 6});
   text_at(canvas, "0", {kLeft - 16, origin.y});
   text_at(canvas, std::to_string(values.size()) + " images", {kWidth / 2 - 30, kHeight - 6});
+  return canvas;
+}
+
+cv::Mat line_chart(const std::vector<double>& xs, const std::vector<double>& ys, const std::string& title,
+                   const std::string& x_label, bool log_x, const std::vector<ChartMarker>& markers) {
+  constexpr int kWidth = 640, kHeight = 400, kLeft = 70, kRight = 20, kTop = 36, kBottom = 48;
+  cv::Point origin;
+  cv::Mat canvas = blank_chart(kWidth, kHeight, kLeft, kRight, kTop, kBottom, title, origin);
+  text_at(canvas, x_label, {kWidth / 2 - 20, kHeight - 8});
+  std::vector<double> px, py;
+  for (std::size_t i = 0; i < xs.size() && i < ys.size(); ++i)
+    if (std::isfinite(ys[i]) && (!log_x || xs[i] > 0)) {
+      px.push_back(log_x ? std::log10(xs[i]) : xs[i]);
+      py.push_back(ys[i]);
+    }
+  if (px.size() < 2) return canvas;
+  const auto [x_low, x_high] = std::minmax_element(px.begin(), px.end());
+  const auto [y_low, y_high] = std::minmax_element(py.begin(), py.end());
+  const double x0 = *x_low, x1 = *x_high > *x_low ? *x_high : *x_low + 1;
+  const double y0 = *y_low, y1 = *y_high > *y_low ? *y_high : *y_low + 1;
+  const auto to_pixel = [&](double x, double y) {
+    return cv::Point(kLeft + static_cast<int>((x - x0) / (x1 - x0) * (kWidth - kLeft - kRight)),
+                     origin.y - static_cast<int>((y - y0) / (y1 - y0) * (origin.y - kTop)));
+  };
+  // x ticks: decades on a log axis, the ends otherwise.
+  if (log_x) {
+    for (int decade = static_cast<int>(std::ceil(x0)); decade <= static_cast<int>(std::floor(x1)); ++decade) {
+      const cv::Point tick = to_pixel(decade, y0);
+      cv::line(canvas, tick, {tick.x, tick.y + 4}, kInk);
+      text_at(canvas, "1e" + std::to_string(decade), {tick.x - 12, tick.y + 18}, 0.4);
+    }
+  } else {
+    text_at(canvas, number(x0), {kLeft - 4, origin.y + 18});
+    text_at(canvas, number(x1), {kWidth - kRight - 30, origin.y + 18});
+  }
+  char y_text[32];
+  std::snprintf(y_text, sizeof y_text, "%.3g", y1);
+  text_at(canvas, y_text, {6, kTop + 6}, 0.4);
+  std::snprintf(y_text, sizeof y_text, "%.3g", y0);
+  text_at(canvas, y_text, {6, origin.y}, 0.4);
+  std::vector<cv::Point> line;
+  for (std::size_t i = 0; i < px.size(); ++i) line.push_back(to_pixel(px[i], py[i]));
+  cv::polylines(canvas, line, false, kBar, 2, cv::LINE_AA);
+  int label_row = kTop + 14;
+  for (const auto& marker : markers) {
+    if (log_x && marker.x <= 0) continue;
+    const double x = log_x ? std::log10(marker.x) : marker.x;
+    if (x < x0 || x > x1) continue;
+    const int column = to_pixel(x, y0).x;
+    for (int row = kTop; row < origin.y; row += 8) cv::line(canvas, {column, row}, {column, row + 4}, cv::Scalar(220, 80, 60));
+    text_at(canvas, marker.label, {column + 4, label_row}, 0.4);
+    label_row += 16;
+  }
   return canvas;
 }
 

@@ -14,6 +14,16 @@ namespace xp::report {
 // axis ends, the tallest bar's count and a title (the seed's plt.hist).
 cv::Mat histogram_chart(const std::vector<double>& values, int bins, const std::string& title);
 
+// A vertical line at x with a label (an LR suggestion on the lr_find curve).
+struct ChartMarker {
+  double x = 0;
+  std::string label;
+};
+
+// ys against xs as a line, optionally on a log10 x axis (decade ticks), with markers.
+cv::Mat line_chart(const std::vector<double>& xs, const std::vector<double>& ys, const std::string& title,
+                   const std::string& x_label, bool log_x, const std::vector<ChartMarker>& markers = {});
+
 // Images of equal height placed left to right.
 cv::Mat side_by_side(const std::vector<cv::Mat>& images);
 

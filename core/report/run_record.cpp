@@ -69,6 +69,12 @@ void RunRecord::set(const std::string& key, nlohmann::ordered_json value) {
   write_run();
 }
 
+void RunRecord::append(const std::string& key, nlohmann::ordered_json value) {
+  if (!run_.contains(key)) run_[key] = nlohmann::ordered_json::array();
+  run_[key].push_back(std::move(value));
+  write_run();
+}
+
 void RunRecord::stage(int index, const std::string& type, std::int64_t epoch) {
   stage_index_ = index;
   stage_type_ = type;

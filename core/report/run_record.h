@@ -27,6 +27,7 @@ class RunRecord {
   RunRecord(std::filesystem::path folder, const Provenance& provenance);
 
   void set(const std::string& key, nlohmann::ordered_json value);  // extra run.json fields
+  void append(const std::string& key, nlohmann::ordered_json value);  // to a run.json list
   void stage(int index, const std::string& type, std::int64_t epoch);  // heartbeat
   void complete();
   void fail(const std::string& error);

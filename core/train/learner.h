@@ -13,8 +13,13 @@
 #include "core/data/dataset.h"
 #include "core/data/loader.h"
 #include "core/models/classifier.h"
+#include "core/train/lr_finder.h"
 #include "core/train/precision.h"
 #include "core/train/schedule.h"
+
+namespace torch::optim {
+class SGD;
+}  // namespace torch::optim
 
 namespace xp::train {
 
@@ -23,6 +28,15 @@ struct FitOptions {
   ScheduleOptions schedule;
   double momentum = 0.9;            // fastai 0.7: SGD_Momentum(0.9)
   double wd = 0.0;                  // L2 weight decay (fastai 0.7 default: none)
+};
+
+struct LrFindResult {
+  std::vector<double> lrs;         // the last layer group's LR at each recorded batch
+  std::vector<double> losses;      // fastai's smoothed loss after each recorded batch
+  std::vector<double> raw_losses;  // each recorded batch's own loss
+  std::int64_t scheduled = 0;      // batches the schedule spans (num_it, or one epoch)
+  bool diverged = false;           // stopped by the divergence test (that batch is not recorded)
+  LrSuggestions suggestions;
 };
 
 struct EpochStats {
@@ -65,6 +79,10 @@ class Learner {
   Learner(models::Classifier model, data::DataBundle data, LearnerOptions options);
 
   std::vector<EpochStats> fit(const FitOptions& options, TrainingObserver& observer);
+  // fastai 0.7's learn.lr_find(): SGD with momentum 0.9 over one epoch (or num_it batches) with
+  // the LR growing exponentially from start_lr to end_lr, stopping when the loss diverges. The
+  // model's weights, BatchNorm statistics and torch's RNG are restored afterwards.
+  LrFindResult lr_find(const LrFindOptions& options, TrainingObserver& observer);
   // Validation loss and the task's metric over the whole validation split.
   Validation validate();
 
@@ -76,6 +94,8 @@ class Learner {
   models::Classifier model_;
   data::DataBundle data_;
   LearnerOptions options_;
+  double train_step(torch::optim::SGD& optimizer, const data::Batch& batch);
+
   std::unique_ptr<data::DataLoader> train_loader_;
   std::unique_ptr<data::DataLoader> valid_loader_;
   std::int64_t epochs_done_ = 0;  // across fits: keys the shuffle of each epoch

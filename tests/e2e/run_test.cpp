@@ -298,6 +298,48 @@ TEST_CASE("a folders dataset runs end to end, with a test split and a skipped ba
   CHECK(xp::testing::run_python_tool("check_h5_keys.py", (dir.path() / "t.h5").string() + " features labels") == 0);
 }
 
+// metrics.csv without the stage index and seconds columns.
+std::string metrics_without_stage_and_time(const fs::path& folder) {
+  std::istringstream in(xp::testing::read_text(folder / "metrics.csv"));
+  std::string out;
+  for (std::string line; std::getline(in, line);) out += line.substr(line.find(','), line.rfind(',') - line.find(',')) + "\n";
+  return out;
+}
+
+TEST_CASE("lr_find writes its curve and suggestions, and leaves the stages after it unchanged") {
+  TempDir dir;
+  const std::string plain = write_recipe(dir.path());
+  const fs::path with_finder = dir.path() / "finder.yaml";
+  std::string text = xp::testing::read_text(plain);
+  text.replace(text.find("stages:\n"), 8, "stages:\n  - lr_find: {num_it: 40}\n");
+  xp::testing::write_text(with_finder, text);
+
+  const Outcome check = run_xp("check " + with_finder.string());
+  CAPTURE(check.output);
+  CHECK(check.output.find("[0] lr_find  start_lr=1e-05 end_lr=10 num_it=40") != std::string::npos);
+  const Outcome finder = run_xp("run " + with_finder.string() + " --out " + (dir.path() / "a").string());
+  CAPTURE(finder.output);
+  REQUIRE(finder.exit_code == 0);
+  CHECK(finder.output.find("lr_find  suggestions: valley ") != std::string::npos);
+  const Outcome alone = run_xp("run " + plain + " --out " + (dir.path() / "b").string());
+  REQUIRE(alone.exit_code == 0);
+
+  const fs::path folder = only_run(dir.path() / "a");
+  // Weights, BatchNorm statistics and RNG restored: the fit after lr_find is the fit without it.
+  CHECK(metrics_without_stage_and_time(folder) == metrics_without_stage_and_time(only_run(dir.path() / "b")));
+  const std::string curve = xp::testing::read_text(folder / "lr_find.csv");
+  CHECK(curve.rfind("stage,iteration,lr,loss,raw_loss\n0,0,1e-05,", 0) == 0);
+  CHECK(fs::file_size(folder / "lr_find.png") > 1000);
+  const auto run_json = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
+  const auto& summary = run_json["lr_find"][0];
+  CHECK(summary["scheduled"] == 40);
+  CHECK(summary["batches"].get<int>() > 10);
+  // The recorded batches continue past the first epoch (16 batches) unless the loss diverged.
+  if (!summary["diverged"].get<bool>()) CHECK(summary["batches"] == 40);
+  CHECK(summary["suggestions"]["valley"].get<double>() > 1e-5);
+  CHECK(summary["suggestions"]["valley"].get<double>() < 10);
+}
+
 // The header of metrics.csv.
 std::string metrics_header(const fs::path& folder) {
   std::istringstream in(xp::testing::read_text(folder / "metrics.csv"));
