@@ -210,7 +210,7 @@ Recipe parse_recipe_document(Document doc) {
 
   const Node model = root["model"];
   recipe.model.arch = model["arch"].string();
-  recipe.model.dropout = model["dropout"].numbers();
+  if (model.has("dropout")) recipe.model.dropout = model["dropout"].numbers();
   recipe.model.xtra_fc = list_of<int>(model["xtra_fc"]);
   recipe.model.train_bn = model["train_bn"].json().get<bool>();
   if (model.has("weights")) recipe.model.weights = resolve_near_recipe(model["weights"].string(), recipe.doc.path());
@@ -227,8 +227,14 @@ Recipe parse_recipe_document(Document doc) {
   if (!torchscript && model.has("split_at"))
     errors.push_back(model["split_at"].error(str_cat("split_at applies to arch torchscript only; ", recipe.model.arch,
                                                      " is split as fastai splits it (see `xp model`)")));
-  // fastai broadcasts a scalar ps to every head block (ps=0.5 → [0.5, 0.5]).
+  // fastai broadcasts a scalar ps to every head block (ps=0.5 → [0.5, 0.5]); without ps it uses
+  // 0.25 for each hidden block and 0.5 for the last, whatever xtra_fc is.
   const std::size_t blocks = recipe.model.xtra_fc.size() + 1;
+  if (!model.has("dropout")) {
+    recipe.model.dropout.assign(blocks - 1, 0.25);
+    recipe.model.dropout.push_back(0.5);
+    recipe.doc.root()["model"]["dropout"] = recipe.model.dropout;  // the resolved recipe shows it
+  }
   if (recipe.model.dropout.size() == 1) recipe.model.dropout.assign(blocks, recipe.model.dropout[0]);
   if (recipe.model.dropout.size() != blocks)
     errors.push_back(model["dropout"].error(str_cat("expected ", blocks, " values (one per head block: xtra_fc has ",

@@ -96,3 +96,16 @@ TEST_CASE("quoted numbers stay strings, plain YAML 1.2 numbers are numbers") {
   CHECK_THROWS_WITH_AS(parse_recipe("tiny.yaml", text, {}), doctest::Contains("found a string '0.01'"), RecipeError);
   CHECK_NOTHROW(parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {"stages[0].fit.lr=1e-2"}));
 }
+
+TEST_CASE("the default dropout follows the head as fastai's: 0.25 per hidden block, 0.5 for the last") {
+  xp::testing::TempDir dir;
+  xp::testing::write_tiny_idx_dataset(dir.path(), 1, 1);
+  const auto dropout_with = [&](const std::string& xtra_fc) {
+    return parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {"model.xtra_fc=" + xtra_fc}).model.dropout;
+  };
+  CHECK(dropout_with("[]") == std::vector<double>{0.5});
+  CHECK(dropout_with("[512, 256]") == std::vector<double>{0.25, 0.25, 0.5});
+  // The resolved recipe shows the value, so that it runs again as it is.
+  const Recipe recipe = parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {"model.xtra_fc=[]"});
+  CHECK(parse_recipe("again.yaml", recipe.doc.to_yaml(), {}).model.dropout == std::vector<double>{0.5});
+}
