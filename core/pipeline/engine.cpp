@@ -9,6 +9,7 @@
 #include "core/models/weights/h5.h"
 #include "core/models/weights/load.h"
 #include "core/report/metrics_csv.h"
+#include "core/report/plot.h"
 #include "core/report/run_folder.h"
 #include "core/report/run_record.h"
 #include "core/report/skipped_csv.h"
@@ -40,6 +41,36 @@ class RunObserver : public train::TrainingObserver {
   }
 
   void on_batch(std::int64_t, double smoothed_loss) override { console_.progress_update(++done_, smoothed_loss); }
+
+  void on_lr(std::int64_t iteration, const std::vector<double>& group_lrs) override {
+    if (schedule_csv_.empty()) {
+      schedule_csv_ = "stage,iteration";
+      for (std::size_t group = 0; group < group_lrs.size(); ++group) schedule_csv_ += str_cat(",lr_g", group);
+      schedule_csv_ += "\n";
+    }
+    schedule_csv_ += str_cat(stage_index_, ",", iteration);
+    char value[32];
+    for (double lr : group_lrs) {
+      std::snprintf(value, sizeof value, ",%.9g", lr);
+      schedule_csv_ += value;
+    }
+    schedule_csv_ += "\n";
+    if (iteration == 0) stage_starts_.push_back({static_cast<double>(schedule_lrs_.size()), str_cat("stage ", stage_index_)});
+    schedule_lrs_.push_back(group_lrs.back());
+  }
+
+  // lr_schedule.csv and .png (fastai's sched.plot_lr: the last layer group's LR by iteration, every
+  // fit of the run in order), rewritten after each stage that trained.
+  void end_stage(const std::filesystem::path& folder) {
+    if (schedule_lrs_.size() == written_iterations_) return;
+    written_iterations_ = schedule_lrs_.size();
+    write_file_atomic(folder / report::files::kLrSchedule, schedule_csv_);
+    std::vector<double> iterations(schedule_lrs_.size());
+    for (std::size_t idx = 0; idx < iterations.size(); ++idx) iterations[idx] = static_cast<double>(idx);
+    report::write_png(folder / report::files::kLrSchedulePlot,
+                      report::line_chart(iterations, schedule_lrs_, "learning rate of the last layer group",
+                                         "iteration (all fit stages)", false, stage_starts_));
+  }
 
   void on_epoch(const train::EpochStats& stats) override {
     console_.progress_end();
@@ -79,6 +110,10 @@ class RunObserver : public train::TrainingObserver {
   bool header_printed_ = false;
   std::int64_t done_ = 0;
   std::string metric_name_;
+  std::string schedule_csv_;                       // lr_schedule.csv so far
+  std::vector<double> schedule_lrs_;               // the last group's LR of every fit iteration
+  std::vector<report::ChartMarker> stage_starts_;  // where each fit stage begins, for the plot
+  std::size_t written_iterations_ = 0;
   double last_metric_ = 0;
 };
 
@@ -215,6 +250,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       observer.begin_stage(planned.index, planned.type);
       StageContext context{learner, observer, planned.index, result.folder, record, console};
       planned.stage->run(context);
+      observer.end_stage(result.folder);
     }
     result.final_metric = observer.last_metric();
     models::write_h5(result.folder / report::files::kModel, models::state_dict_of(*learner.model()));

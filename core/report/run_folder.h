@@ -16,6 +16,8 @@ inline constexpr const char* kMetrics = "metrics.csv";
 inline constexpr const char* kModel = "model.h5";
 inline constexpr const char* kSkipped = "skipped.csv";
 inline constexpr const char* kLrFind = "lr_find.csv";
+inline constexpr const char* kLrSchedule = "lr_schedule.csv";
+inline constexpr const char* kLrSchedulePlot = "lr_schedule.png";
 inline constexpr const char* kLrFindPlot = "lr_find.png";
 // `xp data`'s report folder
 inline constexpr const char* kDataSummary = "data.json";

@@ -60,6 +60,8 @@ class TrainingObserver {
   virtual ~TrainingObserver() = default;
   virtual void on_epoch_begin(std::int64_t /*epoch*/, std::int64_t /*epochs*/, std::int64_t /*batches*/) {}
   virtual void on_batch(std::int64_t /*batch*/, double /*smoothed_loss*/) {}
+  // A fit's LR of every layer group for its iteration (fastai's sched.plot_lr), frozen groups included.
+  virtual void on_lr(std::int64_t /*iteration*/, const std::vector<double>& /*group_lrs*/) {}
   virtual void on_validation_begin() {}
   virtual void on_epoch(const EpochStats& /*stats*/) {}
 };

@@ -131,6 +131,24 @@ TEST_CASE("xp run trains, writes the result folder and ends with its path") {
   const std::string resolved = xp::testing::read_text(folder / "recipe.yaml");
   CHECK(resolved.find("momentum: 0.9") != std::string::npos);
   CHECK(xp::testing::read_text(folder / "log.txt").find("epoch      trn_loss") != std::string::npos);
+
+  // lr_schedule.csv: every iteration's LR per layer group, as fastai 0.7's CosAnneal sets it —
+  // 16 batches per cycle of one epoch: the first cycle's iteration 0 (< 16/20) at lr/100, then
+  // lr·(1 + cos(π·c/16))/2 with c the iteration within the cycle, restarting each epoch.
+  std::istringstream schedule(xp::testing::read_text(folder / "lr_schedule.csv"));
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(schedule, line);) rows.push_back(line);
+  REQUIRE(rows.size() == 1 + 4 * 16);
+  CHECK(rows[0] == "stage,iteration,lr_g0,lr_g1,lr_g2");
+  const auto lr_at = [&](int iteration) { return std::stod(rows[static_cast<std::size_t>(1 + iteration)].substr(rows[1 + iteration].rfind(',') + 1)); };
+  const double pi = std::acos(-1.0);
+  CHECK(lr_at(0) == doctest::Approx(0.01 / 100));
+  CHECK(lr_at(1) == doctest::Approx(0.01 * (1 + std::cos(pi * 1 / 16)) / 2));
+  CHECK(lr_at(8) == doctest::Approx(0.005));
+  CHECK(lr_at(16) == doctest::Approx(0.01));  // restart, no warm-up after the first cycle
+  CHECK(lr_at(63) == doctest::Approx(0.01 * (1 + std::cos(pi * 15 / 16)) / 2));
+  CHECK(rows[9].rfind("0,8,0.005,0.005,0.005", 0) == 0);  // one lr for all three groups
+  CHECK(fs::file_size(folder / "lr_schedule.png") > 1000);
 }
 
 TEST_CASE("the same recipe and seed give identical metrics") {
