@@ -26,6 +26,8 @@ void register_builtin_stages(StageRegistry& registry);
 // Descriptors of the built-in stages, one per file in pipeline/stages/.
 const StageDescriptor& fit_stage_descriptor();
 const StageDescriptor& lr_find_stage_descriptor();
+const StageDescriptor& save_stage_descriptor();
+const StageDescriptor& load_stage_descriptor();
 const StageDescriptor& freeze_stage_descriptor();
 const StageDescriptor& unfreeze_stage_descriptor();
 const StageDescriptor& freeze_to_stage_descriptor();

@@ -12,6 +12,10 @@
 
 namespace xp::report {
 
+std::filesystem::path checkpoint_path(const std::filesystem::path& run_folder, const std::string& name) {
+  return run_folder / "checkpoints" / (name + ".h5");
+}
+
 std::string make_run_id() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm utc{};

@@ -26,6 +26,9 @@ inline constexpr const char* kImageSizesPlot = "sizes.png";
 inline constexpr const char* kAugmentPreview = "augment_preview.png";
 }  // namespace files
 
+// checkpoints/<name>.h5 in a run folder: what the `save` stage writes and `load` reads.
+std::filesystem::path checkpoint_path(const std::filesystem::path& run_folder, const std::string& name);
+
 // "20261128T154233Z-3fa9c1": sortable by time, unique through the random suffix even when runs
 // start in the same second (runners.md: second-resolution names collide).
 std::string make_run_id();

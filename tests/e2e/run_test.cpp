@@ -316,6 +316,27 @@ TEST_CASE("a folders dataset runs end to end, with a test split and a skipped ba
   CHECK(xp::testing::run_python_tool("check_h5_keys.py", (dir.path() / "t.h5").string() + " features labels") == 0);
 }
 
+TEST_CASE("save and load stages: a checkpoint in the run folder brings the weights back") {
+  TempDir dir;
+  const std::string recipe = write_recipe(dir.path(), "  - save: 224\n  - fit: {lr: 0.5, cycles: 1}\n  - load: 224\n");
+  const Outcome run = run_xp("run " + recipe + " --out " + (dir.path() / "a").string());
+  CAPTURE(run.output);
+  REQUIRE(run.exit_code == 0);
+  const fs::path folder = only_run(dir.path() / "a");
+  REQUIRE(fs::exists(folder / "checkpoints" / "224.h5"));
+  // The final model is the saved one, not the one the lr 0.5 fit left.
+  const std::string same = "/usr/bin/python3 -c \"import h5py, sys, numpy as np; a = h5py.File(sys.argv[1], 'r'); "
+                           "b = h5py.File(sys.argv[2], 'r'); assert set(a) == set(b); "
+                           "assert all(np.array_equal(a[k][()], b[k][()]) for k in a)\" ";
+  CHECK(std::system((same + (folder / "model.h5").string() + " " + (folder / "checkpoints" / "224.h5").string()).c_str()) == 0);
+
+  const std::string unknown = write_recipe(dir.path(), "  - load: nope\n");
+  const Outcome missing = run_xp("run " + unknown + " --out " + (dir.path() / "b").string());
+  CAPTURE(missing.output);
+  CHECK(missing.exit_code != 0);
+  CHECK(missing.output.find("load: no checkpoint 'nope' in this run") != std::string::npos);
+}
+
 // metrics.csv without the stage index and seconds columns.
 std::string metrics_without_stage_and_time(const fs::path& folder) {
   std::istringstream in(xp::testing::read_text(folder / "metrics.csv"));
