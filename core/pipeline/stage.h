@@ -29,6 +29,7 @@ namespace xp::pipeline {
 // What a stage may know while its parameters are parsed, before anything runs.
 struct PlanContext {
   int layer_groups = 3;
+  std::vector<std::string> saved_checkpoints;  // names the `save` stages before this one write
 };
 
 // What a stage gets while it runs: the learner, the training observer (progress, metrics.csv),

@@ -330,11 +330,13 @@ TEST_CASE("save and load stages: a checkpoint in the run folder brings the weigh
                            "assert all(np.array_equal(a[k][()], b[k][()]) for k in a)\" ";
   CHECK(std::system((same + (folder / "model.h5").string() + " " + (folder / "checkpoints" / "224.h5").string()).c_str()) == 0);
 
-  const std::string unknown = write_recipe(dir.path(), "  - load: nope\n");
-  const Outcome missing = run_xp("run " + unknown + " --out " + (dir.path() / "b").string());
+  // A load without an earlier save of that name is a recipe error, found before anything runs.
+  const std::string unknown = write_recipe(dir.path(), "  - save: a\n  - load: nope\n");
+  const Outcome missing = run_xp("check " + unknown);
   CAPTURE(missing.output);
-  CHECK(missing.exit_code != 0);
-  CHECK(missing.output.find("load: no checkpoint 'nope' in this run") != std::string::npos);
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.output.find("tiny.yaml:10:11: error: 'stages[2].load': no earlier `save: nope` stage in this recipe "
+                            "(saved before it: a)") != std::string::npos);
 }
 
 // metrics.csv without the stage index and seconds columns.

@@ -5,6 +5,8 @@
 //
 //   - save: "224"      # learn.save('224')
 //   - load: "224"      # learn.load('224'): back to the weights saved under that name in this run
+#include <algorithm>
+
 #include "core/models/weights/h5.h"
 #include "core/pipeline/registry.h"
 #include "core/report/console.h"
@@ -49,23 +51,39 @@ class LoadStage : public Stage {
   std::string name_;
 };
 
-template <typename StageType>
-std::unique_ptr<Stage> create(const recipe::Node& params, const PlanContext&, std::vector<recipe::Diagnostic>&) {
-  // `save: 224` names the checkpoint "224", as fastai's learn.save(f'{sz}') does.
-  return std::make_unique<StageType>(params.json().is_string() ? params.string() : std::to_string(params.integer()));
+// `save: 224` names the checkpoint "224", as fastai's learn.save(f'{sz}') does.
+std::string checkpoint_name(const recipe::Node& params) {
+  return params.json().is_string() ? params.string() : std::to_string(params.integer());
+}
+
+std::unique_ptr<Stage> create_save(const recipe::Node& params, const PlanContext&, std::vector<recipe::Diagnostic>&) {
+  return std::make_unique<SaveStage>(checkpoint_name(params));
+}
+
+// A load needs an earlier save of that name: found by `xp check`, not hours into a run.
+std::unique_ptr<Stage> create_load(const recipe::Node& params, const PlanContext& context,
+                                   std::vector<recipe::Diagnostic>& errors) {
+  const std::string name = checkpoint_name(params);
+  const auto& saved = context.saved_checkpoints;
+  if (std::find(saved.begin(), saved.end(), name) == saved.end()) {
+    errors.push_back(params.error(str_cat("no earlier `save: ", name, "` stage in this recipe",
+                                          saved.empty() ? std::string() : str_cat(" (saved before it: ", join(saved), ")"))));
+    return nullptr;
+  }
+  return std::make_unique<LoadStage>(name);
 }
 
 }  // namespace
 
 const StageDescriptor& save_stage_descriptor() {
   static const StageDescriptor descriptor{"save", "learn.save(name): the network's weights as checkpoints/<name>.h5.",
-                                          "save: \"224\"", &create<SaveStage>};
+                                          "save: \"224\"", &create_save};
   return descriptor;
 }
 
 const StageDescriptor& load_stage_descriptor() {
   static const StageDescriptor descriptor{"load", "learn.load(name): the weights an earlier `save: name` stage wrote.",
-                                          "load: \"224\"", &create<LoadStage>};
+                                          "load: \"224\"", &create_load};
   return descriptor;
 }
 

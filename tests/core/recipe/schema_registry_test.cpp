@@ -29,7 +29,10 @@ TEST_CASE("every stage's example validates and plans") {
   for (const auto& descriptor : registry.all()) {
     CAPTURE(descriptor.name);
     const std::string text = "name: example\ndata: {source: idx, path: " + dir.path().string() +
-                             "}\nmodel: {arch: resnet18}\nstages:\n  - " + std::string(descriptor.example) + "\n";
+                             "}\nmodel: {arch: resnet18}\nstages:\n" +
+                             // a load needs the save it loads
+                             (descriptor.name == "load" ? "  - save: \"224\"\n" : "") + "  - " +
+                             std::string(descriptor.example) + "\n";
     CHECK_NOTHROW(pipeline::make_plan(recipe::parse_recipe("example.yaml", text, {}), registry));
   }
 }
