@@ -97,11 +97,9 @@ std::string label_summary(const data::ImageSet& set, const data::DataBundle& dat
   if (data.target == data::Target::kRegression) {
     for (std::size_t column = 0; column < data.classes.size(); ++column) {
       const torch::Tensor values = set.labels.select(1, static_cast<std::int64_t>(column)).to(torch::kFloat64);
-      char text[160];
-      std::snprintf(text, sizeof text, "%s mean %.4g std %.4g [%.4g, %.4g]", data.classes[column].c_str(),
-                    values.mean().item<double>(), values.std().item<double>(), values.min().item<double>(),
-                    values.max().item<double>());
-      parts.emplace_back(text);
+      parts.push_back(str_printf("%s mean %.4g std %.4g [%.4g, %.4g]", data.classes[column].c_str(),
+                                 values.mean().item<double>(), values.std().item<double>(), values.min().item<double>(),
+                                 values.max().item<double>()));
     }
     return join(parts);
   }

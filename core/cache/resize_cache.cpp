@@ -26,17 +26,12 @@ constexpr int kJpegQuality = 95;
 
 enum class Outcome { kWritten, kReused, kKept };
 
-bool is_png(const fs::path& path) {
-  std::string extension = path.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
-  return extension == ".png";
-}
-
 // The file to read for `source` (its copy, or itself), creating the cache entry when missing.
 std::string cached_file(const std::string& source, const fs::path& folder, int shorter_side, Outcome& outcome) {
   const std::string hash = hash_hex(file_identity(source));
   const fs::path base = folder / hash.substr(0, 2) / hash;
-  const fs::path copy = fs::path(base).replace_extension(is_png(source) ? ".png" : ".jpg");
+  const bool png = data::image_extension(source) == ".png";
+  const fs::path copy = fs::path(base).replace_extension(png ? ".png" : ".jpg");
   const fs::path keep = fs::path(base).replace_extension(".keep");
   std::error_code error;
   if (fs::exists(copy, error) && data::image_file_problem(copy.string()).empty()) {
@@ -59,7 +54,7 @@ std::string cached_file(const std::string& source, const fs::path& folder, int s
   cv::cvtColor(data::scale_shorter_side(rgb, shorter_side), bgr, cv::COLOR_RGB2BGR);
   std::vector<unsigned char> encoded;
   const std::vector<int> parameters =
-      is_png(source) ? std::vector<int>{} : std::vector<int>{cv::IMWRITE_JPEG_QUALITY, kJpegQuality};
+      png ? std::vector<int>{} : std::vector<int>{cv::IMWRITE_JPEG_QUALITY, kJpegQuality};
   if (!cv::imencode(copy.extension().string(), bgr, encoded, parameters))
     throw CacheError(str_cat("cannot encode the resized copy of '", source, "'"));
   write_file_atomic(copy, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));

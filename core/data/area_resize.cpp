@@ -53,7 +53,6 @@ struct DenseTaps {
 DenseTaps dense(const std::vector<Tap>& taps, int outputs, int inputs) {
   DenseTaps table;
   table.first.assign(static_cast<std::size_t>(outputs), -1);
-  std::vector<int> count(static_cast<std::size_t>(outputs), 0);
   for (const Tap& tap : taps) {
     auto& first = table.first[static_cast<std::size_t>(tap.target)];
     if (first < 0) first = tap.source;
@@ -61,15 +60,7 @@ DenseTaps dense(const std::vector<Tap>& taps, int outputs, int inputs) {
   }
   // Keep every window inside the row: shift a window that would run past the end to the left
   // (its own taps then sit further right in it).
-  std::vector<int> offset(static_cast<std::size_t>(outputs), 0);
-  for (int x = 0; x < outputs; ++x) {
-    auto& first = table.first[static_cast<std::size_t>(x)];
-    const int overflow = first + table.width - inputs;
-    if (overflow > 0) {
-      offset[static_cast<std::size_t>(x)] = overflow;
-      first -= overflow;
-    }
-  }
+  for (auto& first : table.first) first = std::min(first, inputs - table.width);
   table.weights.assign(static_cast<std::size_t>(outputs) * table.width, 0.0f);
   for (const Tap& tap : taps) {
     const auto x = static_cast<std::size_t>(tap.target);

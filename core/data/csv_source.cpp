@@ -65,7 +65,7 @@ std::vector<LabelledRow> read_rows(const CsvTable& table, std::size_t label_colu
 Target decide_target(Target requested, const std::vector<LabelledRow>& rows, const CsvTable& table) {
   const bool one_each = std::all_of(rows.begin(), rows.end(), [](const auto& row) { return row.labels.size() == 1; });
   if (requested == Target::kAuto) return one_each ? Target::kSingleLabel : Target::kMultiLabel;
-  if (requested == Target::kSingleLabel && !one_each)
+  if (requested == Target::kSingleLabel)
     for (const auto& row : rows)
       if (row.labels.size() != 1)
         throw DataError(table.where(*row.row), "has ", row.labels.size(),
@@ -152,18 +152,6 @@ std::vector<bool> validation_rows(const CsvOptions& csv, const fs::path& root, c
   return is_valid;
 }
 
-ImageSet make_split(const std::string& name, const std::vector<std::int64_t>& kept, const std::vector<LabelledRow>& rows,
-                    const std::vector<std::string>& files, const torch::Tensor& labels) {
-  ImageSet set;
-  set.name = name;
-  for (std::int64_t idx : kept) {
-    set.ids.push_back(rows[static_cast<std::size_t>(idx)].id);
-    set.files.push_back(files[static_cast<std::size_t>(idx)]);
-  }
-  set.labels = labels.index_select(0, torch::tensor(kept, torch::kInt64));
-  return set;
-}
-
 }  // namespace
 
 DataBundle list_csv_dataset(const DataOptions& options, ImageSet& train, ImageSet& valid) {
@@ -183,28 +171,33 @@ DataBundle list_csv_dataset(const DataOptions& options, ImageSet& train, ImageSe
   const torch::Tensor labels = label_tensor(bundle.target, rows, table, label_column, bundle.classes);
   const std::vector<bool> is_valid = validation_rows(csv, root, rows, table);
 
-  // Each id's image file; missing or bad files are errors naming the CSV line, or skipped.
-  std::vector<std::string> files(rows.size());
+  // Every row as one set, then the two splits as its subsets (both in CSV order). Each id's image
+  // file is checked; missing or bad files are errors naming the CSV line, or skipped.
+  ImageSet all;
+  all.labels = labels;
   std::vector<std::int64_t> train_rows;
   std::vector<std::int64_t> valid_rows;
   for (std::size_t idx = 0; idx < rows.size(); ++idx) {
-    const std::string split_name = is_valid[idx] ? "valid" : "train";
-    files[idx] = (root / options.train / (rows[idx].id + csv.suffix)).string();
-    std::string problem = fs::exists(files[idx]) ? image_file_problem(files[idx]) : "no such file";
+    const std::string file = (root / options.train / (rows[idx].id + csv.suffix)).string();
+    all.ids.push_back(rows[idx].id);
+    all.files.push_back(file);
+    const std::string problem = fs::exists(file) ? image_file_problem(file) : "no such file";
     if (!problem.empty()) {
       if (options.on_bad_image == BadImagePolicy::kSkip) {
-        bundle.skipped.push_back({split_name, files[idx], problem});
+        bundle.skipped.push_back({is_valid[idx] ? "valid" : "train", file, problem});
         continue;
       }
-      throw DataError(table.where(*rows[idx].row), "id '", rows[idx].id, "': image file '", files[idx], "': ",
-                      problem, " (data.on_bad_image: skip leaves such images out and lists them)");
+      throw DataError(table.where(*rows[idx].row), "id '", rows[idx].id, "': image file '", file, "': ", problem,
+                      " (data.on_bad_image: skip leaves such images out and lists them)");
     }
     (is_valid[idx] ? valid_rows : train_rows).push_back(static_cast<std::int64_t>(idx));
   }
   if (train_rows.empty()) throw DataError(table.path, "leaves no training image after the validation split");
   if (valid_rows.empty()) throw DataError(table.path, "leaves no validation image");
-  train = make_split("train", train_rows, rows, files, labels);
-  valid = make_split("valid", valid_rows, rows, files, labels);
+  train = all.subset(train_rows);
+  train.name = "train";
+  valid = all.subset(valid_rows);
+  valid.name = "valid";
   if (!options.test.empty())
     bundle.test = std::make_shared<const ImageSet>(
         list_unlabelled_split(root / options.test, "test", root, options.on_bad_image, bundle.skipped));

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 
 #include "core/data/image_file.h"
 #include "core/data/loader.h"
@@ -15,34 +14,6 @@ namespace xp::data {
 namespace {
 
 constexpr std::uint64_t kStatsSampleStream = 0x7u;
-
-// A PNG's size from its IHDR chunk (always first: width and height, big-endian, at bytes 16–23).
-ImageSize png_size(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  unsigned char head[24] = {};
-  in.read(reinterpret_cast<char*>(head), sizeof head);
-  if (in.gcount() != sizeof head || head[0] != 0x89 || head[1] != 'P' || head[12] != 'I' || head[13] != 'H') return {};
-  const auto be32 = [&](int at) { return (head[at] << 24) | (head[at + 1] << 16) | (head[at + 2] << 8) | head[at + 3]; };
-  return {be32(20), be32(16)};
-}
-
-ImageSize file_size_of(const std::string& path) {
-  const auto [rows, cols] = jpeg_dimensions(path);
-  if (rows > 0) return {rows, cols};
-  const ImageSize png = png_size(path);
-  if (png.rows > 0) return png;
-  const cv::Mat decoded = read_image_rgb(path);
-  return {decoded.rows, decoded.cols};
-}
-
-// Image `sample` as RGB (or gray) uint8 pixels.
-cv::Mat pixels_of(const ImageSet& set, std::int64_t sample) {
-  if (!set.in_memory()) return read_image_rgb(set.files[static_cast<std::size_t>(sample)]);
-  const torch::Tensor image = set.images[sample].contiguous();
-  return cv::Mat(static_cast<int>(image.size(0)), static_cast<int>(image.size(1)),
-                 image.size(2) == 1 ? CV_8UC1 : CV_8UC3, image.data_ptr<std::uint8_t>())
-      .clone();
-}
 
 // A float [3, size, size] image in [0, 1] as an RGB uint8 tile.
 cv::Mat to_tile(const torch::Tensor& chw) {
@@ -61,7 +32,15 @@ std::vector<ImageSize> image_sizes(const ImageSet& set) {
                  {static_cast<int>(set.images.size(1)), static_cast<int>(set.images.size(2))});
     return sizes;
   }
-  for (const auto& file : set.files) sizes.push_back(file_size_of(file));
+  for (const auto& file : set.files) {
+    const auto [rows, cols] = header_dimensions(file);
+    if (rows > 0) {
+      sizes.push_back({rows, cols});
+      continue;
+    }
+    const cv::Mat decoded = read_image_rgb(file);  // neither JPEG nor PNG: decode it
+    sizes.push_back({decoded.rows, decoded.cols});
+  }
   return sizes;
 }
 
@@ -78,7 +57,7 @@ ChannelStats channel_stats(const ImageSet& set, int max_images, std::uint64_t se
   std::array<double, 3> sum_squares{};
   double pixels = 0;
   for (const std::int64_t sample : samples) {
-    const cv::Mat image = pixels_of(set, sample);
+    const cv::Mat image = sample_image(set, sample);
     const int channels = image.channels();
     for (int row = 0; row < image.rows; ++row) {
       const auto* line = image.ptr<std::uint8_t>(row);

@@ -10,6 +10,9 @@
 
 namespace xp::data {
 
+// The file's extension in lower case, with its dot: ".jpg".
+std::string image_extension(const std::string& path);
+
 // True for the extensions xp reads as images: jpg, jpeg, png, bmp, tif, tiff, webp, ppm, pgm
 // (case-insensitive).
 bool has_image_extension(const std::string& path);
@@ -23,12 +26,17 @@ std::string image_file_problem(const std::string& path);
 // With min_shorter_side > 0, a JPEG much larger than needed is decoded at 1/2, 1/4 or 1/8 of its
 // size (libjpeg's DCT scaling, OpenCV's IMREAD_REDUCED_COLOR_*): the largest reduction whose shorter
 // side still has at least min_shorter_side pixels. The image is then scaled the rest of the way as
-// usual; decoding a 4000 px photo for a 224 px input becomes ~20x cheaper.
+// usual; decoding a 4000 px photo for a 224 px input becomes ~20x cheaper. The file is read once:
+// its header is parsed from the same bytes the decoder gets.
 cv::Mat read_image_rgb(const std::string& path, int min_shorter_side = 0);
 
 // The pixel size of a JPEG file read from its frame header (rows, cols), or {0, 0} when `path`
 // is not a JPEG or its header cannot be found in the first 256 KiB.
 std::pair<int, int> jpeg_dimensions(const std::string& path);
+
+// The pixel size (rows, cols) from a JPEG's frame header or a PNG's IHDR chunk, without decoding;
+// {0, 0} for other formats or an unreadable header.
+std::pair<int, int> header_dimensions(const std::string& path);
 
 // The reduction (1, 2, 4 or 8) read_image_rgb uses for an image of `rows`×`cols`.
 int reduced_decode_factor(int rows, int cols, int min_shorter_side);

@@ -202,16 +202,19 @@ std::optional<Batch> DataLoader::next() {
   return batch;
 }
 
-cv::Mat DataLoader::image(std::int64_t sample, int min_shorter_side) const {
-  if (!set_->in_memory())
-    return read_image_rgb(set_->files[static_cast<std::size_t>(sample)], options_.reduced_decode ? min_shorter_side : 0);
+cv::Mat sample_image(const ImageSet& set, std::int64_t sample, int min_shorter_side) {
+  if (!set.in_memory()) return read_image_rgb(set.files[static_cast<std::size_t>(sample)], min_shorter_side);
   // A view into the [N, H, W, C] tensor: no copy, no per-sample tensor op.
-  const auto& images = set_->images;
+  const auto& images = set.images;
   const int height = static_cast<int>(images.size(1));
   const int width = static_cast<int>(images.size(2));
   const int channels = static_cast<int>(images.size(3));
   auto* pixels = images.data_ptr<std::uint8_t>() + sample * std::int64_t{height} * width * channels;
   return cv::Mat(height, width, channels == 1 ? CV_8UC1 : CV_8UC3, pixels);
+}
+
+cv::Mat DataLoader::image(std::int64_t sample, int min_shorter_side) const {
+  return sample_image(*set_, sample, options_.reduced_decode ? min_shorter_side : 0);
 }
 
 Batch DataLoader::make_batch(std::int64_t batch_index) const {

@@ -39,6 +39,11 @@ struct LoaderOptions {
 LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t seed, AugmentOptions augment,
                                       bool reduced_decode = true);
 
+// Image `sample` of `set` as 8-bit pixels (1 or 3 channels, RGB): a zero-copy view of in-memory
+// images, or the decoded file — at reduced size when that keeps min_shorter_side pixels
+// (read_image_rgb; 0 = full size).
+cv::Mat sample_image(const ImageSet& set, std::int64_t sample, int min_shorter_side = 0);
+
 struct Batch {
   torch::Tensor images;  // float [B, 3, size, size], normalized
   torch::Tensor labels;  // the split's label rows for the batch: int64 [B] or float [B, C] (dataset.h)
@@ -64,8 +69,7 @@ class DataLoader {
   class BufferPool;
   void stop_workers();
   Batch make_batch(std::int64_t batch_index) const;
-  // Sample `sample` as stored: a view of the in-memory pixels, or the decoded file (RGB), decoded
-  // at reduced size when that keeps min_shorter_side pixels (and options.reduced_decode is on).
+  // sample_image, with reduced decoding only when options.reduced_decode is on.
   cv::Mat image(std::int64_t sample, int min_shorter_side) const;
 
   std::shared_ptr<const ImageSet> set_;

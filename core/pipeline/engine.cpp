@@ -2,20 +2,20 @@
 
 #include <torch/torch.h>
 
-#include <cstdio>
 #include <thread>
 
 #include "core/data/dataset.h"
 #include "core/models/weights/h5.h"
 #include "core/models/weights/load.h"
 #include "core/report/metrics_csv.h"
-#include "core/report/plot.h"
+#include "core/report/lr_schedule.h"
 #include "core/report/run_folder.h"
 #include "core/report/run_record.h"
 #include "core/report/skipped_csv.h"
 #include "core/train/learner.h"
 #include "core/train/meters.h"
 #include "core/util/atomic_file.h"
+#include "core/util/strings.h"
 
 namespace xp::pipeline {
 
@@ -24,8 +24,9 @@ namespace {
 // Turns the learner's events into console lines, metrics.csv rows and status.json heartbeats.
 class RunObserver : public train::TrainingObserver {
  public:
-  RunObserver(report::Console& console, report::MetricsCsv& metrics, report::RunRecord& record, std::string metric_name)
-      : console_(console), metrics_(metrics), record_(record), metric_name_(std::move(metric_name)) {}
+  RunObserver(report::Console& console, report::MetricsCsv& metrics, report::LrScheduleLog& schedule,
+              report::RunRecord& record, std::string metric_name)
+      : console_(console), metrics_(metrics), schedule_(schedule), record_(record), metric_name_(std::move(metric_name)) {}
 
   void begin_stage(int index, const std::string& type) {
     stage_index_ = index;
@@ -43,48 +44,19 @@ class RunObserver : public train::TrainingObserver {
   void on_batch(std::int64_t, double smoothed_loss) override { console_.progress_update(++done_, smoothed_loss); }
 
   void on_lr(std::int64_t iteration, const std::vector<double>& group_lrs) override {
-    if (schedule_csv_.empty()) {
-      schedule_csv_ = "stage,iteration";
-      for (std::size_t group = 0; group < group_lrs.size(); ++group) schedule_csv_ += str_cat(",lr_g", group);
-      schedule_csv_ += "\n";
-    }
-    schedule_csv_ += str_cat(stage_index_, ",", iteration);
-    char value[32];
-    for (double lr : group_lrs) {
-      std::snprintf(value, sizeof value, ",%.9g", lr);
-      schedule_csv_ += value;
-    }
-    schedule_csv_ += "\n";
-    if (iteration == 0) stage_starts_.push_back({static_cast<double>(schedule_lrs_.size()), str_cat("stage ", stage_index_)});
-    schedule_lrs_.push_back(group_lrs.back());
+    schedule_.add(stage_index_, iteration, group_lrs);
   }
 
-  // lr_schedule.csv and .png (fastai's sched.plot_lr: the last layer group's LR by iteration, every
-  // fit of the run in order), rewritten after each stage that trained.
-  void end_stage(const std::filesystem::path& folder) {
-    if (schedule_lrs_.size() == written_iterations_) return;
-    written_iterations_ = schedule_lrs_.size();
-    write_file_atomic(folder / report::files::kLrSchedule, schedule_csv_);
-    std::vector<double> iterations(schedule_lrs_.size());
-    for (std::size_t idx = 0; idx < iterations.size(); ++idx) iterations[idx] = static_cast<double>(idx);
-    report::write_png(folder / report::files::kLrSchedulePlot,
-                      report::line_chart(iterations, schedule_lrs_, "learning rate of the last layer group",
-                                         "iteration (all fit stages)", false, stage_starts_));
-  }
+  void end_stage() { schedule_.write(); }
 
   void on_epoch(const train::EpochStats& stats) override {
     console_.progress_end();
     if (!header_printed_) {  // printed with the first epoch's line: lr_find has progress but no epochs
-      char header[160];
-      std::snprintf(header, sizeof header, "%-10s %-10s %-10s %-10s %s", "epoch", "trn_loss", "val_loss",
-                    metric_name_.c_str(), "time");
-      console_.line(header);
+      console_.line(str_printf("%-10s %-10s %-10s %-10s %s", "epoch", "trn_loss", "val_loss", metric_name_.c_str(), "time"));
       header_printed_ = true;
     }
-    char line[160];
-    std::snprintf(line, sizeof line, "%-10lld %-10.6f %-10.6f %-10.6f %s", static_cast<long long>(stats.epoch),
-                  stats.trn_loss, stats.val_loss, stats.metric, report::format_duration(stats.seconds).c_str());
-    console_.line(line);
+    console_.line(str_printf("%-10lld %-10.6f %-10.6f %-10.6f %s", static_cast<long long>(stats.epoch), stats.trn_loss,
+                             stats.val_loss, stats.metric, report::format_duration(stats.seconds).c_str()));
     report::MetricsRow row;
     row.stage = stage_index_;
     row.stage_type = stage_type_;
@@ -104,16 +76,13 @@ class RunObserver : public train::TrainingObserver {
  private:
   report::Console& console_;
   report::MetricsCsv& metrics_;
+  report::LrScheduleLog& schedule_;
   report::RunRecord& record_;
   int stage_index_ = 0;
   std::string stage_type_;
   bool header_printed_ = false;
   std::int64_t done_ = 0;
   std::string metric_name_;
-  std::string schedule_csv_;                       // lr_schedule.csv so far
-  std::vector<double> schedule_lrs_;               // the last group's LR of every fit iteration
-  std::vector<report::ChartMarker> stage_starts_;  // where each fit stage begins, for the plot
-  std::size_t written_iterations_ = 0;
   double last_metric_ = 0;
 };
 
@@ -127,10 +96,8 @@ RecipeData load_recipe_data(const recipe::Recipe& recipe, const std::filesystem:
 }
 
 std::string describe(const cache::ResizeCacheStats& stats) {
-  char seconds[32];
-  std::snprintf(seconds, sizeof seconds, "%.1f s", stats.seconds);
   return str_cat("resize cache  ", stats.folder.string(), ": ", stats.written, " written, ", stats.reused, " reused, ",
-                 stats.kept, " already small (", seconds, ")");
+                 stats.kept, " already small (", str_printf("%.1f s", stats.seconds), ")");
 }
 
 models::Task task_of(data::Target target) {
@@ -244,13 +211,14 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
 
     const std::string metric_name = train::TaskMetricMeter::name(model->task());
     report::MetricsCsv metrics(result.folder / report::files::kMetrics, metric_name);
-    RunObserver observer(console, metrics, record, metric_name);
+    report::LrScheduleLog schedule(result.folder);
+    RunObserver observer(console, metrics, schedule, record, metric_name);
     for (const auto& planned : plan.stages) {
       console.line(str_cat("stage [", planned.index, "] ", planned.type, "  ", planned.stage->describe()));
       observer.begin_stage(planned.index, planned.type);
       StageContext context{learner, observer, planned.index, result.folder, record, console};
       planned.stage->run(context);
-      observer.end_stage(result.folder);
+      observer.end_stage();
     }
     result.final_metric = observer.last_metric();
     models::write_h5(result.folder / report::files::kModel, models::state_dict_of(*learner.model()));

@@ -60,8 +60,6 @@ Plan make_plan(recipe::Recipe recipe, const StageRegistry& registry) {
     }
     auto stage = descriptor->create(params, context, errors);
     if (stage) plan.stages.push_back({static_cast<int>(idx), entry.type, std::move(stage)});
-    if (entry.type == "save")
-      context.saved_checkpoints.push_back(params.json().is_string() ? params.string() : std::to_string(params.integer()));
   }
   if (!errors.empty()) throw recipe::RecipeError(errors, plan.recipe.doc.sources());
   return plan;

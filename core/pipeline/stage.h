@@ -26,10 +26,11 @@ class RunRecord;
 
 namespace xp::pipeline {
 
-// What a stage may know while its parameters are parsed, before anything runs.
+// What a stage may know while its parameters are parsed, before anything runs. Stages are parsed
+// in recipe order; a factory may add what its stage provides to the stages after it.
 struct PlanContext {
   int layer_groups = 3;
-  std::vector<std::string> saved_checkpoints;  // names the `save` stages before this one write
+  std::vector<std::string> saved_checkpoints;  // names the `save` stages so far write
 };
 
 // What a stage gets while it runs: the learner, the training observer (progress, metrics.csv),
@@ -53,8 +54,9 @@ class Stage {
 };
 
 // Parses `params` (already schema-checked, defaults filled); appends a diagnostic for every
-// semantic problem and returns nullptr if there was any.
-using StageFactory = std::unique_ptr<Stage> (*)(const recipe::Node& params, const PlanContext& context,
+// semantic problem and returns nullptr if there was any. May record in `context` what the stage
+// provides to later ones.
+using StageFactory = std::unique_ptr<Stage> (*)(const recipe::Node& params, PlanContext& context,
                                                 std::vector<recipe::Diagnostic>& errors);
 
 // One row of the stage table (shared/STYLE.md R7).

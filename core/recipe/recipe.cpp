@@ -67,36 +67,30 @@ void check_data_paths(const Document& doc, std::vector<Diagnostic>& errors) {
     errors.push_back(doc.diagnostic(data_path.child("path"), str_cat("'data.path': folder '", folder, "' does not exist")));
     return;
   }
+  // data.<key>, a path below data.path, must name an existing folder (or file). The error points
+  // at the key when the recipe wrote it, else (a default) at data.path.
+  const auto expect = [&](const char* key, bool is_folder, const char* what, const char* hint = "") {
+    if (!data.contains(key) || !data[key].is_string()) return;
+    const fs::path target = fs::path(folder) / data[key].get<std::string>();
+    if (is_folder ? fs::is_directory(target) : fs::is_regular_file(target)) return;
+    const bool written = doc.root()["data"].contains(key);
+    errors.push_back(doc.diagnostic(data_path.child(written ? key : "path"),
+                                    str_cat("'data.", key, "': expected ", what, " '", target.string(), "'", hint,
+                                            ", which does not exist")));
+  };
   if (data.value("source", "") == "folders") {
     check_not_csv(doc, data, errors);
-    for (const char* key : {"train", "valid", "test"}) {
-      if (!data.contains(key) || !data[key].is_string()) continue;
-      const fs::path split = fs::path(folder) / data[key].get<std::string>();
-      if (fs::is_directory(split)) continue;
-      const bool written = doc.root()["data"].contains(key);
-      errors.push_back(doc.diagnostic(data_path.child(written ? key : "path"),
-                                      str_cat("'data.", key, "': expected the folder '", split.string(),
-                                              "' (<path>/<split>/<class>/<image>), which does not exist")));
-    }
+    for (const char* key : {"train", "valid", "test"}) expect(key, true, "the folder", " (<path>/<split>/<class>/<image>)");
     return;
   }
   if (data.value("source", "") == "csv") {
-    const auto expect = [&](const char* key, bool is_folder, const char* what) {
-      if (!data.contains(key) || !data[key].is_string()) return;
-      const fs::path target = fs::path(folder) / data[key].get<std::string>();
-      if (is_folder ? fs::is_directory(target) : fs::is_regular_file(target)) return;
-      const bool written = doc.root()["data"].contains(key);
-      errors.push_back(doc.diagnostic(data_path.child(written ? key : "path"),
-                                      str_cat("'data.", key, "': expected ", what, " '", target.string(),
-                                              "', which does not exist")));
-    };
     if (!data.contains("labels"))
       errors.push_back(doc.diagnostic(data_path.child("source"),
                                       "source csv needs data.labels: the labels CSV below data.path (id,labels rows)"));
     expect("labels", false, "the labels CSV");
     expect("train", true, "the folder of the CSV's images");
     expect("test", true, "the test folder");
-    if (data.contains("valid_ids") && data["valid_ids"].is_string()) expect("valid_ids", false, "the file of validation ids");
+    expect("valid_ids", false, "the file of validation ids");
     return;
   }
   if (data.value("source", "") != "idx") return;

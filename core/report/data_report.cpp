@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cstdio>
 
 #include "core/data/data_summary.h"
 #include "core/report/plot.h"
@@ -33,15 +32,11 @@ nlohmann::json to_json(const Spread& spread) {
 }
 
 std::string describe(const std::string& axis, const Spread& spread) {
-  char text[96];
-  std::snprintf(text, sizeof text, "%s %g-%g (median %g)", axis.c_str(), spread.min, spread.max, spread.median);
-  return text;
+  return str_printf("%s %g-%g (median %g)", axis.c_str(), spread.min, spread.max, spread.median);
 }
 
 std::string triple(const std::array<double, 3>& values) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.4f %.4f %.4f", values[0], values[1], values[2]);
-  return text;
+  return str_printf("%.4f %.4f %.4f", values[0], values[1], values[2]);
 }
 
 }  // namespace

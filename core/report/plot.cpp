@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/strings.h"
 
 namespace xp::report {
 
@@ -18,11 +18,7 @@ const cv::Scalar kInk(40, 40, 40);
 const cv::Scalar kBar(66, 133, 244);  // RGB
 constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
 
-std::string number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", value);
-  return text;
-}
+std::string number(double value) { return str_printf("%g", value); }
 
 void text_at(cv::Mat& canvas, const std::string& text, cv::Point origin, double scale = 0.45) {
   cv::putText(canvas, text, origin, kFont, scale, kInk, 1, cv::LINE_AA);
@@ -104,11 +100,8 @@ cv::Mat line_chart(const std::vector<double>& xs, const std::vector<double>& ys,
     text_at(canvas, number(x0), {kLeft - 4, origin.y + 18});
     text_at(canvas, number(x1), {kWidth - kRight - 30, origin.y + 18});
   }
-  char y_text[32];
-  std::snprintf(y_text, sizeof y_text, "%.3g", y1);
-  text_at(canvas, y_text, {6, kTop + 6}, 0.4);
-  std::snprintf(y_text, sizeof y_text, "%.3g", y0);
-  text_at(canvas, y_text, {6, origin.y}, 0.4);
+  text_at(canvas, str_printf("%.3g", y1), {6, kTop + 6}, 0.4);
+  text_at(canvas, str_printf("%.3g", y0), {6, origin.y}, 0.4);
   std::vector<cv::Point> line;
   for (std::size_t i = 0; i < px.size(); ++i) line.push_back(to_pixel(px[i], py[i]));
   cv::polylines(canvas, line, false, kBar, 2, cv::LINE_AA);

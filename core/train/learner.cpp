@@ -123,9 +123,9 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
       if (interrupt_requested()) throw Interrupted();
       const double multiplier = multipliers[static_cast<std::size_t>(iteration)];
       set_lr(*optimizer, group_lr, multiplier);
-      lr_now = group_lr.back() * multiplier;
-      std::vector<double> all_groups(base_lr);
+      std::vector<double> all_groups(base_lr);  // frozen groups too, as fastai reports them
       for (double& lr : all_groups) lr *= multiplier;
+      lr_now = all_groups.back();               // the head, always trainable
       observer.on_lr(iteration, all_groups);
       const double loss_value = train_step(*optimizer, *batch);
       XP_CHECK(std::isfinite(loss_value), "training loss became ", loss_value, " at epoch ", epoch,

@@ -59,8 +59,18 @@ void write_via_temp(const std::filesystem::path& path, const std::function<void(
 }
 
 std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw DataError(path.string(), "cannot open for reading");
+  // One read into a string of the file's size (the loader reads every image through here).
+  const std::streamoff size = in.tellg();
+  if (size >= 0) {
+    std::string content(static_cast<std::size_t>(size), '\0');
+    in.seekg(0);
+    if (in.read(content.data(), size)) return content;
+  }
+  // Not seekable (a pipe), or changed while read: stream whatever it holds.
+  in.clear();
+  in.seekg(0);
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();

@@ -1,6 +1,8 @@
 #include "core/util/strings.h"
 
 #include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 #include <numeric>
 
 namespace xp {
@@ -43,6 +45,19 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
     out += items[idx];
   }
   return out;
+}
+
+std::string str_printf(const char* format, ...) {
+  va_list arguments;
+  va_start(arguments, format);
+  va_list measuring;
+  va_copy(measuring, arguments);
+  const int length = std::vsnprintf(nullptr, 0, format, measuring);
+  va_end(measuring);
+  std::string text(static_cast<std::size_t>(std::max(length, 0)), '\0');
+  std::vsnprintf(text.data(), text.size() + 1, format, arguments);
+  va_end(arguments);
+  return text;
 }
 
 std::string csv_field(const std::string& text) {

@@ -20,6 +20,10 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 
 std::string trim(std::string_view text);
 
+// printf into a std::string: str_printf("%.9g", lr). For numbers in fixed formats (CSV cells,
+// console columns), where str_cat's stream formatting is not what is wanted.
+std::string str_printf(const char* format, ...) __attribute__((format(printf, 1, 2)));
+
 // One CSV field (RFC 4180): quoted when it holds a comma, quote or line break, inner quotes doubled.
 std::string csv_field(const std::string& text);
 

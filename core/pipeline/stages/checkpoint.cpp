@@ -56,12 +56,13 @@ std::string checkpoint_name(const recipe::Node& params) {
   return params.json().is_string() ? params.string() : std::to_string(params.integer());
 }
 
-std::unique_ptr<Stage> create_save(const recipe::Node& params, const PlanContext&, std::vector<recipe::Diagnostic>&) {
-  return std::make_unique<SaveStage>(checkpoint_name(params));
+std::unique_ptr<Stage> create_save(const recipe::Node& params, PlanContext& context, std::vector<recipe::Diagnostic>&) {
+  context.saved_checkpoints.push_back(checkpoint_name(params));
+  return std::make_unique<SaveStage>(context.saved_checkpoints.back());
 }
 
 // A load needs an earlier save of that name: found by `xp check`, not hours into a run.
-std::unique_ptr<Stage> create_load(const recipe::Node& params, const PlanContext& context,
+std::unique_ptr<Stage> create_load(const recipe::Node& params, PlanContext& context,
                                    std::vector<recipe::Diagnostic>& errors) {
   const std::string name = checkpoint_name(params);
   const auto& saved = context.saved_checkpoints;

@@ -43,7 +43,7 @@ class FitStage : public Stage {
   train::FitOptions options_;
 };
 
-std::unique_ptr<Stage> create(const recipe::Node& params, const PlanContext& context,
+std::unique_ptr<Stage> create(const recipe::Node& params, PlanContext& context,
                               std::vector<recipe::Diagnostic>& errors) {
   train::FitOptions options;
   const std::size_t errors_before = errors.size();

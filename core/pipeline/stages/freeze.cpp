@@ -29,16 +29,16 @@ std::string trainable_text(int group, int groups) {
   return group == 0 ? "all layer groups train" : str_cat("layer groups ", group, "-", groups - 1, " train");
 }
 
-std::unique_ptr<Stage> create_freeze(const recipe::Node&, const PlanContext& context, std::vector<recipe::Diagnostic>&) {
+std::unique_ptr<Stage> create_freeze(const recipe::Node&, PlanContext& context, std::vector<recipe::Diagnostic>&) {
   const int group = context.layer_groups - 1;
   return std::make_unique<FreezeToStage>(group, trainable_text(group, context.layer_groups) + " (head only)");
 }
 
-std::unique_ptr<Stage> create_unfreeze(const recipe::Node&, const PlanContext& context, std::vector<recipe::Diagnostic>&) {
+std::unique_ptr<Stage> create_unfreeze(const recipe::Node&, PlanContext& context, std::vector<recipe::Diagnostic>&) {
   return std::make_unique<FreezeToStage>(0, trainable_text(0, context.layer_groups));
 }
 
-std::unique_ptr<Stage> create_freeze_to(const recipe::Node& params, const PlanContext& context,
+std::unique_ptr<Stage> create_freeze_to(const recipe::Node& params, PlanContext& context,
                                         std::vector<recipe::Diagnostic>& errors) {
   long long group = params.integer();
   // fastai accepts Python-style negative indices: freeze_to(-1) is freeze().

@@ -8,7 +8,6 @@
 // Writes lr_find.csv (stage, iteration, lr, loss = fastai's smoothed loss, raw_loss), lr_find.png
 // (fastai's sched.plot(): the loss against the LR on a log axis, skipping the first 10 and last 5
 // points, with fastai v2's suggestions marked), and the suggestions to run.json and the console.
-#include <cstdio>
 #include <filesystem>
 
 #include "core/pipeline/registry.h"
@@ -30,17 +29,8 @@ namespace fs = std::filesystem;
 constexpr std::size_t kSkipStart = 10;
 constexpr std::size_t kSkipEnd = 6;
 
-std::string number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.9g", value);
-  return text;
-}
-
-std::string short_number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2e", value);
-  return text;
-}
+std::string number(double value) { return str_printf("%.9g", value); }
+std::string short_number(double value) { return str_printf("%.2e", value); }
 
 class LrFindStage : public Stage {
  public:
@@ -105,7 +95,7 @@ class LrFindStage : public Stage {
   train::LrFindOptions options_;
 };
 
-std::unique_ptr<Stage> create(const recipe::Node& params, const PlanContext& context,
+std::unique_ptr<Stage> create(const recipe::Node& params, PlanContext& context,
                               std::vector<recipe::Diagnostic>& errors) {
   train::LrFindOptions options;
   options.start_lr = params["start_lr"].numbers();

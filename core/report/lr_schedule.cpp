@@ -1,0 +1,33 @@
+#include "core/report/lr_schedule.h"
+
+#include "core/report/run_folder.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+namespace xp::report {
+
+void LrScheduleLog::add(int stage, std::int64_t iteration, const std::vector<double>& group_lrs) {
+  if (csv_.empty()) {
+    csv_ = "stage,iteration";
+    for (std::size_t group = 0; group < group_lrs.size(); ++group) csv_ += str_cat(",lr_g", group);
+    csv_ += "\n";
+  }
+  csv_ += str_cat(stage, ",", iteration);
+  for (double lr : group_lrs) csv_ += str_printf(",%.9g", lr);
+  csv_ += "\n";
+  if (iteration == 0) stage_starts_.push_back({static_cast<double>(last_group_lrs_.size()), str_cat("stage ", stage)});
+  last_group_lrs_.push_back(group_lrs.back());
+}
+
+void LrScheduleLog::write() {
+  if (last_group_lrs_.size() == written_) return;
+  written_ = last_group_lrs_.size();
+  write_file_atomic(folder_ / files::kLrSchedule, csv_);
+  std::vector<double> iterations(last_group_lrs_.size());
+  for (std::size_t idx = 0; idx < iterations.size(); ++idx) iterations[idx] = static_cast<double>(idx);
+  write_png(folder_ / files::kLrSchedulePlot, line_chart(iterations, last_group_lrs_, "learning rate of the last layer group",
+                                                         "iteration (all fit stages)", false, stage_starts_));
+}
+
+}  // namespace xp::report
