@@ -33,7 +33,9 @@ pipeline::Plan load_plan(const cli::CliOptions& options) {
 
 int check(const cli::CliOptions& options) {
   const pipeline::Plan plan = load_plan(options);
-  std::cout << plan.describe() << "\nok: " << options.recipe << " is valid\n";
+  std::cout << plan.describe() << "\n";
+  for (const auto& warning : plan.rendered_warnings()) std::cout << warning << "\n";
+  std::cout << "ok: " << options.recipe << " is valid\n";
   return 0;
 }
 

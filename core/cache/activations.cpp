@@ -14,6 +14,7 @@ namespace {
 constexpr const char* kFeatures = "features";
 constexpr const char* kLabels = "labels";
 constexpr const char* kIds = "ids";
+constexpr const char* kKey = "key";
 
 }  // namespace
 
@@ -42,6 +43,10 @@ void write_activations(const std::filesystem::path& path, const Activations& act
       for (const auto& id : activations.ids) id_pointers.push_back(id.c_str());
       H5::DataSet id_set = file.createDataSet(kIds, string_type, H5::DataSpace(1, &rows));
       if (rows > 0) id_set.write(id_pointers.data(), string_type);
+      if (!activations.key.empty()) {
+        const H5::StrType key_type(H5::PredType::C_S1, activations.key.size());
+        file.createAttribute(kKey, key_type, H5::DataSpace(H5S_SCALAR)).write(key_type, activations.key);
+      }
       file.close();
     } catch (const H5::Exception& error) {
       throw CacheError(str_cat("cannot write '", path.string(), "': ", error.getDetailMsg()));
@@ -87,6 +92,10 @@ Activations read_activations(const std::filesystem::path& path) {
     for (char* id : id_pointers) {
       out.ids.emplace_back(id ? id : "");
       std::free(id);
+    }
+    if (file.attrExists(kKey)) {
+      const H5::Attribute key = file.openAttribute(kKey);
+      key.read(key.getStrType(), out.key);
     }
   } catch (const H5::Exception& error) {
     throw CacheError(str_cat("'", path.string(), "': cannot read activations (", error.getDetailMsg(), "); truncated or corrupt?"));

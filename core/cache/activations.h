@@ -19,6 +19,7 @@ struct Activations {
   torch::Tensor features;        // float32 [N, F]
   torch::Tensor labels;          // int64 [N] or float32 [N, C]
   std::vector<std::string> ids;  // image identities, same order
+  std::string key;               // optional: what they were computed from (attribute "key"; precompute's cache key)
 };
 
 // Writes atomically (temporary name, then rename). Throws CacheError naming the path on failure.

@@ -1,9 +1,11 @@
 #include "core/cache/file_identity.h"
 
 #include <cstdio>
+#include <cstring>
 
 #include "core/util/error.h"
 #include "core/util/rng.h"
+#include "core/util/strings.h"
 
 namespace xp::cache {
 
@@ -27,6 +29,21 @@ std::string hash_hex(const std::string& text) {
   char digits[17];
   std::snprintf(digits, sizeof digits, "%016llx", static_cast<unsigned long long>(mix64(hash)));
   return digits;
+}
+
+std::string bytes_hash_hex(const void* data, std::size_t size) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  std::uint64_t hash = mix64(size);
+  std::size_t offset = 0;
+  for (; offset + 8 <= size; offset += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes + offset, 8);
+    hash = mix64(hash ^ word);
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, bytes + offset, size - offset);
+  hash = mix64(hash ^ tail ^ 0xff);
+  return str_printf("%016llx", static_cast<unsigned long long>(hash));
 }
 
 }  // namespace xp::cache

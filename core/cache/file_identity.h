@@ -4,6 +4,7 @@
 // worth of I/O).
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 
@@ -14,5 +15,9 @@ std::string file_identity(const std::filesystem::path& path);
 
 // A 64-bit hash of `text` as 16 hex digits (FNV-1a, then a SplitMix64 finaliser): cache file names.
 std::string hash_hex(const std::string& text);
+
+// A 64-bit hash of `size` bytes as 16 hex digits, eight bytes per step (a SplitMix64 chain): the
+// content of tensors — images held in memory, a body's weights — in precompute's cache key.
+std::string bytes_hash_hex(const void* data, std::size_t size);
 
 }  // namespace xp::cache

@@ -63,6 +63,9 @@ struct DataOptions {
   int resize_cache = 0;              // > 0: read images from copies with this shorter side (fastai's resize)
   std::optional<long> train_limit;   // seeded random subset of the training split
   std::optional<long> valid_limit;   // seeded random subset of the validation split
+  // Only the images of these classes, relabelled in this order (empty = all): a dataset split by
+  // class, e.g. pretraining on five Fashion-MNIST classes and transferring to the other five.
+  std::vector<std::string> keep_classes;
 };
 
 }  // namespace xp::data

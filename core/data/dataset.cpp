@@ -128,6 +128,37 @@ ImageSet ImageSet::subset(const std::vector<std::int64_t>& indices) const {
   return kept;
 }
 
+namespace {
+
+// data.keep_classes: the labelled splits reduced to those classes, labels renumbered in the
+// order given.
+void keep_only(const std::vector<std::string>& keep, DataBundle& bundle, ImageSet& train, ImageSet& valid) {
+  XP_CHECK(bundle.target == Target::kSingleLabel, "data.keep_classes: applies to single-label data, not ",
+           target_name(bundle.target));
+  std::vector<std::int64_t> new_label(bundle.classes.size(), -1);
+  for (std::size_t position = 0; position < keep.size(); ++position) {
+    const auto found = std::find(bundle.classes.begin(), bundle.classes.end(), keep[position]);
+    if (found == bundle.classes.end())
+      throw UserError(str_cat("data.keep_classes: no class '", keep[position], "' in the data (classes: ",
+                              join(bundle.classes), ")"));
+    new_label[static_cast<std::size_t>(found - bundle.classes.begin())] = static_cast<std::int64_t>(position);
+  }
+  for (ImageSet* split : {&train, &valid}) {
+    std::vector<std::int64_t> rows;
+    const auto labels = split->labels.accessor<std::int64_t, 1>();
+    for (std::int64_t row = 0; row < split->labels.size(0); ++row)
+      if (new_label[static_cast<std::size_t>(labels[row])] >= 0) rows.push_back(row);
+    ImageSet kept = split->subset(rows);
+    auto relabelled = kept.labels.accessor<std::int64_t, 1>();
+    for (std::int64_t row = 0; row < kept.labels.size(0); ++row)
+      relabelled[row] = new_label[static_cast<std::size_t>(relabelled[row])];
+    *split = std::move(kept);
+  }
+  bundle.classes = keep;
+}
+
+}  // namespace
+
 DataBundle load_data(const DataOptions& options, std::uint64_t seed) {
   ImageSet train;
   ImageSet valid;
@@ -139,6 +170,7 @@ DataBundle load_data(const DataOptions& options, std::uint64_t seed) {
   if (options.source != "csv" && options.target != Target::kAuto && options.target != Target::kSingleLabel)
     throw UserError(str_cat("data.target: source '", options.source, "' has one class per image (single_label); "
                             "multi-label and regression targets come from a csv source"));
+  if (!options.keep_classes.empty()) keep_only(options.keep_classes, bundle, train, valid);
   // A validation label that never occurs in training cannot be learned: say so instead of
   // reporting a mysteriously capped accuracy.
   if (bundle.target != Target::kRegression) {

@@ -119,6 +119,16 @@ DataLoader::DataLoader(std::shared_ptr<const ImageSet> set, LoaderOptions option
            " images, fewer than one batch of ", options_.batch_size, "; lower data.batch_size");
 }
 
+std::vector<std::int64_t> epoch_order(std::int64_t n, const LoaderOptions& options, std::int64_t epoch) {
+  if (options.shuffle) {
+    Rng rng(options.seed, {kShuffleStream, static_cast<std::uint64_t>(epoch)});
+    return permutation(n, rng);
+  }
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  return order;
+}
+
 DataLoader::~DataLoader() { stop_workers(); }
 
 std::int64_t DataLoader::batches_per_epoch() const {
@@ -143,13 +153,7 @@ void DataLoader::stop_workers() {
 void DataLoader::start_epoch(std::int64_t epoch) {
   stop_workers();
   epoch_ = epoch;
-  order_.resize(static_cast<std::size_t>(set_->size()));
-  if (options_.shuffle) {
-    Rng rng(options_.seed, {kShuffleStream, static_cast<std::uint64_t>(epoch)});
-    order_ = permutation(set_->size(), rng);
-  } else {
-    std::iota(order_.begin(), order_.end(), 0);
-  }
+  order_ = epoch_order(set_->size(), options_, epoch);
   State& state = *state_;
   state.next_to_make = 0;
   state.next_to_hand = 0;

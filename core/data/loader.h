@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "core/data/augment.h"
 #include "core/data/dataset.h"
@@ -38,6 +39,10 @@ struct LoaderOptions {
 // the last incomplete batch dropped.
 LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t seed, AugmentOptions augment,
                                       bool reduced_decode = true);
+
+// The sample order of epoch `epoch`: a permutation drawn from (options.seed, epoch) when
+// options.shuffle, else 0…n−1. Precomputed activations are batched in the same order.
+std::vector<std::int64_t> epoch_order(std::int64_t n, const LoaderOptions& options, std::int64_t epoch);
 
 // Image `sample` of `set` as 8-bit pixels (1 or 3 channels, RGB): a zero-copy view of in-memory
 // images, or the decoded file — at reduced size when that keeps min_shorter_side pixels

@@ -161,6 +161,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
   report::RunRecord record(result.folder, provenance);
   console.tee_to((result.folder / report::files::kLog).string());
   console.line(plan.describe());
+  for (const auto& warning : plan.rendered_warnings()) console.line(warning);
   console.line(str_cat("run     ", result.folder.string(), "  (threads: ", threads, ")"));
 
   try {
@@ -216,13 +217,14 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     for (const auto& planned : plan.stages) {
       console.line(str_cat("stage [", planned.index, "] ", planned.type, "  ", planned.stage->describe()));
       observer.begin_stage(planned.index, planned.type);
-      StageContext context{learner, observer, planned.index, result.folder, record, console};
+      StageContext context{learner, observer, planned.index, result.folder, record, console, options.cache_root};
       planned.stage->run(context);
       observer.end_stage();
     }
     result.final_metric = observer.last_metric();
     models::write_h5(result.folder / report::files::kModel, models::state_dict_of(*learner.model()));
     record.complete();
+    report::update_latest_link(result.folder);
   } catch (const Interrupted&) {
     console.progress_end();
     record.interrupted();

@@ -49,6 +49,14 @@ Plan make_plan(recipe::Recipe recipe, const StageRegistry& registry) {
   std::vector<recipe::Diagnostic> errors;
   PlanContext context;
   context.layer_groups = models::ClassifierImpl::kLayerGroups;
+  const auto& data = plan.recipe.data;
+  // fastai's ConvLearner.pretrained freezes all but the head (engine.h build_model).
+  context.frozen_groups = plan.recipe.model.weights.empty() ? 0 : context.layer_groups - 1;
+  context.size = data.size;
+  context.resize_cache = data.resize_cache;
+  context.max_zoom = data.augment.max_zoom;
+  context.augment = data.augment.preset != data::AugmentPreset::kNone;
+  context.has_test = !data.test.empty();
   for (std::size_t idx = 0; idx < plan.recipe.stages.size(); ++idx) {
     const auto& entry = plan.recipe.stages[idx];
     const recipe::Node params = plan.recipe.node(entry.path);
@@ -62,7 +70,14 @@ Plan make_plan(recipe::Recipe recipe, const StageRegistry& registry) {
     if (stage) plan.stages.push_back({static_cast<int>(idx), entry.type, std::move(stage)});
   }
   if (!errors.empty()) throw recipe::RecipeError(errors, plan.recipe.doc.sources());
+  plan.warnings = std::move(context.warnings);
   return plan;
+}
+
+std::vector<std::string> Plan::rendered_warnings() const {
+  std::vector<std::string> out;
+  for (const auto& warning : warnings) out.push_back(recipe::render(warning, recipe.doc.sources()));
+  return out;
 }
 
 }  // namespace xp::pipeline

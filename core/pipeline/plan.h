@@ -19,6 +19,9 @@ struct PlannedStage {
 struct Plan {
   recipe::Recipe recipe;
   std::vector<PlannedStage> stages;
+  std::vector<recipe::Diagnostic> warnings;  // from the stages' checks; see rendered_warnings()
+  // Each warning in compiler style (file:line:col: warning: …), one string each.
+  std::vector<std::string> rendered_warnings() const;
   std::int64_t total_epochs() const;
   // The human-readable plan: data, model, one line per stage with its epochs, the total.
   std::string describe() const;

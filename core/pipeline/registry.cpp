@@ -29,6 +29,9 @@ void register_builtin_stages(StageRegistry& registry) {
   registry.add(freeze_to_stage_descriptor());
   registry.add(save_stage_descriptor());
   registry.add(load_stage_descriptor());
+  registry.add(resize_stage_descriptor());
+  registry.add(tta_stage_descriptor());
+  registry.add(predict_stage_descriptor());
 }
 
 }  // namespace xp::pipeline

@@ -31,5 +31,8 @@ const StageDescriptor& load_stage_descriptor();
 const StageDescriptor& freeze_stage_descriptor();
 const StageDescriptor& unfreeze_stage_descriptor();
 const StageDescriptor& freeze_to_stage_descriptor();
+const StageDescriptor& resize_stage_descriptor();
+const StageDescriptor& tta_stage_descriptor();
+const StageDescriptor& predict_stage_descriptor();
 
 }  // namespace xp::pipeline

@@ -31,6 +31,15 @@ namespace xp::pipeline {
 struct PlanContext {
   int layer_groups = 3;
   std::vector<std::string> saved_checkpoints;  // names the `save` stages so far write
+  // The learner's state as the stages so far leave it (what resize and precompute check).
+  int frozen_groups = 0;    // layer groups without gradients (pretrained weights: all but the head)
+  int size = 224;           // image size (data.size, then each resize)
+  int resize_cache = 0;     // data.resize_cache (0 = none)
+  double max_zoom = 1.0;    // data.max_zoom
+  bool augment = false;     // data.augment is set (no effect while precompute is on)
+  bool precompute_augment_warned = false;
+  bool has_test = false;    // the data has a test split
+  std::vector<recipe::Diagnostic> warnings;  // shown by `xp check` and `xp run`, never fatal
 };
 
 // What a stage gets while it runs: the learner, the training observer (progress, metrics.csv),
@@ -42,6 +51,7 @@ struct StageContext {
   const std::filesystem::path& folder;
   report::RunRecord& record;
   report::Console& console;
+  const std::filesystem::path& cache_root;  // activations (precompute) and other caches
 };
 
 class Stage {

@@ -26,12 +26,12 @@ std::string render(const Diagnostic& diagnostic, const Sources& sources) {
   const SourceLoc& loc = diagnostic.loc;
   std::ostringstream out;
   if (loc.source < 0) {
-    out << "recipe: error: " << diagnostic.message;
+    out << "recipe: " << (diagnostic.warning ? "warning: " : "error: ") << diagnostic.message;
     return out.str();
   }
   out << sources.name(loc.source);
   if (loc.line > 0) out << ":" << loc.line << ":" << loc.column;
-  out << ": error: " << diagnostic.message;
+  out << (diagnostic.warning ? ": warning: " : ": error: ") << diagnostic.message;
   const std::string line = sources.line_text(loc.source, loc.line);
   if (loc.line > 0 && !line.empty()) {
     const std::string number = std::to_string(loc.line);

@@ -19,6 +19,7 @@ struct Diagnostic {
   SourceLoc loc;
   std::string message;
   int span = 1;  // characters to underline from loc.column
+  bool warning = false;  // rendered as "warning:"; never stops a run
 };
 
 // Renders one diagnostic; `sources` supplies the file name and the line text.

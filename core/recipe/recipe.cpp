@@ -187,6 +187,16 @@ Recipe parse_recipe_document(Document doc) {
   }
   if (data.has("train_limit")) d.train_limit = data["train_limit"].integer();
   if (data.has("valid_limit")) d.valid_limit = data["valid_limit"].integer();
+  if (data.has("keep_classes")) {
+    const recipe::Node keep = data["keep_classes"];
+    for (std::size_t idx = 0; idx < keep.size(); ++idx) {
+      const std::string name = keep.json()[idx].get<std::string>();
+      // idx data names its classes in the recipe: check them here, with a position.
+      if (!d.classes.empty() && std::find(d.classes.begin(), d.classes.end(), name) == d.classes.end())
+        errors.push_back(keep.error(str_cat("'", name, "' is not one of data.classes (", join(d.classes), ")")));
+      d.keep_classes.push_back(name);
+    }
+  }
   d.target = data::parse_target(data["target"].string());
   auto& csv = d.csv;
   if (data.has("labels")) csv.labels = data["labels"].string();

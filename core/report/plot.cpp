@@ -118,6 +118,54 @@ cv::Mat line_chart(const std::vector<double>& xs, const std::vector<double>& ys,
   return canvas;
 }
 
+cv::Mat confusion_chart(const std::vector<std::vector<std::int64_t>>& counts, const std::vector<std::string>& classes,
+                        const std::string& title) {
+  const int n = static_cast<int>(classes.size());
+  const int cell = std::clamp(560 / std::max(n, 1), 6, 64);
+  const bool labelled = cell >= 14;
+  std::size_t longest = 0;
+  for (const auto& name : classes) longest = std::max(longest, name.size());
+  const int label_width = labelled ? std::min(160, 8 + static_cast<int>(longest) * 7) : 8;
+  const int left = label_width + 24, top = 48 + (labelled ? label_width : 8);
+  const int width = std::max(left + n * cell + 16, 360), height = top + n * cell + 40;
+  cv::Mat canvas(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
+  text_at(canvas, title, {8, 22}, 0.55);
+  std::int64_t largest = 1;
+  for (const auto& row : counts)
+    for (std::int64_t count : row) largest = std::max(largest, count);
+  for (int row = 0; row < n; ++row) {
+    for (int col = 0; col < n; ++col) {
+      const std::int64_t count = counts[static_cast<std::size_t>(row)][static_cast<std::size_t>(col)];
+      const double shade = static_cast<double>(count) / static_cast<double>(largest);
+      const cv::Scalar colour(255 - 189 * shade, 255 - 122 * shade, 255 - 11 * shade);  // white → kBar
+      const cv::Point corner(left + col * cell, top + row * cell);
+      cv::rectangle(canvas, corner, corner + cv::Point(cell - 1, cell - 1), colour, cv::FILLED);
+      if (labelled && count > 0) {
+        const std::string text = std::to_string(count);
+        const double scale = std::min(0.45, cell / 40.0);
+        int baseline = 0;
+        const cv::Size size = cv::getTextSize(text, kFont, scale, 1, &baseline);
+        cv::putText(canvas, text, corner + cv::Point((cell - size.width) / 2, (cell + size.height) / 2), kFont, scale,
+                    shade > 0.6 ? cv::Scalar(255, 255, 255) : kInk, 1, cv::LINE_AA);
+      }
+    }
+    if (labelled) {
+      const std::string name = classes[static_cast<std::size_t>(row)].substr(0, 22);
+      text_at(canvas, name, {8, top + row * cell + cell / 2 + 4}, 0.4);
+      // Column labels, written vertically: draw on a strip, rotate it, paste it above the column.
+      int baseline = 0;
+      const cv::Size size = cv::getTextSize(name, kFont, 0.4, 1, &baseline);
+      cv::Mat strip(cell, label_width, CV_8UC3, cv::Scalar(255, 255, 255));
+      cv::putText(strip, name, {2, std::min(cell - 2, (cell + size.height) / 2)}, kFont, 0.4, kInk, 1, cv::LINE_AA);
+      cv::Mat rotated;
+      cv::rotate(strip, rotated, cv::ROTATE_90_COUNTERCLOCKWISE);
+      rotated.copyTo(canvas(cv::Rect(left + row * cell, top - label_width - 4, cell, label_width)));
+    }
+  }
+  text_at(canvas, "predicted (columns)  /  actual (rows)", {left, height - 14}, 0.45);
+  return canvas;
+}
+
 cv::Mat side_by_side(const std::vector<cv::Mat>& images) {
   cv::Mat joined;
   cv::hconcat(images, joined);

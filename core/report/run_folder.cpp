@@ -1,5 +1,7 @@
 #include "core/report/run_folder.h"
 
+#include <unistd.h>
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -40,6 +42,16 @@ std::filesystem::path create_run_folder(const std::filesystem::path& results_roo
       throw Error(str_cat("cannot create run folder '", folder.string(), "': ", std::strerror(errno)));
   }
   throw Error(str_cat("cannot find a free run folder name under '", parent.string(), "'"));
+}
+
+void update_latest_link(const std::filesystem::path& run_folder) {
+  const auto parent = run_folder.parent_path();
+  const auto temporary = parent / str_cat(".latest-", ::getpid());
+  std::error_code error;
+  std::filesystem::remove(temporary, error);
+  std::filesystem::create_directory_symlink(run_folder.filename(), temporary, error);
+  if (!error) std::filesystem::rename(temporary, parent / "latest", error);  // rename(2) replaces atomically
+  if (error) throw Error(str_cat("cannot point '", (parent / "latest").string(), "' at ", run_folder.string(), ": ", error.message()));
 }
 
 }  // namespace xp::report

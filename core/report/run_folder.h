@@ -19,6 +19,11 @@ inline constexpr const char* kLrFind = "lr_find.csv";
 inline constexpr const char* kLrSchedule = "lr_schedule.csv";
 inline constexpr const char* kLrSchedulePlot = "lr_schedule.png";
 inline constexpr const char* kLrFindPlot = "lr_find.png";
+inline constexpr const char* kTta = "tta.json";
+inline constexpr const char* kPredictions = "predictions.csv";
+inline constexpr const char* kSubmission = "submission.csv";
+inline constexpr const char* kConfusion = "confusion.csv";
+inline constexpr const char* kConfusionPlot = "confusion.png";
 // `xp data`'s report folder
 inline constexpr const char* kDataSummary = "data.json";
 inline constexpr const char* kImageSizes = "sizes.csv";
@@ -36,5 +41,10 @@ std::string make_run_id();
 // Creates results_root/name/<run id>/ atomically (mkdir fails rather than reuse a folder) and
 // returns it. Retries with a new id on the rare collision.
 std::filesystem::path create_run_folder(const std::filesystem::path& results_root, const std::string& name);
+
+// Points <results_root>/<name>/latest at `run_folder` (a relative symlink, replaced atomically):
+// what another recipe names to start from the last completed run, e.g.
+// model.weights: results/fashion-pretrain/latest/model.h5.
+void update_latest_link(const std::filesystem::path& run_folder);
 
 }  // namespace xp::report

@@ -10,13 +10,14 @@ namespace xp::train {
 
 FeatureSet compute_features(models::ClassifierImpl& model, std::shared_ptr<const data::ImageSet> split,
                             int batch_size, int workers, const data::PreprocessOptions& preprocess,
-                            const ComputeOptions& compute) {
+                            const ComputeOptions& compute, bool reduced_decode) {
   torch::NoGradGuard no_grad;
   model.eval();
   apply_layout(model, compute);
   data::LoaderOptions options;
   options.batch_size = batch_size;
   options.workers = workers;
+  options.reduced_decode = reduced_decode;
   data::DataLoader loader(split, options, preprocess);
   std::vector<torch::Tensor> features;
   std::vector<torch::Tensor> labels;

@@ -21,6 +21,6 @@ struct FeatureSet {
 
 FeatureSet compute_features(models::ClassifierImpl& model, std::shared_ptr<const data::ImageSet> split,
                             int batch_size, int workers, const data::PreprocessOptions& preprocess,
-                            const ComputeOptions& compute = {});
+                            const ComputeOptions& compute = {}, bool reduced_decode = true);
 
 }  // namespace xp::train

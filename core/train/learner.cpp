@@ -2,12 +2,15 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 
+#include "core/train/activation_batches.h"
 #include "core/train/loss.h"
 #include "core/train/meters.h"
 #include "core/util/error.h"
 #include "core/util/interrupt.h"
+#include "core/util/rng.h"
 
 namespace xp::train {
 
@@ -21,35 +24,6 @@ std::vector<double> per_group(const std::vector<double>& lr, std::size_t groups)
   XP_CHECK(lr.size() == groups, "lr has ", lr.size(), " values but the model has ", groups,
            " layer groups; give one value or ", groups);
   return lr;
-}
-
-// fastai's LayerOptimizer: one SGD param group per layer group that has trainable parameters,
-// built afresh for every fit (and lr_find). `group_lr` receives each kept group's base LR.
-std::unique_ptr<torch::optim::SGD> make_optimizer(const std::vector<std::vector<torch::Tensor>>& groups,
-                                                  const std::vector<double>& base_lr, double momentum, double wd,
-                                                  std::vector<double>& group_lr) {
-  std::vector<torch::optim::OptimizerParamGroup> param_groups;
-  group_lr.clear();
-  for (std::size_t group_idx = 0; group_idx < groups.size(); ++group_idx) {
-    std::vector<torch::Tensor> trainable;
-    for (const auto& parameter : groups[group_idx])
-      if (parameter.requires_grad()) trainable.push_back(parameter);
-    if (trainable.empty()) continue;
-    auto sgd = std::make_unique<torch::optim::SGDOptions>(base_lr[group_idx]);
-    sgd->momentum(momentum).weight_decay(wd);
-    param_groups.emplace_back(std::move(trainable), std::move(sgd));
-    group_lr.push_back(base_lr[group_idx]);
-  }
-  XP_CHECK(!param_groups.empty(), "every layer group is frozen; nothing to train");
-  return std::make_unique<torch::optim::SGD>(std::move(param_groups), torch::optim::SGDOptions(base_lr.back()));
-}
-
-// Every param group's LR = its base LR × multiplier.
-void set_lr(torch::optim::SGD& optimizer, const std::vector<double>& group_lr, double multiplier) {
-  for (std::size_t group_idx = 0; group_idx < optimizer.param_groups().size(); ++group_idx) {
-    auto& sgd = static_cast<torch::optim::SGDOptions&>(optimizer.param_groups()[group_idx].options());
-    sgd.lr(group_lr[group_idx] * multiplier);
-  }
 }
 
 // Every parameter and buffer of the model, and torch's RNG (dropout): what lr_find puts back.
@@ -85,6 +59,10 @@ class StateSnapshot {
 Learner::Learner(models::Classifier model, data::DataBundle data, LearnerOptions options)
     : model_(std::move(model)), data_(std::move(data)), options_(options) {
   apply_layout(*model_, options_.compute);
+  make_loaders();
+}
+
+void Learner::make_loaders() {
   const data::LoaderOptions train_options =
       data::training_loader_options(options_.batch_size, options_.workers, options_.seed, options_.augment,
                                     options_.reduced_decode);
@@ -94,40 +72,75 @@ Learner::Learner(models::Classifier model, data::DataBundle data, LearnerOptions
   valid_options.drop_last = false;
   valid_options.augment = {};  // validation: fastai's Scale + CenterCrop only
   valid_loader_ = std::make_unique<data::DataLoader>(data_.valid, valid_options, options_.preprocess);
+  train_images_ = std::make_unique<LoaderBatches>(*train_loader_);
+  valid_images_ = std::make_unique<LoaderBatches>(*valid_loader_);
+}
+
+void Learner::set_data(int size, int batch_size) {
+  options_.preprocess.size = size;
+  options_.batch_size = batch_size;
+  make_loaders();
+  // Activations of the old size are of no use at the new one (the cache key holds the size).
+  precomputed_.reset();
+  train_activations_.reset();
+}
+
+void Learner::set_precomputed(Precomputed precomputed) {
+  XP_ASSERT(precomputed.train.size(0) == data_.train->size() && precomputed.valid.size(0) == data_.valid->size(),
+            "precomputed activations do not match the splits");
+  // The head trains on them as on images: same batch size, shuffle and drop_last (fastai's fc_data).
+  const data::LoaderOptions options =
+      data::training_loader_options(options_.batch_size, options_.workers, options_.seed, {}, false);
+  train_activations_ = std::make_unique<ActivationBatches>(precomputed.train, data_.train->labels, options);
+  precomputed_ = std::move(precomputed);
+}
+
+BatchSource& Learner::training_batches(bool precomputed) {
+  if (!precomputed) return *train_images_;
+  XP_CHECK(precomputed_.has_value(), "precompute: no activations were computed for this learner");
+  return *train_activations_;
+}
+
+torch::Tensor Learner::forward(const torch::Tensor& inputs, bool precomputed) {
+  AutocastScope autocast(options_.compute);
+  if (precomputed) return model_->head->forward(inputs);
+  return model_->forward(to_layout(inputs, options_.compute));
 }
 
 std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver& observer) {
   auto groups = model_->layer_groups();
   const std::vector<double> base_lr = per_group(options.lr, groups.size());
+  BatchSource& batches = training_batches(options.precompute);
 
   // A fresh optimizer per fit, as fastai 0.7 builds one in every fit() call: momentum buffers do
   // not carry over between stages. Only trainable parameters are handed to it.
-  std::vector<double> group_lr;
-  const auto optimizer = make_optimizer(groups, base_lr, options.momentum, options.wd, group_lr);
+  LayerOptimizer optimizer(groups, base_lr, options.optimizer);
 
-  const std::int64_t batches = train_loader_->batches_per_epoch();
+  const std::int64_t per_epoch = batches.batches_per_epoch();
   const std::int64_t epochs = total_epochs(options.schedule);
-  const std::vector<double> multipliers = lr_multipliers(options.schedule, batches);
+  const std::vector<double> multipliers = lr_multipliers(options.schedule, per_epoch);
+  const std::vector<double> momenta = momentum_values(options.schedule, per_epoch, options.optimizer.momentum);
+  const std::vector<std::int64_t> cycle_ends = cycle_end_epochs(options.schedule);
 
   std::vector<EpochStats> history;
   SmoothedLoss smoothed;  // spans the whole fit, as fastai's avg_loss does
   std::int64_t iteration = 0;
   for (std::int64_t epoch = 0; epoch < epochs; ++epoch) {
     const auto started = Clock::now();
-    observer.on_epoch_begin(epoch, epochs, batches);
+    observer.on_epoch_begin(epoch, epochs, per_epoch);
     model_->train_respecting_frozen_bn();
     AverageMeter epoch_loss;
     double lr_now = 0;
-    train_loader_->start_epoch(epochs_done_);
-    while (auto batch = train_loader_->next()) {
+    batches.start_epoch(epochs_done_);
+    while (auto batch = batches.next()) {
       if (interrupt_requested()) throw Interrupted();
       const double multiplier = multipliers[static_cast<std::size_t>(iteration)];
-      set_lr(*optimizer, group_lr, multiplier);
+      optimizer.set(multiplier, momenta[static_cast<std::size_t>(iteration)]);
       std::vector<double> all_groups(base_lr);  // frozen groups too, as fastai reports them
       for (double& lr : all_groups) lr *= multiplier;
       lr_now = all_groups.back();               // the head, always trainable
       observer.on_lr(iteration, all_groups);
-      const double loss_value = train_step(*optimizer, *batch);
+      const double loss_value = train_step(optimizer, *batch, options.precompute);
       XP_CHECK(std::isfinite(loss_value), "training loss became ", loss_value, " at epoch ", epoch,
                " batch ", batch->index, "; the learning rate is probably too high");
       smoothed.add(loss_value);
@@ -137,7 +150,7 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
     }
     ++epochs_done_;
     observer.on_validation_begin();
-    const Validation validation = validate();
+    const Validation validation = validate(options.precompute);
     EpochStats stats;
     stats.epoch = epoch;
     stats.lr = lr_now;
@@ -148,17 +161,16 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
     stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     history.push_back(stats);
     observer.on_epoch(stats);
+    const auto cycle_end = std::find(cycle_ends.begin(), cycle_ends.end(), epoch + 1);
+    if (cycle_end != cycle_ends.end() && options.on_cycle_end)
+      options.on_cycle_end(static_cast<int>(cycle_end - cycle_ends.begin()));
   }
   return history;
 }
 
-double Learner::train_step(torch::optim::SGD& optimizer, const data::Batch& batch) {
+double Learner::train_step(LayerOptimizer& optimizer, const data::Batch& batch, bool precomputed) {
   optimizer.zero_grad();
-  torch::Tensor outputs;
-  {
-    AutocastScope autocast(options_.compute);
-    outputs = model_->forward(to_layout(batch.images, options_.compute));
-  }
+  const torch::Tensor outputs = forward(batch.images, precomputed);
   const torch::Tensor loss = task_loss(model_->task(), outputs.to(torch::kFloat32), batch.labels);
   loss.backward();
   optimizer.step();
@@ -171,13 +183,17 @@ LrFindResult Learner::lr_find(const LrFindOptions& options, TrainingObserver& ob
   StateSnapshot snapshot(*model_);
   const auto groups = model_->layer_groups();
   const std::vector<double> start = per_group(options.start_lr, groups.size());
-  std::vector<double> group_lr;
-  const auto optimizer = make_optimizer(groups, start, 0.9, 0.0, group_lr);  // fastai 0.7: SGD_Momentum(0.9), no wd
+  LayerOptimizer optimizer(groups, start, {});  // fastai 0.7: SGD_Momentum(0.9), no wd
+  double start_last = 0;  // the last trainable group's start LR: the one the ramp ends at end_lr
+  for (std::size_t group_idx = 0; group_idx < groups.size(); ++group_idx)
+    for (const auto& parameter : groups[group_idx])
+      if (parameter.requires_grad()) start_last = start[group_idx];
 
+  BatchSource& batches = training_batches(options.precompute);
   LrFindResult result;
-  const std::int64_t per_epoch = train_loader_->batches_per_epoch();
+  const std::int64_t per_epoch = batches.batches_per_epoch();
   result.scheduled = options.num_it > 0 ? options.num_it : per_epoch;
-  const std::vector<double> multipliers = lr_find_multipliers(group_lr.back(), options.end_lr, result.scheduled, options.linear);
+  const std::vector<double> multipliers = lr_find_multipliers(start_last, options.end_lr, result.scheduled, options.linear);
   SmoothedLoss smoothed;
   DivergenceStop stop;
   observer.on_epoch_begin(0, 1, result.scheduled);
@@ -186,19 +202,19 @@ LrFindResult Learner::lr_find(const LrFindOptions& options, TrainingObserver& ob
   try {
     // num_it beyond one epoch continues into the next epochs' batches, as fastai v2 does.
     for (std::int64_t epoch = 0; !result.diverged && result.lrs.size() < scheduled; ++epoch) {
-      train_loader_->start_epoch(epochs_done_ + epoch);
-      while (auto batch = train_loader_->next()) {
+      batches.start_epoch(epochs_done_ + epoch);
+      while (auto batch = batches.next()) {
         if (interrupt_requested()) throw Interrupted();
         const std::size_t iteration = result.lrs.size();
         if (iteration >= scheduled) break;
-        set_lr(*optimizer, group_lr, multipliers[iteration]);
-        const double loss = train_step(*optimizer, *batch);
+        optimizer.set(multipliers[iteration], 0.9);
+        const double loss = train_step(optimizer, *batch, options.precompute);
         smoothed.add(loss);
         if (options.stop_div && stop.should_stop(smoothed.value())) {
           result.diverged = true;
           break;
         }
-        result.lrs.push_back(group_lr.back() * multipliers[iteration]);
+        result.lrs.push_back(start_last * multipliers[iteration]);
         result.losses.push_back(smoothed.value());
         result.raw_losses.push_back(loss);
         observer.on_batch(batch->index, smoothed.value());
@@ -213,24 +229,52 @@ LrFindResult Learner::lr_find(const LrFindOptions& options, TrainingObserver& ob
   return result;
 }
 
-Validation Learner::validate() {
+Validation Learner::validate(bool precomputed) {
+  torch::Tensor outputs;
+  if (precomputed) {
+    XP_CHECK(precomputed_.has_value(), "precompute: no activations were computed for this learner");
+    data::LoaderOptions options;
+    options.batch_size = options_.batch_size;
+    ActivationBatches batches(precomputed_->valid, data_.valid->labels, options);
+    outputs = infer(batches, true);
+  } else {
+    outputs = infer(*valid_images_, false);
+  }
+  TaskMetricMeter metric(model_->task());
+  metric.add(outputs, data_.valid->labels);
+  return {task_loss(model_->task(), outputs, data_.valid->labels).item<double>(), metric.value()};
+}
+
+torch::Tensor Learner::infer(BatchSource& source, bool precomputed, std::int64_t epoch) {
   torch::NoGradGuard no_grad;
   model_->eval();
-  AverageMeter loss;
-  TaskMetricMeter metric(model_->task());
-  valid_loader_->start_epoch(0);
-  while (auto batch = valid_loader_->next()) {
+  std::vector<torch::Tensor> outputs;
+  source.start_epoch(epoch);
+  while (auto batch = source.next()) {
     if (interrupt_requested()) throw Interrupted();
-    torch::Tensor outputs;
-    {
-      AutocastScope autocast(options_.compute);
-      outputs = model_->forward(to_layout(batch->images, options_.compute)).to(torch::kFloat32);
-    }
-    const double count = static_cast<double>(batch->labels.size(0));
-    loss.add(task_loss(model_->task(), outputs, batch->labels).item<double>(), count);
-    metric.add(outputs, batch->labels);
+    outputs.push_back(forward(batch->images, precomputed).to(torch::kFloat32));
   }
-  return {loss.value(), metric.value()};
+  return torch::cat(outputs);
+}
+
+torch::Tensor Learner::predict(const std::shared_ptr<const data::ImageSet>& split, std::int64_t augmented_pass) {
+  data::LoaderOptions options;
+  options.batch_size = options_.batch_size;
+  options.workers = options_.workers;
+  options.reduced_decode = options_.reduced_decode;
+  std::int64_t epoch = 0;
+  if (augmented_pass >= 0) {
+    // fastai's aug_dl: the split's images under the training transform, in order. Its own seed
+    // stream, so the draws differ from the training epochs' and repeat for the same run seed.
+    constexpr std::uint64_t kTtaStream = 0x7474612d70617373ull;  // "tta-pass"
+    options.seed = mix64(options_.seed ^ kTtaStream);
+    options.augment = options_.augment;
+    epoch = augmented_pass;
+  }
+  data::DataLoader loader(split, options, options_.preprocess);
+  LoaderBatches batches(loader);
+  const torch::Tensor all = infer(batches, false, epoch);
+  return model_->task() == models::Task::kSingleLabel ? all.exp() : all;
 }
 
 }  // namespace xp::train

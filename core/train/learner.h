@@ -2,32 +2,44 @@
 // (DESIGN.md "How data flows"). fit() runs fastai 0.7's training loop: a fresh SGD optimizer per
 // fit with one parameter group per layer group, the LR set before every batch from the schedule,
 // NLL loss on log-probabilities, and validation over the whole validation split after each epoch.
+// With precompute on, the same loops run the head alone on cached body activations (fastai's
+// fc_model on fc_data).
 #pragma once
 
 #include <torch/types.h>
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "core/data/dataset.h"
 #include "core/data/loader.h"
 #include "core/models/classifier.h"
+#include "core/train/batch_source.h"
 #include "core/train/lr_finder.h"
+#include "core/train/optimizer.h"
 #include "core/train/precision.h"
 #include "core/train/schedule.h"
-
-namespace torch::optim {
-class SGD;
-}  // namespace torch::optim
 
 namespace xp::train {
 
 struct FitOptions {
   std::vector<double> lr = {1e-2};  // one value, or one per layer group
   ScheduleOptions schedule;
-  double momentum = 0.9;            // fastai 0.7: SGD_Momentum(0.9)
-  double wd = 0.0;                  // L2 weight decay (fastai 0.7 default: none)
+  OptimizerOptions optimizer;       // fastai 0.7: SGD_Momentum(0.9), no weight decay
+  bool precompute = false;          // train the head on the learner's precomputed activations
+  // Called after the last epoch of each cycle with the cycle's index (fastai's cycle_save_name).
+  std::function<void(int cycle)> on_cycle_end;
+};
+
+// The frozen body's activations of the training and validation images (features.h), in split
+// order, and what they were computed from: precompute trains the head on these.
+struct Precomputed {
+  std::string key;       // the cache key (pipeline/precompute.h); equal keys = the same activations
+  torch::Tensor train;   // float32 [N_train, F]
+  torch::Tensor valid;   // float32 [N_valid, F]
 };
 
 struct LrFindResult {
@@ -84,22 +96,49 @@ class Learner {
   // fastai 0.7's learn.lr_find(): SGD with momentum 0.9 over one epoch (or num_it batches) with
   // the LR growing exponentially from start_lr to end_lr, stopping when the loss diverges. The
   // model's weights, BatchNorm statistics and torch's RNG are restored afterwards.
+  // With options.precompute, on the precomputed activations (fastai's lr_find with precompute=True).
   LrFindResult lr_find(const LrFindOptions& options, TrainingObserver& observer);
-  // Validation loss and the task's metric over the whole validation split.
-  Validation validate();
+  // Validation loss and the task's metric over the whole validation split (on the precomputed
+  // validation activations when `precomputed`).
+  Validation validate(bool precomputed = false);
+
+  // fastai's set_data for progressive resizing: the same images at a new size and batch size, the
+  // model kept. (The caller freezes, as fastai's ConvLearner.set_data does.)
+  void set_data(int size, int batch_size);
+  // The network's outputs as probabilities (single-label: exp of the log-probabilities; multi-label:
+  // the sigmoid outputs; regression: the values), float32 [N, C], for every image of `split` in
+  // order: under the validation transform when augmented_pass < 0, else under the training
+  // augmentation drawn for that pass (TTA), the same draws every time for the same seed.
+  torch::Tensor predict(const std::shared_ptr<const data::ImageSet>& split, std::int64_t augmented_pass = -1);
+
+  void set_precomputed(Precomputed precomputed);
+  // The activations set_precomputed last gave, or nullptr.
+  const Precomputed* precomputed() const { return precomputed_ ? &*precomputed_ : nullptr; }
 
   models::Classifier& model() { return model_; }
   const data::DataBundle& data() const { return data_; }
+  const LearnerOptions& options() const { return options_; }
   std::int64_t epochs_done() const { return epochs_done_; }
 
  private:
+  void make_loaders();
+  // The training batches: images, or precomputed activations.
+  BatchSource& training_batches(bool precomputed);
+  // Forward pass of a batch's inputs: images through the whole network, or activations through the head.
+  torch::Tensor forward(const torch::Tensor& inputs, bool precomputed);
+  // The outputs (float32 [N, C]) for every batch of `source`'s epoch `epoch`, in eval mode, in order.
+  torch::Tensor infer(BatchSource& source, bool precomputed, std::int64_t epoch = 0);
+  double train_step(LayerOptimizer& optimizer, const data::Batch& batch, bool precomputed);
+
   models::Classifier model_;
   data::DataBundle data_;
   LearnerOptions options_;
-  double train_step(torch::optim::SGD& optimizer, const data::Batch& batch);
-
   std::unique_ptr<data::DataLoader> train_loader_;
   std::unique_ptr<data::DataLoader> valid_loader_;
+  std::unique_ptr<LoaderBatches> train_images_;
+  std::unique_ptr<LoaderBatches> valid_images_;
+  std::optional<Precomputed> precomputed_;
+  std::unique_ptr<BatchSource> train_activations_;
   std::int64_t epochs_done_ = 0;  // across fits: keys the shuffle of each epoch
 };
 

@@ -19,6 +19,7 @@ struct LrFindOptions {
   std::int64_t num_it = 0;                // batches; 0 = one epoch, as fastai 0.7
   bool linear = false;
   bool stop_div = true;                   // stop when the loss diverges
+  bool precompute = false;                // on the learner's precomputed activations (head only)
 };
 
 // The multiplier of batch i's start LRs, for i = 0 … n−1.

@@ -10,76 +10,13 @@
 #include <cstdlib>
 #include <regex>
 
+#include "tests/e2e/xp_process.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
 using xp::testing::TempDir;
 
-namespace {
-
-struct Outcome {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs `prefix xp arguments`, e.g. prefix "timeout -s INT 2 " to interrupt it.
-Outcome run_xp_with(const std::string& prefix, const std::string& arguments) {
-  const std::string command = prefix + std::string(XP_BINARY) + " " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-Outcome run_xp(const std::string& arguments) { return run_xp_with("", arguments); }
-
-// A tiny recipe: 4 classes of bars, resnet18 at 32 px, SGDR over 4 epochs of 16 batches.
-std::string write_recipe(const fs::path& dir, const std::string& extra_stage = "") {
-  xp::testing::write_tiny_idx_dataset(dir / "data", 64, 8);
-  const fs::path recipe = dir / "tiny.yaml";
-  xp::testing::write_text(recipe, "name: tiny\n"
-                                  "seed: 7\n"
-                                  "threads: 1  # ctest runs two tests at once on two cores\n"
-                                  "data: {source: idx, path: data, size: 32, batch_size: 16, workers: 2,\n"
-                                  "       classes: [top, middle-high, middle-low, bottom]}\n"
-                                  "model: {arch: resnet18, xtra_fc: [32]}\n"
-                                  "stages:\n"
-                                  "  - fit: {lr: 0.01, cycles: 4, cycle_len: 1}\n" + extra_stage);
-  return recipe.string();
-}
-
-std::string last_line(const std::string& text) {
-  std::string trimmed = text;
-  while (!trimmed.empty() && trimmed.back() == '\n') trimmed.pop_back();
-  return trimmed.substr(trimmed.rfind('\n') + 1);
-}
-
-// metrics.csv without the seconds column, which is wall time.
-std::string metrics_without_time(const fs::path& folder) {
-  std::istringstream in(xp::testing::read_text(folder / "metrics.csv"));
-  std::string out;
-  for (std::string line; std::getline(in, line);) out += line.substr(0, line.rfind(',')) + "\n";
-  return out;
-}
-
-// The metric column (second to last, before seconds) of metrics.csv's last row.
-double last_accuracy(const fs::path& folder) {
-  std::string row = last_line(xp::testing::read_text(folder / "metrics.csv"));
-  row.erase(row.rfind(','));
-  return std::stod(row.substr(row.rfind(',') + 1));
-}
-
-fs::path only_run(const fs::path& results) {
-  std::vector<fs::path> runs;
-  for (const auto& entry : fs::directory_iterator(results / "tiny")) runs.push_back(entry.path());
-  REQUIRE(runs.size() == 1);
-  return runs[0];
-}
-
-}  // namespace
+using namespace xp::e2e;
 
 TEST_CASE("xp check prints the plan and runs nothing") {
   TempDir dir;

@@ -1,10 +1,17 @@
-// Stage `fit`: fastai 0.7's learn.fit(lr, cycles, cycle_len=…, cycle_mult=…).
+// Stage `fit`: fastai 0.7's learn.fit(lr, cycles, cycle_len=…, cycle_mult=…), and fastai v2's
+// fit_one_cycle and optimizers as options.
 //
 //   - fit: {lr: 1e-2, cycles: 3, cycle_len: 1}                 # learn.fit(1e-2, 3, cycle_len=1)
 //   - fit: {lr: [1e-4, 1e-3, 1e-2], cycles: 3, cycle_len: 1, cycle_mult: 2}
+//   - fit: {lr: 1e-2, cycles: 1, precompute: true}             # the head alone, on cached activations
+//   - fit: {lr: 1e-3, schedule: one_cycle, cycle_len: 5, optimizer: adamw, wd: 0.01}  # fit_one_cycle(5)
 #include <cstdio>
 
+#include "core/models/weights/h5.h"
+#include "core/pipeline/precompute.h"
 #include "core/pipeline/registry.h"
+#include "core/report/console.h"
+#include "core/report/run_folder.h"
 #include "core/train/learner.h"
 #include "core/util/strings.h"
 
@@ -24,23 +31,46 @@ std::string format_lr(const std::vector<double>& lr) {
 
 class FitStage : public Stage {
  public:
-  explicit FitStage(train::FitOptions options) : options_(std::move(options)) {}
+  FitStage(train::FitOptions options, bool snapshots) : options_(std::move(options)), snapshots_(snapshots) {}
 
   std::int64_t epochs() const override { return train::total_epochs(options_.schedule); }
 
   std::string describe() const override {
     const auto& schedule = options_.schedule;
-    std::string text = str_cat("lr=", format_lr(options_.lr), " ", train::to_string(schedule.kind),
-                               " cycles=", schedule.cycles);
+    std::string text = str_cat("lr=", format_lr(options_.lr), " ", train::to_string(schedule.kind));
+    if (schedule.kind != train::ScheduleKind::kOneCycle) text += str_cat(" cycles=", schedule.cycles);
     if (schedule.kind == train::ScheduleKind::kSgdr)
       text += str_cat(" cycle_len=", schedule.cycle_len, " cycle_mult=", schedule.cycle_mult);
+    if (schedule.kind == train::ScheduleKind::kOneCycle)
+      text += str_cat(" cycle_len=", schedule.cycle_len, str_printf(" pct_start=%g div=%g", schedule.pct_start, schedule.div));
+    const auto& optimizer = options_.optimizer;
+    if (optimizer.kind != train::OptimizerKind::kSgd) text += " " + train::to_string(optimizer.kind);
+    if (optimizer.wd > 0)
+      text += str_printf(" wd=%g%s", optimizer.wd, optimizer.wd_mode == train::WeightDecay::kDecoupled ? " decoupled" : "");
+    if (snapshots_) text += " snapshots";
+    if (options_.precompute) text += " precompute";
     return text;
   }
 
-  void run(StageContext& context) override { context.learner.fit(options_, context.observer); }
+  void run(StageContext& context) override {
+    if (options_.precompute) ensure_precomputed(context);
+    train::FitOptions options = options_;
+    if (snapshots_) {
+      // fastai 0.7's cycle_save_name: the weights at the end of every cycle, for snapshot ensembles.
+      options.on_cycle_end = [&context](int cycle) {
+        const std::string name = str_cat("stage", context.stage_index, "-cycle", cycle);
+        const auto path = report::checkpoint_path(context.folder, name);
+        std::filesystem::create_directories(path.parent_path());
+        models::write_h5(path, models::state_dict_of(*context.learner.model()));
+        context.console.line(str_cat("snapshot ", path.string()));
+      };
+    }
+    context.learner.fit(options, context.observer);
+  }
 
  private:
   train::FitOptions options_;
+  bool snapshots_ = false;
 };
 
 std::unique_ptr<Stage> create(const recipe::Node& params, PlanContext& context,
@@ -59,13 +89,42 @@ std::unique_ptr<Stage> create(const recipe::Node& params, PlanContext& context,
   schedule.cycle_len = has_cycle_len ? static_cast<int>(params["cycle_len"].integer()) : 1;
   // fastai: SGDR when cycle_len is given, a constant LR otherwise.
   const std::string kind = params.has("schedule") ? params["schedule"].string() : (has_cycle_len ? "sgdr" : "constant");
-  schedule.kind = kind == "sgdr" ? train::ScheduleKind::kSgdr : train::ScheduleKind::kConstant;
-  if (schedule.kind == train::ScheduleKind::kConstant && schedule.cycle_mult != 1)
+  schedule.kind = kind == "sgdr"        ? train::ScheduleKind::kSgdr
+                  : kind == "one_cycle" ? train::ScheduleKind::kOneCycle
+                                        : train::ScheduleKind::kConstant;
+  if (schedule.kind != train::ScheduleKind::kSgdr && schedule.cycle_mult != 1)
     errors.push_back(params["cycle_mult"].error("cycle_mult only applies to the sgdr schedule (set cycle_len)"));
-  options.momentum = params["momentum"].number();
-  options.wd = params["wd"].number();
+  if (schedule.kind == train::ScheduleKind::kOneCycle) {
+    // fit_one_cycle(n_epoch): one cycle of cycle_len epochs.
+    if (schedule.cycles != 1)
+      errors.push_back(params["cycles"].error("one_cycle is a single cycle of cycle_len epochs; set cycles: 1"));
+    // fastai v2's defaults live in ScheduleOptions (not the schema, so that setting one of these
+    // keys under another schedule can be told apart from a default and reported).
+    if (params.has("pct_start")) schedule.pct_start = params["pct_start"].number();
+    if (params.has("div")) schedule.div = params["div"].number();
+    if (params.has("div_final")) schedule.div_final = params["div_final"].number();
+    if (params.has("moms")) {
+      const std::vector<double> moms = params["moms"].numbers();
+      schedule.moms = {moms[0], moms[1], moms[2]};
+    }
+  } else {
+    for (const char* key : {"pct_start", "div", "div_final", "moms"})
+      if (params.has(key)) errors.push_back(params[key].error("applies to schedule: one_cycle only"));
+  }
+  auto& optimizer = options.optimizer;
+  optimizer.kind = train::parse_optimizer(params["optimizer"].string());
+  optimizer.momentum = params["momentum"].number();
+  optimizer.wd = params["wd"].number();
+  optimizer.wd_mode = optimizer.kind == train::OptimizerKind::kAdamW ? train::WeightDecay::kDecoupled : train::WeightDecay::kL2;
+  if (params.has("wd_mode")) {
+    optimizer.wd_mode = train::parse_weight_decay(params["wd_mode"].string());
+    if (optimizer.kind == train::OptimizerKind::kAdamW && optimizer.wd_mode == train::WeightDecay::kL2)
+      errors.push_back(params["wd_mode"].error("adamw's weight decay is decoupled by definition; use adam for L2"));
+  }
+  const bool snapshots = params["snapshots"].json().get<bool>();
+  options.precompute = parse_precompute(params, context, errors);
   if (errors.size() != errors_before) return nullptr;
-  return std::make_unique<FitStage>(std::move(options));
+  return std::make_unique<FitStage>(std::move(options), snapshots);
 }
 
 }  // namespace

@@ -31,10 +31,12 @@ std::string trainable_text(int group, int groups) {
 
 std::unique_ptr<Stage> create_freeze(const recipe::Node&, PlanContext& context, std::vector<recipe::Diagnostic>&) {
   const int group = context.layer_groups - 1;
+  context.frozen_groups = group;
   return std::make_unique<FreezeToStage>(group, trainable_text(group, context.layer_groups) + " (head only)");
 }
 
 std::unique_ptr<Stage> create_unfreeze(const recipe::Node&, PlanContext& context, std::vector<recipe::Diagnostic>&) {
+  context.frozen_groups = 0;
   return std::make_unique<FreezeToStage>(0, trainable_text(0, context.layer_groups));
 }
 
@@ -49,6 +51,7 @@ std::unique_ptr<Stage> create_freeze_to(const recipe::Node& params, PlanContext&
     return nullptr;
   }
   const int index = static_cast<int>(group);
+  context.frozen_groups = index;
   return std::make_unique<FreezeToStage>(index, trainable_text(index, context.layer_groups));
 }
 

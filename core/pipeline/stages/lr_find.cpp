@@ -10,6 +10,7 @@
 // points, with fastai v2's suggestions marked), and the suggestions to run.json and the console.
 #include <filesystem>
 
+#include "core/pipeline/precompute.h"
 #include "core/pipeline/registry.h"
 #include "core/report/console.h"
 #include "core/report/plot.h"
@@ -39,10 +40,12 @@ class LrFindStage : public Stage {
   std::string describe() const override {
     return str_cat("start_lr=", number(options_.start_lr.back()), " end_lr=", number(options_.end_lr),
                    options_.num_it > 0 ? str_cat(" num_it=", options_.num_it) : std::string(" (one epoch)"),
-                   options_.linear ? " linear" : "", "  (weights restored afterwards)");
+                   options_.linear ? " linear" : "", options_.precompute ? " precompute" : "",
+                   "  (weights restored afterwards)");
   }
 
   void run(StageContext& context) override {
+    if (options_.precompute) ensure_precomputed(context);
     const train::LrFindResult result = context.learner.lr_find(options_, context.observer);
     context.console.progress_end();
     write_csv(context, result);
@@ -113,6 +116,7 @@ std::unique_ptr<Stage> create(const recipe::Node& params, PlanContext& context,
   if (params.has("num_it")) options.num_it = params["num_it"].integer();
   options.linear = params["linear"].json().get<bool>();
   options.stop_div = params["stop_div"].json().get<bool>();
+  options.precompute = parse_precompute(params, context, errors);
   return std::make_unique<LrFindStage>(std::move(options));
 }
 

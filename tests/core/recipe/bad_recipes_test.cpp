@@ -6,6 +6,8 @@
 // tests/recipes/good/ must load and plan without error.
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include <regex>
 
 #include "core/pipeline/plan.h"
@@ -92,12 +94,31 @@ TEST_CASE("every recipe in tests/recipes/good and recipes/ loads and plans") {
     const std::string text = substitute(testing::read_text(file), dir.path().string());
     CHECK_NOTHROW(plan_from(file.filename().string(), text, {}));
   }
-  // The shipped recipes, with their data path pointed at a tiny dataset named as MNIST's files are.
-  testing::TempDir mnist_like;
-  testing::write_tiny_idx_dataset(mnist_like.path(), 2, 1, 4, 28, "t10k");
+  // The shipped recipes, with their data pointed at tiny datasets in their layouts (the seed
+  // recipes run end to end in tests/e2e/seed_recipes_test.cpp).
+  testing::TempDir data;
+  testing::write_tiny_idx_dataset(data.path() / "idx", 2, 1, 4, 28, "t10k");
+  testing::write_image_folders(data.path() / "folders", 2, 2, 1, 1);
+  testing::write_csv_dataset(data.path() / "csv", "single_label", 10, 3, 2);
+  testing::write_csv_dataset(data.path() / "multi", "multi_label", 10, 3, 2);
+  // Planning checks that the weights file exists; reading it is the run's job.
+  const std::string weights = "model.weights=" + (data.path() / "resnet34.pth").string();
+  testing::write_text(data.path() / "resnet34.pth", "");
+  const std::map<std::string, std::vector<std::string>> overrides = {
+      {"quickstart.yaml", {"data.path=" + (data.path() / "idx").string()}},
+      {"fashion-pretrain.yaml", {"data.path=" + (data.path() / "idx").string()}},
+      {"fashion-transfer.yaml", {"data.path=" + (data.path() / "idx").string(), weights}},
+      {"fashion-scratch.yaml", {"data.path=" + (data.path() / "idx").string()}},
+      {"dogscats.yaml", {"data.path=" + (data.path() / "folders").string(), "data.test=test", weights}},
+      {"dogbreeds.yaml", {"data.path=" + (data.path() / "csv").string(), weights}},
+      {"planet.yaml",
+       {"data.path=" + (data.path() / "multi").string(), "data.labels=labels.csv", "data.train=train", "data.test=test",
+        weights}}};
   for (const auto& file : yaml_files(fs::path(XP_SOURCE_DIR) / "recipes")) {
     CAPTURE(file.filename().string());
-    const auto recipe_file = recipe::Document::load(file, {"data.path=" + mnist_like.path().string()});
+    const auto found = overrides.find(file.filename().string());
+    REQUIRE_MESSAGE(found != overrides.end(), "a new shipped recipe: give it a tiny dataset here");
+    const auto recipe_file = recipe::Document::load(file, found->second);
     CHECK_NOTHROW(plan_from(file.string(), recipe_file.to_yaml(), {}));
   }
 }

@@ -1,0 +1,151 @@
+#include "core/pipeline/precompute.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+
+#include "core/cache/activations.h"
+#include "core/recipe/node.h"
+#include "core/cache/file_identity.h"
+#include "core/report/console.h"
+#include "core/report/run_record.h"
+#include "core/train/features.h"
+#include "core/train/learner.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+namespace xp::pipeline {
+
+namespace {
+
+// Bumped whenever what an activation file holds changes meaning (pooling, layout, transform code).
+constexpr const char* kActivationFormat = "xp-activations 1";
+
+std::string tensor_hash(const torch::Tensor& tensor) {
+  const torch::Tensor flat = tensor.detach().contiguous().cpu();
+  return cache::bytes_hash_hex(flat.data_ptr(), static_cast<std::size_t>(flat.nbytes()));
+}
+
+// The body's parameters and buffers (BatchNorm statistics), in module order.
+std::string body_hash(models::ClassifierImpl& model) {
+  std::string hashes;
+  for (const auto& parameter : model.body->parameters()) hashes += tensor_hash(parameter);
+  for (const auto& buffer : model.body->buffers()) hashes += tensor_hash(buffer);
+  return cache::hash_hex(hashes);
+}
+
+// Which images, in which order: the file identities (path, size, mtime) of file-backed splits,
+// the pixel bytes of in-memory ones, and the ids either way.
+std::string split_hash(const data::ImageSet& split) {
+  std::string text = split.in_memory() ? "memory " + tensor_hash(split.images) : std::string("files");
+  for (const auto& file : split.files) text += "\n" + cache::file_identity(file);
+  for (const auto& id : split.ids) text += "\n" + id;
+  return cache::hash_hex(text);
+}
+
+struct SplitActivations {
+  torch::Tensor features;
+  bool reused = false;
+  std::filesystem::path file;
+  double seconds = 0;
+};
+
+SplitActivations obtain(StageContext& context, const std::shared_ptr<const data::ImageSet>& split) {
+  auto& learner = context.learner;
+  const auto started = std::chrono::steady_clock::now();
+  const std::string key = activation_key(learner, *split);
+  SplitActivations out;
+  out.file = context.cache_root / "activations" / (cache::hash_hex(key) + ".h5");
+  if (std::filesystem::exists(out.file)) {
+    try {
+      cache::Activations cached = cache::read_activations(out.file);
+      // The key text guards against a hash collision; the rows against a file cut short.
+      if (cached.key == key && cached.features.size(0) == split->size() && cached.ids == split->ids) {
+        out.features = std::move(cached.features);
+        out.reused = true;
+      } else {
+        context.console.line(str_cat("warning: ", out.file.string(), " does not hold the expected activations; recomputing"));
+      }
+    } catch (const CacheError& error) {
+      context.console.line(str_cat("warning: ", error.what(), "; recomputing"));
+    }
+  }
+  if (!out.reused) {
+    const auto& options = learner.options();
+    const train::FeatureSet computed =
+        train::compute_features(*learner.model(), split, options.batch_size, options.workers, options.preprocess,
+                                options.compute, options.reduced_decode);
+    out.features = computed.features;
+    std::filesystem::create_directories(out.file.parent_path());
+    cache::write_activations(out.file, {computed.features, split->labels, split->ids, key});
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return out;
+}
+
+}  // namespace
+
+bool parse_precompute(const recipe::Node& params, PlanContext& context, std::vector<recipe::Diagnostic>& errors) {
+  if (!params.has("precompute") || !params["precompute"].json().get<bool>()) return false;
+  const recipe::Node flag = params["precompute"];
+  if (context.frozen_groups < context.layer_groups - 1)
+    errors.push_back(flag.error(str_cat(
+        "precompute trains the head alone on cached body activations, so the body must be frozen here, but ",
+        context.frozen_groups == 0 ? std::string("every layer group is trainable")
+                                   : str_cat("layer groups ", context.frozen_groups, "-", context.layer_groups - 2,
+                                             " are trainable"),
+        " (no pretrained weights, or an unfreeze before); add `- freeze: {}` before this stage")));
+  if (context.augment && !context.precompute_augment_warned) {
+    context.precompute_augment_warned = true;  // once per recipe is enough
+    recipe::Diagnostic warning = flag.error(
+        "data.augment has no effect while precompute is on: the head trains on activations of the validation "
+        "transform (as in fastai 0.7); the fits with precompute: false see augmented images");
+    warning.warning = true;
+    context.warnings.push_back(warning);
+  }
+  return true;
+}
+
+std::string activation_key(train::Learner& learner, const data::ImageSet& split) {
+  auto& model = *learner.model();
+  const auto& options = learner.options();
+  const auto& preprocess = options.preprocess;
+  return str_cat(kActivationFormat, "\narch ", model.arch().name, "\nbody ", body_hash(model),
+                 "\ntransform scale+center_crop size ", preprocess.size,
+                 str_printf(" mean %.9g %.9g %.9g std %.9g %.9g %.9g", preprocess.mean[0], preprocess.mean[1],
+                            preprocess.mean[2], preprocess.std[0], preprocess.std[1], preprocess.std[2]),
+                 " reduced_decode ", options.reduced_decode ? 1 : 0, "\nprecision ", train::to_string(options.compute.precision),
+                 options.compute.channels_last ? " channels_last" : "",
+                 "\nsplit ", split.name, " ", split.size(), " images ", split_hash(split));
+}
+
+void ensure_precomputed(StageContext& context) {
+  auto& learner = context.learner;
+  auto& model = *learner.model();
+  XP_CHECK(model.frozen_groups() >= models::ClassifierImpl::kLayerGroups - 1,
+           "precompute needs the body frozen (only the head trains on cached activations), but layer groups ",
+           model.frozen_groups(), "-", models::ClassifierImpl::kLayerGroups - 2,
+           " are trainable; add a `freeze` stage before it or set precompute: false");
+  const auto& data = learner.data();
+  const std::string key = cache::hash_hex(activation_key(learner, *data.train) + activation_key(learner, *data.valid));
+  if (learner.precomputed() != nullptr && learner.precomputed()->key == key) return;
+  train::Precomputed precomputed;
+  precomputed.key = key;
+  for (const auto& split : {data.train, data.valid}) {
+    SplitActivations activations = obtain(context, split);
+    context.console.line(str_cat("precompute  ", split->name, ": ", split->size(), " activations ",
+                                 activations.reused ? "reused from " : "computed into ", activations.file.string(),
+                                 str_printf(" (%.1f s)", activations.seconds)));
+    context.record.append("precompute", {{"stage", context.stage_index},
+                                         {"split", split->name},
+                                         {"file", activations.file.string()},
+                                         {"reused", activations.reused},
+                                         {"rows", split->size()},
+                                         {"features", activations.features.size(1)},
+                                         {"seconds", activations.seconds}});
+    (split == data.train ? precomputed.train : precomputed.valid) = std::move(activations.features);
+  }
+  learner.set_precomputed(std::move(precomputed));
+}
+
+}  // namespace xp::pipeline

@@ -1,0 +1,179 @@
+// Stages `predict` and `tta`: the network's predictions for the validation images (and the test
+// images, for a Kaggle submission), without and with test-time augmentation.
+//
+//   - tta: {}                     # log_preds, y = learn.TTA(); probs = np.mean(np.exp(log_preds), 0)
+//   - tta: {n_aug: 4, beta: 0.25} # fastai v2's learn.tta(): 0.75·mean(augmented) + 0.25·plain
+//   - predict: {}                 # learn.predict(): the validation transform only
+//
+// Both write predictions.csv (validation, with actual and predicted labels), confusion.csv/.png
+// (single-label), submission.csv (the test split, when the data has one and `test` is on), and
+// scores from the whole split (train/scores.h); `tta` also writes tta.json with every score
+// without and with TTA. They always run the whole network on images, precompute or not (TTA on
+// cached activations would average identical passes: fastai.md §7.1).
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+
+#include "core/data/augment.h"
+#include "core/pipeline/registry.h"
+#include "core/report/console.h"
+#include "core/report/plot.h"
+#include "core/report/predictions.h"
+#include "core/report/run_folder.h"
+#include "core/report/run_record.h"
+#include "core/train/learner.h"
+#include "core/train/scores.h"
+#include "core/train/tta.h"
+#include "core/util/atomic_file.h"
+#include "core/util/strings.h"
+
+namespace xp::pipeline {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct PredictOptions {
+  bool augmented = false;  // tta: plain + n_aug augmented passes
+  train::TtaOptions tta;
+  bool test = true;        // predict the test split too, when there is one
+};
+
+nlohmann::ordered_json scores_json(const std::vector<std::pair<std::string, double>>& scores) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : scores) out[name] = value;
+  return out;
+}
+
+std::string scores_text(const std::vector<std::pair<std::string, double>>& scores) {
+  std::vector<std::string> parts;
+  for (const auto& [name, value] : scores) parts.push_back(str_printf("%s %.6g", name.c_str(), value));
+  return join(parts, "  ");
+}
+
+class PredictStage : public Stage {
+ public:
+  explicit PredictStage(PredictOptions options) : options_(options) {}
+
+  std::string describe() const override {
+    std::string text = options_.augmented
+                           ? str_cat("1 plain + ", options_.tta.n_aug, " augmented passes, ",
+                                     options_.tta.beta ? str_printf("v2 weighting beta=%g", *options_.tta.beta)
+                                                       : std::string("probabilities averaged (fastai 0.7)"))
+                           : std::string("validation transform");
+    return text + (options_.test ? "; test split → submission.csv" : "");
+  }
+
+  void run(StageContext& context) override {
+    auto& learner = context.learner;
+    const auto& data = learner.data();
+    const auto task = learner.model()->task();
+    const auto started = Clock::now();
+
+    const torch::Tensor plain = learner.predict(data.valid);
+    const torch::Tensor combined = options_.augmented ? with_tta(learner, data.valid, plain) : plain;
+    const auto plain_scores = train::task_scores(task, plain, data.valid->labels);
+    const auto scores = train::task_scores(task, combined, data.valid->labels);
+
+    report::PredictionTable table{task, data.classes, data.valid->ids, combined, data.valid->labels};
+    if (task == models::Task::kMultiLabel) table.threshold = train::planet_f2(combined, data.valid->labels).threshold;
+    write_file_atomic(context.folder / report::files::kPredictions, report::predictions_csv(table));
+    if (task == models::Task::kSingleLabel) write_confusion(context, combined);
+
+    nlohmann::ordered_json summary = {{"stage", context.stage_index}, {"valid_images", data.valid->size()}};
+    if (options_.augmented) {
+      summary["n_aug"] = options_.tta.n_aug;
+      summary["combine"] = options_.tta.beta ? str_printf("(1-beta)*mean(augmented) + beta*plain, beta=%g", *options_.tta.beta)
+                                             : std::string("mean of the plain and augmented passes (fastai 0.7)");
+      summary["plain"] = scores_json(plain_scores);
+      summary["tta"] = scores_json(scores);
+      context.console.line(str_cat("tta      plain  ", scores_text(plain_scores)));
+      context.console.line(str_cat("tta      tta    ", scores_text(scores)));
+    } else {
+      summary["scores"] = scores_json(scores);
+      context.console.line(str_cat("predict  ", scores_text(scores)));
+    }
+    if (task == models::Task::kMultiLabel) summary["threshold"] = table.threshold;
+
+    if (options_.test && data.test) {
+      const torch::Tensor test_plain = learner.predict(data.test);
+      report::PredictionTable test{task, data.classes, data.test->ids,
+                                   options_.augmented ? with_tta(learner, data.test, test_plain) : test_plain,
+                                   torch::Tensor(), table.threshold};
+      write_file_atomic(context.folder / report::files::kSubmission, report::submission_csv(test));
+      summary["test_images"] = data.test->size();
+      summary["submission"] = report::files::kSubmission;
+      context.console.line(str_cat(options_.augmented ? "tta      " : "predict  ", data.test->size(),
+                                   " test images → ", report::files::kSubmission));
+    }
+    summary["seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
+    if (options_.augmented) write_file_atomic(context.folder / report::files::kTta, summary.dump(2) + "\n");
+    context.record.append(options_.augmented ? "tta" : "predict", summary);
+  }
+
+ private:
+  torch::Tensor with_tta(train::Learner& learner, const std::shared_ptr<const data::ImageSet>& split,
+                         const torch::Tensor& plain) const {
+    std::vector<torch::Tensor> augmented;
+    for (int pass = 0; pass < options_.tta.n_aug; ++pass) augmented.push_back(learner.predict(split, pass));
+    return train::combine_tta(plain, augmented, options_.tta);
+  }
+
+  static void write_confusion(StageContext& context, const torch::Tensor& probs) {
+    const auto& data = context.learner.data();
+    const auto classes = static_cast<std::int64_t>(data.classes.size());
+    const torch::Tensor matrix = train::confusion_matrix(probs, data.valid->labels, classes);
+    write_file_atomic(context.folder / report::files::kConfusion, report::confusion_csv(matrix, data.classes));
+    std::vector<std::vector<std::int64_t>> counts(static_cast<std::size_t>(classes));
+    for (std::int64_t row = 0; row < classes; ++row)
+      for (std::int64_t col = 0; col < classes; ++col) counts[static_cast<std::size_t>(row)].push_back(matrix[row][col].item<std::int64_t>());
+    report::write_png(context.folder / report::files::kConfusionPlot,
+                      report::confusion_chart(counts, data.classes, str_cat("confusion matrix (stage ", context.stage_index, ")")));
+  }
+
+  PredictOptions options_;
+};
+
+std::unique_ptr<Stage> create(const recipe::Node& params, PlanContext& context, bool augmented) {
+  PredictOptions options;
+  options.augmented = augmented;
+  options.test = context.has_test && (!params.has("test") || params["test"].json().get<bool>());
+  if (augmented) {
+    options.tta.n_aug = static_cast<int>(params["n_aug"].integer());
+    if (params.has("beta")) options.tta.beta = params["beta"].number();
+    if (!context.augment && context.max_zoom <= 1.0) {
+      recipe::Diagnostic warning = params.error(
+          "tta with data.augment: none and max_zoom 1: every augmented pass equals the plain one; set data.augment");
+      warning.warning = true;
+      context.warnings.push_back(warning);
+    }
+  }
+  return std::make_unique<PredictStage>(options);
+}
+
+std::unique_ptr<Stage> create_tta(const recipe::Node& params, PlanContext& context, std::vector<recipe::Diagnostic>&) {
+  return create(params, context, true);
+}
+
+std::unique_ptr<Stage> create_predict(const recipe::Node& params, PlanContext& context, std::vector<recipe::Diagnostic>&) {
+  return create(params, context, false);
+}
+
+}  // namespace
+
+const StageDescriptor& tta_stage_descriptor() {
+  static const StageDescriptor descriptor{
+      "tta", "Test-time augmentation (learn.TTA()): validation scores without and with it, predictions, submission.",
+      "tta: {n_aug: 4}", &create_tta};
+  return descriptor;
+}
+
+const StageDescriptor& predict_stage_descriptor() {
+  static const StageDescriptor descriptor{
+      "predict", "Predictions of the validation (and test) images: predictions.csv, submission.csv, scores.",
+      "predict: {}", &create_predict};
+  return descriptor;
+}
+
+}  // namespace xp::pipeline

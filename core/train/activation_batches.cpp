@@ -1,0 +1,41 @@
+#include "core/train/activation_batches.h"
+
+#include <torch/torch.h>
+
+#include "core/util/error.h"
+
+namespace xp::train {
+
+ActivationBatches::ActivationBatches(torch::Tensor features, torch::Tensor labels, const data::LoaderOptions& options)
+    : features_(std::move(features)), labels_(std::move(labels)), options_(options) {
+  XP_ASSERT(features_.dim() == 2 && features_.size(0) == labels_.size(0), "activations and labels disagree: ",
+            features_.size(0), " rows for ", labels_.size(0), " labels");
+  XP_CHECK(batches_per_epoch() > 0, "precompute: ", features_.size(0), " activation rows are fewer than one batch of ",
+           options_.batch_size, "; lower data.batch_size");
+}
+
+std::int64_t ActivationBatches::batches_per_epoch() const {
+  const std::int64_t n = features_.size(0);
+  return options_.drop_last ? n / options_.batch_size : (n + options_.batch_size - 1) / options_.batch_size;
+}
+
+void ActivationBatches::start_epoch(std::int64_t epoch) {
+  const std::vector<std::int64_t> order = data::epoch_order(features_.size(0), options_, epoch);
+  order_ = torch::tensor(order, torch::kInt64);
+  next_batch_ = 0;
+}
+
+std::optional<data::Batch> ActivationBatches::next() {
+  XP_ASSERT(order_.defined(), "ActivationBatches::next before start_epoch");
+  if (next_batch_ >= batches_per_epoch()) return std::nullopt;
+  const std::int64_t begin = next_batch_ * options_.batch_size;
+  const std::int64_t end = std::min(begin + options_.batch_size, features_.size(0));
+  const torch::Tensor rows = order_.slice(0, begin, end);
+  data::Batch batch;
+  batch.images = features_.index_select(0, rows);
+  batch.labels = labels_.index_select(0, rows);
+  batch.index = next_batch_++;
+  return batch;
+}
+
+}  // namespace xp::train

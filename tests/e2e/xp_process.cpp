@@ -1,0 +1,72 @@
+#include "tests/e2e/xp_process.h"
+
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <sstream>
+#include <vector>
+
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+
+namespace xp::e2e {
+
+Outcome run_xp_with(const std::string& prefix, const std::string& arguments) {
+  const std::string command = prefix + std::string(XP_BINARY) + " " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+Outcome run_xp(const std::string& arguments) { return run_xp_with("", arguments); }
+
+std::string write_recipe(const fs::path& dir, const std::string& extra_stage) {
+  xp::testing::write_tiny_idx_dataset(dir / "data", 64, 8);
+  const fs::path recipe = dir / "tiny.yaml";
+  xp::testing::write_text(recipe, "name: tiny\n"
+                                  "seed: 7\n"
+                                  "threads: 1  # ctest runs two tests at once on two cores\n"
+                                  "data: {source: idx, path: data, size: 32, batch_size: 16, workers: 2,\n"
+                                  "       classes: [top, middle-high, middle-low, bottom]}\n"
+                                  "model: {arch: resnet18, xtra_fc: [32]}\n"
+                                  "stages:\n"
+                                  "  - fit: {lr: 0.01, cycles: 4, cycle_len: 1}\n" + extra_stage);
+  return recipe.string();
+}
+
+std::string last_line(const std::string& text) {
+  std::string trimmed = text;
+  while (!trimmed.empty() && trimmed.back() == '\n') trimmed.pop_back();
+  return trimmed.substr(trimmed.rfind('\n') + 1);
+}
+
+std::string metrics_without_time(const fs::path& folder) {
+  std::istringstream in(xp::testing::read_text(folder / "metrics.csv"));
+  std::string out;
+  for (std::string line; std::getline(in, line);) out += line.substr(0, line.rfind(',')) + "\n";
+  return out;
+}
+
+double last_accuracy(const fs::path& folder) {
+  std::string row = last_line(xp::testing::read_text(folder / "metrics.csv"));
+  row.erase(row.rfind(','));
+  return std::stod(row.substr(row.rfind(',') + 1));
+}
+
+fs::path only_run(const fs::path& results) {
+  std::vector<fs::path> runs;
+  for (const auto& entry : fs::directory_iterator(results / "tiny"))
+    if (entry.path().filename() != "latest") runs.push_back(entry.path());
+  REQUIRE(runs.size() == 1);
+  // A completed run is also results/tiny/latest.
+  if (fs::exists(runs[0] / "model.h5")) CHECK(fs::equivalent(results / "tiny" / "latest", runs[0]));
+  return runs[0];
+}
+
+}  // namespace xp::e2e

@@ -1,0 +1,30 @@
+// What the end-to-end tests share: running the xp binary and reading what it writes.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace xp::e2e {
+
+struct Outcome {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `prefix xp arguments`, e.g. prefix "timeout -s INT 2 " to interrupt it.
+Outcome run_xp_with(const std::string& prefix, const std::string& arguments);
+Outcome run_xp(const std::string& arguments);
+
+// A tiny recipe named "tiny" (4 classes of bars in an IDX dataset under dir/data, resnet18 at
+// 32 px, SGDR over 4 epochs of 16 batches, threads 1), with `extra_stage` lines appended.
+std::string write_recipe(const std::filesystem::path& dir, const std::string& extra_stage = "");
+
+std::string last_line(const std::string& text);
+// metrics.csv without the seconds column, which is wall time.
+std::string metrics_without_time(const std::filesystem::path& folder);
+// The metric column (second to last, before seconds) of metrics.csv's last row.
+double last_accuracy(const std::filesystem::path& folder);
+// The one run folder under results/tiny (besides the `latest` link, checked to point at it).
+std::filesystem::path only_run(const std::filesystem::path& results);
+
+}  // namespace xp::e2e
