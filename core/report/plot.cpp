@@ -166,6 +166,24 @@ cv::Mat confusion_chart(const std::vector<std::vector<std::int64_t>>& counts, co
   return canvas;
 }
 
+cv::Mat captioned(const cv::Mat& image, const std::vector<std::string>& lines, int min_side) {
+  cv::Mat rgb;
+  if (image.channels() == 1) cv::cvtColor(image, rgb, cv::COLOR_GRAY2RGB);
+  else rgb = image;
+  const int shorter = std::max(1, std::min(rgb.rows, rgb.cols));
+  if (shorter < min_side) {
+    const double scale = std::ceil(static_cast<double>(min_side) / shorter);
+    cv::resize(rgb, rgb, cv::Size(), scale, scale, cv::INTER_NEAREST);
+  }
+  constexpr int kLine = 16;
+  cv::Mat tile(rgb.rows + kLine * static_cast<int>(lines.size()) + 6, std::max(rgb.cols, 160), CV_8UC3,
+               cv::Scalar(255, 255, 255));
+  rgb.copyTo(tile(cv::Rect(0, 0, rgb.cols, rgb.rows)));
+  for (std::size_t line = 0; line < lines.size(); ++line)
+    text_at(tile, lines[line], {2, rgb.rows + kLine * static_cast<int>(line + 1)}, 0.4);
+  return tile;
+}
+
 cv::Mat side_by_side(const std::vector<cv::Mat>& images) {
   cv::Mat joined;
   cv::hconcat(images, joined);

@@ -38,6 +38,10 @@ cv::Mat side_by_side(const std::vector<cv::Mat>& images);
 // between them.
 cv::Mat tile_grid(const std::vector<std::vector<cv::Mat>>& rows, int gap = 4);
 
+// An image (RGB or gray) enlarged to at least `min_side` pixels (nearest neighbour, so small
+// images stay sharp) above a white band with one line of text per entry: a tile for tile_grid.
+cv::Mat captioned(const cv::Mat& image, const std::vector<std::string>& lines, int min_side = 128);
+
 // Writes an RGB image as a PNG, atomically. Throws xp::Error naming the path on failure.
 void write_png(const std::filesystem::path& path, const cv::Mat& rgb);
 

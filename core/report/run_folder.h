@@ -24,6 +24,7 @@ inline constexpr const char* kPredictions = "predictions.csv";
 inline constexpr const char* kSubmission = "submission.csv";
 inline constexpr const char* kConfusion = "confusion.csv";
 inline constexpr const char* kConfusionPlot = "confusion.png";
+inline constexpr const char* kTopLosses = "top_losses.png";
 // `xp data`'s report folder
 inline constexpr const char* kDataSummary = "data.json";
 inline constexpr const char* kImageSizes = "sizes.csv";

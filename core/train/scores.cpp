@@ -91,6 +91,20 @@ std::vector<std::pair<std::string, double>> task_scores(models::Task task, const
   return {};
 }
 
+torch::Tensor per_sample_loss(models::Task task, const torch::Tensor& probs, const torch::Tensor& labels) {
+  switch (task) {
+    case models::Task::kSingleLabel:
+      return -as_double(probs).clamp(kClip, 1 - kClip).gather(1, labels.cpu().unsqueeze(1)).squeeze(1).log();
+    case models::Task::kMultiLabel: {
+      const torch::Tensor p = as_double(probs).clamp(kClip, 1 - kClip);
+      const torch::Tensor y = as_double(labels);
+      return -(y * p.log() + (1 - y) * (1 - p).log()).mean(1);
+    }
+    case models::Task::kRegression: return (as_double(probs) - as_double(labels)).abs().mean(1);
+  }
+  return {};
+}
+
 torch::Tensor confusion_matrix(const torch::Tensor& probs, const torch::Tensor& labels, std::int64_t classes) {
   const torch::Tensor predicted = probs.argmax(1).cpu();
   const torch::Tensor cells = labels.cpu() * classes + predicted;

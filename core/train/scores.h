@@ -43,6 +43,10 @@ double mean_squared_error(const torch::Tensor& values, const torch::Tensor& targ
 std::vector<std::pair<std::string, double>> task_scores(models::Task task, const torch::Tensor& probs,
                                                         const torch::Tensor& labels);
 
+// Each image's own loss, float64 [N]: −log p̂[y] (clipped as log_loss), the mean binary
+// cross-entropy of its labels, or the mean absolute error of its values.
+torch::Tensor per_sample_loss(models::Task task, const torch::Tensor& probs, const torch::Tensor& labels);
+
 // int64 [C, C]: row = actual class, column = predicted (argmax) class.
 torch::Tensor confusion_matrix(const torch::Tensor& probs, const torch::Tensor& labels, std::int64_t classes);
 

@@ -99,6 +99,7 @@ TEST_CASE("fit, tta, resize, fit, predict: scores without and with TTA, predicti
   CHECK(total == 24);
   CHECK(diagonal == correct);
   CHECK(fs::file_size(folder / "confusion.png") > 1000);
+  CHECK(fs::file_size(folder / "top_losses.png") > 1000);
 
   // submission.csv: Kaggle's dog-breed format, one row per test image named without its extension.
   const auto submission = csv_rows(folder / "submission.csv");

@@ -6,7 +6,7 @@
 //   - predict: {}                 # learn.predict(): the validation transform only
 //
 // Both write predictions.csv (validation, with actual and predicted labels), confusion.csv/.png
-// (single-label), submission.csv (the test split, when the data has one and `test` is on), and
+// (single-label), top_losses.png (the 12 worst-predicted validation images), submission.csv (the test split, when the data has one and `test` is on), and
 // scores from the whole split (train/scores.h); `tta` also writes tta.json with every score
 // without and with TTA. They always run the whole network on images, precompute or not (TTA on
 // cached activations would average identical passes: fastai.md §7.1).
@@ -15,7 +15,11 @@
 #include <chrono>
 #include <filesystem>
 
+#include <opencv2/core.hpp>
+
 #include "core/data/augment.h"
+#include "core/data/loader.h"
+#include "core/data/preprocess.h"
 #include "core/pipeline/registry.h"
 #include "core/report/console.h"
 #include "core/report/plot.h"
@@ -80,6 +84,7 @@ class PredictStage : public Stage {
     if (task == models::Task::kMultiLabel) table.threshold = train::planet_f2(combined, data.valid->labels).threshold;
     write_file_atomic(context.folder / report::files::kPredictions, report::predictions_csv(table));
     if (task == models::Task::kSingleLabel) write_confusion(context, combined);
+    write_top_losses(context, combined, table.threshold);
 
     nlohmann::ordered_json summary = {{"stage", context.stage_index}, {"valid_images", data.valid->size()}};
     if (options_.augmented) {
@@ -130,6 +135,45 @@ class PredictStage : public Stage {
       for (std::int64_t col = 0; col < classes; ++col) counts[static_cast<std::size_t>(row)].push_back(matrix[row][col].item<std::int64_t>());
     report::write_png(context.folder / report::files::kConfusionPlot,
                       report::confusion_chart(counts, data.classes, str_cat("confusion matrix (stage ", context.stage_index, ")")));
+  }
+
+  // fastai v2's plot_top_losses: the validation images the model is most wrong about, each with
+  // its predicted and actual labels, its loss and the probability of the actual class.
+  static void write_top_losses(StageContext& context, const torch::Tensor& probs, double threshold) {
+    constexpr std::int64_t kShown = 12;
+    const auto& data = context.learner.data();
+    const auto task = context.learner.model()->task();
+    const torch::Tensor losses = train::per_sample_loss(task, probs, data.valid->labels);
+    const auto top = losses.topk(std::min<std::int64_t>(kShown, losses.size(0)));
+    const torch::Tensor order = std::get<1>(top);
+    const int size = context.learner.options().preprocess.size;
+    std::vector<std::vector<cv::Mat>> rows(1);
+    for (std::int64_t rank = 0; rank < order.size(0); ++rank) {
+      const std::int64_t sample = order[rank].item<std::int64_t>();
+      const cv::Mat image = data::center_crop(data::scale_shorter_side(data::sample_image(*data.valid, sample), size), size);
+      std::vector<std::string> lines;
+      const torch::Tensor row = probs[sample];
+      if (task == models::Task::kSingleLabel) {
+        const std::int64_t actual = data.valid->labels[sample].item<std::int64_t>();
+        const std::int64_t predicted = row.argmax().item<std::int64_t>();
+        lines = {"pred " + data.classes[static_cast<std::size_t>(predicted)],
+                 "actual " + data.classes[static_cast<std::size_t>(actual)],
+                 str_printf("loss %.2f  p(actual) %.3f", losses[sample].item<double>(), row[actual].item<double>())};
+      } else {
+        lines = {str_printf("loss %.3f", losses[sample].item<double>()), data.valid->ids[static_cast<std::size_t>(sample)]};
+        if (task == models::Task::kMultiLabel) lines.insert(lines.begin(), str_printf("threshold %.2f", threshold));
+      }
+      if (rows.back().size() == 4) rows.emplace_back();
+      rows.back().push_back(report::captioned(image, lines));
+    }
+    // tile_grid wants equal tiles: pad the captioned tiles to the largest.
+    int height = 0, width = 0;
+    for (const auto& row : rows)
+      for (const auto& tile : row) height = std::max(height, tile.rows), width = std::max(width, tile.cols);
+    for (auto& row : rows)
+      for (auto& tile : row) cv::copyMakeBorder(tile, tile, 0, height - tile.rows, 0, width - tile.cols, cv::BORDER_CONSTANT, cv::Scalar(255, 255, 255));
+    while (rows.size() > 1 && rows.back().size() < rows.front().size()) rows.back().push_back(cv::Mat(height, width, CV_8UC3, cv::Scalar(255, 255, 255)));
+    report::write_png(context.folder / report::files::kTopLosses, report::tile_grid(rows));
   }
 
   PredictOptions options_;

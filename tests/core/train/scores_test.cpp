@@ -76,3 +76,14 @@ TEST_CASE("TTA: fastai 0.7 averages the plain pass with the augmented ones, v2 w
   const std::vector<torch::Tensor> eight(8, torch::tensor({0.0f, 1.0f}).reshape({1, 2}));
   CHECK(combine_tta(plain, eight, {8, std::nullopt})[0][0].item<float>() == doctest::Approx(0.2));
 }
+
+TEST_CASE("per-sample losses rank the images the model is most wrong about") {
+  const torch::Tensor probs = torch::tensor({0.9, 0.1, 0.4, 0.6, 0.05, 0.95}, torch::kFloat64).reshape({3, 2});
+  const torch::Tensor labels = torch::tensor({0, 0, 1}, torch::kInt64);
+  const torch::Tensor losses = per_sample_loss(xp::models::Task::kSingleLabel, probs, labels);
+  CHECK(losses[0].item<double>() == doctest::Approx(-std::log(0.9)));
+  CHECK(losses[1].item<double>() == doctest::Approx(-std::log(0.4)));
+  CHECK(losses.argmax().item<std::int64_t>() == 1);
+  // The mean of the per-sample losses is the split's log loss (rows here sum to one).
+  CHECK(losses.mean().item<double>() == doctest::Approx(log_loss(probs, labels)));
+}
