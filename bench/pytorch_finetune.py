@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""The peer of xp's unfrozen fine-tune epoch, written as a PyTorch user would: torchvision's
+ImageFolder with transforms equivalent to fastai's side_on at SIZE (as torchvision_loader.py),
+DataLoader(batch 64, shuffle, drop_last, WORKERS workers), torchvision's ARCH with the weights xp
+loads plus fastai's head (concat pool, BN, dropout 0.25, Linear 512, ReLU, BN, dropout 0.5,
+Linear, LogSoftmax), every layer trainable, SGD momentum 0.9 with per-group LRs 1e-4/1e-3/1e-2
+cosine-annealed per batch, NLL loss; each epoch then validates. Same threads and fp32 as xp.
+Prints one line per epoch: "epoch N SECONDS".
+
+usage: pytorch_finetune.py DATA_FOLDER WEIGHTS.pth ARCH SIZE THREADS WORKERS EPOCHS
+"""
+import math
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torchvision
+import torchvision.transforms as T
+from torchvision.datasets import ImageFolder
+
+MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+
+
+class ConcatPool(nn.Module):
+    def forward(self, x):
+        return torch.cat([torch.amax(x, dim=(2, 3)), torch.mean(x, dim=(2, 3))], 1)
+
+
+def main():
+    folder, weights, arch, size, threads, workers, epochs = sys.argv[1:8]
+    size, threads, workers, epochs = int(size), int(threads), int(workers), int(epochs)
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    train_tf = T.Compose([T.Resize(int(size * 1.05)), T.RandomRotation(10), T.ColorJitter(0.05, 0.05),
+                          T.RandomHorizontalFlip(), T.RandomCrop(size), T.ToTensor(), T.Normalize(MEAN, STD)])
+    valid_tf = T.Compose([T.Resize(size), T.CenterCrop(size), T.ToTensor(), T.Normalize(MEAN, STD)])
+    train = torch.utils.data.DataLoader(ImageFolder(f"{folder}/train", train_tf), batch_size=64, shuffle=True,
+                                        drop_last=True, num_workers=workers)
+    valid = torch.utils.data.DataLoader(ImageFolder(f"{folder}/valid", valid_tf), batch_size=64, num_workers=workers)
+
+    backbone = getattr(torchvision.models, arch)()
+    backbone.load_state_dict(torch.load(weights))
+    body = nn.Sequential(*list(backbone.children())[:-2])
+    features = 2 * backbone.fc.in_features
+    classes = len(train.dataset.classes)
+    head = nn.Sequential(ConcatPool(), nn.BatchNorm1d(features), nn.Dropout(0.25), nn.Linear(features, 512), nn.ReLU(),
+                         nn.BatchNorm1d(512), nn.Dropout(0.5), nn.Linear(512, classes), nn.LogSoftmax(dim=1))
+    model = nn.Sequential(body, head)
+    # fastai's layer groups for resnets: conv1…layer2 | layer3, layer4 | head.
+    children = list(body.children())
+    groups = [nn.ModuleList(children[:6]), nn.ModuleList(children[6:]), head]
+    base_lrs = [1e-4, 1e-3, 1e-2]
+    optimizer = torch.optim.SGD([{"params": g.parameters(), "lr": lr} for g, lr in zip(groups, base_lrs)],
+                                lr=1e-2, momentum=0.9)
+    total = epochs * len(train)
+    iteration = 0
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        model.train()
+        for images, labels in train:
+            multiplier = (math.cos(math.pi * iteration / total) + 1) / 2
+            for group, lr in zip(optimizer.param_groups, base_lrs):
+                group["lr"] = lr * multiplier
+            optimizer.zero_grad()
+            loss = nn.functional.nll_loss(model(images), labels)
+            loss.backward()
+            optimizer.step()
+            iteration += 1
+        model.eval()
+        with torch.no_grad():
+            for images, labels in valid:
+                nn.functional.nll_loss(model(images), labels)
+        print(f"epoch {epoch} {time.perf_counter() - start:.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
