@@ -135,3 +135,25 @@ TEST_CASE("a truncated image that passes the listing check fails at decode, nami
   CHECK(data::image_file_problem(path.string()).empty());  // the signature is intact
   CHECK_THROWS_WITH_AS(data::read_image_rgb(path.string()), doctest::Contains("cut.png"), DataError);
 }
+
+TEST_CASE("keep_classes keeps those classes' images, relabelled in the order given") {
+  testing::TempDir dir;
+  testing::write_image_folders(dir.path(), 3, 4, 2, 5);
+  data::DataOptions options = folders_options(dir.path());
+  options.test = "test";
+  const data::DataBundle all = data::load_data(options, 1);
+  options.keep_classes = {"class2", "class0"};
+  const data::DataBundle kept = data::load_data(options, 1);
+  CHECK(kept.classes == std::vector<std::string>{"class2", "class0"});
+  CHECK(kept.train->size() == 8);
+  CHECK(kept.valid->size() == 4);
+  CHECK(kept.test->size() == 5);  // unlabelled: untouched
+  for (std::int64_t row = 0; row < kept.train->size(); ++row) {
+    const std::string& id = kept.train->ids[static_cast<std::size_t>(row)];
+    const std::int64_t label = kept.train->labels[row].item<std::int64_t>();
+    CHECK(id.find(label == 0 ? "class2" : "class0") != std::string::npos);  // class2 is now 0, class0 is 1
+  }
+  CHECK(all.train->size() == 12);
+  options.keep_classes = {"class0", "cat"};
+  CHECK_THROWS_WITH(data::load_data(options, 1), doctest::Contains("data.keep_classes: no class 'cat'"));
+}
