@@ -158,7 +158,8 @@ class PredictStage : public Stage {
         const std::int64_t predicted = row.argmax().item<std::int64_t>();
         lines = {"pred " + data.classes[static_cast<std::size_t>(predicted)],
                  "actual " + data.classes[static_cast<std::size_t>(actual)],
-                 str_printf("loss %.2f  p(actual) %.3f", losses[sample].item<double>(), row[actual].item<double>())};
+                 str_printf("loss %.2f", losses[sample].item<double>()),
+                 str_printf("p(actual) %.3g", row[actual].item<double>())};
       } else {
         lines = {str_printf("loss %.3f", losses[sample].item<double>()), data.valid->ids[static_cast<std::size_t>(sample)]};
         if (task == models::Task::kMultiLabel) lines.insert(lines.begin(), str_printf("threshold %.2f", threshold));
