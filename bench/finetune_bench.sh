@@ -12,13 +12,7 @@ arch=${2:-resnet34}
 size=${3:-224}
 threads=${4:-2}
 epochs=${5:-2}
-root=$(cd "$(dirname "$0")/.." && pwd)
-xp=${XP:-$root/build/runner/xp}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-/usr/bin/python3 "$root/bench/make_jpeg_folder.py" "$work/data" "$images"
-/usr/bin/python3 "$root/tests/tools/torchvision_reference.py" "$work" "$arch" >/dev/null 2>&1
+source "$(dirname "$0")/bench_setup.sh" "$images" "$arch"
 cat > "$work/bench.yaml" <<YAML
 name: finetune-bench
 threads: $threads

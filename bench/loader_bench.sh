@@ -10,12 +10,7 @@ set -euo pipefail
 images=${1:-2000}
 workers=${2:-2}
 epochs=${3:-2}
-root=$(cd "$(dirname "$0")/.." && pwd)
-xp=${XP:-$root/build/runner/xp}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-/usr/bin/python3 "$root/bench/make_jpeg_folder.py" "$work/data" "$images"
+source "$(dirname "$0")/bench_setup.sh" "$images"
 cat > "$work/bench.yaml" <<YAML
 name: loader-bench
 data: {source: folders, path: $work/data, size: 224, batch_size: 64, workers: $workers,

@@ -86,7 +86,7 @@ int features(const cli::CliOptions& options) {
   const train::FeatureSet computed =
       train::compute_features(*network, split, recipe.data.batch_size, recipe.data.workers, preprocess,
                               pipeline::compute_options(recipe));
-  cache::write_activations(options.out, {computed.features, computed.labels, split->ids});
+  cache::write_activations(options.out, {computed.features, computed.labels, split->ids, {}});
   std::cout << "wrote " << options.out << ": features " << computed.features.size(0) << "x" << computed.features.size(1)
             << ", labels, ids\n";
   return 0;

@@ -131,10 +131,11 @@ std::vector<std::int64_t> epoch_order(std::int64_t n, const LoaderOptions& optio
 
 DataLoader::~DataLoader() { stop_workers(); }
 
-std::int64_t DataLoader::batches_per_epoch() const {
-  const std::int64_t n = set_->size();
-  return options_.drop_last ? n / options_.batch_size : (n + options_.batch_size - 1) / options_.batch_size;
+std::int64_t batches_per_epoch(std::int64_t n, const LoaderOptions& options) {
+  return options.drop_last ? n / options.batch_size : (n + options.batch_size - 1) / options.batch_size;
 }
+
+std::int64_t DataLoader::batches_per_epoch() const { return data::batches_per_epoch(set_->size(), options_); }
 
 std::int64_t DataLoader::samples_per_epoch() const {
   return options_.drop_last ? batches_per_epoch() * options_.batch_size : set_->size();

@@ -40,6 +40,9 @@ struct LoaderOptions {
 LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t seed, AugmentOptions augment,
                                       bool reduced_decode = true);
 
+// Batches in an epoch of n samples: the last partial batch counts unless options.drop_last.
+std::int64_t batches_per_epoch(std::int64_t n, const LoaderOptions& options);
+
 // The sample order of epoch `epoch`: a permutation drawn from (options.seed, epoch) when
 // options.shuffle, else 0…n−1. Precomputed activations are batched in the same order.
 std::vector<std::int64_t> epoch_order(std::int64_t n, const LoaderOptions& options, std::int64_t epoch);

@@ -45,7 +45,7 @@ std::string Plan::describe() const {
 }
 
 Plan make_plan(recipe::Recipe recipe, const StageRegistry& registry) {
-  Plan plan{std::move(recipe), {}};
+  Plan plan{std::move(recipe), {}, {}};
   std::vector<recipe::Diagnostic> errors;
   PlanContext context;
   context.layer_groups = models::ClassifierImpl::kLayerGroups;

@@ -50,10 +50,29 @@ struct SplitActivations {
   double seconds = 0;
 };
 
-SplitActivations obtain(StageContext& context, const std::shared_ptr<const data::ImageSet>& split) {
+// What the activations of every split depend on besides its images: the format, the body and its
+// weights, the transform, the precision.
+std::string body_and_transform_key(train::Learner& learner) {
+  auto& model = *learner.model();
+  const auto& options = learner.options();
+  const auto& preprocess = options.preprocess;
+  return str_cat(kActivationFormat, "\narch ", model.arch().name, "\nbody ", body_hash(model),
+                 "\ntransform scale+center_crop size ", preprocess.size,
+                 str_printf(" mean %.9g %.9g %.9g std %.9g %.9g %.9g", preprocess.mean[0], preprocess.mean[1],
+                            preprocess.mean[2], preprocess.std[0], preprocess.std[1], preprocess.std[2]),
+                 " reduced_decode ", options.reduced_decode ? 1 : 0, "\nprecision ", train::to_string(options.compute.precision),
+                 options.compute.channels_last ? " channels_last" : "");
+}
+
+// The cache key text of one split's activations.
+std::string split_key(const std::string& body_and_transform, const data::ImageSet& split) {
+  return str_cat(body_and_transform, "\nsplit ", split.name, " ", split.size(), " images ", split_hash(split));
+}
+
+// The split's activations for `key`: read from the cache when it holds them, else computed and written.
+SplitActivations obtain(StageContext& context, const std::shared_ptr<const data::ImageSet>& split, const std::string& key) {
   auto& learner = context.learner;
   const auto started = std::chrono::steady_clock::now();
-  const std::string key = activation_key(learner, *split);
   SplitActivations out;
   out.file = context.cache_root / "activations" / (cache::hash_hex(key) + ".h5");
   if (std::filesystem::exists(out.file)) {
@@ -97,26 +116,11 @@ bool parse_precompute(const recipe::Node& params, PlanContext& context, std::vec
         " (no pretrained weights, or an unfreeze before); add `- freeze: {}` before this stage")));
   if (context.augment && !context.precompute_augment_warned) {
     context.precompute_augment_warned = true;  // once per recipe is enough
-    recipe::Diagnostic warning = flag.error(
+    context.warnings.push_back(flag.warning(
         "data.augment has no effect while precompute is on: the head trains on activations of the validation "
-        "transform (as in fastai 0.7); the fits with precompute: false see augmented images");
-    warning.warning = true;
-    context.warnings.push_back(warning);
+        "transform (as in fastai 0.7); the fits with precompute: false see augmented images"));
   }
   return true;
-}
-
-std::string activation_key(train::Learner& learner, const data::ImageSet& split) {
-  auto& model = *learner.model();
-  const auto& options = learner.options();
-  const auto& preprocess = options.preprocess;
-  return str_cat(kActivationFormat, "\narch ", model.arch().name, "\nbody ", body_hash(model),
-                 "\ntransform scale+center_crop size ", preprocess.size,
-                 str_printf(" mean %.9g %.9g %.9g std %.9g %.9g %.9g", preprocess.mean[0], preprocess.mean[1],
-                            preprocess.mean[2], preprocess.std[0], preprocess.std[1], preprocess.std[2]),
-                 " reduced_decode ", options.reduced_decode ? 1 : 0, "\nprecision ", train::to_string(options.compute.precision),
-                 options.compute.channels_last ? " channels_last" : "",
-                 "\nsplit ", split.name, " ", split.size(), " images ", split_hash(split));
 }
 
 void ensure_precomputed(StageContext& context) {
@@ -127,12 +131,16 @@ void ensure_precomputed(StageContext& context) {
            model.frozen_groups(), "-", models::ClassifierImpl::kLayerGroups - 2,
            " are trainable; add a `freeze` stage before it or set precompute: false");
   const auto& data = learner.data();
-  const std::string key = cache::hash_hex(activation_key(learner, *data.train) + activation_key(learner, *data.valid));
+  // Hashing the body's weights and the split's files or pixels is the costly part: once per stage.
+  const std::string common = body_and_transform_key(learner);
+  const std::string train_key = split_key(common, *data.train);
+  const std::string valid_key = split_key(common, *data.valid);
+  const std::string key = cache::hash_hex(train_key + valid_key);
   if (learner.precomputed() != nullptr && learner.precomputed()->key == key) return;
   train::Precomputed precomputed;
   precomputed.key = key;
   for (const auto& split : {data.train, data.valid}) {
-    SplitActivations activations = obtain(context, split);
+    SplitActivations activations = obtain(context, split, split == data.train ? train_key : valid_key);
     context.console.line(str_cat("precompute  ", split->name, ": ", split->size(), " activations ",
                                  activations.reused ? "reused from " : "computed into ", activations.file.string(),
                                  str_printf(" (%.1f s)", activations.seconds)));

@@ -10,19 +10,12 @@
 
 #include "core/pipeline/stage.h"
 
-namespace xp::data {
-struct ImageSet;
-}  // namespace xp::data
-
 namespace xp::pipeline {
 
 // Reads a stage's `precompute` flag and checks it against the learner's planned state: an error
 // when the body is not frozen there, a warning when data.augment is set (augmentation has no
 // effect on cached activations: fastai's best-known confusion, PR #474).
 bool parse_precompute(const recipe::Node& params, PlanContext& context, std::vector<recipe::Diagnostic>& errors);
-
-// The cache key text of one split's activations with the learner's current body and transform.
-std::string activation_key(train::Learner& learner, const data::ImageSet& split);
 
 // Gives the learner the activations of its current body, data and transform: kept in memory when
 // they already are, else read from the cache, else computed and written there. Prints one line

@@ -54,6 +54,10 @@ struct StageContext {
   const std::filesystem::path& cache_root;  // activations (precompute) and other caches
 };
 
+// learn.save(name): the network's weights and BatchNorm statistics as checkpoints/<name>.h5 in the
+// run folder (the `save` stage, and fit's cycle snapshots). Prints and returns the path.
+std::filesystem::path save_checkpoint(StageContext& context, const std::string& name);
+
 class Stage {
  public:
   virtual ~Stage() = default;

@@ -32,6 +32,12 @@ class Node {
   Diagnostic error(std::string message, bool at_key = false) const {
     return doc_->diagnostic(path_, str_cat("'", path_.str(), "': ", message), at_key);
   }
+  // The same, as a warning: shown by `xp check` and `xp run`, never fatal.
+  Diagnostic warning(std::string message) const {
+    Diagnostic diagnostic = error(std::move(message));
+    diagnostic.warning = true;
+    return diagnostic;
+  }
 
  private:
   const Json* value_;

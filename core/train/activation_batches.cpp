@@ -14,10 +14,7 @@ ActivationBatches::ActivationBatches(torch::Tensor features, torch::Tensor label
            options_.batch_size, "; lower data.batch_size");
 }
 
-std::int64_t ActivationBatches::batches_per_epoch() const {
-  const std::int64_t n = features_.size(0);
-  return options_.drop_last ? n / options_.batch_size : (n + options_.batch_size - 1) / options_.batch_size;
-}
+std::int64_t ActivationBatches::batches_per_epoch() const { return data::batches_per_epoch(features_.size(0), options_); }
 
 void ActivationBatches::start_epoch(std::int64_t epoch) {
   const std::vector<std::int64_t> order = data::epoch_order(features_.size(0), options_, epoch);

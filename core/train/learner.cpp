@@ -184,10 +184,7 @@ LrFindResult Learner::lr_find(const LrFindOptions& options, TrainingObserver& ob
   const auto groups = model_->layer_groups();
   const std::vector<double> start = per_group(options.start_lr, groups.size());
   LayerOptimizer optimizer(groups, start, {});  // fastai 0.7: SGD_Momentum(0.9), no wd
-  double start_last = 0;  // the last trainable group's start LR: the one the ramp ends at end_lr
-  for (std::size_t group_idx = 0; group_idx < groups.size(); ++group_idx)
-    for (const auto& parameter : groups[group_idx])
-      if (parameter.requires_grad()) start_last = start[group_idx];
+  const double start_last = optimizer.last_base_lr();  // the LR the ramp takes to end_lr
 
   BatchSource& batches = training_batches(options.precompute);
   LrFindResult result;

@@ -47,6 +47,8 @@ class LayerOptimizer {
                  const OptimizerOptions& options);
   ~LayerOptimizer();
 
+  // The base LR of the last trainable layer group (the head, unless it is frozen).
+  double last_base_lr() const { return group_lr_.back(); }
   // Every param group's LR = its base LR × lr_multiplier; momentum (or β₁) = `momentum`.
   void set(double lr_multiplier, double momentum);
   void zero_grad();

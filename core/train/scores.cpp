@@ -13,6 +13,23 @@ namespace {
 constexpr double kClip = 1e-15;  // scikit-learn's log_loss eps of the lessons' era
 
 torch::Tensor as_double(const torch::Tensor& tensor) { return tensor.detach().to(torch::kFloat64).cpu(); }
+torch::Tensor clipped(const torch::Tensor& probs) { return as_double(probs).clamp(kClip, 1 - kClip); }
+
+// −log p[y] of each row, float64 [N].
+torch::Tensor row_nll(const torch::Tensor& p, const torch::Tensor& labels) {
+  return -p.gather(1, labels.cpu().unsqueeze(1)).squeeze(1).log();
+}
+
+// The binary cross-entropy of every element, float64 [N, C].
+torch::Tensor elementwise_bce(const torch::Tensor& probs, const torch::Tensor& labels) {
+  const torch::Tensor p = clipped(probs);
+  const torch::Tensor y = as_double(labels);
+  return -(y * p.log() + (1 - y) * (1 - p).log());
+}
+
+torch::Tensor absolute_errors(const torch::Tensor& values, const torch::Tensor& targets) {
+  return (as_double(values) - as_double(targets)).abs();
+}
 
 }  // namespace
 
@@ -23,9 +40,8 @@ double accuracy(const torch::Tensor& probs, const torch::Tensor& labels) {
 
 double log_loss(const torch::Tensor& probs, const torch::Tensor& labels) {
   XP_ASSERT(probs.dim() == 2 && labels.dim() == 1 && probs.size(0) == labels.size(0), "log_loss: shapes disagree");
-  torch::Tensor clipped = as_double(probs).clamp(kClip, 1 - kClip);
-  clipped = clipped / clipped.sum(1, true);
-  return -clipped.gather(1, labels.cpu().unsqueeze(1)).log().mean().item<double>();
+  const torch::Tensor p = clipped(probs);
+  return row_nll(p / p.sum(1, true), labels).mean().item<double>();
 }
 
 double fbeta_samples(const torch::Tensor& probs, const torch::Tensor& labels, double threshold, double beta) {
@@ -60,13 +76,11 @@ double accuracy_thresh(const torch::Tensor& probs, const torch::Tensor& labels, 
 }
 
 double binary_log_loss(const torch::Tensor& probs, const torch::Tensor& labels) {
-  const torch::Tensor p = as_double(probs).clamp(kClip, 1 - kClip);
-  const torch::Tensor y = as_double(labels);
-  return -(y * p.log() + (1 - y) * (1 - p).log()).mean().item<double>();
+  return elementwise_bce(probs, labels).mean().item<double>();
 }
 
 double mean_absolute_error(const torch::Tensor& values, const torch::Tensor& targets) {
-  return (as_double(values) - as_double(targets)).abs().mean().item<double>();
+  return absolute_errors(values, targets).mean().item<double>();
 }
 
 double mean_squared_error(const torch::Tensor& values, const torch::Tensor& targets) {
@@ -93,14 +107,9 @@ std::vector<std::pair<std::string, double>> task_scores(models::Task task, const
 
 torch::Tensor per_sample_loss(models::Task task, const torch::Tensor& probs, const torch::Tensor& labels) {
   switch (task) {
-    case models::Task::kSingleLabel:
-      return -as_double(probs).clamp(kClip, 1 - kClip).gather(1, labels.cpu().unsqueeze(1)).squeeze(1).log();
-    case models::Task::kMultiLabel: {
-      const torch::Tensor p = as_double(probs).clamp(kClip, 1 - kClip);
-      const torch::Tensor y = as_double(labels);
-      return -(y * p.log() + (1 - y) * (1 - p).log()).mean(1);
-    }
-    case models::Task::kRegression: return (as_double(probs) - as_double(labels)).abs().mean(1);
+    case models::Task::kSingleLabel: return row_nll(clipped(probs), labels);
+    case models::Task::kMultiLabel: return elementwise_bce(probs, labels).mean(1);
+    case models::Task::kRegression: return absolute_errors(probs, labels).mean(1);
   }
   return {};
 }

@@ -23,12 +23,7 @@ class SaveStage : public Stage {
  public:
   explicit SaveStage(std::string name) : name_(std::move(name)) {}
   std::string describe() const override { return str_cat("weights → checkpoints/", name_, ".h5"); }
-  void run(StageContext& context) override {
-    const auto path = report::checkpoint_path(context.folder, name_);
-    std::filesystem::create_directories(path.parent_path());
-    models::write_h5(path, models::state_dict_of(*context.learner.model()));
-    context.console.line(str_cat("save     ", path.string()));
-  }
+  void run(StageContext& context) override { save_checkpoint(context, name_); }
 
  private:
   std::string name_;
@@ -75,6 +70,14 @@ std::unique_ptr<Stage> create_load(const recipe::Node& params, PlanContext& cont
 }
 
 }  // namespace
+
+std::filesystem::path save_checkpoint(StageContext& context, const std::string& name) {
+  const auto path = report::checkpoint_path(context.folder, name);
+  std::filesystem::create_directories(path.parent_path());
+  models::write_h5(path, models::state_dict_of(*context.learner.model()));
+  context.console.line(str_cat("save     ", path.string()));
+  return path;
+}
 
 const StageDescriptor& save_stage_descriptor() {
   static const StageDescriptor descriptor{"save", "learn.save(name): the network's weights as checkpoints/<name>.h5.",

@@ -5,13 +5,8 @@
 //   - fit: {lr: [1e-4, 1e-3, 1e-2], cycles: 3, cycle_len: 1, cycle_mult: 2}
 //   - fit: {lr: 1e-2, cycles: 1, precompute: true}             # the head alone, on cached activations
 //   - fit: {lr: 1e-3, schedule: one_cycle, cycle_len: 5, optimizer: adamw, wd: 0.01}  # fit_one_cycle(5)
-#include <cstdio>
-
-#include "core/models/weights/h5.h"
 #include "core/pipeline/precompute.h"
 #include "core/pipeline/registry.h"
-#include "core/report/console.h"
-#include "core/report/run_folder.h"
 #include "core/train/learner.h"
 #include "core/util/strings.h"
 
@@ -21,11 +16,7 @@ namespace {
 
 std::string format_lr(const std::vector<double>& lr) {
   std::vector<std::string> parts;
-  for (double value : lr) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%g", value);
-    parts.emplace_back(buffer);
-  }
+  for (double value : lr) parts.push_back(str_printf("%g", value));
   return parts.size() == 1 ? parts[0] : "[" + join(parts) + "]";
 }
 
@@ -58,11 +49,7 @@ class FitStage : public Stage {
     if (snapshots_) {
       // fastai 0.7's cycle_save_name: the weights at the end of every cycle, for snapshot ensembles.
       options.on_cycle_end = [&context](int cycle) {
-        const std::string name = str_cat("stage", context.stage_index, "-cycle", cycle);
-        const auto path = report::checkpoint_path(context.folder, name);
-        std::filesystem::create_directories(path.parent_path());
-        models::write_h5(path, models::state_dict_of(*context.learner.model()));
-        context.console.line(str_cat("snapshot ", path.string()));
+        save_checkpoint(context, str_cat("stage", context.stage_index, "-cycle", cycle));
       };
     }
     context.learner.fit(options, context.observer);

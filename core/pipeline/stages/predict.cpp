@@ -30,6 +30,7 @@
 #include "core/train/scores.h"
 #include "core/train/tta.h"
 #include "core/util/atomic_file.h"
+#include "core/util/error.h"
 #include "core/util/strings.h"
 
 namespace xp::pipeline {
@@ -48,6 +49,13 @@ nlohmann::ordered_json scores_json(const std::vector<std::pair<std::string, doub
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
   for (const auto& [name, value] : scores) out[name] = value;
   return out;
+}
+
+double score(const std::vector<std::pair<std::string, double>>& scores, const std::string& name) {
+  for (const auto& [key, value] : scores)
+    if (key == name) return value;
+  XP_ASSERT(false, "no score named ", name);
+  return 0;
 }
 
 std::string scores_text(const std::vector<std::pair<std::string, double>>& scores) {
@@ -77,11 +85,10 @@ class PredictStage : public Stage {
 
     const torch::Tensor plain = learner.predict(data.valid);
     const torch::Tensor combined = options_.augmented ? with_tta(learner, data.valid, plain) : plain;
-    const auto plain_scores = train::task_scores(task, plain, data.valid->labels);
     const auto scores = train::task_scores(task, combined, data.valid->labels);
 
     report::PredictionTable table{task, data.classes, data.valid->ids, combined, data.valid->labels};
-    if (task == models::Task::kMultiLabel) table.threshold = train::planet_f2(combined, data.valid->labels).threshold;
+    if (task == models::Task::kMultiLabel) table.threshold = score(scores, "f2_threshold");
     write_file_atomic(context.folder / report::files::kPredictions, report::predictions_csv(table));
     if (task == models::Task::kSingleLabel) write_confusion(context, combined);
     write_top_losses(context, combined, table.threshold);
@@ -91,6 +98,7 @@ class PredictStage : public Stage {
       summary["n_aug"] = options_.tta.n_aug;
       summary["combine"] = options_.tta.beta ? str_printf("(1-beta)*mean(augmented) + beta*plain, beta=%g", *options_.tta.beta)
                                              : std::string("mean of the plain and augmented passes (fastai 0.7)");
+      const auto plain_scores = train::task_scores(task, plain, data.valid->labels);
       summary["plain"] = scores_json(plain_scores);
       summary["tta"] = scores_json(scores);
       context.console.line(str_cat("tta      plain  ", scores_text(plain_scores)));
@@ -128,11 +136,11 @@ class PredictStage : public Stage {
   static void write_confusion(StageContext& context, const torch::Tensor& probs) {
     const auto& data = context.learner.data();
     const auto classes = static_cast<std::int64_t>(data.classes.size());
-    const torch::Tensor matrix = train::confusion_matrix(probs, data.valid->labels, classes);
+    const torch::Tensor matrix = train::confusion_matrix(probs, data.valid->labels, classes).contiguous();
     write_file_atomic(context.folder / report::files::kConfusion, report::confusion_csv(matrix, data.classes));
-    std::vector<std::vector<std::int64_t>> counts(static_cast<std::size_t>(classes));
-    for (std::int64_t row = 0; row < classes; ++row)
-      for (std::int64_t col = 0; col < classes; ++col) counts[static_cast<std::size_t>(row)].push_back(matrix[row][col].item<std::int64_t>());
+    std::vector<std::vector<std::int64_t>> counts;
+    const std::int64_t* cells = matrix.data_ptr<std::int64_t>();
+    for (std::int64_t row = 0; row < classes; ++row) counts.emplace_back(cells + row * classes, cells + (row + 1) * classes);
     report::write_png(context.folder / report::files::kConfusionPlot,
                       report::confusion_chart(counts, data.classes, str_cat("confusion matrix (stage ", context.stage_index, ")")));
   }
@@ -167,13 +175,6 @@ class PredictStage : public Stage {
       if (rows.back().size() == 4) rows.emplace_back();
       rows.back().push_back(report::captioned(image, lines));
     }
-    // tile_grid wants equal tiles: pad the captioned tiles to the largest.
-    int height = 0, width = 0;
-    for (const auto& row : rows)
-      for (const auto& tile : row) height = std::max(height, tile.rows), width = std::max(width, tile.cols);
-    for (auto& row : rows)
-      for (auto& tile : row) cv::copyMakeBorder(tile, tile, 0, height - tile.rows, 0, width - tile.cols, cv::BORDER_CONSTANT, cv::Scalar(255, 255, 255));
-    while (rows.size() > 1 && rows.back().size() < rows.front().size()) rows.back().push_back(cv::Mat(height, width, CV_8UC3, cv::Scalar(255, 255, 255)));
     report::write_png(context.folder / report::files::kTopLosses, report::tile_grid(rows));
   }
 
@@ -188,10 +189,8 @@ std::unique_ptr<Stage> create(const recipe::Node& params, PlanContext& context, 
     options.tta.n_aug = static_cast<int>(params["n_aug"].integer());
     if (params.has("beta")) options.tta.beta = params["beta"].number();
     if (!context.augment && context.max_zoom <= 1.0) {
-      recipe::Diagnostic warning = params.error(
-          "tta with data.augment: none and max_zoom 1: every augmented pass equals the plain one; set data.augment");
-      warning.warning = true;
-      context.warnings.push_back(warning);
+      context.warnings.push_back(params.warning(
+          "tta with data.augment: none and max_zoom 1: every augmented pass equals the plain one; set data.augment"));
     }
   }
   return std::make_unique<PredictStage>(options);
