@@ -1,6 +1,7 @@
 #include "runner/cli.h"
 
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <sstream>
 
 #include "core/util/strings.h"
@@ -46,8 +47,13 @@ po::options_description run_options(CliOptions& options) {
       ("out,o", po::value<std::string>(&options.out)->default_value("results")->value_name("DIR"),
        "results root; the run goes to DIR/<name>/<UTC time>-<id>/")
       ("threads,j", po::value<int>(&options.threads)->default_value(0)->value_name("N"),
-       "torch threads; 0 = the recipe's `threads` (whose default is all hardware threads)");
-  add_cache_option(description, options, "cache root (data.resize_cache's copies); default OUT/.cache");
+       "torch threads; 0 = the recipe's `threads` (whose default is all hardware threads)")
+      ("no-cache", po::bool_switch(&options.no_cache),
+       "run every stage, even those whose result is in the stage cache, and store nothing there")
+      ("resume", po::value<std::string>(&options.resume)->value_name("RUN_FOLDER"),
+       "continue a stopped run (killed, interrupted or failed) from its last completed epoch, in its folder; "
+       "no RECIPE: the folder's recipe.yaml is used");
+  add_cache_option(description, options, "cache root (resized images, activations, stage results); default OUT/.cache");
   return description;
 }
 
@@ -92,8 +98,11 @@ std::string help_for(const std::string& verb, const po::options_description& des
     out << "usage: xp model RECIPE [--set KEY=VALUE]...\n\nBuild RECIPE's network (loading its weights, if any) and print "
            "its layer groups\nwith parameter and trainable counts, input size and normalization.\n\n";
   else
-    out << "usage: xp run RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N]\n\nRun RECIPE's stages in order and "
-           "write a result folder\n(recipe.yaml, run.json, status.json, metrics.csv, log.txt).\n\n";
+    out << "usage: xp run RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N] [--no-cache]\n"
+           "       xp run --resume RUN_FOLDER\n\nRun RECIPE's stages in order and write a result folder\n"
+           "(recipe.yaml, run.json, status.json, metrics.csv, log.txt). Stages whose key (the recipe up to\n"
+           "them, the data, the weights) is in the stage cache are not run again: their results are copied.\n"
+           "A killed or interrupted run is continued with --resume.\n\n";
   out << description;
   return out.str();
 }
@@ -162,6 +171,14 @@ CliOptions parse_cli(int argc, const char* const* argv) {
     po::notify(values);  // required options are checked only when no --help was asked for
   } catch (const po::error& error) {
     throw UsageError(str_cat("xp ", verb, ": ", error.what()));
+  }
+  if (!options.resume.empty()) {
+    if (!options.recipe.empty() || !options.overrides.empty())
+      throw UsageError("xp run --resume: give the run folder only; its recipe.yaml is the recipe (no RECIPE, no --set)");
+    if (!std::filesystem::is_regular_file(std::filesystem::path(options.resume) / "recipe.yaml"))
+      throw UsageError(str_cat("xp run --resume: '", options.resume, "' is not a run folder (no recipe.yaml in it)"));
+    options.recipe = (std::filesystem::path(options.resume) / "recipe.yaml").string();
+    return options;
   }
   if (options.recipe.empty()) throw UsageError(str_cat("xp ", verb, ": missing RECIPE (a .yaml file)"));
   if (options.verb == Verb::kFeatures && options.split != "train" && options.split != "valid" && options.split != "test")

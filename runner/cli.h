@@ -2,7 +2,8 @@
 // unit-tested without running anything (shared/STYLE.md R19).
 //
 //   xp check RECIPE [--set KEY=VALUE]...
-//   xp run   RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N]
+//   xp run   RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N] [--no-cache]
+//   xp run   --resume RUN_FOLDER [--threads N]
 //   xp model RECIPE [--set KEY=VALUE]...
 //   xp features RECIPE [--set KEY=VALUE]... [--split train|valid|test] --out FILE.h5
 //   xp data RECIPE [--set KEY=VALUE]... [--out DIR] [--bench [--epochs N]]
@@ -28,6 +29,8 @@ struct CliOptions {
   std::string split = "train";         // features: which split
   std::string cache;                   // run, features, data: cache root; "" = the default (cache_root())
   int threads = 0;                     // 0: the recipe's threads
+  bool no_cache = false;               // run: neither reuse nor store stage results
+  std::string resume;                  // run: a stopped run's folder to continue
   bool bench = false;                  // data: time the training input pipeline
   int epochs = 1;                      // data --bench: epochs to time
   std::vector<std::string> command_line;

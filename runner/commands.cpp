@@ -6,6 +6,8 @@
 #include <iostream>
 
 #include "core/cache/activations.h"
+#include "core/cache/data_identity.h"
+#include "core/cache/stage_store.h"
 #include "core/data/dataset.h"
 #include "core/data/loader.h"
 #include "core/train/features.h"
@@ -13,10 +15,12 @@
 #include "core/pipeline/engine.h"
 #include "core/pipeline/plan.h"
 #include "core/pipeline/registry.h"
+#include "core/pipeline/stage_cache.h"
 #include "core/recipe/recipe.h"
 #include "core/report/data_report.h"
 #include "core/train/precision.h"
 #include "core/util/cpu_features.h"
+#include "core/util/atomic_file.h"
 #include "core/util/strings.h"
 
 namespace xp::commands {
@@ -31,10 +35,31 @@ pipeline::Plan load_plan(const cli::CliOptions& options) {
 
 }  // namespace
 
+// Stage by stage: would `xp run` reuse the stage cache (HIT) or run it (MISS), and why.
+void print_cache_status(const pipeline::Plan& plan, const std::string& cache_root) {
+  std::string data_identity;
+  try {
+    data_identity = cache::data_identity(data::load_data(plan.recipe.data, plan.recipe.run.seed));
+  } catch (const Error& error) {
+    std::cout << "cache   not checked: the data cannot be listed (" << error.what() << ")\n";
+    return;
+  }
+  const auto keys = pipeline::recipe_stage_keys(plan, data_identity);
+  const cache::StageStore store(cache_root);
+  const auto statuses = pipeline::cache_status(store, keys);
+  std::cout << "cache   " << store.folder().string() << "\n";
+  for (std::size_t idx = 0; idx < statuses.size(); ++idx) {
+    const auto& planned = plan.stages[idx];
+    std::cout << str_printf("  [%d] %-9s %-4s  ", planned.index, planned.type.c_str(), statuses[idx].hit ? "HIT" : "MISS")
+              << statuses[idx].detail << "\n";
+  }
+}
+
 int check(const cli::CliOptions& options) {
   const pipeline::Plan plan = load_plan(options);
   std::cout << plan.describe() << "\n";
   for (const auto& warning : plan.rendered_warnings()) std::cout << warning << "\n";
+  print_cache_status(plan, cli::cache_root(options));
   std::cout << "ok: " << options.recipe << " is valid\n";
   return 0;
 }
@@ -47,6 +72,19 @@ int run(const cli::CliOptions& options) {
   run_options.cache_root = cli::cache_root(options);
   run_options.command_line = options.command_line;
   run_options.threads = options.threads;
+  run_options.stage_cache = !options.no_cache;
+  if (!options.resume.empty()) {
+    run_options.resume_folder = options.resume;
+    const std::filesystem::path folder(options.resume);
+    // results/<name>/<run>: the cache the run was started with, unless --cache says otherwise.
+    if (options.cache.empty()) run_options.cache_root = folder.parent_path().parent_path() / ".cache";
+    // The thread count the run started with: CPU kernels may sum in another order with another
+    // count, and a resumed run must end bit for bit where an uninterrupted one would.
+    if (options.threads == 0) {
+      const auto run_json = nlohmann::json::parse(read_file(folder / "run.json"), nullptr, false);
+      if (run_json.is_object() && run_json.contains("threads")) run_options.threads = run_json["threads"].get<int>();
+    }
+  }
   const pipeline::RunResult result = pipeline::run_plan(plan, run_options, console);
   console.line(str_cat("results: ", result.folder.string()));
   return 0;

@@ -2,11 +2,17 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <thread>
 
+#include "core/cache/data_identity.h"
+#include "core/cache/file_identity.h"
+#include "core/cache/stage_store.h"
 #include "core/data/dataset.h"
 #include "core/models/weights/h5.h"
 #include "core/models/weights/load.h"
+#include "core/pipeline/learner_file.h"
+#include "core/pipeline/stage_cache.h"
 #include "core/report/metrics_csv.h"
 #include "core/report/lr_schedule.h"
 #include "core/report/run_folder.h"
@@ -15,6 +21,7 @@
 #include "core/train/learner.h"
 #include "core/train/meters.h"
 #include "core/util/atomic_file.h"
+#include "core/util/file_lock.h"
 #include "core/util/strings.h"
 
 namespace xp::pipeline {
@@ -32,7 +39,28 @@ class RunObserver : public train::TrainingObserver {
     stage_index_ = index;
     stage_type_ = type;
     header_printed_ = false;
+    stage_rows_.clear();
+    stage_lr_.clear();
     record_.stage(index, type, -1);
+  }
+
+  // What the stage in progress added to metrics.csv and lr_schedule.csv (for the stage cache).
+  const std::vector<std::string>& stage_rows() const { return stage_rows_; }
+  const std::vector<std::pair<std::int64_t, std::vector<double>>>& stage_lr() const { return stage_lr_; }
+  std::size_t rows() const { return rows_; }
+
+  // A cached stage's rows and LR log, as if it had run.
+  void replay(int index, const StageOutputs& outputs) {
+    for (const auto& row : outputs.metric_rows) metrics_.add_line(row);
+    rows_ += outputs.metric_rows.size();
+    if (outputs.last_metric) last_metric_ = *outputs.last_metric;
+    for (const auto& [iteration, groups] : outputs.lr_rows) schedule_.add(index, iteration, groups);
+    schedule_.write();
+  }
+  // xp run --resume: the rows kept from the stopped run.
+  void resume(std::size_t rows, double last_metric) {
+    rows_ = rows;
+    last_metric_ = last_metric;
   }
 
   void on_epoch_begin(std::int64_t epoch, std::int64_t epochs, std::int64_t batches) override {
@@ -45,6 +73,7 @@ class RunObserver : public train::TrainingObserver {
 
   void on_lr(std::int64_t iteration, const std::vector<double>& group_lrs) override {
     schedule_.add(stage_index_, iteration, group_lrs);
+    stage_lr_.emplace_back(iteration, group_lrs);
   }
 
   void end_stage() { schedule_.write(); }
@@ -68,6 +97,8 @@ class RunObserver : public train::TrainingObserver {
     row.metric = stats.metric;
     row.seconds = stats.seconds;
     metrics_.add(row);
+    stage_rows_.push_back(report::MetricsCsv::format(row));
+    ++rows_;
     last_metric_ = stats.metric;
   }
 
@@ -84,12 +115,16 @@ class RunObserver : public train::TrainingObserver {
   std::int64_t done_ = 0;
   std::string metric_name_;
   double last_metric_ = 0;
+  std::size_t rows_ = 0;  // metrics.csv rows so far
+  std::vector<std::string> stage_rows_;
+  std::vector<std::pair<std::int64_t, std::vector<double>>> stage_lr_;
 };
 
 }  // namespace
 
 RecipeData load_recipe_data(const recipe::Recipe& recipe, const std::filesystem::path& cache_root) {
-  RecipeData loaded{data::load_data(recipe.data, recipe.run.seed), std::nullopt};
+  RecipeData loaded{data::load_data(recipe.data, recipe.run.seed), std::nullopt, ""};
+  loaded.identity = cache::data_identity(loaded.data);  // before the resize cache swaps in its copies
   if (recipe.data.resize_cache > 0)
     loaded.resized = cache::apply_resize_cache(loaded.data, cache_root, recipe.data.resize_cache, recipe.data.workers);
   return loaded;
@@ -123,6 +158,13 @@ models::Classifier build_model(const recipe::Recipe& recipe, const data::DataBun
   return model;
 }
 
+std::vector<StageKey> recipe_stage_keys(const Plan& plan, const std::string& data_identity) {
+  KeyInputs inputs;
+  inputs.data = data_identity;
+  if (!plan.recipe.model.weights.empty()) inputs.weights = cache::file_identity(plan.recipe.model.weights);
+  return stage_keys(plan, inputs);
+}
+
 train::ComputeOptions compute_options(const recipe::Recipe& recipe) {
   train::ComputeOptions options;
   options.precision = train::parse_precision(recipe.run.precision);
@@ -138,6 +180,29 @@ int configure_threads(int requested) {
   return torch::get_num_threads();
 }
 
+namespace {
+
+// The learner's state at a point a stopped run can continue from: before stage `next_stage`, or
+// inside it when `fit` is set; with the number of metrics.csv rows written up to that point.
+void save_resume_point(const std::filesystem::path& folder, train::Learner& learner, int next_stage,
+                       const train::FitProgress* fit, std::size_t metric_rows, double last_metric,
+                       const std::vector<StageKey>& keys) {
+  LearnerFile file;
+  file.state = learner.state();
+  if (fit) file.fit = *fit;
+  std::vector<std::string> hashes;
+  for (const auto& key : keys) hashes.push_back(key.hash);
+  file.extra = {{"next_stage", next_stage}, {"metric_rows", metric_rows}, {"last_metric", last_metric}, {"stage_keys", hashes}};
+  write_learner_file(folder / report::files::kResume, file);
+}
+
+std::string read_if_exists(const std::filesystem::path& path) {
+  std::error_code error;
+  return std::filesystem::exists(path, error) ? read_file(path) : std::string();
+}
+
+}  // namespace
+
 RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console& console) {
   const auto& recipe = plan.recipe;
   XP_CHECK(recipe.run.device == "auto" || recipe.run.device == "cpu",
@@ -148,21 +213,36 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
            "precision: bf16 and channels_last are used by `xp features` (inference) only in this version: "
            "training with them crashed intermittently in testing; set precision: fp32 and channels_last: false");
   const int threads = configure_threads(options.threads > 0 ? options.threads : recipe.run.threads);
+  const bool resuming = !options.resume_folder.empty();
 
   RunResult result;
-  result.folder = report::create_run_folder(options.results_root, recipe.run.name);
-  write_file_atomic(result.folder / report::files::kRecipe, recipe.doc.to_yaml());
+  std::optional<LearnerFile> resume_point;
+  std::string old_metrics, old_schedule;  // a resumed run's files, read before they are rewritten
+  if (resuming) {
+    result.folder = options.resume_folder;
+    const auto resume_file = result.folder / report::files::kResume;
+    std::error_code error;
+    if (std::filesystem::exists(resume_file, error)) resume_point = read_learner_file(resume_file);
+    old_metrics = read_if_exists(result.folder / report::files::kMetrics);
+    old_schedule = read_if_exists(result.folder / report::files::kLrSchedule);
+  } else {
+    result.folder = report::create_run_folder(options.results_root, recipe.run.name);
+    write_file_atomic(result.folder / report::files::kRecipe, recipe.doc.to_yaml());
+  }
   report::Provenance provenance;
   provenance.recipe_path = recipe.doc.path();
   provenance.command_line = options.command_line;
   provenance.seed = recipe.run.seed;
   provenance.threads = threads;
   provenance.precision = recipe.run.precision + (recipe.run.channels_last ? " channels_last" : "");
-  report::RunRecord record(result.folder, provenance);
+  report::RunRecord record = resuming ? report::RunRecord::reopen(result.folder, options.command_line)
+                                      : report::RunRecord(result.folder, provenance);
   console.tee_to((result.folder / report::files::kLog).string());
-  console.line(plan.describe());
-  for (const auto& warning : plan.rendered_warnings()) console.line(warning);
-  console.line(str_cat("run     ", result.folder.string(), "  (threads: ", threads, ")"));
+  if (!resuming) {
+    console.line(plan.describe());
+    for (const auto& warning : plan.rendered_warnings()) console.line(warning);
+  }
+  console.line(str_cat(resuming ? "resume  " : "run     ", result.folder.string(), "  (threads: ", threads, ")"));
 
   try {
     RecipeData loaded = load_recipe_data(recipe, options.cache_root);
@@ -174,6 +254,19 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
                                   {"written", loaded.resized->written},
                                   {"reused", loaded.resized->reused},
                                   {"already_small", loaded.resized->kept}});
+    }
+    const std::vector<StageKey> keys = recipe_stage_keys(plan, loaded.identity);
+    if (resume_point) {
+      std::vector<std::string> hashes;
+      for (const auto& key : keys) hashes.push_back(key.hash);
+      XP_CHECK(resume_point->extra.value("stage_keys", std::vector<std::string>{}) == hashes,
+               "cannot resume ", result.folder.string(), ": its data or weights file changed since the run started "
+               "(the stage keys differ), so continuing would mix two experiments; start a new run");
+    }
+    {
+      nlohmann::ordered_json key_list = nlohmann::ordered_json::array();
+      for (const auto& key : keys) key_list.push_back(key.hash);
+      record.set("stage_keys", key_list);
     }
     console.line(str_cat("data    ", data.train->size(), " train, ", data.valid->size(), " valid images, ",
                          data.classes.size(), data.target == data::Target::kRegression ? " value" : " class",
@@ -214,15 +307,88 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     report::MetricsCsv metrics(result.folder / report::files::kMetrics, metric_name);
     report::LrScheduleLog schedule(result.folder);
     RunObserver observer(console, metrics, schedule, record, metric_name);
+
+    int first_stage = 0;
+    std::optional<train::FitProgress> resume_fit;
+    if (resume_point) {
+      first_stage = resume_point->extra.at("next_stage");
+      const std::size_t rows = resume_point->extra.at("metric_rows");
+      metrics.keep_rows(old_metrics, rows);
+      schedule.keep_stages_before(old_schedule, first_stage);
+      observer.resume(rows, resume_point->extra.value("last_metric", 0.0));
+      learner.restore(resume_point->state);
+      resume_fit = resume_point->fit;
+      console.line(resume_fit ? str_cat("resume  from stage [", first_stage, "] epoch ", resume_fit->epoch + 1,
+                                        resume_fit->batches_done > 0 ? str_cat(" batch ", resume_fit->batches_done) : "")
+                              : str_cat("resume  from stage [", first_stage, "]"));
+    }
+
+    const cache::StageStore store(options.cache_root);
+    std::optional<CachedStage> pending;  // a cached state the learner has not loaded yet
     for (const auto& planned : plan.stages) {
-      console.line(str_cat("stage [", planned.index, "] ", planned.type, "  ", planned.stage->describe()));
-      observer.begin_stage(planned.index, planned.type);
-      StageContext context{learner, observer, planned.index, result.folder, record, console, options.cache_root};
+      const int index = planned.index;
+      if (index < first_stage) continue;
+      const StageKey& key = keys[static_cast<std::size_t>(index)];
+      const bool resumed_inside = resume_fit && index == first_stage;
+      const std::string header = str_cat("stage [", index, "] ", planned.type, "  ", planned.stage->describe());
+      std::unique_ptr<FileLock> lock;  // held while this process looks up, computes and stores the entry
+      if (options.stage_cache && !resumed_inside) {
+        lock = store.lock(key.hash);
+        auto cached = find_cached_stage(store, key.hash, [&](const std::string& text) { console.line(text); });
+        if (cached) {
+          console.line(str_cat(header, "  [cached ", key.hash, ", from ", cached->entry.value("run", "?"),
+                               str_printf(": %.1f s saved]", cached->outputs.seconds)));
+          observer.begin_stage(index, planned.type);
+          for (const auto& line : cached->outputs.lines) console.line(line);
+          observer.replay(index, cached->outputs);
+          record.replay(cached->outputs.record_ops);
+          restore_stage_files(*cached, result.folder);
+          record.append("stage_cache", {{"stage", index}, {"key", key.hash}, {"hit", true},
+                                        {"from", cached->entry.value("run", "")}, {"seconds_saved", cached->outputs.seconds}});
+          pending = std::move(cached);
+          continue;
+        }
+      }
+      if (pending) {  // the stages before this one were cached: continue from the last one's state
+        learner.restore(pending->state.state);
+        pending.reset();
+        save_resume_point(result.folder, learner, index, nullptr, observer.rows(), observer.last_metric(), keys);
+      }
+
+      console.line(header);
+      const auto started = std::chrono::steady_clock::now();
+      const FolderSnapshot before = snapshot_folder(result.folder);
+      console.begin_capture();
+      record.begin_capture();
+      observer.begin_stage(index, planned.type);
+      StageContext context{learner, observer, index, result.folder, record, console, options.cache_root};
+      context.on_fit_progress = [&](const train::FitProgress& progress) {
+        save_resume_point(result.folder, learner, index, &progress, observer.rows(), observer.last_metric(), keys);
+      };
+      context.resume_fit = resumed_inside ? &*resume_fit : nullptr;
       planned.stage->run(context);
       observer.end_stage();
+      StageOutputs outputs;
+      outputs.lines = console.end_capture();
+      outputs.record_ops = record.end_capture();
+      outputs.metric_rows = observer.stage_rows();
+      if (!outputs.metric_rows.empty()) outputs.last_metric = observer.last_metric();
+      outputs.lr_rows = observer.stage_lr();
+      outputs.files = written_files(before, snapshot_folder(result.folder));
+      outputs.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+      save_resume_point(result.folder, learner, index + 1, nullptr, observer.rows(), observer.last_metric(), keys);
+      // A stage resumed part-way has only part of its outputs captured: it is not cached.
+      if (options.stage_cache && !resumed_inside) {
+        publish_stage(store, key, {index, planned.type, result.folder.string()}, outputs, learner.state());
+        record.append("stage_cache", {{"stage", index}, {"key", key.hash}, {"hit", false}, {"seconds", outputs.seconds}});
+      }
     }
+    if (pending) learner.restore(pending->state.state);
     result.final_metric = observer.last_metric();
     models::write_h5(result.folder / report::files::kModel, models::state_dict_of(*learner.model()));
+    std::error_code ignored;
+    std::filesystem::remove(result.folder / report::files::kResume, ignored);  // model.h5 is the final state
     record.complete();
     report::update_latest_link(result.folder);
   } catch (const Interrupted&) {

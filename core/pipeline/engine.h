@@ -12,6 +12,7 @@
 #include "core/data/dataset.h"
 #include "core/models/classifier.h"
 #include "core/pipeline/plan.h"
+#include "core/pipeline/stage_key.h"
 #include "core/train/precision.h"
 #include "core/report/console.h"
 
@@ -19,9 +20,13 @@ namespace xp::pipeline {
 
 struct RunOptions {
   std::filesystem::path results_root = "results";
-  std::filesystem::path cache_root = "results/.cache";  // resize cache (and, later, activations and stages)
+  std::filesystem::path cache_root = "results/.cache";  // resized images, activations, stages
   std::vector<std::string> command_line;
   int threads = 0;  // overrides the recipe's threads when > 0
+  // Reuse stages whose key is in the stage cache, and store every stage that runs (stage_key.h).
+  bool stage_cache = true;
+  // Continue this stopped run's folder (its recipe.yaml is the plan) instead of making a new one.
+  std::filesystem::path resume_folder;
 };
 
 struct RunResult {
@@ -37,6 +42,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
 struct RecipeData {
   data::DataBundle data;
   std::optional<cache::ResizeCacheStats> resized;  // set when the resize cache was applied
+  std::string identity;  // cache::data_identity of the data as listed (original files)
 };
 RecipeData load_recipe_data(const recipe::Recipe& recipe, const std::filesystem::path& cache_root);
 // "resize cache  /…/resized/340: 12 written, 88 reused, 3 already small (1.2 s)"
@@ -46,6 +52,9 @@ std::string describe(const cache::ResizeCacheStats& stats);
 // activation and loss: single-label, multi-label, regression), and pretrained weights when the
 // recipe names them (which freezes everything but the head, as fastai's ConvLearner.pretrained).
 models::Classifier build_model(const recipe::Recipe& recipe, const data::DataBundle& data);
+
+// What the stage keys need beyond the recipe: the data's identity and the weights file's.
+std::vector<StageKey> recipe_stage_keys(const Plan& plan, const std::string& data_identity);
 
 // fp32/bf16 and memory layout, as the recipe asks.
 train::ComputeOptions compute_options(const recipe::Recipe& recipe);

@@ -67,7 +67,7 @@ Plan make_plan(recipe::Recipe recipe, const StageRegistry& registry) {
       continue;
     }
     auto stage = descriptor->create(params, context, errors);
-    if (stage) plan.stages.push_back({static_cast<int>(idx), entry.type, std::move(stage)});
+    if (stage) plan.stages.push_back({static_cast<int>(idx), entry.type, descriptor->version, std::move(stage)});
   }
   if (!errors.empty()) throw recipe::RecipeError(errors, plan.recipe.doc.sources());
   plan.warnings = std::move(context.warnings);

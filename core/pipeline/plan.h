@@ -13,6 +13,7 @@ namespace xp::pipeline {
 struct PlannedStage {
   int index = 0;
   std::string type;
+  int version = 1;  // StageDescriptor::version
   std::unique_ptr<Stage> stage;
 };
 

@@ -6,6 +6,7 @@
 
 #include "core/cache/activations.h"
 #include "core/recipe/node.h"
+#include "core/cache/data_identity.h"
 #include "core/cache/file_identity.h"
 #include "core/report/console.h"
 #include "core/report/run_record.h"
@@ -21,26 +22,12 @@ namespace {
 // Bumped whenever what an activation file holds changes meaning (pooling, layout, transform code).
 constexpr const char* kActivationFormat = "xp-activations 1";
 
-std::string tensor_hash(const torch::Tensor& tensor) {
-  const torch::Tensor flat = tensor.detach().contiguous().cpu();
-  return cache::bytes_hash_hex(flat.data_ptr(), static_cast<std::size_t>(flat.nbytes()));
-}
-
 // The body's parameters and buffers (BatchNorm statistics), in module order.
 std::string body_hash(models::ClassifierImpl& model) {
   std::string hashes;
-  for (const auto& parameter : model.body->parameters()) hashes += tensor_hash(parameter);
-  for (const auto& buffer : model.body->buffers()) hashes += tensor_hash(buffer);
+  for (const auto& parameter : model.body->parameters()) hashes += cache::tensor_hash(parameter);
+  for (const auto& buffer : model.body->buffers()) hashes += cache::tensor_hash(buffer);
   return cache::hash_hex(hashes);
-}
-
-// Which images, in which order: the file identities (path, size, mtime) of file-backed splits,
-// the pixel bytes of in-memory ones, and the ids either way.
-std::string split_hash(const data::ImageSet& split) {
-  std::string text = split.in_memory() ? "memory " + tensor_hash(split.images) : std::string("files");
-  for (const auto& file : split.files) text += "\n" + cache::file_identity(file);
-  for (const auto& id : split.ids) text += "\n" + id;
-  return cache::hash_hex(text);
 }
 
 struct SplitActivations {
@@ -66,7 +53,7 @@ std::string body_and_transform_key(train::Learner& learner) {
 
 // The cache key text of one split's activations.
 std::string split_key(const std::string& body_and_transform, const data::ImageSet& split) {
-  return str_cat(body_and_transform, "\nsplit ", split.name, " ", split.size(), " images ", split_hash(split));
+  return str_cat(body_and_transform, "\nsplit ", split.name, " ", split.size(), " images ", cache::split_identity(split));
 }
 
 // The split's activations for `key`: read from the cache when it holds them, else computed and written.

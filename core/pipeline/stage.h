@@ -17,6 +17,7 @@
 namespace xp::train {
 class Learner;
 class TrainingObserver;
+struct FitProgress;
 }  // namespace xp::train
 
 namespace xp::report {
@@ -52,6 +53,10 @@ struct StageContext {
   report::RunRecord& record;
   report::Console& console;
   const std::filesystem::path& cache_root;  // activations (precompute) and other caches
+  // Resume (fit stages): saves the fit's progress after each epoch and where Ctrl-C stops it;
+  // and where to continue from when the run is resumed inside this stage (else nullptr).
+  std::function<void(const train::FitProgress&)> on_fit_progress;
+  const train::FitProgress* resume_fit = nullptr;
 };
 
 // learn.save(name): the network's weights and BatchNorm statistics as checkpoints/<name>.h5 in the
@@ -79,6 +84,9 @@ struct StageDescriptor {
   std::string_view summary;  // one line for `xp check --help` and docs
   std::string_view example;  // a minimal YAML stage, e.g. "fit: {lr: 0.01, cycles: 3, cycle_len: 1}"
   StageFactory create;
+  // Bumped when the stage's results change for the same parameters (a fixed bug, a new default
+  // behaviour): it is part of the stage cache's key, so entries made by the old code are not reused.
+  int version = 1;
 };
 
 }  // namespace xp::pipeline

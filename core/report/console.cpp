@@ -41,6 +41,7 @@ void Console::line(const std::string& text) {
   std::fprintf(out_, "%s\n", text.c_str());
   std::fflush(out_);
   if (log_) log_ << text << '\n' << std::flush;
+  if (capturing_) captured_.push_back(text);
 }
 
 void Console::progress_begin(const std::string& label, std::int64_t total) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace xp::report {
 
@@ -18,6 +19,9 @@ class Console {
   void tee_to(const std::string& path);
 
   void line(const std::string& text);  // a full line (clears the bar first)
+  // Keeps a copy of every line from now on (a stage's output, for the stage cache to replay).
+  void begin_capture() { captured_.clear(); capturing_ = true; }
+  std::vector<std::string> end_capture() { capturing_ = false; return std::move(captured_); }
 
   void progress_begin(const std::string& label, std::int64_t total);
   void progress_update(std::int64_t done, double loss);
@@ -31,6 +35,8 @@ class Console {
   std::string label_;
   std::int64_t total_ = 0;
   bool bar_visible_ = false;
+  bool capturing_ = false;
+  std::vector<std::string> captured_;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_draw_;
 };

@@ -1,6 +1,9 @@
 #include "core/report/lr_schedule.h"
 
 #include "core/report/run_folder.h"
+
+#include <sstream>
+
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -28,6 +31,21 @@ void LrScheduleLog::write() {
   for (std::size_t idx = 0; idx < iterations.size(); ++idx) iterations[idx] = static_cast<double>(idx);
   write_png(folder_ / files::kLrSchedulePlot, line_chart(iterations, last_group_lrs_, "learning rate of the last layer group",
                                                          "iteration (all fit stages)", false, stage_starts_));
+}
+
+void LrScheduleLog::keep_stages_before(const std::string& existing, int stage) {
+  std::istringstream lines(existing);
+  std::string line;
+  std::getline(lines, line);  // header
+  while (std::getline(lines, line)) {
+    std::vector<std::string> fields = split(line, ',');
+    XP_CHECK(fields.size() >= 3, "lr_schedule.csv: malformed row '", line, "'");
+    const int row_stage = std::stoi(fields[0]);
+    if (row_stage >= stage) break;
+    std::vector<double> group_lrs;
+    for (std::size_t idx = 2; idx < fields.size(); ++idx) group_lrs.push_back(std::stod(fields[idx]));
+    add(row_stage, std::stoll(fields[1]), group_lrs);
+  }
 }
 
 }  // namespace xp::report

@@ -20,6 +20,8 @@ class LrScheduleLog {
   void add(int stage, std::int64_t iteration, const std::vector<double>& group_lrs);
   // Writes both files when iterations were added since the last write.
   void write();
+  // xp run --resume: the rows of stages before `stage` from the stopped run's lr_schedule.csv.
+  void keep_stages_before(const std::string& existing, int stage);
 
  private:
   std::filesystem::path folder_;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/util/atomic_file.h"
+#include "core/util/error.h"
 
 namespace xp::report {
 
@@ -24,8 +25,18 @@ std::string MetricsCsv::format(const MetricsRow& row) {
   return buffer;
 }
 
-void MetricsCsv::add(const MetricsRow& row) {
-  content_ += format(row) + "\n";
+void MetricsCsv::add(const MetricsRow& row) { add_line(format(row)); }
+
+void MetricsCsv::add_line(const std::string& line) {
+  content_ += line + "\n";
+  write_file_atomic(path_, content_);
+}
+
+void MetricsCsv::keep_rows(const std::string& existing, std::size_t rows) {
+  std::size_t end = existing.find('\n');  // after the header
+  for (std::size_t row = 0; row < rows && end != std::string::npos; ++row) end = existing.find('\n', end + 1);
+  XP_CHECK(end != std::string::npos, "metrics.csv has fewer than the ", rows, " rows the resume point expects");
+  content_ = existing.substr(0, end + 1);
   write_file_atomic(path_, content_);
 }
 

@@ -25,6 +25,11 @@ class MetricsCsv {
   // `metric_name` heads the metric column: accuracy, accuracy_thresh or mse (train/meters.h).
   MetricsCsv(std::filesystem::path path, const std::string& metric_name);
   void add(const MetricsRow& row);
+  // A row already formatted (a cached stage's rows, replayed into a later run).
+  void add_line(const std::string& line);
+  // xp run --resume: the first `rows` rows of the stopped run's metrics.csv `existing` (the epochs
+  // completed before the point it resumes from).
+  void keep_rows(const std::string& existing, std::size_t rows);
   static std::string header(const std::string& metric_name);
   static std::string format(const MetricsRow& row);
 

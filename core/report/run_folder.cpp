@@ -14,6 +14,13 @@
 
 namespace xp::report {
 
+bool is_run_bookkeeping(const std::string& relative) {
+  for (const char* name : {files::kRecipe, files::kRun, files::kStatus, files::kLog, files::kMetrics, files::kModel,
+                           files::kLrSchedule, files::kLrSchedulePlot, files::kResume, files::kReport})
+    if (relative == name) return true;
+  return false;
+}
+
 std::filesystem::path checkpoint_path(const std::filesystem::path& run_folder, const std::string& name) {
   return run_folder / "checkpoints" / (name + ".h5");
 }

@@ -25,12 +25,18 @@ inline constexpr const char* kSubmission = "submission.csv";
 inline constexpr const char* kConfusion = "confusion.csv";
 inline constexpr const char* kConfusionPlot = "confusion.png";
 inline constexpr const char* kTopLosses = "top_losses.png";
+inline constexpr const char* kResume = "resume.h5";  // the learner's state at the last resume point
+inline constexpr const char* kReport = "report.html";
 // `xp data`'s report folder
 inline constexpr const char* kDataSummary = "data.json";
 inline constexpr const char* kImageSizes = "sizes.csv";
 inline constexpr const char* kImageSizesPlot = "sizes.png";
 inline constexpr const char* kAugmentPreview = "augment_preview.png";
 }  // namespace files
+
+// Files the engine itself keeps for the whole run (not one stage's output): the stage cache never
+// stores or replays them. `relative` is a path inside the run folder.
+bool is_run_bookkeeping(const std::string& relative);
 
 // checkpoints/<name>.h5 in a run folder: what the `save` stage writes and `load` reads.
 std::filesystem::path checkpoint_path(const std::filesystem::path& run_folder, const std::string& name);

@@ -6,11 +6,14 @@
 #include <ctime>
 #include <fstream>
 #include <thread>
+#include <utility>
 
 #include "core/report/run_folder.h"
 #include "core/util/atomic_file.h"
 #include "core/util/build_info.h"
 #include "core/util/cpu_features.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
 
 namespace xp::report {
 
@@ -64,12 +67,47 @@ RunRecord::RunRecord(std::filesystem::path folder, const Provenance& provenance)
   write_status("RUNNING");
 }
 
+RunRecord RunRecord::reopen(const std::filesystem::path& folder, const std::vector<std::string>& command_line) {
+  RunRecord record;
+  record.folder_ = folder;
+  try {
+    record.run_ = nlohmann::ordered_json::parse(read_file(folder / files::kRun));
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(str_cat("cannot resume '", folder.string(), "': its ", files::kRun, " is not valid JSON (", error.what(), ")"));
+  }
+  record.run_["ended"] = nullptr;
+  record.append("resumed", {{"at", utc_now_iso8601()}, {"command_line", command_line}});
+  record.write_status("RUNNING");
+  return record;
+}
+
+void RunRecord::begin_capture() {
+  capturing_ = true;
+  captured_ = nlohmann::json::array();
+}
+
+nlohmann::json RunRecord::end_capture() {
+  capturing_ = false;
+  return std::exchange(captured_, nlohmann::json::array());
+}
+
+void RunRecord::replay(const nlohmann::json& captured) {
+  for (const auto& op : captured) {
+    const std::string key = op.at("key");
+    nlohmann::ordered_json value = nlohmann::ordered_json::parse(op.at("value").dump());
+    if (op.at("op") == "set") set(key, std::move(value));
+    else append(key, std::move(value));
+  }
+}
+
 void RunRecord::set(const std::string& key, nlohmann::ordered_json value) {
+  if (capturing_) captured_.push_back({{"op", "set"}, {"key", key}, {"value", nlohmann::json::parse(value.dump())}});
   run_[key] = std::move(value);
   write_run();
 }
 
 void RunRecord::append(const std::string& key, nlohmann::ordered_json value) {
+  if (capturing_) captured_.push_back({{"op", "append"}, {"key", key}, {"value", nlohmann::json::parse(value.dump())}});
   if (!run_.contains(key)) run_[key] = nlohmann::ordered_json::array();
   run_[key].push_back(std::move(value));
   write_run();

@@ -25,6 +25,9 @@ std::string utc_now_iso8601();
 class RunRecord {
  public:
   RunRecord(std::filesystem::path folder, const Provenance& provenance);
+  // A stopped run's record, continued (xp run --resume): its run.json as it was, with this
+  // resumption appended to "resumed" (time and command line), status RUNNING again.
+  static RunRecord reopen(const std::filesystem::path& folder, const std::vector<std::string>& command_line);
 
   void set(const std::string& key, nlohmann::ordered_json value);  // extra run.json fields
   void append(const std::string& key, nlohmann::ordered_json value);  // to a run.json list
@@ -32,8 +35,16 @@ class RunRecord {
   void complete();
   void fail(const std::string& error);
   void interrupted();
+  const nlohmann::ordered_json& run() const { return run_; }
+
+  // Records every set() and append() from now on (one stage's contribution to run.json), so that a
+  // cached stage can put the same fields into a later run's record with replay().
+  void begin_capture();
+  nlohmann::json end_capture();
+  void replay(const nlohmann::json& captured);
 
  private:
+  RunRecord() = default;
   void write_run();
   void write_status(const std::string& state, const std::string& error = "");
 
@@ -42,6 +53,8 @@ class RunRecord {
   int stage_index_ = -1;
   std::string stage_type_;
   std::int64_t epoch_ = -1;
+  bool capturing_ = false;
+  nlohmann::json captured_ = nlohmann::json::array();
 };
 
 }  // namespace xp::report

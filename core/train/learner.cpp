@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_map>
 
 #include "core/train/activation_batches.h"
 #include "core/train/loss.h"
@@ -121,51 +122,137 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
   const std::vector<double> multipliers = lr_multipliers(options.schedule, per_epoch);
   const std::vector<double> momenta = momentum_values(options.schedule, per_epoch, options.optimizer.momentum);
   const std::vector<std::int64_t> cycle_ends = cycle_end_epochs(options.schedule);
+  const auto group_lrs = [&](std::int64_t iteration) {  // frozen groups too, as fastai reports them
+    std::vector<double> all_groups(base_lr);
+    for (double& lr : all_groups) lr *= multipliers[static_cast<std::size_t>(iteration)];
+    return all_groups;
+  };
 
-  std::vector<EpochStats> history;
+  FitProgress progress;  // kept current batch by batch: what on_progress hands out
   SmoothedLoss smoothed;  // spans the whole fit, as fastai's avg_loss does
-  std::int64_t iteration = 0;
-  for (std::int64_t epoch = 0; epoch < epochs; ++epoch) {
+  AverageMeter epoch_loss;
+  if (options.resume) {
+    progress = *options.resume;
+    XP_CHECK(progress.epoch <= epochs && progress.batches_done <= per_epoch &&
+                 progress.iteration == progress.epoch * per_epoch + progress.batches_done,
+             "resume: the saved fit stopped at epoch ", progress.epoch, " batch ", progress.batches_done,
+             ", which this fit (", epochs, " epochs of ", per_epoch, " batches) cannot continue from");
+    optimizer.load_state(progress.optimizer_state);
+    smoothed.restore(progress.smoothed_average, progress.smoothed_count);
+    epoch_loss.restore(progress.epoch_loss_sum, progress.epoch_loss_weight);
+    // The LR log of the iterations trained before the stop, so lr_schedule.csv is whole.
+    for (std::int64_t iteration = 0; iteration < progress.iteration; ++iteration) observer.on_lr(iteration, group_lrs(iteration));
+  }
+  const auto report_progress = [&](double epoch_seconds) {
+    if (!options.on_progress) return;
+    progress.smoothed_average = smoothed.average();
+    progress.smoothed_count = smoothed.count();
+    progress.epoch_loss_sum = epoch_loss.sum();
+    progress.epoch_loss_weight = epoch_loss.count();
+    progress.epoch_seconds = epoch_seconds;
+    progress.optimizer_state = optimizer.save_state();
+    options.on_progress(progress);
+  };
+
+  for (; progress.epoch < epochs; ++progress.epoch) {
     const auto started = Clock::now();
-    observer.on_epoch_begin(epoch, epochs, per_epoch);
-    model_->train_respecting_frozen_bn();
-    AverageMeter epoch_loss;
-    double lr_now = 0;
-    batches.start_epoch(epochs_done_);
-    while (auto batch = batches.next()) {
-      if (interrupt_requested()) throw Interrupted();
-      const double multiplier = multipliers[static_cast<std::size_t>(iteration)];
-      optimizer.set(multiplier, momenta[static_cast<std::size_t>(iteration)]);
-      std::vector<double> all_groups(base_lr);  // frozen groups too, as fastai reports them
-      for (double& lr : all_groups) lr *= multiplier;
-      lr_now = all_groups.back();               // the head, always trainable
-      observer.on_lr(iteration, all_groups);
-      const double loss_value = train_step(optimizer, *batch, options.precompute);
-      XP_CHECK(std::isfinite(loss_value), "training loss became ", loss_value, " at epoch ", epoch,
-               " batch ", batch->index, "; the learning rate is probably too high");
-      smoothed.add(loss_value);
-      epoch_loss.add(loss_value, static_cast<double>(batch->labels.size(0)));
-      ++iteration;
-      observer.on_batch(batch->index, smoothed.value());
+    const double earlier_seconds = progress.batches_done > 0 ? progress.epoch_seconds : 0.0;
+    const auto epoch_seconds = [&] {
+      return earlier_seconds + std::chrono::duration<double>(Clock::now() - started).count();
+    };
+    try {
+      observer.on_epoch_begin(progress.epoch, epochs, per_epoch);
+      model_->train_respecting_frozen_bn();
+      double lr_now = 0;
+      batches.start_epoch(epochs_done_);
+      // A fit resumed mid-epoch passes over the batches already trained (same order, same draws).
+      for (std::int64_t skipped = 0; skipped < progress.batches_done && batches.next(); ++skipped) {
+      }
+      if (progress.batches_done > 0) lr_now = group_lrs(progress.iteration - 1).back();
+      while (auto batch = batches.next()) {
+        if (interrupt_requested()) throw Interrupted();
+        optimizer.set(multipliers[static_cast<std::size_t>(progress.iteration)],
+                      momenta[static_cast<std::size_t>(progress.iteration)]);
+        const std::vector<double> all_groups = group_lrs(progress.iteration);
+        lr_now = all_groups.back();  // the head, always trainable
+        observer.on_lr(progress.iteration, all_groups);
+        const double loss_value = train_step(optimizer, *batch, options.precompute);
+        XP_CHECK(std::isfinite(loss_value), "training loss became ", loss_value, " at epoch ", progress.epoch,
+                 " batch ", batch->index, "; the learning rate is probably too high");
+        smoothed.add(loss_value);
+        epoch_loss.add(loss_value, static_cast<double>(batch->labels.size(0)));
+        ++progress.iteration;
+        ++progress.batches_done;
+        observer.on_batch(batch->index, smoothed.value());
+      }
+      observer.on_validation_begin();
+      const Validation validation = validate(options.precompute);
+      ++epochs_done_;
+      EpochStats stats;
+      stats.epoch = progress.epoch;
+      stats.lr = lr_now;
+      stats.trn_loss = smoothed.value();
+      stats.trn_loss_mean = epoch_loss.value();
+      stats.val_loss = validation.loss;
+      stats.metric = validation.metric;
+      stats.seconds = epoch_seconds();
+      progress.history.push_back(stats);
+      observer.on_epoch(stats);
+    } catch (const Interrupted&) {
+      report_progress(epoch_seconds());  // Ctrl-C: save where the fit stands, then stop
+      throw;
     }
-    ++epochs_done_;
-    observer.on_validation_begin();
-    const Validation validation = validate(options.precompute);
-    EpochStats stats;
-    stats.epoch = epoch;
-    stats.lr = lr_now;
-    stats.trn_loss = smoothed.value();
-    stats.trn_loss_mean = epoch_loss.value();
-    stats.val_loss = validation.loss;
-    stats.metric = validation.metric;
-    stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    history.push_back(stats);
-    observer.on_epoch(stats);
-    const auto cycle_end = std::find(cycle_ends.begin(), cycle_ends.end(), epoch + 1);
+    epoch_loss.reset();
+    progress.batches_done = 0;
+    const auto cycle_end = std::find(cycle_ends.begin(), cycle_ends.end(), progress.epoch + 1);
     if (cycle_end != cycle_ends.end() && options.on_cycle_end)
       options.on_cycle_end(static_cast<int>(cycle_end - cycle_ends.begin()));
+    if (progress.epoch + 1 < epochs) {
+      ++progress.epoch;  // report "epoch e+1, nothing trained yet", then undo for the loop's ++
+      report_progress(0);
+      --progress.epoch;
+    }
   }
-  return history;
+  return progress.history;
+}
+
+LearnerState Learner::state() {
+  torch::NoGradGuard no_grad;
+  LearnerState state;
+  for (const auto& item : model_->named_parameters()) state.weights.emplace_back(item.key(), item.value().detach().clone());
+  for (const auto& item : model_->named_buffers()) state.weights.emplace_back(item.key(), item.value().detach().clone());
+  state.frozen_groups = model_->frozen_groups();
+  state.size = options_.preprocess.size;
+  state.batch_size = options_.batch_size;
+  state.epochs_done = epochs_done_;
+  auto generator = at::detail::getDefaultCPUGenerator();
+  const std::lock_guard<std::mutex> lock(generator.mutex());
+  state.rng = generator.get_state();
+  return state;
+}
+
+void Learner::restore(const LearnerState& state) {
+  {
+    torch::NoGradGuard no_grad;
+    std::unordered_map<std::string, torch::Tensor> targets;
+    for (const auto& item : model_->named_parameters()) targets.emplace(item.key(), item.value());
+    for (const auto& item : model_->named_buffers()) targets.emplace(item.key(), item.value());
+    XP_CHECK(targets.size() == state.weights.size(), "saved learner state has ", state.weights.size(),
+             " tensors but the model has ", targets.size());
+    for (const auto& [name, saved] : state.weights) {
+      const auto target = targets.find(name);
+      XP_CHECK(target != targets.end(), "saved learner state has tensor '", name, "', which the model does not");
+      XP_CHECK(target->second.sizes() == saved.sizes(), "saved learner state: tensor '", name, "' has shape ",
+               saved.sizes(), ", the model's is ", target->second.sizes());
+      target->second.copy_(saved);
+    }
+  }
+  model_->freeze_to(state.frozen_groups);
+  if (state.size != options_.preprocess.size || state.batch_size != options_.batch_size) set_data(state.size, state.batch_size);
+  epochs_done_ = state.epochs_done;
+  auto generator = at::detail::getDefaultCPUGenerator();
+  const std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state.rng);
 }
 
 double Learner::train_step(LayerOptimizer& optimizer, const data::Batch& batch, bool precomputed) {

@@ -17,7 +17,9 @@ class AverageMeter {
   void add(double value, double weight = 1.0);
   double value() const;
   double count() const { return weight_; }
+  double sum() const { return sum_; }
   void reset();
+  void restore(double sum, double weight) { sum_ = sum; weight_ = weight; }  // a resumed epoch's partial mean
 
  private:
   double sum_ = 0;
@@ -64,6 +66,10 @@ class SmoothedLoss {
   void add(double loss);
   double value() const;
   void reset();
+  // The raw running average and the number of losses: what a resumed fit continues from.
+  double average() const { return average_; }
+  std::int64_t count() const { return count_; }
+  void restore(double average, std::int64_t count) { average_ = average; count_ = count; }
 
  private:
   double beta_;

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <sstream>
+
 #include "core/util/error.h"
 
 namespace xp::train {
@@ -124,6 +126,21 @@ void LayerOptimizer::step() {
       for (auto& parameter : groups[group_idx].params()) parameter.mul_(1 - current_lr_[group_idx] * options_.wd);
   }
   optimizer_->step();
+}
+
+std::string LayerOptimizer::save_state() const {
+  torch::serialize::OutputArchive archive;
+  optimizer_->save(archive);
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  return bytes.str();
+}
+
+void LayerOptimizer::load_state(const std::string& bytes) {
+  std::istringstream stream(bytes);
+  torch::serialize::InputArchive archive;
+  archive.load_from(stream);
+  optimizer_->load(archive);
 }
 
 }  // namespace xp::train

@@ -54,6 +54,11 @@ class LayerOptimizer {
   void zero_grad();
   // Decoupled weight decay (when asked), then the optimizer's step.
   void step();
+  // The optimizer's per-parameter state (SGD momentum buffers, Adam moments and step counts) in
+  // torch's serialized form, and back into an optimizer built over the same parameters: what a
+  // fit resumed mid-way needs to continue bit for bit.
+  std::string save_state() const;
+  void load_state(const std::string& bytes);
 
  private:
   OptimizerOptions options_;

@@ -20,6 +20,9 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 
 std::string trim(std::string_view text);
 
+// "a,b,,c" split at ',' → {"a", "b", "", "c"} (no quoting: for files xp writes itself).
+std::vector<std::string> split(std::string_view text, char separator);
+
 // printf into a std::string: str_printf("%.9g", lr). For numbers in fixed formats (CSV cells,
 // console columns), where str_cat's stream formatting is not what is wanted.
 std::string str_printf(const char* format, ...) __attribute__((format(printf, 1, 2)));

@@ -52,6 +52,8 @@ class FitStage : public Stage {
         save_checkpoint(context, str_cat("stage", context.stage_index, "-cycle", cycle));
       };
     }
+    options.on_progress = context.on_fit_progress;
+    options.resume = context.resume_fit;
     context.learner.fit(options, context.observer);
   }
 

@@ -1,0 +1,93 @@
+#include "core/cache/stage_store.h"
+
+#include <unistd.h>
+
+#include <random>
+
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+namespace xp::cache {
+
+namespace fs = std::filesystem;
+
+StageStore::StageStore(fs::path cache_root) : folder_(std::move(cache_root) / "stages") {}
+
+std::unique_ptr<FileLock> StageStore::lock(const std::string& hash) const {
+  return std::make_unique<FileLock>(folder_ / (hash + ".lock"));
+}
+
+std::optional<nlohmann::json> StageStore::read_entry(const std::string& hash, std::string* problem) const {
+  const fs::path folder = entry_folder(hash);
+  std::error_code error;
+  if (!fs::is_directory(folder, error)) return std::nullopt;
+  try {
+    nlohmann::json entry = nlohmann::json::parse(read_file(folder / stage_files::kEntry));
+    if (!entry.is_object() || entry.value("hash", "") != hash) throw Error("it is not this entry's entry.json");
+    return entry;
+  } catch (const std::exception& failure) {
+    if (problem) *problem = str_cat(folder.string(), "/", stage_files::kEntry, ": ", failure.what());
+    return std::nullopt;
+  }
+}
+
+std::vector<nlohmann::json> StageStore::entries() const {
+  std::vector<nlohmann::json> out;
+  std::error_code error;
+  if (!fs::is_directory(folder_, error)) return out;
+  for (const auto& item : fs::directory_iterator(folder_, error)) {
+    const std::string name = item.path().filename().string();
+    if (!item.is_directory() || name.empty() || name[0] == '.') continue;
+    auto entry = read_entry(name);
+    if (!entry) continue;
+    (*entry)["bytes"] = folder_bytes(item.path());
+    out.push_back(std::move(*entry));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.value("created", "") > b.value("created", "");
+  });
+  return out;
+}
+
+void StageStore::publish(const std::string& hash, const nlohmann::json& entry,
+                         const std::function<void(const fs::path& folder)>& fill) const {
+  fs::create_directories(folder_);
+  std::random_device random;
+  const fs::path temp = folder_ / str_cat(".tmp-", hash, "-", ::getpid(), "-", random());
+  fs::create_directory(temp);
+  try {
+    fill(temp);
+    nlohmann::json complete = entry;
+    complete["hash"] = hash;
+    write_file_atomic(temp / stage_files::kEntry, complete.dump(1) + "\n");
+    const fs::path final_folder = entry_folder(hash);
+    std::error_code error;
+    fs::remove_all(final_folder, error);  // an older or damaged entry (the caller holds the lock)
+    fs::rename(temp, final_folder);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(temp, ignored);
+    throw;
+  }
+}
+
+std::uintmax_t StageStore::remove(const std::string& hash) const {
+  const fs::path folder = entry_folder(hash);
+  const std::uintmax_t bytes = folder_bytes(folder);
+  std::error_code error;
+  fs::remove_all(folder, error);
+  if (error) throw CacheError(str_cat("cannot remove cache entry '", folder.string(), "': ", error.message()));
+  return bytes;
+}
+
+std::uintmax_t folder_bytes(const fs::path& path) {
+  std::uintmax_t bytes = 0;
+  std::error_code error;
+  if (!fs::is_directory(path, error)) return 0;
+  for (const auto& item : fs::recursive_directory_iterator(path, error))
+    if (item.is_regular_file(error)) bytes += item.file_size(error);
+  return bytes;
+}
+
+}  // namespace xp::cache

@@ -1,0 +1,79 @@
+#include "core/pipeline/stage_key.h"
+
+#include <set>
+
+#include "core/cache/file_identity.h"
+#include "core/util/strings.h"
+
+namespace xp::pipeline {
+
+namespace {
+
+// Bumped when what a stage cache entry holds changes meaning (learner_file.h, replayed outputs).
+constexpr const char* kStageCacheFormat = "1";
+
+// Recipe keys that never change a result.
+const std::set<std::string> kIgnored = {"name", "threads", "data.workers", "sweep"};
+
+std::string canonical_scalar(const nlohmann::ordered_json& value) {
+  // Integers and floats alike as the shortest text that reads back to the same double.
+  if (value.is_number()) return nlohmann::json(value.get<double>()).dump();
+  return value.dump();
+}
+
+}  // namespace
+
+void flatten_json(const nlohmann::ordered_json& value, const std::string& prefix, KeyFields& out) {
+  if (kIgnored.count(prefix)) return;
+  if (value.is_object()) {
+    if (value.empty()) out[prefix] = "{}";
+    for (const auto& [key, child] : value.items())  // std::map sorts the paths
+      flatten_json(child, prefix.empty() ? key : prefix + "." + key, out);
+  } else if (value.is_array()) {
+    if (value.empty()) out[prefix] = "[]";
+    for (std::size_t idx = 0; idx < value.size(); ++idx) flatten_json(value[idx], str_cat(prefix, "[", idx, "]"), out);
+  } else {
+    out[prefix] = canonical_scalar(value);
+  }
+}
+
+std::vector<StageKey> stage_keys(const Plan& plan, const KeyInputs& inputs) {
+  const auto& root = plan.recipe.doc.root();
+  KeyFields common;
+  for (const auto& [key, value] : root.items())
+    if (key != "stages") flatten_json(value, key, common);
+  common["xp.stage_cache_format"] = kStageCacheFormat;
+  common["xp.data_identity"] = inputs.data;
+  if (!inputs.weights.empty()) common["xp.weights_identity"] = inputs.weights;
+
+  std::vector<StageKey> keys;
+  KeyFields fields = common;
+  for (const auto& planned : plan.stages) {
+    const std::string prefix = str_cat("stages[", planned.index, "]");
+    flatten_json(root.at("stages").at(static_cast<std::size_t>(planned.index)), prefix, fields);
+    fields[prefix + ".version"] = str_cat(planned.type, " ", planned.version);
+    std::string text;
+    for (const auto& [path, value] : fields) text += path + "=" + value + "\n";
+    keys.push_back({cache::hash_hex(text), fields});
+  }
+  return keys;
+}
+
+std::vector<std::string> key_changes(const KeyFields& before, const KeyFields& now, std::size_t limit) {
+  std::vector<std::string> changes;
+  for (const auto& [path, value] : now) {
+    const auto old = before.find(path);
+    if (old == before.end()) changes.push_back(str_cat(path, ": added ", value));
+    else if (old->second != value) changes.push_back(str_cat(path, ": ", old->second, " → ", value));
+  }
+  for (const auto& [path, value] : before)
+    if (!now.count(path)) changes.push_back(str_cat(path, ": removed (was ", value, ")"));
+  if (changes.size() > limit) {
+    const std::size_t more = changes.size() - limit;
+    changes.resize(limit);
+    changes.push_back(str_cat("… and ", more, " more"));
+  }
+  return changes;
+}
+
+}  // namespace xp::pipeline
