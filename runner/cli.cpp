@@ -149,6 +149,8 @@ CliOptions parse_cli(int argc, const char* const* argv) {
                                          : options.verb == Verb::kFeatures ? features_options(options)
                                          : options.verb == Verb::kData     ? data_options(options)
                                                                            : recipe_options(options);
+  if (options.verb == Verb::kCheck)
+    add_cache_option(description, options, "the stage cache to report HIT/MISS against; default results/.cache");
   po::options_description hidden;
   hidden.add_options()("recipe", po::value<std::string>(&options.recipe));
   po::options_description all;

@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <thread>
 
 #include "core/cache/data_identity.h"
@@ -69,7 +71,11 @@ class RunObserver : public train::TrainingObserver {
     done_ = 0;
   }
 
-  void on_batch(std::int64_t, double smoothed_loss) override { console_.progress_update(++done_, smoothed_loss); }
+  void on_batch(std::int64_t, double smoothed_loss) override {
+    console_.progress_update(++done_, smoothed_loss);
+    // Fault injection for the resume tests: die like `kill -9` after this many training batches.
+    if (kill_at_batch_ > 0 && ++batches_ == kill_at_batch_) std::raise(SIGKILL);
+  }
 
   void on_lr(std::int64_t iteration, const std::vector<double>& group_lrs) override {
     schedule_.add(stage_index_, iteration, group_lrs);
@@ -116,6 +122,11 @@ class RunObserver : public train::TrainingObserver {
   std::string metric_name_;
   double last_metric_ = 0;
   std::size_t rows_ = 0;  // metrics.csv rows so far
+  std::int64_t batches_ = 0;
+  const std::int64_t kill_at_batch_ = [] {
+    const char* value = std::getenv("XP_TEST_KILL_AT_BATCH");
+    return value ? std::atoll(value) : 0LL;
+  }();
   std::vector<std::string> stage_rows_;
   std::vector<std::pair<std::int64_t, std::vector<double>>> stage_lr_;
 };
@@ -218,8 +229,14 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
   RunResult result;
   std::optional<LearnerFile> resume_point;
   std::string old_metrics, old_schedule;  // a resumed run's files, read before they are rewritten
+  std::unique_ptr<FileLock> in_use;  // held while this process works in the folder
   if (resuming) {
     result.folder = options.resume_folder;
+    in_use = FileLock::try_lock(result.folder / report::files::kInUse);
+    XP_CHECK(in_use != nullptr, "cannot resume ", result.folder.string(), ": another xp process is running it");
+    const auto status = nlohmann::json::parse(read_if_exists(result.folder / report::files::kStatus), nullptr, false);
+    XP_CHECK(!(status.is_object() && status.value("state", "") == "COMPLETE"), "cannot resume ",
+             result.folder.string(), ": the run is already complete");
     const auto resume_file = result.folder / report::files::kResume;
     std::error_code error;
     if (std::filesystem::exists(resume_file, error)) resume_point = read_learner_file(resume_file);
@@ -227,7 +244,13 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     old_schedule = read_if_exists(result.folder / report::files::kLrSchedule);
   } else {
     result.folder = report::create_run_folder(options.results_root, recipe.run.name);
-    write_file_atomic(result.folder / report::files::kRecipe, recipe.doc.to_yaml());
+    in_use = FileLock::try_lock(result.folder / report::files::kInUse);
+    // The paths as absolute ones, so that the folder's recipe.yaml runs (and resumes) from anywhere.
+    recipe::Document resolved = recipe.doc;
+    resolved.root()["data"]["path"] = std::filesystem::absolute(recipe.data.path).lexically_normal().string();
+    if (!recipe.model.weights.empty())
+      resolved.root()["model"]["weights"] = std::filesystem::absolute(recipe.model.weights).lexically_normal().string();
+    write_file_atomic(result.folder / report::files::kRecipe, resolved.to_yaml());
   }
   report::Provenance provenance;
   provenance.recipe_path = recipe.doc.path();
@@ -393,11 +416,15 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     report::update_latest_link(result.folder);
   } catch (const Interrupted&) {
     console.progress_end();
+    console.line(str_cat("interrupted: state saved; continue with  xp run --resume ", result.folder.string()));
     record.interrupted();
     throw;
   } catch (const std::exception& error) {
     console.progress_end();
     record.fail(error.what());
+    if (std::filesystem::exists(result.folder / report::files::kResume))
+      console.line(str_cat("failed: once the cause is fixed, continue from the last completed epoch with  xp run --resume ",
+                           result.folder.string()));
     throw;
   }
   return result;

@@ -12,8 +12,9 @@ namespace {
 // Bumped when what a stage cache entry holds changes meaning (learner_file.h, replayed outputs).
 constexpr const char* kStageCacheFormat = "1";
 
-// Recipe keys that never change a result.
-const std::set<std::string> kIgnored = {"name", "threads", "data.workers", "sweep"};
+// Recipe keys that never change a result, and the two paths whose content identities stand in for
+// them (KeyInputs): the same images or weights reached by another path are the same experiment.
+const std::set<std::string> kIgnored = {"name", "threads", "data.workers", "sweep", "data.path", "model.weights"};
 
 std::string canonical_scalar(const nlohmann::ordered_json& value) {
   // Integers and floats alike as the shortest text that reads back to the same double.

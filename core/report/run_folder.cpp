@@ -16,7 +16,7 @@ namespace xp::report {
 
 bool is_run_bookkeeping(const std::string& relative) {
   for (const char* name : {files::kRecipe, files::kRun, files::kStatus, files::kLog, files::kMetrics, files::kModel,
-                           files::kLrSchedule, files::kLrSchedulePlot, files::kResume, files::kReport})
+                           files::kLrSchedule, files::kLrSchedulePlot, files::kResume, files::kReport, files::kInUse})
     if (relative == name) return true;
   return false;
 }

@@ -27,6 +27,7 @@ inline constexpr const char* kConfusionPlot = "confusion.png";
 inline constexpr const char* kTopLosses = "top_losses.png";
 inline constexpr const char* kResume = "resume.h5";  // the learner's state at the last resume point
 inline constexpr const char* kReport = "report.html";
+inline constexpr const char* kInUse = ".lock";  // flock-ed by the process running the folder
 // `xp data`'s report folder
 inline constexpr const char* kDataSummary = "data.json";
 inline constexpr const char* kImageSizes = "sizes.csv";

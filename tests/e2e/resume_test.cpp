@@ -1,0 +1,93 @@
+// End-to-end: nothing is lost when a run dies. A run killed with SIGKILL at a random batch, or
+// stopped with Ctrl-C mid-epoch, continues with `xp run --resume` and ends bit for bit where an
+// uninterrupted run ends (metrics, LR log, weights). The stage cache is off here so that every
+// epoch really runs.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <random>
+
+#include "core/models/weights/h5.h"
+#include "tests/e2e/xp_process.h"
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+using xp::testing::TempDir;
+using xp::testing::read_text;
+
+using namespace xp::e2e;
+
+namespace {
+
+// 2 epochs of the head, unfreeze, 3 epochs (SGDR 1+2) with differential LRs: 80 training batches.
+std::string resume_recipe(const fs::path& dir) {
+  return write_recipe(dir, "  - unfreeze: {}\n  - fit: {lr: [0.001, 0.003, 0.01], cycles: 2, cycle_len: 1, cycle_mult: 2}\n") +
+         " --set stages[0].fit.cycles=2 --no-cache";
+}
+
+void check_same_run(const fs::path& expected, const fs::path& resumed) {
+  CHECK(metrics_without_time(resumed) == metrics_without_time(expected));
+  CHECK(read_text(resumed / "lr_schedule.csv") == read_text(expected / "lr_schedule.csv"));
+  const auto first = xp::models::read_h5((expected / "model.h5").string());
+  const auto second = xp::models::read_h5((resumed / "model.h5").string());
+  REQUIRE(first.tensors.size() == second.tensors.size());
+  for (const auto& [name, tensor] : first.tensors) {
+    const torch::Tensor* other = second.find(name);
+    REQUIRE_MESSAGE(other != nullptr, name);
+    CHECK_MESSAGE(torch::equal(tensor, *other), name);
+  }
+  const auto status = nlohmann::json::parse(read_text(resumed / "status.json"));
+  CHECK(status["state"] == "COMPLETE");
+  CHECK_FALSE(fs::exists(resumed / "resume.h5"));
+  CHECK(nlohmann::json::parse(read_text(resumed / "run.json"))["resumed"].size() == 1);
+}
+
+}  // namespace
+
+TEST_CASE("resume: a run killed (SIGKILL) at a random batch, or stopped by Ctrl-C, ends bit for bit like an uninterrupted one") {
+  TempDir dir;
+  const std::string recipe = resume_recipe(dir.path());
+  REQUIRE(run_xp("run " + recipe + " --out " + (dir.path() / "whole").string()).exit_code == 0);
+  const fs::path whole = only_run(dir.path() / "whole");
+
+  {  // SIGKILL
+    std::random_device random;
+    const int batch = std::uniform_int_distribution<int>(1, 79)(random);
+    MESSAGE("killed after training batch " << batch);
+    const Outcome killed = run_xp_with("XP_TEST_KILL_AT_BATCH=" + std::to_string(batch) + " ",
+                                       "run " + recipe + " --out " + (dir.path() / "killed").string());
+    CHECK(killed.exit_code != 0);
+    const fs::path folder = only_run(dir.path() / "killed");
+    const auto status = nlohmann::json::parse(read_text(folder / "status.json"));
+    CHECK(status["state"] == "RUNNING");  // nothing ran to say otherwise: its heartbeat and pid say when and who
+    CHECK(status.contains("heartbeat"));
+    const Outcome resumed = run_xp("run --resume " + folder.string());
+    CAPTURE(resumed.output);
+    REQUIRE(resumed.exit_code == 0);
+    check_same_run(whole, folder);
+    // Finished: resuming again is refused.
+    CHECK(run_xp("run --resume " + folder.string()).output.find("already complete") != std::string::npos);
+  }
+  {  // Ctrl-C
+    const Outcome stopped = run_xp_with("timeout --preserve-status -s INT 4 ",
+                                        "run " + recipe + " --out " + (dir.path() / "stopped").string());
+    CAPTURE(stopped.output);
+    REQUIRE(stopped.exit_code == 130);
+    CHECK(stopped.output.find("continue with  xp run --resume") != std::string::npos);
+    const fs::path folder = only_run(dir.path() / "stopped");
+    CHECK(nlohmann::json::parse(read_text(folder / "status.json"))["state"] == "INTERRUPTED");
+    const Outcome resumed = run_xp("run --resume " + folder.string());
+    CAPTURE(resumed.output);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(resumed.output.find("resume  from stage [") != std::string::npos);
+    check_same_run(whole, folder);
+  }
+}
+
+TEST_CASE("resume: a folder that is not a run, or resume with a recipe, is a usage error") {
+  TempDir dir;
+  CHECK(run_xp("run --resume " + dir.path().string()).exit_code == 2);
+  const std::string recipe = write_recipe(dir.path());
+  CHECK(run_xp("run " + recipe + " --resume " + dir.path().string()).exit_code == 2);
+}

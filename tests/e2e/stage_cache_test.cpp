@@ -1,0 +1,132 @@
+// End-to-end: the stage cache. A run reuses the longest prefix of stages whose key is cached and
+// ends with exactly what an uncached run gives; `xp check` says HIT or MISS and why; a damaged
+// entry is rebuilt; two processes sharing a cache compute a stage once.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <future>
+
+#include "core/models/weights/h5.h"
+#include "tests/e2e/xp_process.h"
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+using xp::testing::TempDir;
+using xp::testing::read_text;
+
+using namespace xp::e2e;
+
+namespace {
+
+// Three stages: 2 epochs of the tiny fit, an lr_find, a 1-epoch fit.
+std::string three_stage_recipe(const fs::path& dir) {
+  return write_recipe(dir, "  - lr_find: {num_it: 8}\n  - fit: {lr: 0.01, cycles: 1}\n") + " --set stages[0].fit.cycles=2";
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t found = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++found;
+  return found;
+}
+
+void check_same_weights(const fs::path& a, const fs::path& b) {
+  const auto first = xp::models::read_h5(a.string());
+  const auto second = xp::models::read_h5(b.string());
+  REQUIRE(first.tensors.size() == second.tensors.size());
+  for (const auto& [name, tensor] : first.tensors) {
+    const torch::Tensor* other = second.find(name);
+    REQUIRE_MESSAGE(other != nullptr, name);
+    CHECK_MESSAGE(torch::equal(tensor, *other), name);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("stage cache: editing the last stage runs only that stage, with the results of an uncached run") {
+  TempDir dir;
+  const std::string recipe = three_stage_recipe(dir.path());
+  const std::string cached_out = " --out " + (dir.path() / "cached").string();
+  const Outcome first = run_xp("run " + recipe + cached_out);
+  CAPTURE(first.output);
+  REQUIRE(first.exit_code == 0);
+  CHECK(count(first.output, "[cached") == 0);
+
+  const std::string edit = " --set stages[2].fit.lr=0.02";
+  const Outcome check = run_xp("check " + recipe + edit + " --cache " + (dir.path() / "cached" / ".cache").string());
+  CAPTURE(check.output);
+  CHECK(check.output.find("[0] fit       HIT") != std::string::npos);
+  CHECK(check.output.find("[1] lr_find   HIT") != std::string::npos);
+  CHECK(check.output.find("[2] fit       MISS  stages[2].fit.lr: 0.01 → 0.02") != std::string::npos);
+
+  const Outcome edited = run_xp("run " + recipe + edit + cached_out);
+  CAPTURE(edited.output);
+  REQUIRE(edited.exit_code == 0);
+  CHECK(count(edited.output, "[cached") == 2);
+  CHECK(edited.output.find("stage [2] fit  lr=0.02") != std::string::npos);
+  const fs::path edited_run = fs::path(last_line(edited.output).substr(9));
+
+  const Outcome uncached = run_xp("run " + recipe + edit + " --no-cache --out " + (dir.path() / "uncached").string());
+  REQUIRE(uncached.exit_code == 0);
+  const fs::path uncached_run = only_run(dir.path() / "uncached");
+  CHECK(metrics_without_time(edited_run) == metrics_without_time(uncached_run));
+  CHECK(read_text(edited_run / "lr_schedule.csv") == read_text(uncached_run / "lr_schedule.csv"));
+  CHECK(read_text(edited_run / "lr_find.csv") == read_text(uncached_run / "lr_find.csv"));  // a replayed file
+  check_same_weights(edited_run / "model.h5", uncached_run / "model.h5");
+  CHECK_FALSE(fs::exists(dir.path() / "uncached" / ".cache" / "stages"));  // --no-cache stores nothing
+
+  const auto run = nlohmann::json::parse(read_text(edited_run / "run.json"));
+  REQUIRE(run["stage_cache"].size() == 3);
+  CHECK(run["stage_cache"][0]["hit"] == true);
+  CHECK(run["stage_cache"][2]["hit"] == false);
+  CHECK(run.contains("lr_find"));  // the cached lr_find's run.json fields are replayed too
+}
+
+TEST_CASE("stage cache: a damaged entry is reported, removed and computed again") {
+  TempDir dir;
+  const std::string recipe = write_recipe(dir.path()) + " --set stages[0].fit.cycles=1";
+  const std::string out = " --out " + (dir.path() / "results").string();
+  REQUIRE(run_xp("run " + recipe + out).exit_code == 0);
+  const fs::path stages = dir.path() / "results" / ".cache" / "stages";
+  fs::path state;
+  for (const auto& entry : fs::directory_iterator(stages))
+    if (entry.is_directory()) state = entry.path() / "state.h5";
+  REQUIRE(fs::exists(state));
+  {  // flip bytes in the middle of the weights: HDF5 still opens it, the checksum does not match
+    std::fstream file(state, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(fs::file_size(state) / 2));
+    file.write("garbage!", 8);
+  }
+  const Outcome again = run_xp("run " + recipe + out);
+  CAPTURE(again.output);
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.output.find("stage cache entry damaged") != std::string::npos);
+  CHECK(again.output.find("do not match their checksum") != std::string::npos);
+  CHECK(count(again.output, "[cached") == 0);
+  // Rebuilt: a third run reuses it.
+  const Outcome third = run_xp("run " + recipe + out);
+  CHECK(count(third.output, "[cached") == 1);
+}
+
+TEST_CASE("stage cache: two processes sharing a cache compute a stage once and agree") {
+  TempDir dir;
+  const std::string recipe = write_recipe(dir.path()) + " --set stages[0].fit.cycles=2";
+  const std::string cache = " --cache " + (dir.path() / "shared-cache").string();
+  auto launch = [&](const std::string& out) {
+    return std::async(std::launch::async, [=] { return run_xp("run " + recipe + cache + " --out " + out); });
+  };
+  auto a = launch((dir.path() / "a").string());
+  auto b = launch((dir.path() / "b").string());
+  const Outcome first = a.get();
+  const Outcome second = b.get();
+  CAPTURE(first.output);
+  CAPTURE(second.output);
+  REQUIRE(first.exit_code == 0);
+  REQUIRE(second.exit_code == 0);
+  // Whichever took the entry's lock first computed it; the other waited and reused it.
+  CHECK(count(first.output, "[cached") + count(second.output, "[cached") == 1);
+  CHECK(metrics_without_time(only_run(dir.path() / "a")) == metrics_without_time(only_run(dir.path() / "b")));
+  for (const auto& entry : fs::directory_iterator(dir.path() / "shared-cache" / "stages"))
+    CHECK_MESSAGE(entry.path().filename().string().rfind(".tmp", 0) != 0, entry.path());
+}
