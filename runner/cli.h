@@ -6,6 +6,8 @@
 //   xp run   --resume RUN_FOLDER [--threads N]
 //   xp model RECIPE [--set KEY=VALUE]...
 //   xp features RECIPE [--set KEY=VALUE]... [--split train|valid|test] --out FILE.h5
+//   xp sweep RECIPE [--set KEY=VALUE]... [--grid KEY=V1,V2]... [--jobs N] [--fail-fast|--keep-going]
+//   xp ls [DIR]    xp diff RUN_A RUN_B    xp cache ls|gc [--cache DIR] [--older-than DAYS] [--max-size SIZE] [--all]
 //   xp data RECIPE [--set KEY=VALUE]... [--out DIR] [--bench [--epochs N]]
 #pragma once
 
@@ -16,7 +18,7 @@
 
 namespace xp::cli {
 
-enum class Verb { kNone, kCheck, kRun, kModel, kFeatures, kData };
+enum class Verb { kNone, kCheck, kRun, kModel, kFeatures, kData, kSweep, kLs, kDiff, kCache };
 
 struct CliOptions {
   Verb verb = Verb::kNone;
@@ -31,6 +33,15 @@ struct CliOptions {
   int threads = 0;                     // 0: the recipe's threads
   bool no_cache = false;               // run: neither reuse nor store stage results
   std::string resume;                  // run: a stopped run's folder to continue
+  std::vector<std::string> grid;       // sweep: "KEY=V1,V2", in order
+  int jobs = 0;                        // sweep: trials at once; 0 = the recipe's sweep.jobs
+  bool fail_fast = false;              // sweep: stop starting trials after a failure
+  bool keep_going = false;             // sweep: run every trial despite failures (overrides sweep.fail_fast)
+  std::vector<std::string> paths;      // ls: [DIR]; diff: RUN_A RUN_B
+  std::string cache_action;            // cache: ls | gc
+  double older_than_days = 30;         // cache gc: entries unused this long
+  std::string max_size;                // cache gc: then the least recently used until the entries fit ("10G")
+  bool all = false;                    // cache gc: everything
   bool bench = false;                  // data: time the training input pipeline
   int epochs = 1;                      // data --bench: epochs to time
   std::vector<std::string> command_line;

@@ -22,6 +22,8 @@
 #include "core/util/cpu_features.h"
 #include "core/util/atomic_file.h"
 #include "core/util/strings.h"
+#include "runner/folder_commands.h"
+#include "runner/sweep.h"
 
 namespace xp::commands {
 
@@ -66,6 +68,8 @@ int check(const cli::CliOptions& options) {
 
 int run(const cli::CliOptions& options) {
   const pipeline::Plan plan = load_plan(options);
+  if (plan.recipe.doc.root().contains("sweep") && options.resume.empty())
+    std::cout << "note: xp run runs the recipe once; its sweep: block is for xp sweep\n";
   report::Console console(stdout);
   pipeline::RunOptions run_options;
   run_options.results_root = options.out;
@@ -205,6 +209,10 @@ int dispatch(const cli::CliOptions& options) {
     case cli::Verb::kModel: return model(options);
     case cli::Verb::kFeatures: return features(options);
     case cli::Verb::kData: return data_command(options);
+    case cli::Verb::kSweep: return sweep(options);
+    case cli::Verb::kLs: return list_runs(options);
+    case cli::Verb::kDiff: return diff_runs(options);
+    case cli::Verb::kCache: return cache_command(options);
     case cli::Verb::kNone: break;
   }
   XP_ASSERT(false, "dispatch without a verb");

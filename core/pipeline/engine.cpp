@@ -384,7 +384,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       console.begin_capture();
       record.begin_capture();
       observer.begin_stage(index, planned.type);
-      StageContext context{learner, observer, index, result.folder, record, console, options.cache_root};
+      StageContext context{learner, observer, index, result.folder, record, console, options.cache_root, {}, nullptr};
       context.on_fit_progress = [&](const train::FitProgress& progress) {
         save_resume_point(result.folder, learner, index, &progress, observer.rows(), observer.last_metric(), keys);
       };

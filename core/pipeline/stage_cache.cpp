@@ -99,6 +99,8 @@ std::optional<CachedStage> find_cached_stage(const cache::StageStore& store, con
           throw CacheError(str_cat("its file '", file, "' is missing"));
       cached.state = read_learner_file(cached.folder / cache::stage_files::kState);
       cached.entry = std::move(*entry);
+      std::error_code ignored;  // a use: `xp cache gc` removes the least recently used entries first
+      fs::last_write_time(cached.folder, fs::file_time_type::clock::now(), ignored);
       return cached;
     } catch (const std::exception& error) {
       problem = str_cat(store.entry_folder(hash).string(), ": ", error.what());

@@ -68,6 +68,36 @@ cv::Mat histogram_chart(const std::vector<double>& values, int bins, const std::
   return canvas;
 }
 
+cv::Mat bar_chart(const std::vector<std::string>& labels, const std::vector<double>& values, const std::string& title) {
+  constexpr int kWidth = 720, kRow = 26, kTop = 40, kBottom = 16, kRight = 90;
+  int label_width = 0;
+  for (const auto& label : labels) {
+    int baseline = 0;
+    label_width = std::max(label_width, cv::getTextSize(label, kFont, 0.45, 1, &baseline).width);
+  }
+  const int left = std::min(label_width + 16, kWidth / 2);
+  const int height = kTop + kBottom + kRow * static_cast<int>(labels.size());
+  cv::Point origin;
+  cv::Mat canvas = blank_chart(kWidth, height, left, kRight, kTop, kBottom, title, origin);
+  double low = INFINITY, high = -INFINITY;
+  for (double value : values)
+    if (std::isfinite(value)) low = std::min(low, value), high = std::max(high, value);
+  if (!std::isfinite(low)) return canvas;
+  // The axis starts a little below the smallest value (at 0 when all are within 2x of each other's scale).
+  const double floor = low > 0 && (high - low) < low * 0.5 ? low - (high - low + 1e-12) * 0.5 : std::min(0.0, low);
+  const double span = std::max(high - floor, 1e-12);
+  for (std::size_t row = 0; row < labels.size(); ++row) {
+    const int y = kTop + static_cast<int>(row) * kRow;
+    text_at(canvas, labels[row], {6, y + 17});
+    if (row >= values.size() || !std::isfinite(values[row])) continue;
+    const int length = static_cast<int>((values[row] - floor) / span * (kWidth - kRight - left));
+    cv::rectangle(canvas, cv::Point(left + 1, y + 4), cv::Point(left + std::max(1, length), y + kRow - 4), kBar, cv::FILLED);
+    text_at(canvas, str_printf("%.4g", values[row]), {left + std::max(1, length) + 6, y + 17});
+  }
+  text_at(canvas, str_printf("axis from %.4g", floor), {kWidth - kRight - 60, height - 2}, 0.35);
+  return canvas;
+}
+
 cv::Mat line_chart(const std::vector<double>& xs, const std::vector<double>& ys, const std::string& title,
                    const std::string& x_label, bool log_x, const std::vector<ChartMarker>& markers) {
   constexpr int kWidth = 640, kHeight = 400, kLeft = 70, kRight = 20, kTop = 36, kBottom = 48;

@@ -32,6 +32,10 @@ cv::Mat confusion_chart(const std::vector<std::vector<std::int64_t>>& counts, co
                         const std::string& title);
 
 // Images of equal height placed left to right.
+// One horizontal bar per label, its value written at its end; bars start at the smallest value's
+// floor so that close values (accuracies of a sweep) can be told apart. NaN values get no bar.
+cv::Mat bar_chart(const std::vector<std::string>& labels, const std::vector<double>& values, const std::string& title);
+
 cv::Mat side_by_side(const std::vector<cv::Mat>& images);
 
 // Equal-size tiles in rows (one inner vector per row) on a white background with `gap` pixels

@@ -55,7 +55,8 @@ TEST_CASE("precompute trains the head exactly as the frozen body would, and reus
   TempDir dir;
   const std::string stages = "  - lr_find: {precompute: true}\n  - fit: {lr: 0.02, cycles: 2, precompute: true}\n";
   const auto recipe = write_pretrained_recipe(dir.path(), stages);
-  const std::string cache = " --cache " + (dir.path() / "cache").string();
+  // --no-cache: the stage cache would skip the second run's stages; this tests the activations' own cache.
+  const std::string cache = " --no-cache --cache " + (dir.path() / "cache").string();
   const Outcome first = run_xp("run " + recipe + " --out " + (dir.path() / "first").string() + cache);
   CAPTURE(first.output);
   REQUIRE(first.exit_code == 0);
@@ -102,7 +103,8 @@ TEST_CASE("precompute never reuses stale activations: a changed split, size or b
   const std::string stages = "  - fit: {lr: 0.02, cycles: 1, precompute: true}\n  - unfreeze: {}\n"
                              "  - fit: {lr: 0.01, cycles: 1}\n  - freeze: {}\n  - fit: {lr: 0.02, cycles: 1, precompute: true}\n";
   const auto recipe = write_pretrained_recipe(dir.path(), stages);
-  const std::string common = " --cache " + (dir.path() / "cache").string() + " --out " + (dir.path() / "results").string();
+  const std::string common =
+      " --no-cache --cache " + (dir.path() / "cache").string() + " --out " + (dir.path() / "results").string();
   const Outcome first = run_xp("run " + recipe + common);
   CAPTURE(first.output);
   REQUIRE(first.exit_code == 0);

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <future>
 
@@ -129,4 +130,44 @@ TEST_CASE("stage cache: two processes sharing a cache compute a stage once and a
   CHECK(metrics_without_time(only_run(dir.path() / "a")) == metrics_without_time(only_run(dir.path() / "b")));
   for (const auto& entry : fs::directory_iterator(dir.path() / "shared-cache" / "stages"))
     CHECK_MESSAGE(entry.path().filename().string().rfind(".tmp", 0) != 0, entry.path());
+}
+
+TEST_CASE("xp ls, xp diff and xp cache ls|gc read result folders and the cache") {
+  TempDir dir;
+  const std::string recipe = write_recipe(dir.path()) + " --set stages[0].fit.cycles=1";
+  const fs::path results = dir.path() / "results";
+  const std::string out = " --out " + results.string();
+  REQUIRE(run_xp("run " + recipe + out).exit_code == 0);
+  REQUIRE(run_xp("run " + recipe + out + " --set stages[0].fit.lr=0.02").exit_code == 0);
+  CHECK(run_xp_with("XP_TEST_KILL_AT_BATCH=3 ", "run " + recipe + out + " --set seed=8").exit_code != 0);
+
+  const Outcome listed = run_xp("ls " + results.string());
+  CAPTURE(listed.output);
+  CHECK(listed.exit_code == 0);
+  CHECK(count(listed.output, "COMPLETE    1/1     accuracy") == 2);
+  CHECK(listed.output.find("KILLED") != std::string::npos);  // RUNNING in its status.json, but no process holds it
+
+  std::vector<fs::path> complete;
+  for (const auto& entry : fs::directory_iterator(results / "tiny"))
+    if (entry.path().filename() != "latest" && fs::exists(entry.path() / "model.h5")) complete.push_back(entry.path());
+  std::sort(complete.begin(), complete.end());
+  REQUIRE(complete.size() == 2);
+  const Outcome diff = run_xp("diff " + complete[0].string() + " " + complete[1].string());
+  CAPTURE(diff.output);
+  CHECK(diff.exit_code == 0);
+  CHECK(diff.output.find("stages[0].fit.lr: 0.01 → 0.02") != std::string::npos);
+  CHECK(diff.output.find("val_loss") != std::string::npos);
+  CHECK(run_xp("diff " + complete[0].string()).exit_code == 2);
+
+  const std::string cache = " --cache " + (results / ".cache").string();
+  const Outcome before = run_xp("cache ls" + cache);
+  CAPTURE(before.output);
+  CHECK(before.output.find("2 stage entries") != std::string::npos);
+  const Outcome kept = run_xp("cache gc" + cache);  // nothing is 30 days old
+  CHECK(kept.output.find("removed 0 cache entries") != std::string::npos);
+  const Outcome gc = run_xp("cache gc --max-size 0" + cache);
+  CAPTURE(gc.output);
+  CHECK(gc.output.find("removed 2 cache entries") != std::string::npos);
+  CHECK(run_xp("cache ls" + cache).output.find("0 stage entries") != std::string::npos);
+  CHECK(run_xp("cache frobnicate" + cache).exit_code == 2);
 }

@@ -1,0 +1,111 @@
+#include "core/report/run_index.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <ctime>
+#include <iomanip>
+#include <sstream>
+
+#include "core/report/run_folder.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "core/util/file_lock.h"
+#include "core/util/strings.h"
+
+namespace xp::report {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json read_json(const fs::path& path) {
+  std::error_code error;
+  if (!fs::exists(path, error)) return nullptr;
+  return nlohmann::json::parse(read_file(path), nullptr, false);
+}
+
+void flatten_numbers(const nlohmann::json& value, const std::string& prefix, std::map<std::string, double>& out) {
+  if (value.is_number()) out[prefix] = value.get<double>();
+  if (value.is_object())
+    for (const auto& [key, child] : value.items()) flatten_numbers(child, prefix.empty() ? key : prefix + "." + key, out);
+}
+
+}  // namespace
+
+std::vector<fs::path> find_runs(const fs::path& root) {
+  std::vector<fs::path> runs;
+  std::error_code error;
+  if (!fs::is_directory(root, error)) return runs;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, error), end;
+  for (; it != end; it.increment(error)) {
+    if (error) break;
+    const fs::path& path = it->path();
+    const std::string name = path.filename().string();
+    if (it->is_symlink() || name == ".cache" || name == "latest" || !it->is_directory()) {
+      if (it->is_directory() && !it->is_symlink()) it.disable_recursion_pending();
+      continue;
+    }
+    if (fs::is_regular_file(path / files::kRun, error)) {
+      runs.push_back(path);
+      it.disable_recursion_pending();  // checkpoints/ and the like
+    }
+  }
+  // Run ids start with their UTC time: sort by it, then by path.
+  std::sort(runs.begin(), runs.end(), [](const fs::path& a, const fs::path& b) {
+    return std::make_pair(a.filename().string(), a.string()) < std::make_pair(b.filename().string(), b.string());
+  });
+  return runs;
+}
+
+double seconds_between(const std::string& start, const std::string& end) {
+  const auto parse = [](const std::string& text) -> double {
+    std::tm tm{};
+    std::istringstream in(text);
+    in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+    return in.fail() ? NAN : static_cast<double>(timegm(&tm));
+  };
+  return parse(end) - parse(start);
+}
+
+RunSummary summarize_run(const fs::path& folder) {
+  const nlohmann::json run = read_json(folder / files::kRun);
+  if (!run.is_object()) throw Error(str_cat("'", folder.string(), "' is not a run folder (no readable ", files::kRun, ")"));
+  const nlohmann::json status = read_json(folder / files::kStatus);
+  RunSummary summary;
+  summary.folder = folder;
+  summary.name = folder.parent_path().filename().string();
+  summary.started = run.value("started", "");
+  summary.stages = run.contains("stage_keys") ? static_cast<int>(run["stage_keys"].size()) : 0;
+  summary.state = status.is_object() ? status.value("state", "UNKNOWN") : "UNKNOWN";
+  if (summary.state == "RUNNING" && FileLock::try_lock(folder / files::kInUse)) summary.state = "KILLED";
+  if (status.is_object()) {
+    summary.error = status.value("error", "");
+    const bool complete = summary.state == "COMPLETE";
+    summary.stages_done = complete ? summary.stages
+                                   : (status.contains("stage") && status["stage"].is_number() ? status["stage"].get<int>() : 0);
+    const std::string end = run.value("ended", nlohmann::json()).is_string() ? run["ended"].get<std::string>()
+                                                                            : status.value("heartbeat", "");
+    summary.seconds = seconds_between(summary.started, end);
+  }
+  std::error_code error;
+  if (fs::exists(folder / files::kMetrics, error)) {
+    std::istringstream lines(read_file(folder / files::kMetrics));
+    std::string header, line, last;
+    std::getline(lines, header);
+    while (std::getline(lines, line))
+      if (!line.empty()) last = line;
+    const auto names = split(header, ',');
+    const auto fields = split(last, ',');
+    if (names.size() >= 9) summary.metric_name = names[7];
+    if (fields.size() >= 9) {
+      summary.trn_loss = std::atof(fields[4].c_str());
+      summary.val_loss = std::atof(fields[6].c_str());
+      summary.metric = std::atof(fields[7].c_str());
+    }
+  }
+  flatten_numbers(read_json(folder / files::kTta), "", summary.tta);
+  return summary;
+}
+
+}  // namespace xp::report

@@ -1,0 +1,40 @@
+// What `xp ls` and `xp diff` read from result folders: every run folder below a directory, and
+// each one's state, stages, final metrics and duration, from its status.json, run.json and
+// metrics.csv. A folder whose status says RUNNING while no process holds it (its .lock is free)
+// is reported as KILLED: the process died without a word (SIGKILL, power loss).
+#pragma once
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace xp::report {
+
+struct RunSummary {
+  std::filesystem::path folder;
+  std::string name;             // the recipe's name (run.json "recipe" stem, else the parent folder)
+  std::string state;            // COMPLETE, FAILED, INTERRUPTED, RUNNING, KILLED, or UNKNOWN
+  std::string error;            // status.json's error
+  int stages_done = 0;          // stages started (status.json's stage + 1 when not complete)
+  int stages = 0;               // stages in the recipe (run.json "stage_keys")
+  std::string started;          // ISO time
+  double seconds = NAN;         // ended (or last heartbeat) − started
+  std::string metric_name;      // metrics.csv's metric column
+  double metric = NAN;          // last metrics.csv row
+  double val_loss = NAN;
+  double trn_loss = NAN;
+  std::map<std::string, double> tta;  // tta.json's flat numbers ("tta.accuracy", "plain.accuracy", …)
+};
+
+// Every run folder (holding run.json) below `root`, `latest` links and caches left out, oldest first.
+std::vector<std::filesystem::path> find_runs(const std::filesystem::path& root);
+
+// Throws xp::Error naming the folder when it is not a run folder.
+RunSummary summarize_run(const std::filesystem::path& folder);
+
+// Seconds between two ISO-8601 UTC times "2026-11-28T15:42:33Z" (NaN when either is malformed).
+double seconds_between(const std::string& start, const std::string& end);
+
+}  // namespace xp::report

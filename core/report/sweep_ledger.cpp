@@ -1,0 +1,118 @@
+#include "core/report/sweep_ledger.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/report/plot.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+namespace xp::report {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kLedger = "ledger.json";
+constexpr const char* kSummary = "summary.csv";
+constexpr const char* kSummaryPlot = "summary.png";
+
+nlohmann::json number_or_null(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr); }
+double number_of(const nlohmann::json& value) { return value.is_number() ? value.get<double>() : NAN; }
+
+}  // namespace
+
+SweepLedger::SweepLedger(fs::path folder) : folder_(std::move(folder)) {
+  std::error_code error;
+  if (!fs::exists(folder_ / kLedger, error)) return;
+  try {
+    const auto json = nlohmann::json::parse(read_file(folder_ / kLedger));
+    metric_name_ = json.value("metric_name", "metric");
+    for (const auto& item : json.at("trials")) {
+      TrialRecord trial;
+      trial.number = item.at("trial");
+      trial.overrides = item.at("overrides").get<std::vector<std::string>>();
+      trial.state = item.at("state");
+      trial.run = item.value("run", "");
+      trial.attempts = item.value("attempts", 0);
+      trial.exit_code = item.value("exit_code", 0);
+      trial.error = item.value("error", "");
+      trial.metric = number_of(item.value("metric", nlohmann::json()));
+      trial.val_loss = number_of(item.value("val_loss", nlohmann::json()));
+      trial.trn_loss = number_of(item.value("trn_loss", nlohmann::json()));
+      trial.seconds = item.value("seconds", 0.0);
+      trials_.push_back(std::move(trial));
+    }
+  } catch (const nlohmann::json::exception& failure) {
+    throw Error(str_cat((folder_ / kLedger).string(), " is not a valid sweep ledger (", failure.what(),
+                        "); move it away to start the sweep over"));
+  }
+}
+
+TrialRecord& SweepLedger::trial(const std::vector<std::string>& overrides) {
+  for (auto& trial : trials_)
+    if (trial.overrides == overrides) return trial;
+  TrialRecord added;
+  added.number = trials_.empty() ? 0 : trials_.back().number + 1;
+  added.overrides = overrides;
+  trials_.push_back(std::move(added));
+  return trials_.back();
+}
+
+void SweepLedger::save() const {
+  nlohmann::ordered_json trials = nlohmann::ordered_json::array();
+  for (const auto& trial : trials_)
+    trials.push_back({{"trial", trial.number},
+                      {"overrides", trial.overrides},
+                      {"state", trial.state},
+                      {"run", trial.run},
+                      {"attempts", trial.attempts},
+                      {"exit_code", trial.exit_code},
+                      {"error", trial.error},
+                      {"metric", number_or_null(trial.metric)},
+                      {"val_loss", number_or_null(trial.val_loss)},
+                      {"trn_loss", number_or_null(trial.trn_loss)},
+                      {"seconds", trial.seconds}});
+  const nlohmann::ordered_json ledger = {{"metric_name", metric_name_}, {"trials", trials}};
+  write_file_atomic(folder_ / kLedger, ledger.dump(2) + "\n");
+}
+
+std::string override_value(const TrialRecord& trial, const std::string& key) {
+  for (const auto& item : trial.overrides)
+    if (item.size() > key.size() && item.compare(0, key.size(), key) == 0 && item[key.size()] == '=')
+      return item.substr(key.size() + 1);
+  return "";
+}
+
+void SweepLedger::write_summary(const std::vector<std::string>& grid_keys, const std::vector<int>& selected) const {
+  std::string csv = "trial";
+  for (const auto& key : grid_keys) csv += "," + csv_field(key);
+  csv += ",state," + metric_name_ + ",val_loss,trn_loss,seconds,run\n";
+  std::vector<std::string> labels;
+  std::vector<double> values;
+  for (const int number : selected) {
+    const auto found = std::find_if(trials_.begin(), trials_.end(), [&](const TrialRecord& t) { return t.number == number; });
+    if (found == trials_.end()) continue;
+    const TrialRecord& trial = *found;
+    csv += std::to_string(trial.number);
+    std::vector<std::string> parts;
+    for (const auto& key : grid_keys) {
+      const std::string value = override_value(trial, key);
+      csv += "," + csv_field(value);
+      parts.push_back(key.substr(key.rfind('.') + 1) + "=" + value);
+    }
+    const bool done = trial.state == trial_state::kComplete;
+    csv += str_cat(",", trial.state, ",", done ? str_printf("%.9g", trial.metric) : "", ",",
+                   done ? str_printf("%.9g", trial.val_loss) : "", ",", done ? str_printf("%.9g", trial.trn_loss) : "",
+                   ",", str_printf("%.1f", trial.seconds), ",", csv_field(trial.run), "\n");
+    labels.push_back(str_cat("t", trial.number, "  ", join(parts, " "), done ? "" : str_cat("  (", trial.state, ")")));
+    values.push_back(done ? trial.metric : NAN);
+  }
+  write_file_atomic(folder_ / kSummary, csv);
+  write_png(folder_ / kSummaryPlot, bar_chart(labels, values, str_cat("final ", metric_name_, " per trial (validation)")));
+}
+
+}  // namespace xp::report
