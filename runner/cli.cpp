@@ -71,6 +71,7 @@ po::options_description sweep_options(CliOptions& options) {
        "trials at once; 0 = the recipe's sweep.jobs (default 1)")
       ("fail-fast", po::bool_switch(&options.fail_fast), "start no more trials after one fails")
       ("keep-going", po::bool_switch(&options.keep_going), "run every trial even when some fail (the default)")
+      ("no-cache", po::bool_switch(&options.no_cache), "trials neither reuse nor store stage results (to measure what the cache saves)")
       ("out,o", po::value<std::string>(&options.out)->default_value("results")->value_name("DIR"),
        "results root; the sweep goes to DIR/<name>/sweep-<id>/")
       ("threads,j", po::value<int>(&options.threads)->default_value(0)->value_name("N"),

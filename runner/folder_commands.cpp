@@ -133,7 +133,7 @@ int cache_command(const cli::CliOptions& options) {
   std::error_code error;
   if (fs::is_directory(root / "activations", error))
     for (const auto& item : fs::directory_iterator(root / "activations", error))
-      if (item.is_regular_file()) {
+      if (item.is_regular_file() && item.path().extension() == ".h5") {
         activation_files.push_back(item.path());
         activation_bytes += item.file_size();
       }
@@ -179,6 +179,8 @@ int cache_command(const cli::CliOptions& options) {
   }
   for (const auto& file : activation_files)
     if (options.all || age_days(file) > options.older_than_days) {
+      const auto lock = FileLock::try_lock(file.string() + ".lock");  // not while a run computes or reads it
+      if (!lock) continue;
       freed += fs::file_size(file, error);
       fs::remove(file, error);
       ++removed;

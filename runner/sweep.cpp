@@ -209,6 +209,7 @@ class SweepRunner {
       args.insert(args.end(), {"--out", root.string()});
     }
     args.insert(args.end(), {"--cache", cli::cache_root(options_), "--threads", std::to_string(threads_)});
+    if (options_.no_cache) args.push_back("--no-cache");
 
     const fs::path log = root / "log.txt";
     posix_spawn_file_actions_t actions;

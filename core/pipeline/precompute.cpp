@@ -13,6 +13,7 @@
 #include "core/train/features.h"
 #include "core/train/learner.h"
 #include "core/util/error.h"
+#include "core/util/file_lock.h"
 #include "core/util/strings.h"
 
 namespace xp::pipeline {
@@ -62,6 +63,8 @@ SplitActivations obtain(StageContext& context, const std::shared_ptr<const data:
   const auto started = std::chrono::steady_clock::now();
   SplitActivations out;
   out.file = context.cache_root / "activations" / (cache::hash_hex(key) + ".h5");
+  // One process computes a file while others sharing the cache wait for it, then read it.
+  const FileLock lock(out.file.string() + ".lock");
   if (std::filesystem::exists(out.file)) {
     try {
       cache::Activations cached = cache::read_activations(out.file);
