@@ -20,6 +20,7 @@
 #include "core/pipeline/sweep.h"
 #include "core/recipe/diagnostics.h"
 #include "core/report/run_folder.h"
+#include "core/report/run_index.h"
 #include "core/report/sweep_ledger.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -59,29 +60,13 @@ fs::path newest_run(const fs::path& trial_root, const std::string& name) {
   return newest;
 }
 
-nlohmann::json read_json(const fs::path& path) {
-  std::error_code error;
-  if (!fs::exists(path, error)) return nullptr;
-  return nlohmann::json::parse(read_file(path), nullptr, false);
-}
-
-// The last metrics.csv row's metric, val_loss and trn_loss (NaN without rows), and the metric's name.
+// The trial's result from its run folder: the last metrics.csv row's metric and losses.
 void read_final_metrics(const fs::path& run, report::TrialRecord& trial, std::string& metric_name) {
-  trial.metric = trial.val_loss = trial.trn_loss = NAN;
-  std::error_code error;
-  if (!fs::exists(run / report::files::kMetrics, error)) return;
-  std::istringstream lines(read_file(run / report::files::kMetrics));
-  std::string header, line, last;
-  std::getline(lines, header);
-  while (std::getline(lines, line))
-    if (!line.empty()) last = line;
-  const auto names = split(header, ',');
-  if (names.size() >= 9) metric_name = names[7];
-  const auto fields = split(last, ',');
-  if (fields.size() < 9) return;
-  trial.trn_loss = std::stod(fields[4]);
-  trial.val_loss = std::stod(fields[6]);
-  trial.metric = std::stod(fields[7]);
+  const report::RunSummary summary = report::summarize_run(run);
+  trial.metric = summary.metric;
+  trial.val_loss = summary.val_loss;
+  trial.trn_loss = summary.trn_loss;
+  if (!summary.metric_name.empty()) metric_name = summary.metric_name;
 }
 
 // The last non-empty lines of a trial's log: why a trial with no run folder failed.
@@ -182,7 +167,7 @@ class SweepRunner {
   // A trial the ledger calls running (its sweep died) whose run finished anyway.
   void settle_orphan(report::TrialRecord& trial) {
     if (trial.state != state::kRunning || trial.run.empty()) return;
-    const auto status = read_json(fs::path(trial.run) / report::files::kStatus);
+    const auto status = report::read_json_file(fs::path(trial.run) / report::files::kStatus);
     if (status.is_object() && status.value("state", "") == "COMPLETE") {
       trial.state = state::kComplete;
       std::string metric_name = ledger_.metric_name();
@@ -254,7 +239,7 @@ class SweepRunner {
       trial.state = state::kInterrupted;
     } else {
       trial.state = state::kFailed;
-      const auto status = run.empty() ? nlohmann::json(nullptr) : read_json(run / report::files::kStatus);
+      const auto status = run.empty() ? nlohmann::json(nullptr) : report::read_json_file(run / report::files::kStatus);
       trial.error = status.is_object() && status.contains("error") ? status["error"].get<std::string>()
                                                                    : log_tail(trial_root(child.number) / "log.txt");
     }

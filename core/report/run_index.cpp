@@ -19,12 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-nlohmann::json read_json(const fs::path& path) {
-  std::error_code error;
-  if (!fs::exists(path, error)) return nullptr;
-  return nlohmann::json::parse(read_file(path), nullptr, false);
-}
-
 void flatten_numbers(const nlohmann::json& value, const std::string& prefix, std::map<std::string, double>& out) {
   if (value.is_number()) out[prefix] = value.get<double>();
   if (value.is_object())
@@ -32,6 +26,12 @@ void flatten_numbers(const nlohmann::json& value, const std::string& prefix, std
 }
 
 }  // namespace
+
+nlohmann::json read_json_file(const fs::path& path) {
+  std::error_code error;
+  if (!fs::exists(path, error)) return nullptr;
+  return nlohmann::json::parse(read_file(path), nullptr, false);
+}
 
 std::vector<fs::path> find_runs(const fs::path& root) {
   std::vector<fs::path> runs;
@@ -69,9 +69,9 @@ double seconds_between(const std::string& start, const std::string& end) {
 }
 
 RunSummary summarize_run(const fs::path& folder) {
-  const nlohmann::json run = read_json(folder / files::kRun);
+  const nlohmann::json run = read_json_file(folder / files::kRun);
   if (!run.is_object()) throw Error(str_cat("'", folder.string(), "' is not a run folder (no readable ", files::kRun, ")"));
-  const nlohmann::json status = read_json(folder / files::kStatus);
+  const nlohmann::json status = read_json_file(folder / files::kStatus);
   RunSummary summary;
   summary.folder = folder;
   summary.name = folder.parent_path().filename().string();
@@ -104,7 +104,7 @@ RunSummary summarize_run(const fs::path& folder) {
       summary.metric = std::atof(fields[7].c_str());
     }
   }
-  flatten_numbers(read_json(folder / files::kTta), "", summary.tta);
+  flatten_numbers(read_json_file(folder / files::kTta), "", summary.tta);
   return summary;
 }
 

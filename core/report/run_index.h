@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ std::vector<std::filesystem::path> find_runs(const std::filesystem::path& root);
 
 // Throws xp::Error naming the folder when it is not a run folder.
 RunSummary summarize_run(const std::filesystem::path& folder);
+
+// A JSON file (status.json, run.json, tta.json): null when missing, a discarded value when not JSON.
+nlohmann::json read_json_file(const std::filesystem::path& path);
 
 // Seconds between two ISO-8601 UTC times "2026-11-28T15:42:33Z" (NaN when either is malformed).
 double seconds_between(const std::string& start, const std::string& end);

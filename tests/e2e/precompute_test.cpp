@@ -43,12 +43,6 @@ std::vector<std::vector<double>> metric_rows(const fs::path& folder) {
   return rows;
 }
 
-int count(const std::string& text, const std::string& what) {
-  int found = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++found;
-  return found;
-}
-
 }  // namespace
 
 TEST_CASE("precompute trains the head exactly as the frozen body would, and reuses its cache") {

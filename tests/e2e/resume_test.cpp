@@ -8,7 +8,6 @@
 
 #include <random>
 
-#include "core/models/weights/h5.h"
 #include "tests/e2e/xp_process.h"
 #include "tests/test_support.h"
 
@@ -29,14 +28,7 @@ std::string resume_recipe(const fs::path& dir) {
 void check_same_run(const fs::path& expected, const fs::path& resumed) {
   CHECK(metrics_without_time(resumed) == metrics_without_time(expected));
   CHECK(read_text(resumed / "lr_schedule.csv") == read_text(expected / "lr_schedule.csv"));
-  const auto first = xp::models::read_h5((expected / "model.h5").string());
-  const auto second = xp::models::read_h5((resumed / "model.h5").string());
-  REQUIRE(first.tensors.size() == second.tensors.size());
-  for (const auto& [name, tensor] : first.tensors) {
-    const torch::Tensor* other = second.find(name);
-    REQUIRE_MESSAGE(other != nullptr, name);
-    CHECK_MESSAGE(torch::equal(tensor, *other), name);
-  }
+  check_same_weights(expected / "model.h5", resumed / "model.h5");
   const auto status = nlohmann::json::parse(read_text(resumed / "status.json"));
   CHECK(status["state"] == "COMPLETE");
   CHECK_FALSE(fs::exists(resumed / "resume.h5"));

@@ -9,7 +9,6 @@
 #include <fstream>
 #include <future>
 
-#include "core/models/weights/h5.h"
 #include "tests/e2e/xp_process.h"
 #include "tests/test_support.h"
 
@@ -24,23 +23,6 @@ namespace {
 // Three stages: 2 epochs of the tiny fit, an lr_find, a 1-epoch fit.
 std::string three_stage_recipe(const fs::path& dir) {
   return write_recipe(dir, "  - lr_find: {num_it: 8}\n  - fit: {lr: 0.01, cycles: 1}\n") + " --set stages[0].fit.cycles=2";
-}
-
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t found = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++found;
-  return found;
-}
-
-void check_same_weights(const fs::path& a, const fs::path& b) {
-  const auto first = xp::models::read_h5(a.string());
-  const auto second = xp::models::read_h5(b.string());
-  REQUIRE(first.tensors.size() == second.tensors.size());
-  for (const auto& [name, tensor] : first.tensors) {
-    const torch::Tensor* other = second.find(name);
-    REQUIRE_MESSAGE(other != nullptr, name);
-    CHECK_MESSAGE(torch::equal(tensor, *other), name);
-  }
 }
 
 }  // namespace

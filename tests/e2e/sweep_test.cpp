@@ -24,12 +24,6 @@ fs::path only_sweep(const fs::path& results) {
   return sweeps[0];
 }
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t found = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++found;
-  return found;
-}
-
 }  // namespace
 
 TEST_CASE("xp sweep: concurrent trials share the cached first stage, and the ledger skips finished trials and retries failed ones") {

@@ -2,11 +2,13 @@
 
 #include <doctest/doctest.h>
 #include <sys/wait.h>
+#include <torch/torch.h>
 
 #include <cstdio>
 #include <sstream>
 #include <vector>
 
+#include "core/models/weights/h5.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
@@ -57,6 +59,23 @@ double last_accuracy(const fs::path& folder) {
   std::string row = last_line(xp::testing::read_text(folder / "metrics.csv"));
   row.erase(row.rfind(','));
   return std::stod(row.substr(row.rfind(',') + 1));
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t found = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++found;
+  return found;
+}
+
+void check_same_weights(const fs::path& a, const fs::path& b) {
+  const auto first = xp::models::read_h5(a.string());
+  const auto second = xp::models::read_h5(b.string());
+  REQUIRE(first.tensors.size() == second.tensors.size());
+  for (const auto& [name, tensor] : first.tensors) {
+    const torch::Tensor* other = second.find(name);
+    REQUIRE_MESSAGE(other != nullptr, name);
+    CHECK_MESSAGE(torch::equal(tensor, *other), name);
+  }
 }
 
 fs::path only_run(const fs::path& results) {

@@ -24,6 +24,10 @@ std::string last_line(const std::string& text);
 std::string metrics_without_time(const std::filesystem::path& folder);
 // The metric column (second to last, before seconds) of metrics.csv's last row.
 double last_accuracy(const std::filesystem::path& folder);
+// How many times `what` occurs in `text` (console lines such as "[cached").
+std::size_t count(const std::string& text, const std::string& what);
+// Every tensor of two model.h5 files is bitwise equal (doctest checks, one per tensor).
+void check_same_weights(const std::filesystem::path& a, const std::filesystem::path& b);
 // The one run folder under results/tiny (besides the `latest` link, checked to point at it).
 std::filesystem::path only_run(const std::filesystem::path& results);
 

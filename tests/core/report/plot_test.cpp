@@ -2,6 +2,8 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include <cmath>
+
 #include "core/report/plot.h"
 #include "tests/test_support.h"
 
@@ -36,4 +38,21 @@ TEST_CASE("tile_grid lays tiles out in rows with gaps, and write_png writes a re
   const cv::Mat read = cv::imread((dir.path() / "grid.png").string());
   CHECK(read.size() == grid.size());
   CHECK(read.at<cv::Vec3b>(2, 2) == cv::Vec3b(0, 0, 255));  // imread gives BGR: RGB red survived
+}
+
+TEST_CASE("bar_chart draws one bar per value, longer for larger values, none for NaN") {
+  const cv::Mat chart = report::bar_chart({"t0", "t1", "t2"}, {0.90, 0.95, NAN}, "accuracy per trial");
+  REQUIRE(chart.type() == CV_8UC3);
+  const auto bar_length = [&](int row_index) {  // blue pixels across the middle of a bar's row
+    const int row = 40 + row_index * 26 + 13;
+    int count = 0;
+    for (int col = 0; col < chart.cols; ++col)
+      if (chart.at<cv::Vec3b>(row, col) == cv::Vec3b(66, 133, 244)) ++count;
+    return count;
+  };
+  CHECK(chart.rows == 40 + 16 + 3 * 26);
+  CHECK(bar_length(0) > 0);
+  CHECK(bar_length(1) > bar_length(0));  // close values stay apart: the axis starts below the smallest
+  CHECK(bar_length(1) > 2 * bar_length(0));
+  CHECK(bar_length(2) == 0);
 }
