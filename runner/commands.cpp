@@ -18,6 +18,8 @@
 #include "core/pipeline/stage_cache.h"
 #include "core/recipe/recipe.h"
 #include "core/report/data_report.h"
+#include "core/report/run_folder.h"
+#include "core/report/run_index.h"
 #include "core/train/precision.h"
 #include "core/util/cpu_features.h"
 #include "core/util/atomic_file.h"
@@ -85,7 +87,7 @@ int run(const cli::CliOptions& options) {
     // The thread count the run started with: CPU kernels may sum in another order with another
     // count, and a resumed run must end bit for bit where an uninterrupted one would.
     if (options.threads == 0) {
-      const auto run_json = nlohmann::json::parse(read_file(folder / "run.json"), nullptr, false);
+      const auto run_json = report::read_json_file(folder / report::files::kRun);
       if (run_json.is_object() && run_json.contains("threads")) run_options.threads = run_json["threads"].get<int>();
     }
   }

@@ -60,15 +60,6 @@ fs::path newest_run(const fs::path& trial_root, const std::string& name) {
   return newest;
 }
 
-// The trial's result from its run folder: the last metrics.csv row's metric and losses.
-void read_final_metrics(const fs::path& run, report::TrialRecord& trial, std::string& metric_name) {
-  const report::RunSummary summary = report::summarize_run(run);
-  trial.metric = summary.metric;
-  trial.val_loss = summary.val_loss;
-  trial.trn_loss = summary.trn_loss;
-  if (!summary.metric_name.empty()) metric_name = summary.metric_name;
-}
-
 // The last non-empty lines of a trial's log: why a trial with no run folder failed.
 std::string log_tail(const fs::path& log) {
   std::error_code error;
@@ -164,16 +155,21 @@ class SweepRunner {
 
   fs::path trial_root(int number) const { return folder_ / "trials" / trial_name(number); }
 
+  // A finished trial: complete, with the last metrics.csv row's metric and losses.
+  void record_complete(report::TrialRecord& trial, const fs::path& run) {
+    const report::RunSummary summary = report::summarize_run(run);
+    trial.state = state::kComplete;
+    trial.metric = summary.metric;
+    trial.val_loss = summary.val_loss;
+    trial.trn_loss = summary.trn_loss;
+    if (!summary.metric_name.empty()) ledger_.set_metric_name(summary.metric_name);
+  }
+
   // A trial the ledger calls running (its sweep died) whose run finished anyway.
   void settle_orphan(report::TrialRecord& trial) {
     if (trial.state != state::kRunning || trial.run.empty()) return;
     const auto status = report::read_json_file(fs::path(trial.run) / report::files::kStatus);
-    if (status.is_object() && status.value("state", "") == "COMPLETE") {
-      trial.state = state::kComplete;
-      std::string metric_name = ledger_.metric_name();
-      read_final_metrics(trial.run, trial, metric_name);
-      ledger_.set_metric_name(metric_name);
-    }
+    if (status.is_object() && status.value("state", "") == "COMPLETE") record_complete(trial, trial.run);
   }
 
   Running start(int number) {
@@ -230,11 +226,8 @@ class SweepRunner {
     trial.seconds = std::chrono::duration<double>(Clock::now() - child.started).count();
     const fs::path run = newest_run(trial_root(child.number), name_);
     if (!run.empty()) trial.run = run.string();
-    std::string metric_name = ledger_.metric_name();
     if (code == 0) {
-      trial.state = state::kComplete;
-      read_final_metrics(run, trial, metric_name);
-      ledger_.set_metric_name(metric_name);
+      record_complete(trial, run);
     } else if (code == 130) {
       trial.state = state::kInterrupted;
     } else {

@@ -197,13 +197,11 @@ namespace {
 // inside it when `fit` is set; with the number of metrics.csv rows written up to that point.
 void save_resume_point(const std::filesystem::path& folder, train::Learner& learner, int next_stage,
                        const train::FitProgress* fit, std::size_t metric_rows, double last_metric,
-                       const std::vector<StageKey>& keys) {
+                       const std::vector<std::string>& key_hashes) {
   LearnerFile file;
   file.state = learner.state();
   if (fit) file.fit = *fit;
-  std::vector<std::string> hashes;
-  for (const auto& key : keys) hashes.push_back(key.hash);
-  file.extra = {{"next_stage", next_stage}, {"metric_rows", metric_rows}, {"last_metric", last_metric}, {"stage_keys", hashes}};
+  file.extra = {{"next_stage", next_stage}, {"metric_rows", metric_rows}, {"last_metric", last_metric}, {"stage_keys", key_hashes}};
   write_learner_file(folder / report::files::kResume, file);
 }
 
@@ -279,18 +277,14 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
                                   {"already_small", loaded.resized->kept}});
     }
     const std::vector<StageKey> keys = recipe_stage_keys(plan, loaded.identity);
+    std::vector<std::string> hashes;  // what run.json and every resume point record
+    for (const auto& key : keys) hashes.push_back(key.hash);
     if (resume_point) {
-      std::vector<std::string> hashes;
-      for (const auto& key : keys) hashes.push_back(key.hash);
       XP_CHECK(resume_point->extra.value("stage_keys", std::vector<std::string>{}) == hashes,
                "cannot resume ", result.folder.string(), ": its data or weights file changed since the run started "
                "(the stage keys differ), so continuing would mix two experiments; start a new run");
     }
-    {
-      nlohmann::ordered_json key_list = nlohmann::ordered_json::array();
-      for (const auto& key : keys) key_list.push_back(key.hash);
-      record.set("stage_keys", key_list);
-    }
+    record.set("stage_keys", hashes);
     console.line(str_cat("data    ", data.train->size(), " train, ", data.valid->size(), " valid images, ",
                          data.classes.size(), data.target == data::Target::kRegression ? " value" : " class",
                          data.classes.size() == 1 ? "" : (data.target == data::Target::kRegression ? "s" : "es"),
@@ -375,7 +369,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       if (pending) {  // the stages before this one were cached: continue from the last one's state
         learner.restore(pending->state.state);
         pending.reset();
-        save_resume_point(result.folder, learner, index, nullptr, observer.rows(), observer.last_metric(), keys);
+        save_resume_point(result.folder, learner, index, nullptr, observer.rows(), observer.last_metric(), hashes);
       }
 
       console.line(header);
@@ -386,7 +380,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       observer.begin_stage(index, planned.type);
       StageContext context{learner, observer, index, result.folder, record, console, options.cache_root, {}, nullptr};
       context.on_fit_progress = [&](const train::FitProgress& progress) {
-        save_resume_point(result.folder, learner, index, &progress, observer.rows(), observer.last_metric(), keys);
+        save_resume_point(result.folder, learner, index, &progress, observer.rows(), observer.last_metric(), hashes);
       };
       context.resume_fit = resumed_inside ? &*resume_fit : nullptr;
       planned.stage->run(context);
@@ -400,7 +394,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       outputs.files = written_files(before, snapshot_folder(result.folder));
       outputs.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-      save_resume_point(result.folder, learner, index + 1, nullptr, observer.rows(), observer.last_metric(), keys);
+      save_resume_point(result.folder, learner, index + 1, nullptr, observer.rows(), observer.last_metric(), hashes);
       // A stage resumed part-way has only part of its outputs captured: it is not cached.
       if (options.stage_cache && !resumed_inside) {
         publish_stage(store, key, {index, planned.type, result.folder.string()}, outputs, learner.state());
