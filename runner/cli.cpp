@@ -25,6 +25,7 @@ const char* const kUsage =
     "  sweep RECIPE   run the recipe once per combination of --grid values (or its sweep: block)\n"
     "  ls [DIR]       a table of the runs below DIR (default results): state, stages, metric, duration\n"
     "  diff RUN_A RUN_B   recipe values, final metrics and TTA scores that differ between two runs\n"
+    "  report RUN...  rewrite each run folder's report.html from its files\n"
     "  cache ls|gc    list the stage cache and activation files, or remove old ones\n"
     "  data RECIPE    print the dataset's classes and counts; --bench times the input pipeline\n"
     "\n"
@@ -137,7 +138,7 @@ std::string help_for(const std::string& verb, const po::options_description& des
   return out.str();
 }
 
-// ls, diff and cache take folders, not a recipe.
+// ls, diff, report and cache take folders, not a recipe.
 CliOptions parse_folder_cli(const std::string& verb, int argc, const char* const* argv, CliOptions& options) {
   po::options_description description("options");
   description.add_options()("help,h", "show this help");
@@ -146,6 +147,9 @@ CliOptions parse_folder_cli(const std::string& verb, int argc, const char* const
     usage = "usage: xp ls [DIR]\n\nA table of the runs below DIR (default results), sweeps' trials included: state\n"
             "(COMPLETE, FAILED, INTERRUPTED, RUNNING, or KILLED when the process died), stages done,\n"
             "the last epoch's metric and val_loss, duration, start time.\n\n";
+  } else if (options.verb == Verb::kReport) {
+    usage = "usage: xp report RUN_FOLDER...\n\nRewrites each run folder's report.html (plan, curves, LR schedule, lr_find,\n"
+            "TTA, confusion matrix, timings) from the files in it; prints the pages' paths.\n\n";
   } else if (options.verb == Verb::kDiff) {
     usage = "usage: xp diff RUN_A RUN_B\n\nThe recipe values that differ between two run folders, then their last epoch's\n"
             "metric and losses, TTA scores and durations side by side.\n\n";
@@ -183,6 +187,7 @@ CliOptions parse_folder_cli(const std::string& verb, int argc, const char* const
     return options;
   }
   if (options.verb == Verb::kLs && options.paths.size() > 1) throw UsageError("xp ls: at most one folder");
+  if (options.verb == Verb::kReport && options.paths.empty()) throw UsageError("xp report: give one or more run folders");
   if (options.verb == Verb::kDiff && options.paths.size() != 2) throw UsageError("xp diff: give two run folders: xp diff RUN_A RUN_B");
   if (options.verb == Verb::kCache) {
     if (options.paths.size() != 1 || (options.paths[0] != "ls" && options.paths[0] != "gc"))
@@ -218,7 +223,7 @@ CliOptions parse_cli(int argc, const char* const* argv) {
     options.version = true;
     return options;
   }
-  const std::vector<std::string> verbs = {"check", "run", "sweep", "ls", "diff", "cache", "model", "features", "data"};
+  const std::vector<std::string> verbs = {"check", "run", "sweep", "ls", "diff", "report", "cache", "model", "features", "data"};
   if (verb == "check") options.verb = Verb::kCheck;
   else if (verb == "run") options.verb = Verb::kRun;
   else if (verb == "model") options.verb = Verb::kModel;
@@ -227,6 +232,7 @@ CliOptions parse_cli(int argc, const char* const* argv) {
   else if (verb == "sweep") options.verb = Verb::kSweep;
   else if (verb == "ls") options.verb = Verb::kLs;
   else if (verb == "diff") options.verb = Verb::kDiff;
+  else if (verb == "report") options.verb = Verb::kReport;
   else if (verb == "cache") options.verb = Verb::kCache;
   else {
     const std::string suggestion = closest_match(verb, verbs);
@@ -235,7 +241,7 @@ CliOptions parse_cli(int argc, const char* const* argv) {
                              "; commands: ", join(verbs)));
   }
 
-  if (options.verb == Verb::kLs || options.verb == Verb::kDiff || options.verb == Verb::kCache)
+  if (options.verb == Verb::kLs || options.verb == Verb::kDiff || options.verb == Verb::kReport || options.verb == Verb::kCache)
     return parse_folder_cli(verb, argc, argv, options);
   po::options_description description = options.verb == Verb::kRun        ? run_options(options)
                                          : options.verb == Verb::kFeatures ? features_options(options)

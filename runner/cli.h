@@ -7,7 +7,7 @@
 //   xp model RECIPE [--set KEY=VALUE]...
 //   xp features RECIPE [--set KEY=VALUE]... [--split train|valid|test] --out FILE.h5
 //   xp sweep RECIPE [--set KEY=VALUE]... [--grid KEY=V1,V2]... [--jobs N] [--fail-fast|--keep-going]
-//   xp ls [DIR]    xp diff RUN_A RUN_B    xp cache ls|gc [--cache DIR] [--older-than DAYS] [--max-size SIZE] [--all]
+//   xp ls [DIR]    xp diff RUN_A RUN_B    xp report RUN...    xp cache ls|gc [--cache DIR] [--older-than DAYS] [--max-size SIZE] [--all]
 //   xp data RECIPE [--set KEY=VALUE]... [--out DIR] [--bench [--epochs N]]
 #pragma once
 
@@ -18,7 +18,7 @@
 
 namespace xp::cli {
 
-enum class Verb { kNone, kCheck, kRun, kModel, kFeatures, kData, kSweep, kLs, kDiff, kCache };
+enum class Verb { kNone, kCheck, kRun, kModel, kFeatures, kData, kSweep, kLs, kDiff, kReport, kCache };
 
 struct CliOptions {
   Verb verb = Verb::kNone;
@@ -37,7 +37,7 @@ struct CliOptions {
   int jobs = 0;                        // sweep: trials at once; 0 = the recipe's sweep.jobs
   bool fail_fast = false;              // sweep: stop starting trials after a failure
   bool keep_going = false;             // sweep: run every trial despite failures (overrides sweep.fail_fast)
-  std::vector<std::string> paths;      // ls: [DIR]; diff: RUN_A RUN_B
+  std::vector<std::string> paths;      // ls: [DIR]; diff: RUN_A RUN_B; report: RUN...
   std::string cache_action;            // cache: ls | gc
   double older_than_days = 30;         // cache gc: entries unused this long
   std::string max_size;                // cache gc: then the least recently used until the entries fit ("10G")

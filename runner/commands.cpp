@@ -214,6 +214,7 @@ int dispatch(const cli::CliOptions& options) {
     case cli::Verb::kSweep: return sweep(options);
     case cli::Verb::kLs: return list_runs(options);
     case cli::Verb::kDiff: return diff_runs(options);
+    case cli::Verb::kReport: return write_reports(options);
     case cli::Verb::kCache: return cache_command(options);
     case cli::Verb::kNone: break;
   }

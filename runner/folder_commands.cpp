@@ -10,6 +10,8 @@
 #include "core/pipeline/stage_key.h"
 #include "core/recipe/document.h"
 #include "core/report/console.h"
+#include "core/report/html_report.h"
+#include "core/report/run_folder.h"
 #include "core/report/run_index.h"
 #include "core/util/error.h"
 #include "core/util/file_lock.h"
@@ -88,6 +90,14 @@ int list_runs(const cli::CliOptions& options) {
                             std::isfinite(run.seconds) ? report::format_duration(run.seconds).c_str() : "-",
                             run.started.c_str());
     if (!run.error.empty() && run.state != "COMPLETE") std::cout << "    " << run.error << "\n";
+  }
+  return 0;
+}
+
+int write_reports(const cli::CliOptions& options) {
+  for (const auto& folder : options.paths) {
+    report::write_report(folder);
+    std::cout << (fs::path(folder) / report::files::kReport).string() << "\n";
   }
   return 0;
 }

@@ -19,6 +19,7 @@ packages=(
   dataset-fashion-mnist             # the demo's real data: /usr/share/datasets/fashion-mnist
   python3-torchvision               # reference outputs for parity tests, and the benchmark peer
   python3-h5py                      # tests check that model.h5 and feature files read in Python
+  chromium                          # the report test renders report.html headless
 )
 
 missing=()

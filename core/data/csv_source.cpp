@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/data/csv_table.h"
+#include "core/util/csv_table.h"
 #include "core/data/cv_split.h"
 #include "core/data/folders.h"
 #include "core/data/image_file.h"

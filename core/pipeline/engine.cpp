@@ -15,6 +15,7 @@
 #include "core/models/weights/load.h"
 #include "core/pipeline/learner_file.h"
 #include "core/pipeline/stage_cache.h"
+#include "core/report/html_report.h"
 #include "core/report/metrics_csv.h"
 #include "core/report/lr_schedule.h"
 #include "core/report/run_folder.h"
@@ -205,6 +206,24 @@ void save_resume_point(const std::filesystem::path& folder, train::Learner& lear
   write_learner_file(folder / report::files::kResume, file);
 }
 
+// report.html as of now. A report that cannot be written is a warning: it never stops the run.
+void refresh_report(const std::filesystem::path& folder, report::Console& console) {
+  try {
+    report::write_report(folder);
+  } catch (const std::exception& error) {
+    console.line(str_cat("warning: ", report::files::kReport, " not written: ", error.what()));
+  }
+}
+
+// What report.html's plan table lists: every stage with its description and epochs.
+nlohmann::json plan_record(const Plan& plan) {
+  nlohmann::json stages = nlohmann::json::array();
+  for (const auto& planned : plan.stages)
+    stages.push_back({{"stage", planned.index}, {"type", planned.type}, {"description", planned.stage->describe()},
+                      {"epochs", planned.stage->epochs()}});
+  return stages;
+}
+
 std::string read_if_exists(const std::filesystem::path& path) {
   std::error_code error;
   return std::filesystem::exists(path, error) ? read_file(path) : std::string();
@@ -260,6 +279,8 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
                                       : report::RunRecord(result.folder, provenance);
   console.tee_to((result.folder / report::files::kLog).string());
   if (!resuming) {
+    record.set("name", recipe.run.name);
+    record.set("plan", plan_record(plan));
     console.line(plan.describe());
     for (const auto& warning : plan.rendered_warnings()) console.line(warning);
   }
@@ -362,6 +383,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
           restore_stage_files(*cached, result.folder);
           record.append("stage_cache", {{"stage", index}, {"key", key.hash}, {"hit", true},
                                         {"from", cached->entry.value("run", "")}, {"seconds_saved", cached->outputs.seconds}});
+          record.append("timings", {{"stage", index}, {"type", planned.type}, {"seconds", 0.0}, {"cached", true}});
           pending = std::move(cached);
           continue;
         }
@@ -395,11 +417,14 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       outputs.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
       save_resume_point(result.folder, learner, index + 1, nullptr, observer.rows(), observer.last_metric(), hashes);
+      record.append("timings", {{"stage", index}, {"type", planned.type}, {"seconds", outputs.seconds}, {"cached", false}});
       // A stage resumed part-way has only part of its outputs captured: it is not cached.
       if (options.stage_cache && !resumed_inside) {
-        publish_stage(store, key, {index, planned.type, result.folder.string()}, outputs, learner.state());
+        publish_stage(store, key, {index, planned.type, result.folder.string()}, outputs, learner.state(),
+                      index > 0 ? keys[static_cast<std::size_t>(index - 1)].hash : std::string());
         record.append("stage_cache", {{"stage", index}, {"key", key.hash}, {"hit", false}, {"seconds", outputs.seconds}});
       }
+      refresh_report(result.folder, console);
     }
     if (pending) learner.restore(pending->state.state);
     result.final_metric = observer.last_metric();
@@ -407,15 +432,18 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     std::error_code ignored;
     std::filesystem::remove(result.folder / report::files::kResume, ignored);  // model.h5 is the final state
     record.complete();
+    refresh_report(result.folder, console);
     report::update_latest_link(result.folder);
   } catch (const Interrupted&) {
     console.progress_end();
     console.line(str_cat("interrupted: state saved; continue with  xp run --resume ", result.folder.string()));
     record.interrupted();
+    refresh_report(result.folder, console);
     throw;
   } catch (const std::exception& error) {
     console.progress_end();
     record.fail(error.what());
+    refresh_report(result.folder, console);
     if (std::filesystem::exists(result.folder / report::files::kResume))
       console.line(str_cat("failed: once the cause is fixed, continue from the last completed epoch with  xp run --resume ",
                            result.folder.string()));

@@ -63,6 +63,12 @@ train::EpochStats stats_of(const nlohmann::json& json) {
 
 }  // namespace
 
+std::string weights_digest(const std::vector<std::pair<std::string, torch::Tensor>>& weights) {
+  models::StateDict dict;
+  dict.tensors = weights;
+  return checksum(dict);
+}
+
 void write_learner_file(const std::filesystem::path& path, const LearnerFile& file) {
   models::StateDict dict;
   for (const auto& [name, tensor] : file.state.weights) dict.tensors.emplace_back(kModelPrefix + name, tensor);

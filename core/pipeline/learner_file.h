@@ -31,4 +31,9 @@ struct LearnerFile {
 void write_learner_file(const std::filesystem::path& path, const LearnerFile& file);
 LearnerFile read_learner_file(const std::filesystem::path& path);
 
+// One hash over the weights' names and bytes, in name order: equal digests, equal weights. The
+// stage cache shares one weights file between consecutive stages that leave the weights as they
+// were (lr_find, freeze, unfreeze, resize, tta, predict) and checks it on every read.
+std::string weights_digest(const std::vector<std::pair<std::string, torch::Tensor>>& weights);
+
 }  // namespace xp::pipeline

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "core/models/weights/h5.h"
 #include "core/report/run_folder.h"
 #include "core/report/run_record.h"
 #include "core/util/error.h"
@@ -71,16 +72,37 @@ std::vector<std::string> written_files(const FolderSnapshot& before, const Folde
   return files;
 }
 
+namespace {
+
+// Hard-links the previous stage's weights.h5 to `target` when it holds the weights of `digest`.
+bool share_previous_weights(const cache::StageStore& store, const std::string& previous_hash, const std::string& digest,
+                            const fs::path& target) {
+  if (previous_hash.empty()) return false;
+  const auto previous = store.read_entry(previous_hash);
+  if (!previous || previous->value("weights_digest", "") != digest) return false;
+  std::error_code error;
+  fs::create_hard_link(store.entry_folder(previous_hash) / cache::stage_files::kWeights, target, error);
+  return !error;
+}
+
+}  // namespace
+
 void publish_stage(const cache::StageStore& store, const StageKey& key, const StageRun& run, const StageOutputs& outputs,
-                   const train::LearnerState& state) {
+                   const train::LearnerState& state, const std::string& previous_hash) {
   nlohmann::json entry = {{"stage", run.index},
                           {"type", run.type},
                           {"run", run.run_folder},
                           {"created", report::utc_now_iso8601()},
                           {"fields", key.fields},
                           {"outputs", outputs_json(outputs)}};
+  const std::string digest = weights_digest(state.weights);
+  entry["weights_digest"] = digest;
   store.publish(key.hash, entry, [&](const fs::path& folder) {
-    write_learner_file(folder / cache::stage_files::kState, {state, std::nullopt, {}});
+    train::LearnerState without_weights = state;
+    without_weights.weights.clear();
+    write_learner_file(folder / cache::stage_files::kState, {without_weights, std::nullopt, {}});
+    const fs::path weights = folder / cache::stage_files::kWeights;
+    if (!share_previous_weights(store, previous_hash, digest, weights)) models::write_h5(weights, {state.weights});
     for (const auto& file : outputs.files) link_or_copy(fs::path(run.run_folder) / file, folder / cache::stage_files::kFiles / file);
   });
 }
@@ -98,6 +120,14 @@ std::optional<CachedStage> find_cached_stage(const cache::StageStore& store, con
         if (!fs::is_regular_file(cached.folder / cache::stage_files::kFiles / file))
           throw CacheError(str_cat("its file '", file, "' is missing"));
       cached.state = read_learner_file(cached.folder / cache::stage_files::kState);
+      const fs::path weights = cached.folder / cache::stage_files::kWeights;
+      try {
+        cached.state.state.weights = models::read_h5(weights.string()).tensors;
+      } catch (const Error& error) {
+        throw CacheError(str_cat("'", weights.string(), "' cannot be read: ", error.what()));
+      }
+      if (weights_digest(cached.state.state.weights) != entry->value("weights_digest", ""))
+        throw CacheError(str_cat("'", weights.string(), "': its tensors do not match their checksum (damaged file)"));
       cached.entry = std::move(*entry);
       std::error_code ignored;  // a use: `xp cache gc` removes the least recently used entries first
       fs::last_write_time(cached.folder, fs::file_time_type::clock::now(), ignored);
@@ -123,7 +153,8 @@ std::vector<CacheStatus> cache_status(const cache::StageStore& store, const std:
   for (std::size_t idx = 0; idx < keys.size(); ++idx) {
     CacheStatus status;
     if (auto entry = store.read_entry(keys[idx].hash);
-        entry && fs::is_regular_file(store.entry_folder(keys[idx].hash) / cache::stage_files::kState)) {
+        entry && fs::is_regular_file(store.entry_folder(keys[idx].hash) / cache::stage_files::kState) &&
+        fs::is_regular_file(store.entry_folder(keys[idx].hash) / cache::stage_files::kWeights)) {
       status.hit = true;
       status.detail = str_cat("from ", entry->value("run", "?"), str_printf(", saves %.1f s", entry->at("outputs").value("seconds", 0.0)));
     } else if (missed) {

@@ -42,9 +42,11 @@ struct StageRun {  // who made an entry
   std::string run_folder;
 };
 
-// Stores the stage's entry (state.h5, its files hard-linked or copied, entry.json).
+// Stores the stage's entry (state.h5, weights.h5, its files hard-linked or copied, entry.json).
+// When the entry of `previous_hash` (the stage before, "" for the first) holds the same weights,
+// weights.h5 is a hard link to its file: stages that change no weight cost no disk.
 void publish_stage(const cache::StageStore& store, const StageKey& key, const StageRun& run, const StageOutputs& outputs,
-                   const train::LearnerState& state);
+                   const train::LearnerState& state, const std::string& previous_hash);
 
 struct CachedStage {
   nlohmann::json entry;
@@ -53,7 +55,7 @@ struct CachedStage {
   std::filesystem::path folder;
 };
 // The entry for `hash` with its state read and checked; nullopt on a miss. A damaged entry (bad
-// entry.json, a truncated or checksum-failing state.h5, a missing file) is reported through
+// entry.json, a truncated or checksum-failing state.h5 or weights.h5, a missing file) is reported through
 // `warn`, removed, and treated as a miss.
 std::optional<CachedStage> find_cached_stage(const cache::StageStore& store, const std::string& hash,
                                              const std::function<void(const std::string&)>& warn);

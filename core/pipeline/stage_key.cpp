@@ -10,7 +10,7 @@ namespace xp::pipeline {
 namespace {
 
 // Bumped when what a stage cache entry holds changes meaning (learner_file.h, replayed outputs).
-constexpr const char* kStageCacheFormat = "1";
+constexpr const char* kStageCacheFormat = "2";  // 2: weights in their own file, shared between stages
 
 // Recipe keys that never change a result, and the two paths whose content identities stand in for
 // them (KeyInputs): the same images or weights reached by another path are the same experiment.

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <fstream>
 #include <future>
+#include <map>
 
 #include "tests/e2e/xp_process.h"
 #include "tests/test_support.h"
@@ -74,7 +75,7 @@ TEST_CASE("stage cache: a damaged entry is reported, removed and computed again"
   const fs::path stages = dir.path() / "results" / ".cache" / "stages";
   fs::path state;
   for (const auto& entry : fs::directory_iterator(stages))
-    if (entry.is_directory()) state = entry.path() / "state.h5";
+    if (entry.is_directory()) state = entry.path() / "weights.h5";
   REQUIRE(fs::exists(state));
   {  // flip bytes in the middle of the weights: HDF5 still opens it, the checksum does not match
     std::fstream file(state, std::ios::in | std::ios::out | std::ios::binary);
@@ -90,6 +91,33 @@ TEST_CASE("stage cache: a damaged entry is reported, removed and computed again"
   // Rebuilt: a third run reuses it.
   const Outcome third = run_xp("run " + recipe + out);
   CHECK(count(third.output, "[cached") == 1);
+}
+
+TEST_CASE("stage cache: stages that leave the weights unchanged share the previous entry's weights file") {
+  TempDir dir;
+  // fit (new weights), lr_find (weights restored), unfreeze (frozen groups only), fit (new weights).
+  const std::string recipe =
+      write_recipe(dir.path(), "  - lr_find: {num_it: 6}\n  - unfreeze: {}\n  - fit: {lr: 0.01, cycles: 1}\n") +
+      " --set stages[0].fit.cycles=1";
+  const Outcome first = run_xp("run " + recipe + " --out " + (dir.path() / "results").string());
+  CAPTURE(first.output);
+  REQUIRE(first.exit_code == 0);
+  std::map<int, fs::path> weights;  // stage → its entry's weights.h5
+  for (const auto& entry : fs::directory_iterator(dir.path() / "results" / ".cache" / "stages"))
+    if (entry.is_directory())
+      weights[nlohmann::json::parse(read_text(entry.path() / "entry.json"))["stage"].get<int>()] = entry.path() / "weights.h5";
+  REQUIRE(weights.size() == 4);
+  CHECK(fs::equivalent(weights[0], weights[1]));
+  CHECK(fs::equivalent(weights[0], weights[2]));
+  CHECK(fs::hard_link_count(weights[0]) == 3);
+  CHECK_FALSE(fs::equivalent(weights[2], weights[3]));
+  CHECK(fs::hard_link_count(weights[3]) == 1);
+  // Removing the first entry leaves the others whole, and a run reuses every stage.
+  fs::remove_all(weights[0].parent_path());
+  const Outcome again = run_xp("run " + recipe + " --out " + (dir.path() / "results").string());
+  CAPTURE(again.output);
+  REQUIRE(again.exit_code == 0);
+  CHECK(count(again.output, "[cached") == 3);
 }
 
 TEST_CASE("stage cache: two processes sharing a cache compute a stage once and agree") {

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace xp::data {
+namespace xp {
 
 struct CsvRow {
   int line = 0;  // 1-based line number where the row starts
@@ -32,4 +32,4 @@ CsvTable parse_csv(std::string_view text, const std::string& path);
 // Reads and parses the CSV file at `path`.
 CsvTable read_csv(const std::string& path);
 
-}  // namespace xp::data
+}  // namespace xp

@@ -4,7 +4,7 @@
 
 #include <torch/torch.h>
 
-#include "core/data/csv_table.h"
+#include "core/util/csv_table.h"
 #include "core/data/cv_split.h"
 #include "core/data/dataset.h"
 #include "core/util/error.h"
@@ -37,8 +37,8 @@ std::string load_error(const data::DataOptions& options) {
 }  // namespace
 
 TEST_CASE("csv reader: quotes, doubled quotes, CRLF, a BOM, multi-line fields and blank lines") {
-  const data::CsvTable table =
-      data::parse_csv("\xEF\xBB\xBFid,tags\r\na,\"x y\"\r\n\r\n\"b,1\",\"say \"\"hi\"\"\"\nc,\"two\nlines\"\nd,\n", "l.csv");
+  const CsvTable table =
+      parse_csv("\xEF\xBB\xBFid,tags\r\na,\"x y\"\r\n\r\n\"b,1\",\"say \"\"hi\"\"\"\nc,\"two\nlines\"\nd,\n", "l.csv");
   CHECK(table.header == std::vector<std::string>{"id", "tags"});
   REQUIRE(table.rows.size() == 4);
   CHECK(table.rows[0].fields == std::vector<std::string>{"a", "x y"});
@@ -54,11 +54,11 @@ TEST_CASE("csv reader: quotes, doubled quotes, CRLF, a BOM, multi-line fields an
 }
 
 TEST_CASE("csv reader: an unclosed quote, text after a quote and an empty file name the file and line") {
-  CHECK_THROWS_WITH_AS(data::parse_csv("id,tags\na,\"open\nb,c\n", "l.csv"),
+  CHECK_THROWS_WITH_AS(parse_csv("id,tags\na,\"open\nb,c\n", "l.csv"),
                        doctest::Contains("'l.csv:2': a quoted field is never closed"), DataError);
-  CHECK_THROWS_WITH_AS(data::parse_csv("id,tags\na,\"x\"y\n", "l.csv"),
+  CHECK_THROWS_WITH_AS(parse_csv("id,tags\na,\"x\"y\n", "l.csv"),
                        doctest::Contains("'l.csv:2': unexpected text after a closing quote"), DataError);
-  CHECK_THROWS_WITH_AS(data::parse_csv("\n\n", "l.csv"), doctest::Contains("expected a header row"), DataError);
+  CHECK_THROWS_WITH_AS(parse_csv("\n\n", "l.csv"), doctest::Contains("expected a header row"), DataError);
 }
 
 TEST_CASE("numpy_permutation equals np.random.seed(s) then np.random.permutation(n)") {

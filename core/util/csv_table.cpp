@@ -1,10 +1,10 @@
-#include "core/data/csv_table.h"
+#include "core/util/csv_table.h"
 
 #include "core/util/error.h"
 #include "core/util/atomic_file.h"
 #include "core/util/strings.h"
 
-namespace xp::data {
+namespace xp {
 
 namespace {
 
@@ -109,4 +109,4 @@ CsvTable parse_csv(std::string_view text, const std::string& path) {
 
 CsvTable read_csv(const std::string& path) { return parse_csv(read_file(path), path); }
 
-}  // namespace xp::data
+}  // namespace xp

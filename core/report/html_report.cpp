@@ -1,0 +1,509 @@
+#include "core/report/html_report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "core/report/console.h"
+#include "core/report/html.h"
+#include "core/report/run_folder.h"
+#include "core/report/run_index.h"
+#include "core/report/run_record.h"
+#include "core/report/svg_chart.h"
+#include "core/util/atomic_file.h"
+#include "core/util/csv_table.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+namespace xp::report {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kStyle = R"(
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;margin:0;background:#f6f7f9}
+main{max-width:1000px;margin:0 auto;padding:20px 24px 60px}
+h1{font-size:24px;margin:8px 0 4px}h2{font-size:18px;margin:0 0 10px}
+section{background:#fff;border:1px solid #e2e4e8;border-radius:8px;padding:16px 20px;margin:16px 0}
+.sub{color:#666}.state{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;color:#fff;font-size:13px}
+.COMPLETE{background:#2e7d32}.FAILED{background:#c62828}.INTERRUPTED,.KILLED{background:#ef6c00}.RUNNING{background:#1565c0}
+.UNKNOWN{background:#757575}.banner{border-left:4px solid #c62828;background:#fdecea;padding:8px 12px;margin-top:12px;white-space:pre-wrap}
+.banner.warn{border-color:#ef6c00;background:#fff3e0}.cards{display:flex;flex-wrap:wrap;gap:12px;margin-top:14px}
+.card{border:1px solid #e2e4e8;border-radius:6px;padding:8px 14px;min-width:120px}.card b{display:block;font-size:20px}
+table{border-collapse:collapse;font-variant-numeric:tabular-nums}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:left}
+th{background:#fafafa}td.num{text-align:right}.hit{color:#2e7d32;font-weight:600}
+pre{background:#f4f4f4;padding:10px;overflow:auto;font-size:12px;max-height:480px}
+svg.chart{display:block;max-width:100%;height:auto;margin:6px 0 14px;font-size:11px}
+svg .title{font-size:13px;font-weight:600}svg .frame{fill:none;stroke:#bbb}svg .grid{stroke:#eee}
+svg .series path{fill:none;stroke-width:1.8}svg .marker line{stroke:#888;stroke-dasharray:4 3}svg .marker text{fill:#555;font-size:10px}
+table.confusion td{text-align:center;min-width:28px;padding:3px 4px}table.confusion th{font-weight:500;font-size:12px}
+img{max-width:100%}a{color:#1565c0}
+)";
+
+std::string section(const std::string& id, const std::string& title, const std::string& body) {
+  return str_cat("<section id=\"", id, "\"><h2>", html_escape(title), "</h2>\n", body, "</section>\n");
+}
+
+// A section built from files that may be missing or damaged: "" when there is nothing to show, a
+// note in its place when its files cannot be read (the page never fails because of one file).
+std::string guarded(const std::string& id, const std::string& title, const std::function<std::string()>& body) {
+  try {
+    const std::string content = body();
+    return content.empty() ? "" : section(id, title, content);
+  } catch (const std::exception& error) {
+    return section(id, title, str_cat("<p class=\"banner warn\">could not be shown: ", html_escape(error.what()), "</p>"));
+  }
+}
+
+bool file_exists(const fs::path& path) {
+  std::error_code error;
+  return fs::exists(path, error);
+}
+
+double number(const std::string& text) { return text.empty() ? NAN : std::atof(text.c_str()); }
+
+std::string json_text(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_null()) return "";
+  return value.dump();
+}
+
+// metrics.csv, one row per epoch.
+struct EpochRow {
+  int stage = 0;
+  std::string type;
+  int epoch = 0;
+  double lr = NAN, trn_loss = NAN, val_loss = NAN, metric = NAN, seconds = NAN;
+};
+
+struct Metrics {
+  std::string metric_name = "metric";
+  std::vector<EpochRow> rows;
+};
+
+Metrics read_metrics(const fs::path& folder) {
+  Metrics metrics;
+  if (!file_exists(folder / files::kMetrics)) return metrics;
+  const CsvTable table = read_csv((folder / files::kMetrics).string());
+  if (table.header.size() >= 9) metrics.metric_name = table.header[7];
+  const auto stage = table.column("stage"), type = table.column("stage_type"), epoch = table.column("epoch"),
+             lr = table.column("lr"), trn = table.column("trn_loss"), val = table.column("val_loss"),
+             seconds = table.column("seconds");
+  for (const auto& row : table.rows) {
+    if (row.fields.size() < table.header.size()) continue;  // a row cut short by a crash
+    metrics.rows.push_back({std::atoi(row.fields[stage].c_str()), row.fields[type], std::atoi(row.fields[epoch].c_str()),
+                            number(row.fields[lr]), number(row.fields[trn]), number(row.fields[val]),
+                            number(row.fields[7]), number(row.fields[seconds])});
+  }
+  return metrics;
+}
+
+// The recipe's stages as run.json's "plan" lists them (index, type, description, epochs).
+struct PlanStage {
+  int stage = 0;
+  std::string type, description;
+  std::int64_t epochs = 0;
+};
+
+std::vector<PlanStage> read_plan(const json& run) {
+  std::vector<PlanStage> plan;
+  if (!run.contains("plan") || !run["plan"].is_array()) return plan;
+  for (const auto& entry : run["plan"])
+    plan.push_back({entry.value("stage", 0), entry.value("type", ""), entry.value("description", ""),
+                    entry.value("epochs", std::int64_t{0})});
+  return plan;
+}
+
+// Where each stage starts on the run's epoch axis (epochs counted over the whole run, the first is
+// 1): from the plan when run.json has one, else from the stages metrics.csv shows.
+std::map<int, double> stage_starts(const std::vector<PlanStage>& plan, const Metrics& metrics) {
+  std::map<int, double> starts;
+  double done = 0;
+  if (!plan.empty()) {
+    for (const auto& stage : plan) {
+      starts[stage.stage] = done + 0.5;
+      done += static_cast<double>(stage.epochs);
+    }
+    return starts;
+  }
+  for (const auto& row : metrics.rows) {
+    if (!starts.count(row.stage)) starts[row.stage] = done + 0.5;
+    ++done;
+  }
+  return starts;
+}
+
+// Stage boundary markers; stages that start at the same place (unfreeze, resize) share one line.
+std::vector<SvgMarker> boundary_markers(const std::map<int, double>& starts, const std::map<int, std::string>& types) {
+  std::map<double, std::string> labels;
+  for (const auto& [stage, x] : starts) {
+    const auto type = types.find(stage);
+    std::string& label = labels[x];
+    label += str_cat(label.empty() ? "" : " ", "[", stage, "]", type == types.end() ? "" : " " + type->second);
+  }
+  std::vector<SvgMarker> markers;
+  for (const auto& [x, label] : labels) markers.push_back({x, label});
+  return markers;
+}
+
+std::string header_section(const fs::path& folder, const json& run, const RunSummary& summary, const Metrics& metrics) {
+  const std::string name = run.value("name", summary.name);
+  std::string out = str_cat("<h1>", html_escape(name), " <span class=\"state ", html_escape(summary.state), "\">",
+                            html_escape(summary.state), "</span></h1>\n<div class=\"sub\">",
+                            html_escape(folder.filename().string()), " · started ", html_escape(summary.started),
+                            std::isnan(summary.seconds) ? "" : " · " + html_escape(format_duration(summary.seconds)),
+                            " · seed ", html_escape(json_text(run.value("seed", json()))), "</div>\n");
+  if (!summary.error.empty())
+    out += str_cat("<div class=\"banner\">", html_escape(summary.error), "</div>\n");
+  if (summary.state == "INTERRUPTED" || summary.state == "KILLED" || (summary.state == "FAILED" && file_exists(folder / files::kResume)))
+    out += str_cat("<div class=\"banner warn\">stopped before the end; continue with  xp run --resume ",
+                   html_escape(folder.string()), "</div>\n");
+  if (summary.state == "RUNNING") out += "<div class=\"banner warn\">still running: this page shows the stages done so far</div>\n";
+
+  out += "<div class=\"cards\">";
+  const auto card = [&](const std::string& label, const std::string& value) {
+    out += str_cat("<div class=\"card\"><span class=\"sub\">", html_escape(label), "</span><b>", html_escape(value), "</b></div>");
+  };
+  if (!metrics.rows.empty()) {
+    card(metrics.metric_name + " (last epoch)", format_number(summary.metric));
+    double best = NAN;
+    for (const auto& row : metrics.rows)
+      if (!std::isnan(row.metric) && (std::isnan(best) || row.metric > best)) best = row.metric;
+    card("best " + metrics.metric_name, format_number(best));
+    card("val_loss", format_number(summary.val_loss));
+    card("epochs", std::to_string(metrics.rows.size()));
+  }
+  if (run.contains("tta") && run["tta"].is_array() && !run["tta"].empty()) {
+    const json scores = run["tta"].back().value("tta", json::object());
+    for (const auto& [key, value] : scores.items())
+      if (value.is_number()) card("TTA " + key, format_number(value.get<double>()));
+  }
+  if (run.contains("data") && run["data"].is_object())
+    card("images train / valid", str_cat(run["data"].value("train_images", 0), " / ", run["data"].value("valid_images", 0)));
+  out += "</div>\n";
+  return out;
+}
+
+std::string plan_section(const json& run, const std::vector<PlanStage>& plan, const Metrics& metrics) {
+  if (plan.empty()) return "";
+  std::map<int, json> timings, cache;
+  for (const auto& entry : run.value("timings", json::array())) timings[entry.value("stage", -1)] = entry;
+  for (const auto& entry : run.value("stage_cache", json::array())) cache[entry.value("stage", -1)] = entry;
+  std::map<int, int> epochs_done;
+  for (const auto& row : metrics.rows) ++epochs_done[row.stage];
+  std::string out = "<table><thead>" + table_row({"#", "stage", "what it does", "epochs", "time", "stage cache"}, true) + "</thead>";
+  for (const auto& stage : plan) {
+    const auto timing = timings.find(stage.stage);
+    const auto cached = cache.find(stage.stage);
+    std::string time = timing == timings.end() ? "not run" : format_duration(timing->second.value("seconds", 0.0));
+    std::string epochs = stage.epochs > 0 ? str_cat(epochs_done[stage.stage], " / ", stage.epochs) : "";
+    std::string hit;
+    if (cached != cache.end())
+      hit = cached->second.value("hit", false)
+                ? str_cat("<span class=\"hit\">HIT</span> from ", html_escape(fs::path(cached->second.value("from", "")).filename().string()),
+                          ", ", html_escape(format_duration(cached->second.value("seconds_saved", 0.0))), " saved")
+                : "computed, stored";
+    out += str_cat("<tr><td>", stage.stage, "</td><td>", html_escape(stage.type), "</td><td>", html_escape(stage.description),
+                   "</td><td class=\"num\">", html_escape(epochs), "</td><td class=\"num\">", html_escape(time), "</td><td>", hit,
+                   "</td></tr>\n");
+  }
+  return out + "</table>\n";
+}
+
+std::string curves_section(const std::vector<PlanStage>& plan, const Metrics& metrics) {
+  if (metrics.rows.empty()) return "";
+  const auto starts = stage_starts(plan, metrics);
+  std::map<int, std::string> types;
+  for (const auto& stage : plan) types[stage.stage] = stage.type;
+  for (const auto& row : metrics.rows) types.emplace(row.stage, row.type);
+  std::map<int, int> seen;
+  SvgSeries trn{"trn_loss", {}, {}, true}, val{"val_loss", {}, {}, true}, metric{metrics.metric_name, {}, {}, true};
+  for (std::size_t i = 0; i < metrics.rows.size(); ++i) {
+    const auto& row = metrics.rows[i];
+    const auto start = starts.find(row.stage);
+    const double x = start != starts.end() ? start->second + 0.5 + seen[row.stage]++ : static_cast<double>(i + 1);
+    trn.xs.push_back(x);
+    trn.ys.push_back(row.trn_loss);
+    val.xs.push_back(x);
+    val.ys.push_back(row.val_loss);
+    metric.xs.push_back(x);
+    metric.ys.push_back(row.metric);
+  }
+  const auto markers = boundary_markers(starts, types);
+  SvgChart losses{"Losses per epoch", "epoch", "loss", false, false, {trn, val}, markers};
+  SvgChart scores{metrics.metric_name + " per epoch", "epoch", metrics.metric_name, false, false, {metric}, markers};
+  std::string out = svg_line_chart(losses) + svg_line_chart(scores);
+  out += "<details><summary>metrics.csv</summary><table><thead>" +
+         table_row({"stage", "type", "epoch", "lr", "trn_loss", "val_loss", metrics.metric_name, "time"}, true) + "</thead>";
+  for (const auto& row : metrics.rows)
+    out += table_row({std::to_string(row.stage), row.type, std::to_string(row.epoch), format_number(row.lr),
+                      format_number(row.trn_loss), format_number(row.val_loss), format_number(row.metric),
+                      format_duration(row.seconds)});
+  return out + "</table></details>\n";
+}
+
+std::string lr_schedule_section(const fs::path& folder, const std::vector<PlanStage>& plan) {
+  if (!file_exists(folder / files::kLrSchedule)) return "";
+  const CsvTable table = read_csv((folder / files::kLrSchedule).string());
+  const auto stage_column = table.column("stage"), iteration_column = table.column("iteration");
+  std::map<int, std::string> types;
+  for (const auto& stage : plan) types[stage.stage] = stage.type;
+  std::vector<SvgSeries> groups;
+  for (const auto& name : table.header)
+    if (name.rfind("lr_g", 0) == 0) groups.push_back({"layer group " + name.substr(4), {}, {}, false});
+  std::map<int, double> starts;  // the stage's first iteration on the run's axis
+  double offset = 0, stage_end = 0;
+  int current = -1;
+  for (const auto& row : table.rows) {
+    if (row.fields.size() < table.header.size()) continue;
+    const int stage = std::atoi(row.fields[stage_column].c_str());
+    const double iteration = number(row.fields[iteration_column]);
+    if (stage != current) {
+      offset = stage_end;
+      starts[stage] = offset;
+      current = stage;
+    }
+    stage_end = std::max(stage_end, offset + iteration + 1);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      groups[g].xs.push_back(offset + iteration);
+      groups[g].ys.push_back(number(row.fields[iteration_column + 1 + g]));
+    }
+  }
+  if (table.rows.empty()) return "";
+  // With one LR for every group the lines coincide: draw one.
+  bool same = true;
+  for (std::size_t g = 1; g < groups.size(); ++g) same &= groups[g].ys == groups[0].ys;
+  if (same && groups.size() > 1) {
+    groups.resize(1);
+    groups[0].name = "every layer group";
+  }
+  SvgChart chart{"Learning rate per iteration (fits only)", "iteration", "learning rate", false, false, groups,
+                 boundary_markers(starts, types)};
+  return svg_line_chart(chart);
+}
+
+std::string lr_find_section(const fs::path& folder, const json& run) {
+  if (!file_exists(folder / files::kLrFind)) return "";
+  const CsvTable table = read_csv((folder / files::kLrFind).string());
+  const auto stage_column = table.column("stage"), lr = table.column("lr"), loss = table.column("loss");
+  // The smoothed loss only, as fastai's sched.plot(): the last batches' raw losses explode and would
+  // flatten the curve the suggestions are read from (lr_find.csv keeps them).
+  std::map<int, SvgSeries> curves;  // per lr_find stage
+  for (const auto& row : table.rows) {
+    if (row.fields.size() < table.header.size()) continue;
+    SvgSeries& smoothed = curves[std::atoi(row.fields[stage_column].c_str())];
+    smoothed.name = "smoothed loss";
+    smoothed.xs.push_back(number(row.fields[lr]));
+    smoothed.ys.push_back(number(row.fields[loss]));
+  }
+  std::string out;
+  for (auto& [stage, series] : curves) {
+    std::vector<SvgMarker> markers;
+    std::string notes;
+    for (const auto& entry : run.value("lr_find", json::array())) {
+      if (entry.value("stage", -1) != stage) continue;
+      const json suggestions = entry.value("suggestions", json::object());
+      for (const auto& [name, value] : suggestions.items())
+        if (value.is_number()) markers.push_back({value.get<double>(), str_cat(name, " ", str_printf("%.2e", value.get<double>()))});
+      notes = str_cat(entry.value("batches", 0), " of ", entry.value("scheduled", 0), " batches",
+                      entry.value("diverged", false) ? "; stopped when the loss diverged" : "");
+    }
+    SvgChart chart{str_cat("lr_find, stage [", stage, "]"), "learning rate (log scale)", "loss", true, false, {series},
+                   markers};
+    out += svg_line_chart(chart);
+    if (!notes.empty()) out += str_cat("<p class=\"sub\">", html_escape(notes), "</p>\n");
+  }
+  return out;
+}
+
+std::string tta_section(const json& run) {
+  std::string out;
+  for (const char* kind : {"tta", "predict"}) {
+    for (const auto& entry : run.value(kind, json::array())) {
+      const json plain = entry.value("plain", json::object()), tta = entry.value("tta", json::object());
+      if (plain.empty()) continue;
+      out += str_cat("<p>stage [", entry.value("stage", 0), "] ", kind, ": ", entry.value("valid_images", 0),
+                     " validation images", std::string(kind) == "tta" ? str_cat(", ", entry.value("n_aug", 0), " augmented passes — ",
+                                                                                  html_escape(entry.value("combine", "")))
+                                                                      : "",
+                     "</p><table><thead>",
+                     table_row(tta.empty() ? std::vector<std::string>{"score", "value"}
+                                           : std::vector<std::string>{"score", "plain", "TTA", "gain"},
+                               true),
+                     "</thead>");
+      for (const auto& [name, value] : plain.items()) {
+        if (!value.is_number()) continue;
+        const double before = value.get<double>();
+        if (tta.empty()) {
+          out += table_row({name, format_number(before)});
+          continue;
+        }
+        const double after = tta.value(name, NAN);
+        out += table_row({name, format_number(before), format_number(after), str_printf("%+.4g", after - before)});
+      }
+      out += "</table>\n";
+    }
+  }
+  return out;
+}
+
+std::string confusion_section(const fs::path& folder) {
+  if (!file_exists(folder / files::kConfusion)) return "";
+  const CsvTable table = read_csv((folder / files::kConfusion).string());
+  std::int64_t largest = 1, total = 0, right = 0;
+  for (std::size_t r = 0; r < table.rows.size(); ++r)
+    for (std::size_t c = 1; c < table.rows[r].fields.size(); ++c) {
+      const std::int64_t count = std::atoll(table.rows[r].fields[c].c_str());
+      largest = std::max(largest, count);
+      total += count;
+      if (c - 1 == r) right += count;
+    }
+  std::string out = "<table class=\"confusion\"><thead><tr><th>actual \\ predicted</th>";
+  for (std::size_t c = 1; c < table.header.size(); ++c) out += "<th>" + html_escape(table.header[c]) + "</th>";
+  out += "<th>recall</th></tr></thead>\n";
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const auto& fields = table.rows[r].fields;
+    std::int64_t row_total = 0, row_right = 0;
+    out += "<tr><th>" + html_escape(fields.empty() ? "" : fields[0]) + "</th>";
+    for (std::size_t c = 1; c < fields.size(); ++c) {
+      const std::int64_t count = std::atoll(fields[c].c_str());
+      row_total += count;
+      if (c - 1 == r) row_right = count;
+      const double shade = static_cast<double>(count) / static_cast<double>(largest);
+      // Blue for the diagonal (right), red for confusions, stronger for larger counts.
+      const char* rgb = c - 1 == r ? "21,101,192" : "198,40,40";
+      out += str_printf("<td style=\"background:rgba(%s,%.3f);color:%s\">%lld</td>", rgb, c - 1 == r ? shade : std::min(1.0, shade * 3),
+                        shade > 0.55 ? "#fff" : "#222", static_cast<long long>(count));
+    }
+    out += "<td class=\"num\">" +
+           (row_total > 0 ? format_number(static_cast<double>(row_right) / static_cast<double>(row_total)) : "—") +
+           "</td></tr>\n";
+  }
+  out += "</table>\n";
+  if (total > 0)
+    out += str_cat("<p class=\"sub\">", total, " validation images, ", right, " right (",
+                   str_printf("%.2f%%", 100.0 * static_cast<double>(right) / static_cast<double>(total)), ")</p>\n");
+  if (file_exists(folder / files::kTopLosses))
+    out += str_cat("<h2>Top losses</h2><img src=\"", files::kTopLosses,
+                   "\" alt=\"the validation images with the largest losses\">\n");
+  return out;
+}
+
+std::string timings_section(const json& run, const std::vector<PlanStage>& plan) {
+  const json timings = run.value("timings", json::array());
+  if (timings.empty()) return "";
+  std::map<int, std::string> types;
+  for (const auto& stage : plan) types[stage.stage] = stage.type;
+  std::vector<SvgBar> bars;
+  double total = 0;
+  for (const auto& entry : timings) {
+    const int stage = entry.value("stage", 0);
+    const double seconds = entry.value("seconds", 0.0);
+    total += seconds;
+    bars.push_back({str_cat("[", stage, "] ", types.count(stage) ? types[stage] : entry.value("type", "")), seconds,
+                    entry.value("cached", false) ? "(from the stage cache)" : ""});
+  }
+  return svg_bar_chart(bars, "Seconds per stage", "s") +
+         str_cat("<p class=\"sub\">stages took ", html_escape(format_duration(total)), " in all; ",
+                 json_text(run.value("threads", json())), " threads, ", html_escape(run.value("precision", "")), "</p>\n");
+}
+
+std::string provenance_section(const fs::path& folder, const json& run) {
+  std::string out = "<table>";
+  const auto row = [&](const std::string& name, const std::string& value) {
+    if (!value.empty()) out += table_row({name, value});
+  };
+  row("xp", str_cat(json_text(run.value("xp_version", json())), "  git ", json_text(run.value("git_sha", json())),
+                    run.value("git_dirty", false) ? " (uncommitted changes)" : ""));
+  row("compiler", str_cat(json_text(run.value("compiler", json())), " ", json_text(run.value("build_type", json()))));
+  const json libraries = run.value("libraries", json::object());
+  for (const auto& [name, version] : libraries.items()) row(name, json_text(version));
+  const json host = run.value("host", json::object());
+  row("host", str_cat(host.value("hostname", ""), ", ", host.value("cpu", ""), ", ", json_text(host.value("hardware_threads", json())),
+                      " hardware threads, features: ", host.value("cpu_features", "")));
+  row("device / threads / precision", str_cat(run.value("device", ""), " / ", json_text(run.value("threads", json())), " / ",
+                                              run.value("precision", "")));
+  row("recipe", run.value("recipe", ""));
+  row("command", join(run.value("command_line", std::vector<std::string>{}), " "));
+  row("started / ended", str_cat(run.value("started", ""), " / ", json_text(run.value("ended", json()))));
+  for (const auto& resumed : run.value("resumed", json::array()))
+    row("resumed", str_cat(resumed.value("time", ""), "  ", join(resumed.value("command_line", std::vector<std::string>{}), " ")));
+  out += "</table>\n";
+  if (file_exists(folder / files::kRecipe))
+    out += "<details><summary>recipe.yaml (resolved)</summary><pre>" + html_escape(read_file(folder / files::kRecipe)) +
+           "</pre></details>\n";
+  return out;
+}
+
+std::string log_section(const fs::path& folder) {
+  if (!file_exists(folder / files::kLog)) return "";
+  std::istringstream in(read_file(folder / files::kLog));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  constexpr std::size_t kShown = 60;
+  const std::size_t first = lines.size() > kShown ? lines.size() - kShown : 0;
+  std::string text;
+  for (std::size_t i = first; i < lines.size(); ++i) text += lines[i] + "\n";
+  return str_cat("<details><summary>", first > 0 ? str_cat("the last ", kShown, " of ", lines.size(), " lines of ") : "",
+                 files::kLog, "</summary><pre>", html_escape(text), "</pre></details>\n");
+}
+
+std::string files_section(const fs::path& folder) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(folder, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name[0] == '.' || name == files::kReport) continue;
+    names.push_back(entry.is_directory() ? name + "/" : name);
+  }
+  std::sort(names.begin(), names.end());
+  std::string out = "<p>";
+  for (const auto& name : names) out += str_cat("<a href=\"", html_escape(name), "\">", html_escape(name), "</a> &nbsp; ");
+  return out + "</p>\n";
+}
+
+}  // namespace
+
+std::string render_report(const fs::path& folder) {
+  const json run = read_json_file(folder / files::kRun);
+  if (!run.is_object()) throw Error(str_cat("'", folder.string(), "' is not a run folder (no readable ", files::kRun, ")"));
+  const RunSummary summary = summarize_run(folder);
+  Metrics metrics;
+  std::string metrics_problem;
+  try {
+    metrics = read_metrics(folder);
+  } catch (const std::exception& error) {
+    metrics_problem = error.what();
+  }
+  const std::vector<PlanStage> plan = read_plan(run);
+
+  std::string page = str_cat("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>",
+                             html_escape(run.value("name", summary.name)), " · ", html_escape(summary.state),
+                             " · xp report</title>\n<style>", kStyle, "</style></head>\n<body><main>\n");
+  page += header_section(folder, run, summary, metrics);
+  if (!metrics_problem.empty())
+    page += section("curves", "Training curves", "<p class=\"banner warn\">could not be shown: " + html_escape(metrics_problem) + "</p>");
+  page += guarded("plan", "Plan", [&] { return plan_section(run, plan, metrics); });
+  page += guarded("curves", "Training curves", [&] { return curves_section(plan, metrics); });
+  page += guarded("lr-schedule", "Learning rate schedule", [&] { return lr_schedule_section(folder, plan); });
+  page += guarded("lr-find", "Learning rate finder", [&] { return lr_find_section(folder, run); });
+  page += guarded("tta", "Predictions and TTA", [&] { return tta_section(run); });
+  page += guarded("confusion", "Confusion matrix", [&] { return confusion_section(folder); });
+  page += guarded("timings", "Timings", [&] { return timings_section(run, plan); });
+  page += guarded("provenance", "Provenance", [&] { return provenance_section(folder, run); });
+  page += guarded("log", "Log", [&] { return log_section(folder); });
+  page += guarded("files", "Files", [&] { return files_section(folder); });
+  page += str_cat("<p class=\"sub\">written by xp ", html_escape(json_text(run.value("xp_version", json()))), " at ",
+                  html_escape(utc_now_iso8601()), "</p>\n</main></body></html>\n");
+  return page;
+}
+
+void write_report(const fs::path& folder) { write_file_atomic(folder / files::kReport, render_report(folder)); }
+
+}  // namespace xp::report
