@@ -172,9 +172,12 @@ std::string header_section(const fs::path& folder, const json& run, const RunSum
   };
   if (!metrics.rows.empty()) {
     card(metrics.metric_name + " (last epoch)", format_number(summary.metric));
+    // Regression's metric is an error (mse): lower is better.
+    const bool lower_is_better = metrics.metric_name == "mse";
     double best = NAN;
     for (const auto& row : metrics.rows)
-      if (!std::isnan(row.metric) && (std::isnan(best) || row.metric > best)) best = row.metric;
+      if (!std::isnan(row.metric) && (std::isnan(best) || (lower_is_better ? row.metric < best : row.metric > best)))
+        best = row.metric;
     card("best " + metrics.metric_name, format_number(best));
     card("val_loss", format_number(summary.val_loss));
     card("epochs", std::to_string(metrics.rows.size()));

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <future>
 #include <sstream>
 
 #include "tests/e2e/xp_process.h"
@@ -143,4 +144,31 @@ TEST_CASE("precompute on a body that is not frozen is a recipe error, with augme
   CHECK(warned.exit_code == 0);
   CHECK(warned.output.find("warning: 'stages[0].fit.precompute': data.augment has no effect while precompute is on") !=
         std::string::npos);
+}
+
+TEST_CASE("precompute: two processes racing on one activation file compute it once and train alike") {
+  TempDir dir;
+  const auto recipe = write_pretrained_recipe(dir.path(), "  - fit: {lr: 0.02, cycles: 1, precompute: true}\n");
+  // --no-cache: only the activation files are shared, so both runs reach them at the same moment.
+  const std::string cache = " --no-cache --cache " + (dir.path() / "cache").string();
+  auto launch = [&](const std::string& name) {
+    const std::string arguments = "run " + recipe + cache + " --out " + (dir.path() / name).string();
+    return std::async(std::launch::async, [arguments] { return run_xp(arguments); });
+  };
+  auto a = launch("a");
+  auto b = launch("b");
+  const Outcome first = a.get();
+  const Outcome second = b.get();
+  CAPTURE(first.output);
+  CAPTURE(second.output);
+  REQUIRE(first.exit_code == 0);
+  REQUIRE(second.exit_code == 0);
+  // Each split's file was computed by one process; the other waited for its lock and read it.
+  CHECK(count(first.output + second.output, "activations computed into") == 2);
+  CHECK(count(first.output + second.output, "activations reused from") == 2);
+  CHECK(metric_rows(only_run(dir.path() / "a")).size() == 1);
+  CHECK(xp::e2e::metrics_without_time(only_run(dir.path() / "a")) == xp::e2e::metrics_without_time(only_run(dir.path() / "b")));
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path() / "cache" / "activations")) files += entry.path().extension() == ".h5";
+  CHECK(files == 2);
 }

@@ -88,7 +88,7 @@ TEST_CASE("report: every run writes report.html, and headless Chromium shows the
   CHECK(not_a_run.output.find("is not a run folder") != std::string::npos);
 }
 
-TEST_CASE("report: a killed run's page shows the stages it finished and how to continue; resuming completes it") {
+TEST_CASE("report: a killed run's page shows the stages it finished and how to continue, and resuming completes it") {
   TempDir dir;
   // Two fits of 16 batches an epoch: killed in the second fit's first epoch.
   const std::string recipe = write_recipe(dir.path(), "  - fit: {lr: 0.01, cycles: 1}\n") + " --set stages[0].fit.cycles=1";

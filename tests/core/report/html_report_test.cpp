@@ -191,7 +191,7 @@ TEST_CASE("report.html of a complete run shows its state, plan, curves with stag
   CHECK(page.find("http://") == page.find("http://www.w3.org/2000/svg"));
 }
 
-TEST_CASE("report.html of a failed run shows the error and how to continue; damaged files do not break the page") {
+TEST_CASE("report.html of a failed run shows the error and how to continue, and damaged files do not break the page") {
   TempDir dir;
   const fs::path folder = dir.path() / "shoes" / "20261129T100000Z-abcdef";
   fs::create_directories(folder);
@@ -211,4 +211,16 @@ TEST_CASE("report.html of a failed run shows the error and how to continue; dama
   CHECK(page.find("<section id=\"curves\"") != std::string::npos);
 
   CHECK_THROWS_WITH_AS(render_report(dir.path()), doctest::Contains("is not a run folder"), xp::Error);
+}
+
+TEST_CASE("report.html: for regression the best epoch is the one with the lowest mse") {
+  TempDir dir;
+  const fs::path folder = dir.path() / "ages" / "20261129T100000Z-abcdef";
+  fs::create_directories(folder);
+  write_complete_run(folder);
+  write_text(folder / "metrics.csv", "stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,mse,seconds\n"
+                                     "0,fit,0,0.01,9,9,8,40.5,1\n0,fit,1,0.01,5,5,4,12.25,1\n2,fit,0,0.01,6,6,5,20,1\n");
+  const std::string page = render_report(folder);
+  CHECK(page.find("best mse</span><b>12.25</b>") != std::string::npos);
+  CHECK(page.find("mse (last epoch)</span><b>20</b>") != std::string::npos);
 }
