@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <future>
 #include <sstream>
 
 #include "tests/e2e/xp_process.h"
@@ -151,14 +150,10 @@ TEST_CASE("precompute: two processes racing on one activation file compute it on
   const auto recipe = write_pretrained_recipe(dir.path(), "  - fit: {lr: 0.02, cycles: 1, precompute: true}\n");
   // --no-cache: only the activation files are shared, so both runs reach them at the same moment.
   const std::string cache = " --no-cache --cache " + (dir.path() / "cache").string();
-  auto launch = [&](const std::string& name) {
-    const std::string arguments = "run " + recipe + cache + " --out " + (dir.path() / name).string();
-    return std::async(std::launch::async, [arguments] { return run_xp(arguments); });
-  };
-  auto a = launch("a");
-  auto b = launch("b");
-  const Outcome first = a.get();
-  const Outcome second = b.get();
+  const auto outcomes = run_xp_concurrently("run " + recipe + cache + " --out " + (dir.path() / "a").string(),
+                                            "run " + recipe + cache + " --out " + (dir.path() / "b").string());
+  const Outcome& first = outcomes.first;
+  const Outcome& second = outcomes.second;
   CAPTURE(first.output);
   CAPTURE(second.output);
   REQUIRE(first.exit_code == 0);

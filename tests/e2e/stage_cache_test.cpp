@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <future>
 #include <map>
 
 #include "tests/e2e/xp_process.h"
@@ -124,13 +123,10 @@ TEST_CASE("stage cache: two processes sharing a cache compute a stage once and a
   TempDir dir;
   const std::string recipe = write_recipe(dir.path()) + " --set stages[0].fit.cycles=2";
   const std::string cache = " --cache " + (dir.path() / "shared-cache").string();
-  auto launch = [&](const std::string& out) {
-    return std::async(std::launch::async, [=] { return run_xp("run " + recipe + cache + " --out " + out); });
-  };
-  auto a = launch((dir.path() / "a").string());
-  auto b = launch((dir.path() / "b").string());
-  const Outcome first = a.get();
-  const Outcome second = b.get();
+  const auto outcomes = run_xp_concurrently("run " + recipe + cache + " --out " + (dir.path() / "a").string(),
+                                            "run " + recipe + cache + " --out " + (dir.path() / "b").string());
+  const Outcome& first = outcomes.first;
+  const Outcome& second = outcomes.second;
   CAPTURE(first.output);
   CAPTURE(second.output);
   REQUIRE(first.exit_code == 0);

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <future>
 #include <sstream>
 #include <vector>
 
@@ -27,6 +28,13 @@ Outcome run_xp_with(const std::string& prefix, const std::string& arguments) {
 }
 
 Outcome run_xp(const std::string& arguments) { return run_xp_with("", arguments); }
+
+std::pair<Outcome, Outcome> run_xp_concurrently(const std::string& first, const std::string& second) {
+  auto a = std::async(std::launch::async, [first] { return run_xp(first); });
+  auto b = std::async(std::launch::async, [second] { return run_xp(second); });
+  Outcome outcome_a = a.get();
+  return {std::move(outcome_a), b.get()};
+}
 
 std::string write_recipe(const fs::path& dir, const std::string& extra_stage) {
   xp::testing::write_tiny_idx_dataset(dir / "data", 64, 8);
