@@ -41,7 +41,7 @@ th{background:#fafafa}td.num{text-align:right}.hit{color:#2e7d32;font-weight:600
 pre{background:#f4f4f4;padding:10px;overflow:auto;font-size:12px;max-height:480px}
 svg.chart{display:block;max-width:100%;height:auto;margin:6px 0 14px;font-size:11px}
 svg .title{font-size:13px;font-weight:600}svg .frame{fill:none;stroke:#bbb}svg .grid{stroke:#eee}
-svg .series path{fill:none;stroke-width:1.8}svg .marker line{stroke:#888;stroke-dasharray:4 3}svg .marker text{fill:#555;font-size:10px}
+svg .series path{fill:none;stroke-width:1.8}svg .marker line{stroke:#888;stroke-dasharray:4 3}svg .marker text{fill:#555;font-size:10px;paint-order:stroke;stroke:#fff;stroke-width:3px}
 table.confusion td{text-align:center;min-width:28px;padding:3px 4px}table.confusion th{font-weight:500;font-size:12px}
 img{max-width:100%}a{color:#1565c0}
 )";
@@ -211,7 +211,7 @@ std::string plan_section(const json& run, const std::vector<PlanStage>& plan, co
       hit = cached->second.value("hit", false)
                 ? str_cat("<span class=\"hit\">HIT</span> from ", html_escape(fs::path(cached->second.value("from", "")).filename().string()),
                           ", ", html_escape(format_duration(cached->second.value("seconds_saved", 0.0))), " saved")
-                : "computed, stored";
+                : "stored";
     out += str_cat("<tr><td>", stage.stage, "</td><td>", html_escape(stage.type), "</td><td>", html_escape(stage.description),
                    "</td><td class=\"num\">", html_escape(epochs), "</td><td class=\"num\">", html_escape(time), "</td><td>", hit,
                    "</td></tr>\n");
