@@ -148,15 +148,14 @@ int cache_command(const cli::CliOptions& options) {
         activation_bytes += item.file_size();
       }
   if (options.cache_action == "ls") {
-    std::uintmax_t total = 0;
     std::cout << str_printf("%-17s %-5s %-9s %-10s %-21s %s\n", "stage key", "stage", "type", "size", "created", "made by run");
     for (const auto& entry : entries) {
-      total += entry.value("bytes", std::uintmax_t{0});
       std::cout << str_printf("%-17s %-5d %-9s %-10s %-21s %s\n", entry.value("hash", "").c_str(), entry.value("stage", -1),
                               entry.value("type", "").c_str(), bytes_text(entry.value("bytes", std::uintmax_t{0})).c_str(),
                               entry.value("created", "").c_str(), entry.value("run", "").c_str());
     }
-    std::cout << entries.size() << " stage entries, " << bytes_text(total) << "; " << activation_files.size()
+    // Entries that share a weights file list its size each; the total counts it once.
+    std::cout << entries.size() << " stage entries, " << bytes_text(store.bytes()) << "; " << activation_files.size()
               << " activation files, " << bytes_text(activation_bytes) << "  (" << root.string() << ")\n";
     return 0;
   }
@@ -171,8 +170,7 @@ int cache_command(const cli::CliOptions& options) {
   std::sort(entries.begin(), entries.end(), [&](const auto& x, const auto& y) {
     return age_days(store.entry_folder(x.value("hash", ""))) > age_days(store.entry_folder(y.value("hash", "")));
   });
-  std::uintmax_t kept = 0;
-  for (const auto& entry : entries) kept += entry.value("bytes", std::uintmax_t{0});
+  std::uintmax_t kept = store.bytes();
   const std::uintmax_t limit = options.max_size.empty() ? std::numeric_limits<std::uintmax_t>::max() : parse_size(options.max_size);
   std::uintmax_t freed = 0;
   int removed = 0;

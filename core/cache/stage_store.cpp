@@ -1,8 +1,10 @@
 #include "core/cache/stage_store.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <random>
+#include <set>
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -74,11 +76,25 @@ void StageStore::publish(const std::string& hash, const nlohmann::json& entry,
 
 std::uintmax_t StageStore::remove(const std::string& hash) const {
   const fs::path folder = entry_folder(hash);
-  const std::uintmax_t bytes = folder_bytes(folder);
+  const std::uintmax_t before = bytes();
   std::error_code error;
   fs::remove_all(folder, error);
   if (error) throw CacheError(str_cat("cannot remove cache entry '", folder.string(), "': ", error.message()));
-  return bytes;
+  const std::uintmax_t after = bytes();
+  return before > after ? before - after : 0;
+}
+
+std::uintmax_t StageStore::bytes() const {
+  std::set<std::pair<dev_t, ino_t>> seen;  // a file hard-linked into several entries counts once
+  std::uintmax_t total = 0;
+  std::error_code error;
+  if (!fs::is_directory(folder_, error)) return 0;
+  for (const auto& item : fs::recursive_directory_iterator(folder_, error)) {
+    struct stat info {};
+    if (!item.is_regular_file(error) || ::stat(item.path().c_str(), &info) != 0) continue;
+    if (seen.insert({info.st_dev, info.st_ino}).second) total += static_cast<std::uintmax_t>(info.st_size);
+  }
+  return total;
 }
 
 std::uintmax_t folder_bytes(const fs::path& path) {

@@ -111,6 +111,16 @@ TEST_CASE("stage cache: stages that leave the weights unchanged share the previo
   CHECK(fs::hard_link_count(weights[0]) == 3);
   CHECK_FALSE(fs::equivalent(weights[2], weights[3]));
   CHECK(fs::hard_link_count(weights[3]) == 1);
+  // xp cache ls counts the shared file once: its total is about two weights files, not four.
+  const Outcome listed = run_xp("cache ls --cache " + (dir.path() / "results" / ".cache").string());
+  CAPTURE(listed.output);
+  const auto at = listed.output.find("4 stage entries, ");
+  REQUIRE(at != std::string::npos);
+  const double mib = std::stod(listed.output.substr(at + 17));
+  REQUIRE(listed.output.substr(listed.output.find(' ', at + 17) + 1, 3) == "MiB");
+  const double weights_mib = static_cast<double>(fs::file_size(weights[0])) / (1024.0 * 1024.0);
+  CHECK(mib > 2 * weights_mib);
+  CHECK(mib < 2.2 * weights_mib);
   // Removing the first entry leaves the others whole, and a run reuses every stage.
   fs::remove_all(weights[0].parent_path());
   const Outcome again = run_xp("run " + recipe + " --out " + (dir.path() / "results").string());
