@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include "core/report/console.h"
 #include "core/report/html.h"
@@ -356,6 +357,29 @@ std::string tta_section(const json& run) {
   return out;
 }
 
+std::string top_losses(const fs::path& folder) {
+  if (!file_exists(folder / files::kTopLosses)) return "";
+  return str_cat("<h2>Top losses</h2><img src=\"", files::kTopLosses, "\" alt=\"the validation images with the largest losses\">\n");
+}
+
+// fastai's most_confused: the off-diagonal cells of a confusion.csv, largest first.
+std::string most_confused(const CsvTable& table, std::size_t shown) {
+  std::vector<std::tuple<std::int64_t, std::size_t, std::size_t>> cells;  // count, actual row, predicted column
+  for (std::size_t r = 0; r < table.rows.size(); ++r)
+    for (std::size_t c = 1; c < table.rows[r].fields.size(); ++c) {
+      const std::int64_t count = std::atoll(table.rows[r].fields[c].c_str());
+      if (c - 1 != r && count > 0) cells.emplace_back(count, r, c);
+    }
+  std::stable_sort(cells.begin(), cells.end(), [](const auto& a, const auto& b) { return std::get<0>(a) > std::get<0>(b); });
+  if (cells.size() > shown) cells.resize(shown);
+  std::string out = str_cat("<p>", table.header.size() - 1, " classes: too many for a readable matrix (",
+                            files::kConfusion, " and ", files::kConfusionPlot, " hold it). The most confused pairs:</p><table><thead>",
+                            table_row({"actual", "predicted", "images"}, true), "</thead>");
+  for (const auto& [count, row, column] : cells)
+    out += table_row({table.rows[row].fields[0], table.header[column], std::to_string(count)});
+  return out + "</table>\n";
+}
+
 std::string confusion_section(const fs::path& folder) {
   if (!file_exists(folder / files::kConfusion)) return "";
   const CsvTable table = read_csv((folder / files::kConfusion).string());
@@ -367,6 +391,12 @@ std::string confusion_section(const fs::path& folder) {
       total += count;
       if (c - 1 == r) right += count;
     }
+  std::string summary;
+  if (total > 0)
+    summary = str_cat("<p class=\"sub\">", total, " validation images, ", right, " right (",
+                      str_printf("%.2f%%", 100.0 * static_cast<double>(right) / static_cast<double>(total)), ")</p>\n");
+  constexpr std::size_t kMatrixClasses = 30, kPairsShown = 20;
+  if (table.header.size() - 1 > kMatrixClasses) return most_confused(table, kPairsShown) + summary + top_losses(folder);
   std::string out = "<table class=\"confusion\"><thead><tr><th>actual \\ predicted</th>";
   for (std::size_t c = 1; c < table.header.size(); ++c) out += "<th>" + html_escape(table.header[c]) + "</th>";
   out += "<th>recall</th></tr></thead>\n";
@@ -388,14 +418,7 @@ std::string confusion_section(const fs::path& folder) {
            (row_total > 0 ? format_number(static_cast<double>(row_right) / static_cast<double>(row_total)) : "—") +
            "</td></tr>\n";
   }
-  out += "</table>\n";
-  if (total > 0)
-    out += str_cat("<p class=\"sub\">", total, " validation images, ", right, " right (",
-                   str_printf("%.2f%%", 100.0 * static_cast<double>(right) / static_cast<double>(total)), ")</p>\n");
-  if (file_exists(folder / files::kTopLosses))
-    out += str_cat("<h2>Top losses</h2><img src=\"", files::kTopLosses,
-                   "\" alt=\"the validation images with the largest losses\">\n");
-  return out;
+  return out + "</table>\n" + summary + top_losses(folder);
 }
 
 std::string timings_section(const json& run, const std::vector<PlanStage>& plan) {

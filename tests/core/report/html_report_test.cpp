@@ -224,3 +224,34 @@ TEST_CASE("report.html: for regression the best epoch is the one with the lowest
   CHECK(page.find("best mse</span><b>12.25</b>") != std::string::npos);
   CHECK(page.find("mse (last epoch)</span><b>20</b>") != std::string::npos);
 }
+
+TEST_CASE("report.html: beyond 30 classes the confusion matrix gives way to the most confused pairs") {
+  TempDir dir;
+  const fs::path folder = dir.path() / "breeds" / "20261129T100000Z-abcdef";
+  fs::create_directories(folder);
+  write_complete_run(folder);
+  // 40 classes, 10 images each, all right but for 3 pugs taken for boxers and 1 boxer for a pug.
+  std::string csv = "actual\\predicted";
+  for (int c = 0; c < 40; ++c) csv += ",breed" + std::to_string(c);
+  for (int r = 0; r < 40; ++r) {
+    csv += "\nbreed" + std::to_string(r);
+    for (int c = 0; c < 40; ++c) {
+      int count = r == c ? 10 : 0;
+      if (r == 7 && c == 7) count = 7;
+      if (r == 7 && c == 9) count = 3;
+      if (r == 9 && c == 9) count = 9;
+      if (r == 9 && c == 7) count = 1;
+      csv += "," + std::to_string(count);
+    }
+  }
+  write_text(folder / "confusion.csv", csv + "\n");
+  const std::string page = render_report(folder);
+  CHECK(page.find("<table class=\"confusion\">") == std::string::npos);
+  CHECK(page.find("40 classes: too many for a readable matrix") != std::string::npos);
+  const auto first = page.find("<tr><td>breed7</td><td>breed9</td><td>3</td></tr>");
+  const auto second = page.find("<tr><td>breed9</td><td>breed7</td><td>1</td></tr>");
+  REQUIRE(first != std::string::npos);
+  REQUIRE(second != std::string::npos);
+  CHECK(first < second);
+  CHECK(page.find("400 validation images, 396 right (99.00%)") != std::string::npos);
+}
