@@ -75,36 +75,6 @@ std::string json_text(const json& value) {
   return value.dump();
 }
 
-// metrics.csv, one row per epoch.
-struct EpochRow {
-  int stage = 0;
-  std::string type;
-  int epoch = 0;
-  double lr = NAN, trn_loss = NAN, val_loss = NAN, metric = NAN, seconds = NAN;
-};
-
-struct Metrics {
-  std::string metric_name = "metric";
-  std::vector<EpochRow> rows;
-};
-
-Metrics read_metrics(const fs::path& folder) {
-  Metrics metrics;
-  if (!file_exists(folder / files::kMetrics)) return metrics;
-  const CsvTable table = read_csv((folder / files::kMetrics).string());
-  if (table.header.size() >= 9) metrics.metric_name = table.header[7];
-  const auto stage = table.column("stage"), type = table.column("stage_type"), epoch = table.column("epoch"),
-             lr = table.column("lr"), trn = table.column("trn_loss"), val = table.column("val_loss"),
-             seconds = table.column("seconds");
-  for (const auto& row : table.rows) {
-    if (row.fields.size() < table.header.size()) continue;  // a row cut short by a crash
-    metrics.rows.push_back({std::atoi(row.fields[stage].c_str()), row.fields[type], std::atoi(row.fields[epoch].c_str()),
-                            number(row.fields[lr]), number(row.fields[trn]), number(row.fields[val]),
-                            number(row.fields[7]), number(row.fields[seconds])});
-  }
-  return metrics;
-}
-
 // The recipe's stages as run.json's "plan" lists them (index, type, description, epochs).
 struct PlanStage {
   int stage = 0;
@@ -123,7 +93,7 @@ std::vector<PlanStage> read_plan(const json& run) {
 
 // Where each stage starts on the run's epoch axis (epochs counted over the whole run, the first is
 // 1): from the plan when run.json has one, else from the stages metrics.csv shows.
-std::map<int, double> stage_starts(const std::vector<PlanStage>& plan, const Metrics& metrics) {
+std::map<int, double> stage_starts(const std::vector<PlanStage>& plan, const EpochLog& metrics) {
   std::map<int, double> starts;
   double done = 0;
   if (!plan.empty()) {
@@ -153,7 +123,7 @@ std::vector<SvgMarker> boundary_markers(const std::map<int, double>& starts, con
   return markers;
 }
 
-std::string header_section(const fs::path& folder, const json& run, const RunSummary& summary, const Metrics& metrics) {
+std::string header_section(const fs::path& folder, const json& run, const RunSummary& summary, const EpochLog& metrics) {
   const std::string name = run.value("name", summary.name);
   std::string out = str_cat("<h1>", html_escape(name), " <span class=\"state ", html_escape(summary.state), "\">",
                             html_escape(summary.state), "</span></h1>\n<div class=\"sub\">",
@@ -194,7 +164,7 @@ std::string header_section(const fs::path& folder, const json& run, const RunSum
   return out;
 }
 
-std::string plan_section(const json& run, const std::vector<PlanStage>& plan, const Metrics& metrics) {
+std::string plan_section(const json& run, const std::vector<PlanStage>& plan, const EpochLog& metrics) {
   if (plan.empty()) return "";
   std::map<int, json> timings, cache;
   for (const auto& entry : run.value("timings", json::array())) timings[entry.value("stage", -1)] = entry;
@@ -220,7 +190,7 @@ std::string plan_section(const json& run, const std::vector<PlanStage>& plan, co
   return out + "</table>\n";
 }
 
-std::string curves_section(const std::vector<PlanStage>& plan, const Metrics& metrics) {
+std::string curves_section(const std::vector<PlanStage>& plan, const EpochLog& metrics) {
   if (metrics.rows.empty()) return "";
   const auto starts = stage_starts(plan, metrics);
   std::map<int, std::string> types;
@@ -500,10 +470,10 @@ std::string render_report(const fs::path& folder) {
   const json run = read_json_file(folder / files::kRun);
   if (!run.is_object()) throw Error(str_cat("'", folder.string(), "' is not a run folder (no readable ", files::kRun, ")"));
   const RunSummary summary = summarize_run(folder);
-  Metrics metrics;
+  EpochLog metrics;
   std::string metrics_problem;
   try {
-    metrics = read_metrics(folder);
+    metrics = read_epoch_log(folder);
   } catch (const std::exception& error) {
     metrics_problem = error.what();
   }

@@ -9,6 +9,7 @@
 
 #include "core/report/run_folder.h"
 #include "core/util/atomic_file.h"
+#include "core/util/csv_table.h"
 #include "core/util/error.h"
 #include "core/util/file_lock.h"
 #include "core/util/strings.h"
@@ -56,6 +57,25 @@ std::vector<fs::path> find_runs(const fs::path& root) {
     return std::make_pair(a.filename().string(), a.string()) < std::make_pair(b.filename().string(), b.string());
   });
   return runs;
+}
+
+EpochLog read_epoch_log(const fs::path& folder) {
+  EpochLog log;
+  std::error_code error;
+  if (!fs::exists(folder / files::kMetrics, error)) return log;
+  const CsvTable table = read_csv((folder / files::kMetrics).string());
+  if (table.header.size() >= 9) log.metric_name = table.header[7];
+  const auto stage = table.column("stage"), type = table.column("stage_type"), epoch = table.column("epoch"),
+             lr = table.column("lr"), trn = table.column("trn_loss"), val = table.column("val_loss"),
+             seconds = table.column("seconds");
+  const auto number = [](const std::string& text) { return text.empty() ? NAN : std::atof(text.c_str()); };
+  for (const auto& row : table.rows) {
+    if (row.fields.size() < table.header.size()) continue;  // a row cut short by a crash
+    log.rows.push_back({std::atoi(row.fields[stage].c_str()), row.fields[type], std::atoi(row.fields[epoch].c_str()),
+                        number(row.fields[lr]), number(row.fields[trn]), number(row.fields[val]), number(row.fields[7]),
+                        number(row.fields[seconds])});
+  }
+  return log;
 }
 
 double seconds_between(const std::string& start, const std::string& end) {

@@ -29,6 +29,21 @@ struct RunSummary {
   std::map<std::string, double> tta;  // tta.json's flat numbers ("tta.accuracy", "plain.accuracy", …)
 };
 
+// metrics.csv, one row per epoch (a row cut short by a crash is left out).
+struct EpochRow {
+  int stage = 0;
+  std::string type;
+  int epoch = 0;
+  double lr = NAN, trn_loss = NAN, val_loss = NAN, metric = NAN, seconds = NAN;
+};
+struct EpochLog {
+  std::string metric_name = "metric";  // the metric column's name: accuracy, accuracy_thresh, mse
+  std::vector<EpochRow> rows;
+};
+// A run folder's metrics.csv; empty when it has none. Throws DataError naming the file and line
+// when it is not valid CSV.
+EpochLog read_epoch_log(const std::filesystem::path& folder);
+
 // Every run folder (holding run.json) below `root`, `latest` links and caches left out, oldest first.
 std::vector<std::filesystem::path> find_runs(const std::filesystem::path& root);
 

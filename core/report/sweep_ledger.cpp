@@ -6,6 +6,8 @@
 #include <cmath>
 
 #include "core/report/plot.h"
+#include "core/report/run_folder.h"
+#include "core/report/sweep_report.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -93,10 +95,12 @@ void SweepLedger::write_summary(const std::vector<std::string>& grid_keys, const
   csv += ",state," + metric_name_ + ",val_loss,trn_loss,seconds,run\n";
   std::vector<std::string> labels;
   std::vector<double> values;
+  std::vector<TrialRecord> shown;
   for (const int number : selected) {
     const auto found = std::find_if(trials_.begin(), trials_.end(), [&](const TrialRecord& t) { return t.number == number; });
     if (found == trials_.end()) continue;
     const TrialRecord& trial = *found;
+    shown.push_back(trial);
     csv += std::to_string(trial.number);
     std::vector<std::string> parts;
     for (const auto& key : grid_keys) {
@@ -113,6 +117,7 @@ void SweepLedger::write_summary(const std::vector<std::string>& grid_keys, const
   }
   write_file_atomic(folder_ / kSummary, csv);
   write_png(folder_ / kSummaryPlot, bar_chart(labels, values, str_cat("final ", metric_name_, " per trial (validation)")));
+  write_file_atomic(folder_ / files::kReport, render_sweep_report(folder_, grid_keys, shown, metric_name_));
 }
 
 }  // namespace xp::report

@@ -45,8 +45,9 @@ class SweepLedger {
   const std::string& metric_name() const { return metric_name_; }
   void save() const;
 
-  // summary.csv (trial, one column per grid key, state, metric, val_loss, trn_loss, seconds, run)
-  // and summary.png (the metric per trial) for `selected` (the current grid's trials), in order.
+  // summary.csv (trial, one column per grid key, state, metric, val_loss, trn_loss, seconds, run),
+  // summary.png (the metric per trial) and report.html (sweep_report.h) for `selected` (the
+  // current grid's trials), in order.
   void write_summary(const std::vector<std::string>& grid_keys, const std::vector<int>& selected) const;
 
  private:

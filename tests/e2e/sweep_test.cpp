@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <regex>
+
 #include "tests/e2e/xp_process.h"
 #include "tests/test_support.h"
 
@@ -53,6 +55,17 @@ TEST_CASE("xp sweep: concurrent trials share the cached first stage, and the led
   CHECK(summary.find("\n0,0.01,complete,") != std::string::npos);
   CHECK(summary.find("\n2,1e6,failed,,") != std::string::npos);
   CHECK(fs::file_size(sweep / "summary.png") > 1000);
+  // report.html: every trial with its state (the failed one's error), links to the trials' own
+  // pages that resolve, and the two complete trials' curves overlaid.
+  const std::string page = read_text(sweep / "report.html");
+  CHECK(page.find("3 trials, 2 complete") != std::string::npos);
+  CHECK(page.find("training loss became") != std::string::npos);
+  CHECK(count(page, "<g class=\"series\"") == 2 * 2);  // accuracy and val_loss charts
+  const std::regex link("href=\"([^\"]+)\"");
+  int links = 0;
+  for (std::sregex_iterator it(page.begin(), page.end(), link), end; it != end; ++it, ++links)
+    CHECK_MESSAGE(fs::exists(sweep / (*it)[1].str()), (*it)[1].str());
+  CHECK(links == 3);
 
   // The same sweep again: nothing finished runs again, the failed trial is retried (and fails again).
   const Outcome again = run_xp("sweep " + recipe + " --grid 'stages[1].fit.lr=0.01,0.02,1e6' --jobs 2" + out);
