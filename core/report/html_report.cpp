@@ -210,8 +210,8 @@ std::string curves_section(const std::vector<PlanStage>& plan, const EpochLog& m
     metric.ys.push_back(row.metric);
   }
   const auto markers = boundary_markers(starts, types);
-  SvgChart losses{"Losses per epoch", "epoch", "loss", false, false, {trn, val}, markers};
-  SvgChart scores{metrics.metric_name + " per epoch", "epoch", metrics.metric_name, false, false, {metric}, markers};
+  SvgChart losses{"Losses per epoch", "epoch", "loss", false, false, true, {trn, val}, markers};
+  SvgChart scores{metrics.metric_name + " per epoch", "epoch", metrics.metric_name, false, false, true, {metric}, markers};
   std::string out = svg_line_chart(losses) + svg_line_chart(scores);
   out += "<details><summary>metrics.csv</summary><table><thead>" +
          table_row({"stage", "type", "epoch", "lr", "trn_loss", "val_loss", metrics.metric_name, "time"}, true) + "</thead>";
@@ -257,7 +257,7 @@ std::string lr_schedule_section(const fs::path& folder, const std::vector<PlanSt
     groups.resize(1);
     groups[0].name = "every layer group";
   }
-  SvgChart chart{"Learning rate per iteration (fits only)", "iteration", "learning rate", false, false, groups,
+  SvgChart chart{"Learning rate per iteration (fits only)", "iteration", "learning rate", false, false, true, groups,
                  boundary_markers(starts, types)};
   return svg_line_chart(chart);
 }
@@ -288,7 +288,7 @@ std::string lr_find_section(const fs::path& folder, const json& run) {
       notes = str_cat(entry.value("batches", 0), " of ", entry.value("scheduled", 0), " batches",
                       entry.value("diverged", false) ? "; stopped when the loss diverged" : "");
     }
-    SvgChart chart{str_cat("lr_find, stage [", stage, "]"), "learning rate (log scale)", "loss", true, false, {series},
+    SvgChart chart{str_cat("lr_find, stage [", stage, "]"), "learning rate (log scale)", "loss", true, false, false, {series},
                    markers};
     out += svg_line_chart(chart);
     if (!notes.empty()) out += str_cat("<p class=\"sub\">", html_escape(notes), "</p>\n");

@@ -157,7 +157,15 @@ std::string svg_line_chart(const SvgChart& chart) {
     svg += str_printf("<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", kLeft, py, plot_right, py);
     svg += text(kLeft - 6, py + 4, tick_label(tick, y.log), "text-anchor=\"end\"");
   }
-  for (const double tick : x.ticks()) {
+  std::vector<double> x_ticks = x.ticks();
+  if (chart.integer_x && !x.log) {  // epochs and iterations: no 1.5th epoch on the axis
+    x_ticks.erase(std::remove_if(x_ticks.begin(), x_ticks.end(), [](double tick) { return tick != std::round(tick); }),
+                  x_ticks.end());
+    if (x_ticks.size() < 2)
+      for (double tick = std::ceil(x.lo); tick <= x.hi; ++tick)
+        if (std::find(x_ticks.begin(), x_ticks.end(), tick) == x_ticks.end()) x_ticks.push_back(tick);
+  }
+  for (const double tick : x_ticks) {
     const double px = x.pixel(tick);
     svg += str_printf("<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", px, kTop, px, plot_bottom);
     svg += text(px, plot_bottom + 16, tick_label(tick, x.log), "text-anchor=\"middle\"");

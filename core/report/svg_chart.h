@@ -27,6 +27,7 @@ struct SvgChart {
   std::string title;
   std::string x_label, y_label;
   bool log_x = false, log_y = false;  // base-10 axes: non-positive values are left out
+  bool integer_x = false;             // x ticks on whole numbers only (epochs, iterations)
   std::vector<SvgSeries> series;      // NaN values break a line
   std::vector<SvgMarker> markers;
   int width = 760, height = 300;

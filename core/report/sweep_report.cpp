@@ -43,8 +43,8 @@ std::string render_sweep_report(const fs::path& sweep_folder, const std::vector<
   for (const auto& key : grid_keys) table += "<th>" + html_escape(key) + "</th>";
   table += str_cat("<th>state</th><th>", html_escape(metric_name), "</th><th>val_loss</th><th>time</th><th>report</th></tr></thead>\n");
   std::vector<SvgBar> bars;
-  SvgChart metric_chart{metric_name + " per epoch", "epoch (whole run)", metric_name, false, false, {}, {}};
-  SvgChart loss_chart{"val_loss per epoch", "epoch (whole run)", "val_loss", false, false, {}, {}};
+  SvgChart metric_chart{metric_name + " per epoch", "epoch (whole run)", metric_name, false, false, true, {}, {}};
+  SvgChart loss_chart{"val_loss per epoch", "epoch (whole run)", "val_loss", false, false, true, {}, {}};
   int done = 0;
   for (const auto& trial : trials) {
     const bool complete = trial.state == trial_state::kComplete;

@@ -255,3 +255,18 @@ TEST_CASE("report.html: beyond 30 classes the confusion matrix gives way to the 
   CHECK(first < second);
   CHECK(page.find("400 validation images, 396 right (99.00%)") != std::string::npos);
 }
+
+TEST_CASE("svg_line_chart with integer_x puts ticks on whole epochs only") {
+  SvgChart chart;
+  chart.integer_x = true;
+  chart.series.push_back({"val_loss", {1, 2}, {0.5, 0.4}, true});
+  chart.markers.push_back({0.5, "[0] fit"});
+  chart.markers.push_back({2.5, "[1] tta"});
+  const std::string svg = svg_line_chart(chart);
+  CHECK(svg.find("text-anchor=\"middle\">1</text>") != std::string::npos);
+  CHECK(svg.find("text-anchor=\"middle\">2</text>") != std::string::npos);
+  CHECK(svg.find("middle\">1.5<") == std::string::npos);
+  CHECK(svg.find("middle\">0.5<") == std::string::npos);
+  chart.integer_x = false;
+  CHECK(svg_line_chart(chart).find("middle\">1.5<") != std::string::npos);
+}
