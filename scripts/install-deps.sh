@@ -19,7 +19,6 @@ packages=(
   dataset-fashion-mnist             # the demo's real data: /usr/share/datasets/fashion-mnist
   python3-torchvision               # reference outputs for parity tests, and the benchmark peer
   python3-h5py                      # tests check that model.h5 and feature files read in Python
-  chromium                          # the report test renders report.html headless
 )
 
 missing=()
@@ -29,18 +28,39 @@ for pkg in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages present"
+# Test-only tools: installed when possible; without them the tests that use them say so and check
+# less (the report test reads report.html as written instead of rendering it).
+test_tools=(
+  chromium                          # the report test renders report.html headless
+)
+missing_tools=()
+for pkg in "${test_tools[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing_tools+=("$pkg")
+done
+
+if [ ${#missing[@]} -eq 0 ] && [ ${#missing_tools[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages and ${#test_tools[@]} test tools present"
   exit 0
 fi
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "install-deps: not root and no sudo; install: ${missing[*]}" >&2; exit 1; }
+  command -v sudo >/dev/null || { echo "install-deps: not root and no sudo; install: ${missing[*]} ${missing_tools[*]}" >&2; exit 1; }
   sudo="sudo"
 fi
 
-echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+updated=false
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  updated=true
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if [ ${#missing_tools[@]} -gt 0 ]; then
+  echo "install-deps: installing test tools ${missing_tools[*]}"
+  if ! { { $updated || $sudo apt-get update -qq; } && $sudo apt-get install -y -qq --no-install-recommends "${missing_tools[@]}"; }; then
+    echo "install-deps: warning: could not install ${missing_tools[*]}; xp builds and runs without them," \
+         "and the report test checks report.html without rendering it" >&2
+  fi
+fi
