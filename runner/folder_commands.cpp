@@ -180,9 +180,10 @@ int cache_command(const cli::CliOptions& options) {
     if (!(options.all || old || kept > limit)) continue;
     const auto lock = FileLock::try_lock(store.folder() / (hash + ".lock"));
     if (!lock) continue;
-    const std::uintmax_t bytes = store.remove(hash);
-    kept -= std::min(kept, bytes);
-    freed += bytes;
+    store.remove(hash);
+    const std::uintmax_t before = kept;
+    kept = store.bytes();  // what the removal freed: less than the entry's size when it shared a file
+    freed += before - std::min(before, kept);
     ++removed;
   }
   for (const auto& file : activation_files)

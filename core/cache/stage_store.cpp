@@ -74,14 +74,11 @@ void StageStore::publish(const std::string& hash, const nlohmann::json& entry,
   }
 }
 
-std::uintmax_t StageStore::remove(const std::string& hash) const {
+void StageStore::remove(const std::string& hash) const {
   const fs::path folder = entry_folder(hash);
-  const std::uintmax_t before = bytes();
   std::error_code error;
   fs::remove_all(folder, error);
   if (error) throw CacheError(str_cat("cannot remove cache entry '", folder.string(), "': ", error.message()));
-  const std::uintmax_t after = bytes();
-  return before > after ? before - after : 0;
 }
 
 std::uintmax_t StageStore::bytes() const {

@@ -50,9 +50,8 @@ class StageStore {
   // `entry` becomes entry.json and the folder is renamed into place (replacing an older one).
   void publish(const std::string& hash, const nlohmann::json& entry,
                const std::function<void(const std::filesystem::path& folder)>& fill) const;
-  // Removes an entry (a damaged one, or `xp cache gc`); returns how much smaller the store is (a
-  // weights file another entry shares stays).
-  std::uintmax_t remove(const std::string& hash) const;
+  // Removes an entry (a damaged one, or `xp cache gc`). A weights file another entry shares stays.
+  void remove(const std::string& hash) const;
   // The store's size: every file once, however many entries hard-link it.
   std::uintmax_t bytes() const;
 

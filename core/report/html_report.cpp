@@ -27,29 +27,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kStyle = R"(
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;margin:0;background:#f6f7f9}
-main{max-width:1000px;margin:0 auto;padding:20px 24px 60px}
-h1{font-size:24px;margin:8px 0 4px}h2{font-size:18px;margin:0 0 10px}
-section{background:#fff;border:1px solid #e2e4e8;border-radius:8px;padding:16px 20px;margin:16px 0}
-.sub{color:#666}.state{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;color:#fff;font-size:13px}
-.COMPLETE{background:#2e7d32}.FAILED{background:#c62828}.INTERRUPTED,.KILLED{background:#ef6c00}.RUNNING{background:#1565c0}
-.UNKNOWN{background:#757575}.banner{border-left:4px solid #c62828;background:#fdecea;padding:8px 12px;margin-top:12px;white-space:pre-wrap}
-.banner.warn{border-color:#ef6c00;background:#fff3e0}.cards{display:flex;flex-wrap:wrap;gap:12px;margin-top:14px}
-.card{border:1px solid #e2e4e8;border-radius:6px;padding:8px 14px;min-width:120px}.card b{display:block;font-size:20px}
-table{border-collapse:collapse;font-variant-numeric:tabular-nums}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:left}
-th{background:#fafafa}td.num{text-align:right}.hit{color:#2e7d32;font-weight:600}
-pre{background:#f4f4f4;padding:10px;overflow:auto;font-size:12px;max-height:480px}
-svg.chart{display:block;max-width:100%;height:auto;margin:6px 0 14px;font-size:11px}
-svg .title{font-size:13px;font-weight:600}svg .frame{fill:none;stroke:#bbb}svg .grid{stroke:#eee}
-svg .series path{fill:none;stroke-width:1.8}svg .marker line{stroke:#888;stroke-dasharray:4 3}svg .marker text{fill:#555;font-size:10px;paint-order:stroke;stroke:#fff;stroke-width:3px}
-table.confusion td{text-align:center;min-width:28px;padding:3px 4px}table.confusion th{font-weight:500;font-size:12px}
-img{max-width:100%}a{color:#1565c0}
-)";
-
-std::string section(const std::string& id, const std::string& title, const std::string& body) {
-  return str_cat("<section id=\"", id, "\"><h2>", html_escape(title), "</h2>\n", body, "</section>\n");
-}
 
 // A section built from files that may be missing or damaged: "" when there is nothing to show, a
 // note in its place when its files cannot be read (the page never fails because of one file).
@@ -467,9 +444,7 @@ std::string files_section(const fs::path& folder) {
 }  // namespace
 
 std::string render_report(const fs::path& folder) {
-  const json run = read_json_file(folder / files::kRun);
-  if (!run.is_object()) throw Error(str_cat("'", folder.string(), "' is not a run folder (no readable ", files::kRun, ")"));
-  const RunSummary summary = summarize_run(folder);
+  const json run = read_run_json(folder);
   EpochLog metrics;
   std::string metrics_problem;
   try {
@@ -477,11 +452,10 @@ std::string render_report(const fs::path& folder) {
   } catch (const std::exception& error) {
     metrics_problem = error.what();
   }
+  const RunSummary summary = summarize_run(folder, run, metrics);
   const std::vector<PlanStage> plan = read_plan(run);
 
-  std::string page = str_cat("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>",
-                             html_escape(run.value("name", summary.name)), " · ", html_escape(summary.state),
-                             " · xp report</title>\n<style>", kStyle, "</style></head>\n<body><main>\n");
+  std::string page = page_begin(str_cat(run.value("name", summary.name), " · ", summary.state, " · xp report"));
   page += header_section(folder, run, summary, metrics);
   if (!metrics_problem.empty())
     page += section("curves", "Training curves", "<p class=\"banner warn\">could not be shown: " + html_escape(metrics_problem) + "</p>");
@@ -495,9 +469,7 @@ std::string render_report(const fs::path& folder) {
   page += guarded("provenance", "Provenance", [&] { return provenance_section(folder, run); });
   page += guarded("log", "Log", [&] { return log_section(folder); });
   page += guarded("files", "Files", [&] { return files_section(folder); });
-  page += str_cat("<p class=\"sub\">written by xp ", html_escape(json_text(run.value("xp_version", json()))), " at ",
-                  html_escape(utc_now_iso8601()), "</p>\n</main></body></html>\n");
-  return page;
+  return page + page_end(str_cat("written by xp ", json_text(run.value("xp_version", json())), " at ", utc_now_iso8601()));
 }
 
 void write_report(const fs::path& folder) { write_file_atomic(folder / files::kReport, render_report(folder)); }

@@ -64,7 +64,7 @@ EpochLog read_epoch_log(const fs::path& folder) {
   std::error_code error;
   if (!fs::exists(folder / files::kMetrics, error)) return log;
   const CsvTable table = read_csv((folder / files::kMetrics).string());
-  if (table.header.size() >= 9) log.metric_name = table.header[7];
+  if (table.header.size() >= 9) log.metric_name = table.header[7];  // between val_loss and seconds
   const auto stage = table.column("stage"), type = table.column("stage_type"), epoch = table.column("epoch"),
              lr = table.column("lr"), trn = table.column("trn_loss"), val = table.column("val_loss"),
              seconds = table.column("seconds");
@@ -88,9 +88,24 @@ double seconds_between(const std::string& start, const std::string& end) {
   return parse(end) - parse(start);
 }
 
-RunSummary summarize_run(const fs::path& folder) {
-  const nlohmann::json run = read_json_file(folder / files::kRun);
+nlohmann::json read_run_json(const fs::path& folder) {
+  nlohmann::json run = read_json_file(folder / files::kRun);
   if (!run.is_object()) throw Error(str_cat("'", folder.string(), "' is not a run folder (no readable ", files::kRun, ")"));
+  return run;
+}
+
+RunSummary summarize_run(const fs::path& folder) {
+  const nlohmann::json run = read_run_json(folder);
+  EpochLog epochs;
+  try {
+    epochs = read_epoch_log(folder);
+  } catch (const Error&) {
+    // A damaged metrics.csv leaves the metrics unknown; the state and times still show.
+  }
+  return summarize_run(folder, run, epochs);
+}
+
+RunSummary summarize_run(const fs::path& folder, const nlohmann::json& run, const EpochLog& epochs) {
   const nlohmann::json status = read_json_file(folder / files::kStatus);
   RunSummary summary;
   summary.folder = folder;
@@ -108,21 +123,11 @@ RunSummary summarize_run(const fs::path& folder) {
                                                                             : status.value("heartbeat", "");
     summary.seconds = seconds_between(summary.started, end);
   }
-  std::error_code error;
-  if (fs::exists(folder / files::kMetrics, error)) {
-    std::istringstream lines(read_file(folder / files::kMetrics));
-    std::string header, line, last;
-    std::getline(lines, header);
-    while (std::getline(lines, line))
-      if (!line.empty()) last = line;
-    const auto names = split(header, ',');
-    const auto fields = split(last, ',');
-    if (names.size() >= 9) summary.metric_name = names[7];
-    if (fields.size() >= 9) {
-      summary.trn_loss = std::atof(fields[4].c_str());
-      summary.val_loss = std::atof(fields[6].c_str());
-      summary.metric = std::atof(fields[7].c_str());
-    }
+  summary.metric_name = epochs.metric_name;
+  if (!epochs.rows.empty()) {
+    summary.trn_loss = epochs.rows.back().trn_loss;
+    summary.val_loss = epochs.rows.back().val_loss;
+    summary.metric = epochs.rows.back().metric;
   }
   flatten_numbers(read_json_file(folder / files::kTta), "", summary.tta);
   return summary;

@@ -37,7 +37,7 @@ struct EpochRow {
   double lr = NAN, trn_loss = NAN, val_loss = NAN, metric = NAN, seconds = NAN;
 };
 struct EpochLog {
-  std::string metric_name = "metric";  // the metric column's name: accuracy, accuracy_thresh, mse
+  std::string metric_name;  // the metric column's name: accuracy, accuracy_thresh, mse ("" without metrics.csv)
   std::vector<EpochRow> rows;
 };
 // A run folder's metrics.csv; empty when it has none. Throws DataError naming the file and line
@@ -49,6 +49,11 @@ std::vector<std::filesystem::path> find_runs(const std::filesystem::path& root);
 
 // Throws xp::Error naming the folder when it is not a run folder.
 RunSummary summarize_run(const std::filesystem::path& folder);
+// The same from the folder's run.json and metrics.csv already read (report.html reads both itself).
+RunSummary summarize_run(const std::filesystem::path& folder, const nlohmann::json& run, const EpochLog& epochs);
+
+// A run folder's run.json; throws xp::Error naming the folder when it has none (not a run folder).
+nlohmann::json read_run_json(const std::filesystem::path& folder);
 
 // A JSON file (status.json, run.json, tta.json): null when missing, a discarded value when not JSON.
 nlohmann::json read_json_file(const std::filesystem::path& path);

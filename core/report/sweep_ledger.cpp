@@ -89,6 +89,12 @@ std::string override_value(const TrialRecord& trial, const std::string& key) {
   return "";
 }
 
+std::string trial_label(const TrialRecord& trial, const std::vector<std::string>& grid_keys) {
+  std::vector<std::string> parts;
+  for (const auto& key : grid_keys) parts.push_back(key.substr(key.rfind('.') + 1) + "=" + override_value(trial, key));
+  return str_cat("t", trial.number, "  ", join(parts, " "));
+}
+
 void SweepLedger::write_summary(const std::vector<std::string>& grid_keys, const std::vector<int>& selected) const {
   std::string csv = "trial";
   for (const auto& key : grid_keys) csv += "," + csv_field(key);
@@ -102,17 +108,12 @@ void SweepLedger::write_summary(const std::vector<std::string>& grid_keys, const
     const TrialRecord& trial = *found;
     shown.push_back(trial);
     csv += std::to_string(trial.number);
-    std::vector<std::string> parts;
-    for (const auto& key : grid_keys) {
-      const std::string value = override_value(trial, key);
-      csv += "," + csv_field(value);
-      parts.push_back(key.substr(key.rfind('.') + 1) + "=" + value);
-    }
+    for (const auto& key : grid_keys) csv += "," + csv_field(override_value(trial, key));
     const bool done = trial.state == trial_state::kComplete;
     csv += str_cat(",", trial.state, ",", done ? str_printf("%.9g", trial.metric) : "", ",",
                    done ? str_printf("%.9g", trial.val_loss) : "", ",", done ? str_printf("%.9g", trial.trn_loss) : "",
                    ",", str_printf("%.1f", trial.seconds), ",", csv_field(trial.run), "\n");
-    labels.push_back(str_cat("t", trial.number, "  ", join(parts, " "), done ? "" : str_cat("  (", trial.state, ")")));
+    labels.push_back(trial_label(trial, grid_keys) + (done ? "" : str_cat("  (", trial.state, ")")));
     values.push_back(done ? trial.metric : NAN);
   }
   write_file_atomic(folder_ / kSummary, csv);

@@ -59,4 +59,8 @@ class SweepLedger {
 // The grid value of `key` in a trial's overrides ("" when absent).
 std::string override_value(const TrialRecord& trial, const std::string& key);
 
+// "t3  lr=0.01 cycle_len=2": the trial's number and each grid key's last component with its value
+// (summary.png's bars, report.html's legends).
+std::string trial_label(const TrialRecord& trial, const std::vector<std::string>& grid_keys);
+
 }  // namespace xp::report

@@ -15,27 +15,6 @@ namespace xp::report {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-constexpr const char* kStyle = R"(
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;margin:0;background:#f6f7f9}
-main{max-width:1000px;margin:0 auto;padding:20px 24px 60px}h1{font-size:24px;margin:8px 0 4px}h2{font-size:18px;margin:0 0 10px}
-section{background:#fff;border:1px solid #e2e4e8;border-radius:8px;padding:16px 20px;margin:16px 0}.sub{color:#666}
-table{border-collapse:collapse;font-variant-numeric:tabular-nums}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:left}
-th{background:#fafafa}.complete{color:#2e7d32;font-weight:600}.failed{color:#c62828;font-weight:600}a{color:#1565c0}
-svg.chart{display:block;max-width:100%;height:auto;margin:6px 0 14px;font-size:11px}svg .title{font-size:13px;font-weight:600}
-svg .frame{fill:none;stroke:#bbb}svg .grid{stroke:#eee}svg .series path{fill:none;stroke-width:1.8}
-)";
-
-// "lr=0.01 cycle_len=2": each grid key's last component with the trial's value.
-std::string trial_label(const TrialRecord& trial, const std::vector<std::string>& grid_keys) {
-  std::vector<std::string> parts;
-  for (const auto& key : grid_keys) parts.push_back(key.substr(key.rfind('.') + 1) + "=" + override_value(trial, key));
-  return str_cat("t", trial.number, " ", join(parts, " "));
-}
-
-}  // namespace
-
 std::string render_sweep_report(const fs::path& sweep_folder, const std::vector<std::string>& grid_keys,
                                 const std::vector<TrialRecord>& trials, const std::string& metric_name) {
   const fs::path base = fs::absolute(sweep_folder).lexically_normal();
@@ -85,20 +64,16 @@ std::string render_sweep_report(const fs::path& sweep_folder, const std::vector<
   table += "</table>\n";
 
   const std::string name = sweep_folder.parent_path().filename().string();
-  std::string page = str_cat("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", html_escape(name),
-                             " sweep · xp report</title>\n<style>", kStyle, "</style></head>\n<body><main>\n<h1>",
-                             html_escape(name), " — sweep</h1>\n<div class=\"sub\">", html_escape(sweep_folder.filename().string()),
+  std::string page = page_begin(name + " sweep · xp report") + str_cat("<h1>", html_escape(name), " — sweep</h1>\n<div class=\"sub\">", html_escape(sweep_folder.filename().string()),
                              " · ", trials.size(), " trials, ", done, " complete · grid: ", html_escape(join(grid_keys, ", ")),
                              "</div>\n");
-  page += str_cat("<section id=\"trials\"><h2>Trials</h2>\n", table, "</section>\n");
-  if (!bars.empty()) {
-    page += str_cat("<section id=\"compare\"><h2>Compared</h2>\n",
-                    svg_bar_chart(bars, str_cat("final ", metric_name, " per trial (validation)"), ""),
-                    svg_line_chart(metric_chart), svg_line_chart(loss_chart), "</section>\n");
-  }
-  page += str_cat("<p class=\"sub\">summary.csv, summary.png and ledger.json hold the same records · written by xp at ",
-                  html_escape(utc_now_iso8601()), "</p>\n</main></body></html>\n");
-  return page;
+  page += section("trials", "Trials", table);
+  if (!bars.empty())
+    page += section("compare", "Compared",
+                    svg_bar_chart(bars, str_cat("final ", metric_name, " per trial (validation)"), "") +
+                        svg_line_chart(metric_chart) + svg_line_chart(loss_chart));
+  return page + page_end(str_cat("summary.csv, summary.png and ledger.json hold the same records · written by xp at ",
+                                 utc_now_iso8601()));
 }
 
 }  // namespace xp::report

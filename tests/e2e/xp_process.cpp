@@ -29,11 +29,18 @@ Outcome run_xp_with(const std::string& prefix, const std::string& arguments) {
 
 Outcome run_xp(const std::string& arguments) { return run_xp_with("", arguments); }
 
-std::pair<Outcome, Outcome> run_xp_concurrently(const std::string& first, const std::string& second) {
-  auto a = std::async(std::launch::async, [first] { return run_xp(first); });
-  auto b = std::async(std::launch::async, [second] { return run_xp(second); });
-  Outcome outcome_a = a.get();
-  return {std::move(outcome_a), b.get()};
+std::pair<Outcome, Outcome> run_twice_at_once(const std::string& arguments, const fs::path& out_a, const fs::path& out_b) {
+  const auto launch = [&](const fs::path& out) {
+    return std::async(std::launch::async, [command = "run " + arguments + " --out " + out.string()] { return run_xp(command); });
+  };
+  auto a = launch(out_a);
+  auto b = launch(out_b);
+  std::pair<Outcome, Outcome> outcomes{a.get(), b.get()};
+  CAPTURE(outcomes.first.output);
+  CAPTURE(outcomes.second.output);
+  REQUIRE(outcomes.first.exit_code == 0);
+  REQUIRE(outcomes.second.exit_code == 0);
+  return outcomes;
 }
 
 std::string write_recipe(const fs::path& dir, const std::string& extra_stage) {

@@ -15,8 +15,10 @@ struct Outcome {
 // Runs `prefix xp arguments`, e.g. prefix "timeout -s INT 2 " to interrupt it.
 Outcome run_xp_with(const std::string& prefix, const std::string& arguments);
 Outcome run_xp(const std::string& arguments);
-// Two xp processes started together (to race on a cache), each with its own arguments.
-std::pair<Outcome, Outcome> run_xp_concurrently(const std::string& first, const std::string& second);
+// `xp run ARGUMENTS --out A` and `--out B` started together (to race on a shared cache); both
+// must succeed (doctest REQUIREs, with both outputs captured).
+std::pair<Outcome, Outcome> run_twice_at_once(const std::string& arguments, const std::filesystem::path& out_a,
+                                              const std::filesystem::path& out_b);
 
 // A tiny recipe named "tiny" (4 classes of bars in an IDX dataset under dir/data, resnet18 at
 // 32 px, SGDR over 4 epochs of 16 batches, threads 1), with `extra_stage` lines appended.
