@@ -25,6 +25,7 @@ ClassifierImpl::ClassifierImpl(const ModelOptions& options, int classes)
   head_options.xtra_fc = options.xtra_fc;
   head_options.dropout = options.dropout;
   head_options.task = options.task;
+  if (options.head_seed) torch::manual_seed(*options.head_seed);
   head = register_module("head", make_head(head_options));
 }
 

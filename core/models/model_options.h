@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,10 @@ struct ModelOptions {
   std::optional<std::array<float, 3>> mean;   // input normalization, when not the architecture's own
   std::optional<std::array<float, 3>> std;
   Task task = Task::kSingleLabel;             // set from the data: fastai's is_multi / is_reg
+  std::optional<std::uint64_t> head_seed;     // set from the run's seed: the head's initial weights are
+                                              // drawn right after torch::manual_seed(head_seed), so they
+                                              // do not depend on what building the body drew (a native
+                                              // resnet18 draws its random init, a TorchScript body nothing)
   bool train_bn = false;                      // fastai v2's train_bn: BatchNorm of frozen groups still trains
                                               // (affine parameters and running statistics); 0.7 froze it
 };

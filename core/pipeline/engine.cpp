@@ -25,6 +25,7 @@
 #include "core/train/meters.h"
 #include "core/util/atomic_file.h"
 #include "core/util/file_lock.h"
+#include "core/util/rng.h"
 #include "core/util/strings.h"
 
 namespace xp::pipeline {
@@ -157,10 +158,14 @@ models::Task task_of(data::Target target) {
   return models::Task::kSingleLabel;
 }
 
+constexpr std::uint64_t kHeadInitStream = 0x9u;  // Rng stream for the head's initial weights
+
 models::Classifier build_model(const recipe::Recipe& recipe, const data::DataBundle& data) {
   torch::manual_seed(recipe.run.seed);
   models::ModelOptions options = recipe.model;
   options.task = task_of(data.target);
+  // A seed of its own (a stream of the run's seed), so the head's draws repeat none of the body's.
+  options.head_seed = Rng(recipe.run.seed, {kHeadInitStream}).next();
   models::Classifier model(options, static_cast<int>(data.classes.size()));
   if (!recipe.model.weights.empty()) {
     // fastai's ConvLearner.pretrained: pretrained body, new head, everything but the head frozen.

@@ -11,6 +11,8 @@ namespace {
 
 // Bumped when what a stage cache entry holds changes meaning (learner_file.h, replayed outputs).
 constexpr const char* kStageCacheFormat = "2";  // 2: weights in their own file, shared between stages
+// Bumped when the initial model a recipe and seed give changes (pipeline/engine.cpp build_model).
+constexpr const char* kModelInit = "2";  // 2: the head drawn from the seed alone, not after the body's draws
 
 // Recipe keys that never change a result, and the two paths whose content identities stand in for
 // them (KeyInputs): the same images or weights reached by another path are the same experiment.
@@ -44,6 +46,7 @@ std::vector<StageKey> stage_keys(const Plan& plan, const KeyInputs& inputs) {
   for (const auto& [key, value] : root.items())
     if (key != "stages") flatten_json(value, key, common);
   common["xp.stage_cache_format"] = kStageCacheFormat;
+  common["xp.model_init"] = kModelInit;
   common["xp.data_identity"] = inputs.data;
   if (!inputs.weights.empty()) common["xp.weights_identity"] = inputs.weights;
 

@@ -193,7 +193,7 @@ TEST_CASE("a trained model.h5 starts another recipe: its body loads and freezes"
   CHECK(second.output.find("body frozen (layer groups 0-1)") != std::string::npos);
 }
 
-TEST_CASE("a TorchScript body runs the whole recipe: frozen head fit, unfreeze, differential LRs") {
+TEST_CASE("a TorchScript body runs the whole recipe as the native resnet18 does: frozen fit, unfreeze, differential LRs") {
   TempDir dir;
   // A bare `- unfreeze`, as the fastai line reads, is a stage without parameters.
   const auto recipe = write_recipe(dir.path(), "  - unfreeze\n  - fit: {lr: [0.001, 0.003, 0.01], cycles: 1}\n");
@@ -206,16 +206,30 @@ TEST_CASE("a TorchScript body runs the whole recipe: frozen head fit, unfreeze, 
   CHECK(summary.output.find("1          10,493,440              0  layer3, layer4") != std::string::npos);
   CHECK(summary.output.find("features 1024 (concat pooling of 512 channels)") != std::string::npos);
 
-  const Outcome run = run_xp("run " + recipe + model + " --set stages[0].fit.cycles=1 --out " +
-                             (dir.path() / "results").string());
+  const std::string one_cycle = " --set stages[0].fit.cycles=1 --no-cache --out ";
+  const Outcome run = run_xp("run " + recipe + model + one_cycle + (dir.path() / "script").string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
-  const fs::path folder = only_run(dir.path() / "results");
+  const fs::path folder = only_run(dir.path() / "script");
   const std::string metrics = metrics_without_time(folder);
   CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 3);  // header + one row per fit
-  CHECK(last_accuracy(folder) > 0.25);  // better than chance on 4 classes
+  // The frozen fit learns the bars (chance is 0.25; 1.0 on the CPUs seen).
+  CHECK(accuracy_of_row(folder, 0) >= 0.9);
   // model.h5 holds the TorchScript body's tensors under their TorchScript names.
   CHECK(xp::testing::run_python_tool("check_h5_keys.py", (folder / "model.h5").string() + " body.layer3.0.conv1.weight") == 0);
+
+  // The same weights as a native resnet18 give the same run, epoch by epoch (bit for bit on the Xeon
+  // this was written on; the margin allows for kernels that sum in another order). The unfrozen fit's
+  // own accuracy says little here: this body's BatchNorm statistics were drawn at random, not measured
+  // on the bars, so switching them from eval (frozen) to batch statistics (unfrozen) changes every
+  // feature the head learnt; how much one epoch wins back varies with the head's draw and the CPU's
+  // kernels (from chance, 0.25, to 0.66 seen). tests/core/models/parity_test.cpp compares the two
+  // bodies step by step.
+  const Outcome native = run_xp("run " + recipe + " --set model.weights=" + (dir.path() / "resnet18.safetensors").string() +
+                                one_cycle + (dir.path() / "native").string());
+  CAPTURE(native.output);
+  REQUIRE(native.exit_code == 0);
+  check_close_metrics(folder, only_run(dir.path() / "native"), 1e-3);
 }
 
 TEST_CASE("a folders dataset runs end to end, with a test split and a skipped bad image") {
@@ -391,8 +405,14 @@ TEST_CASE("a multi-label csv dataset (planet layout) trains a sigmoid head and r
   CHECK(run.output.find("3 classes (multi_label)") != std::string::npos);
   const fs::path folder = only_run(dir.path() / "results");
   CHECK(metrics_header(folder) == "stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,accuracy_thresh,seconds");
-  // Each label is present in 4 of 7 images: always answering "present" scores 0.57.
-  CHECK(last_accuracy(folder) > 0.7);
+  // Each label is present in 4 of 7 images: always answering "present" scores 4/7 = 0.571, which a
+  // softmax head or misread targets would not beat. A random-init body on 112 images with a restart
+  // every epoch ends anywhere in 0.69–0.93 (seeds 1–5, one CPU), so the last epoch must beat the
+  // constant answer and the best epoch must be clearly above it (0.81–0.93 seen).
+  double best = 0;
+  for (std::size_t row = 0; row < 6; ++row) best = std::max(best, accuracy_of_row(folder, row));
+  CHECK(best >= 0.75);
+  CHECK(last_accuracy(folder) > 4.0 / 7.0);
 }
 
 TEST_CASE("a regression csv dataset trains an L1 head and reports mse") {

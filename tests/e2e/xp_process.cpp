@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <sstream>
 #include <vector>
@@ -74,6 +75,51 @@ double last_accuracy(const fs::path& folder) {
   std::string row = last_line(xp::testing::read_text(folder / "metrics.csv"));
   row.erase(row.rfind(','));
   return std::stod(row.substr(row.rfind(',') + 1));
+}
+
+namespace {
+
+std::vector<std::string> cells_of(const std::string& row) {
+  std::vector<std::string> cells;
+  std::istringstream in(row);
+  for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
+  return cells;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+double accuracy_of_row(const fs::path& folder, std::size_t row) {
+  const auto rows = lines_of(metrics_without_time(folder));
+  REQUIRE(row + 1 < rows.size());
+  return std::stod(cells_of(rows[row + 1]).back());
+}
+
+void check_close_metrics(const fs::path& a, const fs::path& b, double relative) {
+  const auto first = lines_of(metrics_without_time(a));
+  const auto second = lines_of(metrics_without_time(b));
+  REQUIRE(first.size() == second.size());
+  CHECK(first[0] == second[0]);
+  for (std::size_t row = 1; row < first.size(); ++row) {
+    const auto cells = cells_of(first[row]);
+    const auto others = cells_of(second[row]);
+    REQUIRE(cells.size() == others.size());
+    for (std::size_t column = 0; column < cells.size(); ++column) {
+      CAPTURE(first[0]);
+      CAPTURE(first[row]);
+      CAPTURE(second[row]);
+      char* end = nullptr;
+      const double value = std::strtod(cells[column].c_str(), &end);
+      if (end == cells[column].c_str()) CHECK(cells[column] == others[column]);
+      else CHECK(std::stod(others[column]) == doctest::Approx(value).epsilon(relative));
+    }
+  }
 }
 
 std::size_t count(const std::string& text, const std::string& what) {

@@ -29,6 +29,11 @@ std::string last_line(const std::string& text);
 std::string metrics_without_time(const std::filesystem::path& folder);
 // The metric column (second to last, before seconds) of metrics.csv's last row.
 double last_accuracy(const std::filesystem::path& folder);
+// The metric column of metrics.csv's data row `row` (0 = the first epoch).
+double accuracy_of_row(const std::filesystem::path& folder, std::size_t row);
+// metrics.csv of two runs, wall time aside, has the same rows and numbers within `relative` (doctest
+// checks, one per cell): the same recipe computed by two routes.
+void check_close_metrics(const std::filesystem::path& a, const std::filesystem::path& b, double relative);
 // How many times `what` occurs in `text` (console lines such as "[cached").
 std::size_t count(const std::string& text, const std::string& what);
 // Every tensor of two model.h5 files is bitwise equal (doctest checks, one per tensor).

@@ -180,3 +180,94 @@ TEST_CASE("training a TorchScript body updates the tensors its TorchScript code 
   torch::NoGradGuard no_grad;
   CHECK_FALSE(model->features(images).allclose(before));
 }
+
+// The bridge's whole job in training: the TorchScript code must run with the tensors xp trains, in
+// the mode xp sets, so a TorchScript resnet18 trains exactly as the native resnet18 on the same
+// weights. Compared after each step: outputs, the loss, every gradient, every BatchNorm statistic,
+// and the eval-mode output (the train/eval mismatch a lost `training` flag or an unshared running
+// statistic would show).
+TEST_CASE("a TorchScript body trains as the native resnet18 with the same weights, frozen and unfrozen" *
+          doctest::timeout(300)) {
+  testing::TempDir dir;
+  write_references(dir, {"resnet18"}, "--torchscript");
+  ModelOptions native_options;
+  native_options.arch = "resnet18";
+  native_options.head_seed = 5;  // the same head for both
+  ModelOptions script_options = native_options;
+  script_options.arch = "torchscript";
+  script_options.weights = (dir.path() / "resnet18-body.pt").string();
+  script_options.split_at = "layer3";
+  Classifier native(native_options, 3);
+  load_backbone_weights(*native, (dir.path() / "resnet18.safetensors").string());
+  Classifier script(script_options, 3);
+
+  const auto native_parameters = native->named_parameters();
+  const auto script_parameters = script->named_parameters();
+  const auto native_buffers = native->named_buffers();
+  const auto script_buffers = script->named_buffers();
+  REQUIRE(native_parameters.size() == script_parameters.size());
+  REQUIRE(native_buffers.size() == script_buffers.size());
+  const auto largest_difference = [](const torch::Tensor& a, const torch::Tensor& b) {
+    return ((a - b).abs() / (b.abs() + 1e-3)).max().item<double>();
+  };
+  const auto check_same_state = [&](const char* when) {
+    CAPTURE(when);
+    for (const auto& item : native_buffers) {
+      CAPTURE(item.key());
+      REQUIRE(script_buffers.contains(item.key()));
+      CHECK(largest_difference(script_buffers[item.key()].to(torch::kDouble), item.value().to(torch::kDouble)) < kTolerance);
+    }
+    for (const auto& item : native_parameters) {
+      CAPTURE(item.key());
+      REQUIRE(script_parameters.contains(item.key()));
+      CHECK(largest_difference(script_parameters[item.key()], item.value()) < kTolerance);
+    }
+  };
+  check_same_state("loaded");
+
+  torch::manual_seed(0);
+  const torch::Tensor images = torch::randn({8, 3, 32, 32});
+  const torch::Tensor labels = torch::tensor({0, 1, 2, 1, 0, 2, 2, 1});
+  const auto train_steps = [&](int frozen_groups, double lr, int steps) {
+    native->freeze_to(frozen_groups);
+    script->freeze_to(frozen_groups);
+    torch::optim::SGD native_sgd(native->parameters(), torch::optim::SGDOptions(lr).momentum(0.9));
+    torch::optim::SGD script_sgd(script->parameters(), torch::optim::SGDOptions(lr).momentum(0.9));
+    for (int step = 0; step < steps; ++step) {
+      CAPTURE(frozen_groups);
+      CAPTURE(step);
+      for (auto* model : {&native, &script}) (*model)->train_respecting_frozen_bn();
+      // Dropout draws the same masks in both when torch's RNG is where it was.
+      torch::manual_seed(100 + step);
+      const torch::Tensor native_loss = torch::nll_loss(native->forward(images), labels);
+      torch::manual_seed(100 + step);
+      const torch::Tensor script_loss = torch::nll_loss(script->forward(images), labels);
+      CHECK(script_loss.item<double>() == doctest::Approx(native_loss.item<double>()).epsilon(kTolerance));
+      native_sgd.zero_grad();
+      script_sgd.zero_grad();
+      native_loss.backward();
+      script_loss.backward();
+      for (const auto& item : native_parameters) {
+        const torch::Tensor& grad = script_parameters[item.key()].grad();
+        CAPTURE(item.key());
+        REQUIRE(grad.defined() == item.value().grad().defined());
+        if (grad.defined()) CHECK(((grad - item.value().grad()).abs().max() / (item.value().grad().abs().max() + 1e-8)).item<double>() < kTolerance);
+      }
+      native_sgd.step();
+      script_sgd.step();
+      check_same_state("after a step");
+      torch::NoGradGuard no_grad;
+      native->eval();
+      script->eval();
+      CHECK(largest_difference(script->forward(images), native->forward(images)) < kTolerance);
+    }
+  };
+  // Frozen (fastai's freeze): only the head trains; the body's BatchNorm statistics stay as loaded.
+  const torch::Tensor loaded_mean = native_buffers["body.layer3.0.bn1.running_mean"].clone();
+  train_steps(ClassifierImpl::kLayerGroups - 1, 0.01, 2);
+  CHECK(script_buffers["body.layer3.0.bn1.running_mean"].equal(loaded_mean));
+  CHECK_FALSE(script_parameters["body.conv1.weight"].grad().defined());
+  // Unfrozen (fastai's unfreeze): every group trains and every BatchNorm layer updates its statistics.
+  train_steps(0, 0.01, 3);
+  CHECK_FALSE(script_buffers["body.layer3.0.bn1.running_mean"].equal(loaded_mean));
+}
