@@ -7,11 +7,14 @@
   legacy.pth       the pre-1.6, non-zip format
   code.pth         a dict holding a collections.Counter: a global xp must refuse, never call
   truncated.pth    small.pth cut in half
+  script.pth       a torch.jit.save archive whose __setstate__ raises "code from the weights file ran"
+                   when loaded: code a weights reader must never run
 
 usage: torch_save_cases.py OUT_DIR
 """
 import collections
 import sys
+from typing import Tuple
 
 import torch
 
@@ -24,6 +27,28 @@ torch.save(state, f"{out}/small.pth")
 torch.save({"state_dict": state, "epoch": 3}, f"{out}/wrapped.pth")
 torch.save(state, f"{out}/legacy.pth", _use_new_zipfile_serialization=False)
 torch.save({"weight": weight, "counts": collections.Counter("ab")}, f"{out}/code.pth")
+
+
+class RunsCodeWhenLoaded(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = torch.nn.Parameter(weight.clone())
+
+    def forward(self, x):
+        return x
+
+    @torch.jit.export
+    def __getstate__(self):
+        return (self.weight, self.training)
+
+    @torch.jit.export
+    def __setstate__(self, state: Tuple[torch.Tensor, bool]):
+        self.weight = state[0]
+        self.training = state[1]
+        raise RuntimeError("code from the weights file ran")
+
+
+torch.jit.save(torch.jit.script(RunsCodeWhenLoaded()), f"{out}/script.pth")
 with open(f"{out}/small.pth", "rb") as f:
     data = f.read()
 with open(f"{out}/truncated.pth", "wb") as f:

@@ -7,7 +7,6 @@
 #include <map>
 
 #include "core/models/weights/pickle.h"
-#include "core/models/weights/torchscript.h"
 #include "core/util/error.h"
 
 namespace xp::models {
@@ -50,19 +49,21 @@ StateDict read_pth(const std::string& path) {
                              "(re-save with torch.save(torch.load(f), f2), or export .safetensors)"));
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
   std::string pickled;
-  bool torchscript = false;
   try {
     reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
-    // torch.jit.save archives have constants.pkl and code/ besides data.pkl, whose objects are
-    // TorchScript classes: LibTorch's own loader reads those.
-    torchscript = reader->hasRecord("constants.pkl");
+    // torch.jit.save archives have constants.pkl and code/ besides data.pkl. Loading one runs its
+    // code (a module's __setstate__ can do anything TorchScript can, such as writing files), so a
+    // weights file never is one: TorchScript runs only where the recipe asks for it by name.
+    if (reader->hasRecord("constants.pkl"))
+      throw ModelError(str_cat("weights '", path, "': a TorchScript archive (torch.jit.save) holds code, which xp runs only "
+                               "for model.arch: torchscript; as weights, save the module's state_dict "
+                               "(torch.save(m.state_dict(), f)) or a .safetensors file"));
     if (!reader->hasRecord("data.pkl")) throw ModelError(str_cat("weights '", path, "': archive has no data.pkl"));
     auto [data, size] = reader->getRecord("data.pkl");
     pickled.assign(static_cast<const char*>(data.get()), size);
   } catch (const c10::Error& error) {
     throw ModelError(str_cat("weights '", path, "': damaged zip archive (", error.msg(), ")"));
   }
-  if (torchscript) return read_torchscript_weights(path);
 
   std::map<std::string, torch::Tensor> storages;  // tensors sharing a storage share it here too
   const pickle::PersistentLoader load_storage = [&](const Value& id) -> ValuePtr {

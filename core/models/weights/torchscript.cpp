@@ -9,6 +9,15 @@
 
 namespace xp::models {
 
+namespace {
+
+std::string last_line(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text.substr(text.rfind('\n') + 1);
+}
+
+}  // namespace
+
 torch::jit::Module load_torchscript(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) throw ModelError(str_cat("TorchScript file '", path, "': no such file"));
   try {
@@ -17,15 +26,10 @@ torch::jit::Module load_torchscript(const std::string& path) {
     const std::string message = error.what_without_backtrace();
     throw ModelError(str_cat("TorchScript file '", path, "': not a readable TorchScript archive (torch.jit.save): ",
                              message.substr(0, message.find('\n'))));
+  } catch (const std::exception& error) {
+    // Loading runs the modules' __setstate__; what it raised ends the interpreter's traceback.
+    throw ModelError(str_cat("TorchScript file '", path, "': its code failed while loading: ", last_line(error.what())));
   }
-}
-
-StateDict read_torchscript_weights(const std::string& path) {
-  const torch::jit::Module module = load_torchscript(path);
-  StateDict state;
-  for (const auto& parameter : module.named_parameters()) state.tensors.emplace_back(parameter.name, parameter.value.detach());
-  for (const auto& buffer : module.named_buffers()) state.tensors.emplace_back(buffer.name, buffer.value);
-  return state;
 }
 
 }  // namespace xp::models

@@ -9,6 +9,7 @@
 #include "core/models/weights/h5.h"
 #include "core/models/weights/load.h"
 #include "core/models/weights/safetensors.h"
+#include "core/models/weights/torchscript.h"
 #include "core/util/error.h"
 #include "tests/core/models/resnet_body.h"
 #include "tests/test_support.h"
@@ -131,11 +132,18 @@ TEST_CASE("pth: torch.save'd state dicts read exactly, wrapped or not, and unsaf
       {"legacy.pth", "not a zip archive"},
       {"code.pth", "refusing pickle global 'collections.Counter'"},
       {"truncated.pth", "truncated.pth"},
+      // A TorchScript archive is code: refused before anything in it runs (its __setstate__ raises).
+      {"script.pth", "a TorchScript archive (torch.jit.save) holds code, which xp runs only for model.arch: torchscript"},
   };
   for (const auto& c : refused) {
     CAPTURE(c.file);
     CHECK_THROWS_WITH_AS(read_weights((dir.path() / c.file).string()), doctest::Contains(c.message), ModelError);
   }
+  // The same file as a TorchScript body, which the recipe asks for by name, is loaded — and runs.
+  CHECK_THROWS_WITH_AS(load_torchscript((dir.path() / "script.pth").string()),
+                       doctest::Contains("script.pth': its code failed while loading: builtins.RuntimeError: code from "
+                                         "the weights file ran"),
+                       ModelError);
 }
 
 TEST_CASE("h5: xp checkpoints round-trip every tensor and give their body to a new model") {
