@@ -110,6 +110,7 @@ int model(const cli::CliOptions& options) {
 }
 
 int features(const cli::CliOptions& options) {
+  if (const std::string refusal = why_not_replaceable(options.out); !refusal.empty()) throw cli::UsageError(refusal);
   const pipeline::Plan plan = load_plan(options);
   const auto& recipe = plan.recipe;
   const int threads = pipeline::configure_threads(recipe.run.threads);

@@ -1,6 +1,7 @@
 #include "core/util/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -43,7 +44,21 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   });
 }
 
+std::string why_not_replaceable(const std::filesystem::path& path) {
+  // rename(2) replaces whatever has the name: a device node (`--out /dev/null` as root), a symbolic
+  // link, a named pipe. Only a regular file is ours to replace.
+  struct stat existing {};
+  if (::lstat(path.c_str(), &existing) != 0 || S_ISREG(existing.st_mode)) return "";
+  return str_cat("will not write '", path.string(), "': it exists and is not a regular file (",
+                 S_ISDIR(existing.st_mode)                                ? "a folder"
+                 : S_ISLNK(existing.st_mode)                              ? "a symbolic link"
+                 : S_ISCHR(existing.st_mode) || S_ISBLK(existing.st_mode) ? "a device"
+                                                                          : "a pipe or socket",
+                 "); name a new file, or a regular one to replace");
+}
+
 void write_via_temp(const std::filesystem::path& path, const std::function<void(const std::string& temp)>& write) {
+  if (const std::string refusal = why_not_replaceable(path); !refusal.empty()) throw Error(refusal);
   const std::string temp = temp_name_for(path);
   try {
     write(temp);

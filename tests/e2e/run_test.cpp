@@ -484,6 +484,16 @@ TEST_CASE("xp features exports the body's features, and torchvision computes the
                                                               " resnet18 " + weights.string()) == 0);
   CHECK(run_xp("features " + recipe + " --split test --out x.h5").exit_code == 2);
   CHECK(run_xp("features " + recipe).exit_code == 2);  // --out is required
+  // --out never replaces what is not a regular file (as root, `--out /dev/null` once replaced the
+  // device node): a symbolic link stays a link to its untouched target.
+  xp::testing::write_text(dir.path() / "kept.txt", "kept");
+  fs::create_symlink(dir.path() / "kept.txt", dir.path() / "link.h5");
+  const Outcome onto_link = run_xp("features " + recipe + " --split valid --out " + (dir.path() / "link.h5").string());
+  CAPTURE(onto_link.output);
+  CHECK(onto_link.exit_code == 2);  // refused before any work, as a usage error
+  CHECK(onto_link.output.find("link.h5': it exists and is not a regular file (a symbolic link)") != std::string::npos);
+  CHECK(fs::is_symlink(dir.path() / "link.h5"));
+  CHECK(xp::testing::read_text(dir.path() / "kept.txt") == "kept");
 }
 
 TEST_CASE("bf16 and channels_last serve xp features, and xp run refuses them until their training crash is fixed") {
