@@ -8,6 +8,8 @@ XP := $(BUILD_DIR)/runner/xp
 
 # ccache keys precompiled headers correctly only with these sloppiness settings.
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
+# Paths below the checkout are hashed relative to it, so a clone in another folder (CI) hits the cache.
+export CCACHE_BASEDIR := $(CURDIR)
 LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
 .PHONY: demo test build deps configure clean
