@@ -5,6 +5,8 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include <cmath>
+#include <cstdlib>
 #include <regex>
 #include <set>
 
@@ -68,12 +70,18 @@ const Json* find_pointer(const Json& root, const KeyPath& path) {
   return node;
 }
 
+// valijson's bound as a person writes it: "1.000000" → "1", "1048576.000000" → "1048576", 0.1 → "0.1".
 std::string format_number(const std::string& text) {
-  try {
-    return str_cat(std::stod(text));  // "1.000000" → "1"
-  } catch (const std::exception&) {
-    return text;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str()) return text;
+  if (value == std::floor(value) && std::fabs(value) < 9007199254740992.0)  // 2^53: exact as an integer
+    return std::to_string(static_cast<long long>(value));
+  for (int digits = 1; digits <= 17; ++digits) {  // the shortest text that reads back the same
+    const std::string shortest = str_printf("%.*g", digits, value);
+    if (std::strtod(shortest.c_str(), nullptr) == value) return shortest;
   }
+  return text;
 }
 
 std::string expected_type(const Json* schema) {

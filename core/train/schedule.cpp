@@ -19,16 +19,23 @@ double two_phase(double pos, double pct_start, double a, double b, double c) {
 
 }  // namespace
 
-std::int64_t total_epochs(const ScheduleOptions& options) {
+double total_epochs_unbounded(const ScheduleOptions& options) {
   XP_CHECK(options.cycles >= 1, "cycles must be >= 1, got ", options.cycles);
   XP_CHECK(options.cycle_len >= 1, "cycle_len must be >= 1, got ", options.cycle_len);
   XP_CHECK(options.cycle_mult >= 1, "cycle_mult must be >= 1, got ", options.cycle_mult);
   if (options.kind == ScheduleKind::kOneCycle) return options.cycle_len;
   const double a = options.cycle_len;
   const double r = options.cycle_mult;
-  const int n = options.cycles;
-  if (options.cycle_mult == 1) return static_cast<std::int64_t>(a * n);
-  return static_cast<std::int64_t>(std::ceil(a * (1 - std::pow(r, n)) / (1 - r)));
+  const double n = options.cycles;
+  if (options.cycle_mult == 1) return a * n;
+  return std::ceil(a * (1 - std::pow(r, n)) / (1 - r));
+}
+
+std::int64_t total_epochs(const ScheduleOptions& options) {
+  const double epochs = total_epochs_unbounded(options);
+  XP_CHECK(epochs <= static_cast<double>(kMaxEpochsPerFit), "a fit of ", epochs, " epochs is over the limit of ",
+           kMaxEpochsPerFit);
+  return static_cast<std::int64_t>(epochs);
 }
 
 std::vector<double> lr_multipliers(const ScheduleOptions& options, std::int64_t batches_per_epoch) {

@@ -36,6 +36,10 @@ struct ScheduleOptions {
 
 // fastai's sum_geom(a, r, n): a·n if r == 1, else ceil(a·(1 − rⁿ)/(1 − r)).
 std::int64_t total_epochs(const ScheduleOptions& options);
+// The same in floating point, which cannot overflow (cycles: 100 with cycle_mult: 2 is ~1.3e30
+// epochs): what a recipe check compares with kMaxEpochsPerFit before total_epochs is asked.
+double total_epochs_unbounded(const ScheduleOptions& options);
+constexpr std::int64_t kMaxEpochsPerFit = 1000000;
 
 // The LR multiplier of every training iteration of the fit (total_epochs × batches_per_epoch).
 std::vector<double> lr_multipliers(const ScheduleOptions& options, std::int64_t batches_per_epoch);

@@ -110,6 +110,10 @@ std::unique_ptr<Stage> create(const recipe::Node& params, PlanContext& context,
     if (optimizer.kind == train::OptimizerKind::kAdamW && optimizer.wd_mode == train::WeightDecay::kL2)
       errors.push_back(params["wd_mode"].error("adamw's weight decay is decoupled by definition; use adam for L2"));
   }
+  if (const double epochs = train::total_epochs_unbounded(schedule); epochs > static_cast<double>(train::kMaxEpochsPerFit))
+    errors.push_back(params[has_cycle_len ? "cycle_len" : "cycles"].error(
+        str_cat("cycles ", schedule.cycles, ", cycle_len ", schedule.cycle_len, " and cycle_mult ", schedule.cycle_mult,
+                " make ", str_printf("%.3g", epochs), " epochs; a fit has at most ", train::kMaxEpochsPerFit)));
   const bool snapshots = params["snapshots"].json().get<bool>();
   options.precompute = parse_precompute(params, context, errors);
   if (errors.size() != errors_before) return nullptr;
