@@ -2,7 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <regex>
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <string_view>
 
 #include "core/util/atomic_file.h"
 
@@ -15,27 +19,58 @@ SourceLoc to_loc(int source, const YAML::Mark& mark, int column_offset = 0) {
   return {source, mark.line + 1, mark.column + 1 + column_offset};
 }
 
-// YAML 1.2 core schema for plain scalars; quoted scalars are always strings.
+// Bounds that keep a hostile or mistaken recipe from exhausting memory, time or the stack: a
+// 600-byte "billion laughs" of YAML aliases once grew to 3 GB, a 100,000-character value crashed
+// libstdc++'s recursive std::regex (the schema's `pattern`).
+constexpr std::size_t kMaxRecipeBytes = 1 << 20;
+constexpr std::size_t kMaxRecipeValues = 100000;  // counted after alias expansion
+constexpr std::size_t kMaxScalarChars = 4096;
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string_view without_sign(std::string_view text) {
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) text.remove_prefix(1);
+  return text;
+}
+
+// YAML 1.2 core schema's int: [-+]?[0-9]+ (scanned, not matched by std::regex, which recurses per character).
+bool is_yaml_int(std::string_view text) { return all_digits(without_sign(text)); }
+
+// YAML 1.2 core schema's float: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool is_yaml_float(std::string_view text) {
+  text = without_sign(text);
+  const std::size_t exponent = text.find_first_of("eE");
+  if (exponent != std::string_view::npos && !all_digits(without_sign(text.substr(exponent + 1)))) return false;
+  const std::string_view mantissa = text.substr(0, exponent);
+  const std::size_t dot = mantissa.find('.');
+  if (dot == std::string_view::npos) return all_digits(mantissa);
+  const std::string_view whole = mantissa.substr(0, dot);
+  const std::string_view fraction = mantissa.substr(dot + 1);
+  if (whole.empty()) return all_digits(fraction);
+  return all_digits(whole) && (fraction.empty() || all_digits(fraction));
+}
+
+// YAML 1.2 core schema for plain scalars; quoted scalars are always strings. A number too large for
+// a double (1e999, a 100-digit integer) stays text, so the schema reports it where it stands.
 Json scalar_to_json(const YAML::Node& node) {
   const std::string& text = node.Scalar();
   if (node.Tag() == "!") return text;
-  static const std::regex null_re("~|null|Null|NULL|");
-  static const std::regex true_re("true|True|TRUE");
-  static const std::regex false_re("false|False|FALSE");
-  static const std::regex int_re("[-+]?[0-9]+");
-  static const std::regex float_re(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-  if (std::regex_match(text, null_re)) return nullptr;
-  if (std::regex_match(text, true_re)) return true;
-  if (std::regex_match(text, false_re)) return false;
-  if (std::regex_match(text, int_re)) {
-    try {
-      return std::stoll(text);
-    } catch (const std::out_of_range&) {
-      return std::stod(text);
-    }
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") return nullptr;
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  const bool integer = is_yaml_int(text);
+  if (!integer && !is_yaml_float(text)) return text;
+  errno = 0;
+  if (integer) {
+    const long long value = std::strtoll(text.c_str(), nullptr, 10);
+    if (errno == 0) return value;
+    errno = 0;
   }
-  if (std::regex_match(text, float_re)) return std::stod(text);
-  return text;
+  const double value = std::strtod(text.c_str(), nullptr);
+  if (errno == ERANGE && std::isinf(value)) return text;
+  return value;
 }
 
 struct Override {
@@ -62,7 +97,19 @@ class DocumentBuilder {
     }
     ValueLoc& loc = doc_.locations_[path.pointer()];
     loc.value = to_loc(source, node.Mark(), column_offset);
-    if (node.IsScalar()) loc.value_span = std::max<int>(1, static_cast<int>(node.Scalar().size()));
+    if (++values_ > kMaxRecipeValues)
+      throw RecipeError({{loc.value, str_cat("the recipe expands to more than ", kMaxRecipeValues,
+                                             " values (YAML aliases repeated inside each other?)")}},
+                        doc_.sources_);
+    if (node.IsScalar()) {
+      loc.value_span = std::max<int>(1, static_cast<int>(std::min(node.Scalar().size(), std::size_t{80})));
+      if (node.Scalar().size() > kMaxScalarChars) {
+        errors_.push_back({loc.value, str_cat("'", path.str(), "': a value of ", node.Scalar().size(),
+                                              " characters; recipe values are at most ", kMaxScalarChars),
+                           loc.value_span});
+        return nullptr;
+      }
+    }
     switch (node.Type()) {
       case YAML::NodeType::Map: {
         Json out = Json::object();
@@ -94,9 +141,14 @@ class DocumentBuilder {
     }
   }
 
+  // Values refused while converting (too long), each located.
+  const std::vector<Diagnostic>& errors() const { return errors_; }
+
  private:
   Document& doc_;
   std::vector<Override>& overrides_;
+  std::size_t values_ = 0;
+  std::vector<Diagnostic> errors_;
 };
 
 namespace {
@@ -220,6 +272,11 @@ Document Document::parse(const std::string& name, const std::string& text,
   doc.path_ = name;
   const int file_source = doc.sources_.add(name, text);
   std::vector<Diagnostic> errors;
+  if (text.size() > kMaxRecipeBytes) {
+    errors.push_back({{file_source, 1, 1}, str_cat("the recipe is ", text.size(), " bytes; recipes are at most ",
+                                                   kMaxRecipeBytes, " bytes")});
+    throw RecipeError(errors, doc.sources_);
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -239,6 +296,7 @@ Document Document::parse(const std::string& name, const std::string& text,
   if (!errors.empty()) throw RecipeError(errors, doc.sources_);
   DocumentBuilder builder(doc, applied);
   doc.root_ = builder.convert(root, KeyPath(), file_source, 0);
+  if (!builder.errors().empty()) throw RecipeError(builder.errors(), doc.sources_);
   return doc;
 }
 
