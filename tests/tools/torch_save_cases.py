@@ -7,6 +7,7 @@
   legacy.pth       the pre-1.6, non-zip format
   code.pth         a dict holding a collections.Counter: a global xp must refuse, never call
   truncated.pth    small.pth cut in half
+  deep.pth         a torch.save-shaped zip whose data.pkl is a list inside 200,000 nested tuples
   script.pth       a torch.jit.save archive whose __setstate__ raises "code from the weights file ran"
                    when loaded: code a weights reader must never run
 
@@ -14,6 +15,7 @@ usage: torch_save_cases.py OUT_DIR
 """
 import collections
 import sys
+import zipfile
 from typing import Tuple
 
 import torch
@@ -49,6 +51,9 @@ class RunsCodeWhenLoaded(torch.nn.Module):
 
 
 torch.jit.save(torch.jit.script(RunsCodeWhenLoaded()), f"{out}/script.pth")
+with zipfile.ZipFile(f"{out}/deep.pth", "w") as archive:
+    archive.writestr("deep/data.pkl", b"\x80\x02]" + b"\x85" * 200000 + b".")
+    archive.writestr("deep/version", "3\n")
 with open(f"{out}/small.pth", "rb") as f:
     data = f.read()
 with open(f"{out}/truncated.pth", "wb") as f:

@@ -1,7 +1,8 @@
 #include "core/models/weights/load.h"
 
 #include <filesystem>
-#include <regex>
+#include <array>
+#include <optional>
 #include <string_view>
 
 #include "core/models/weights/h5.h"
@@ -49,14 +50,36 @@ StateDict body_of(StateDict state) {
   return body;
 }
 
+// A legacy name ends in "denselayer<N>", norm|relu|conv, 1|2 and the tensor, as torchvision's pattern
+// ^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:1|2)\.(?:weight|…))$ has it; found by scanning (std::regex
+// recurses per character: a 50,000-character key overflowed the stack).
+std::optional<std::string> modern_densenet_name(const std::string& name) {
+  std::array<std::size_t, 3> dots{};  // the last three dots, last first
+  std::size_t end = name.size();
+  for (auto& dot : dots) {
+    dot = end == 0 ? std::string::npos : name.rfind('.', end - 1);
+    if (dot == std::string::npos) return std::nullopt;
+    end = dot;
+  }
+  const std::string_view view(name);
+  const std::string_view tensor = view.substr(dots[0] + 1);
+  const std::string_view index = view.substr(dots[1] + 1, dots[0] - dots[1] - 1);
+  const std::string_view module = view.substr(dots[2] + 1, dots[1] - dots[2] - 1);
+  const std::string_view layer = view.substr(0, dots[2]);
+  const std::size_t digits_from = layer.find_last_not_of("0123456789") + 1;  // 0 when all digits (npos + 1)
+  const bool numbered_layer = digits_from < layer.size() && digits_from >= 10 &&
+                              layer.substr(digits_from - 10, 10) == "denselayer";
+  if (!numbered_layer || (module != "norm" && module != "relu" && module != "conv") || (index != "1" && index != "2") ||
+      (tensor != "weight" && tensor != "bias" && tensor != "running_mean" && tensor != "running_var"))
+    return std::nullopt;
+  return name.substr(0, dots[1]) + name.substr(dots[1] + 1);  // "norm.1.weight" → "norm1.weight"
+}
+
 // torchvision's published DenseNet files predate its module names: "denselayer1.norm.1.weight"
 // where the model has "denselayer1.norm1.weight". torchvision renames them on load; so does xp.
 void rename_legacy_densenet_keys(StateDict& state) {
-  static const std::regex legacy(R"(^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$)");
-  for (auto& [name, tensor] : state.tensors) {
-    std::smatch match;
-    if (std::regex_match(name, match, legacy)) name = match[1].str() + match[2].str();
-  }
+  for (auto& [name, tensor] : state.tensors)
+    if (auto modern = modern_densenet_name(name)) name = std::move(*modern);
 }
 
 }  // namespace

@@ -30,6 +30,16 @@ bool allowed_global(const std::string& name) {
          name == "torch._utils._rebuild_parameter" || storage_types().count(name) > 0;
 }
 
+void move_children(Value& value, std::vector<ValuePtr>& out) {
+  for (auto& item : value.items) out.push_back(std::move(item));
+  for (auto& [key, entry] : value.entries) {
+    out.push_back(std::move(key));
+    out.push_back(std::move(entry));
+  }
+  value.items.clear();
+  value.entries.clear();
+}
+
 ValuePtr make(Kind kind) {
   auto value = std::make_shared<Value>();
   value->kind = kind;
@@ -278,6 +288,17 @@ class Unpickler {
 };
 
 }  // namespace
+
+Value::~Value() {
+  std::vector<ValuePtr> pending;
+  move_children(*this, pending);
+  while (!pending.empty()) {
+    ValuePtr next = std::move(pending.back());
+    pending.pop_back();
+    // The last owner empties it before it dies, so its own destructor has nothing left to recurse into.
+    if (next && next.use_count() == 1) move_children(*next, pending);
+  }
+}
 
 torch::ScalarType storage_dtype(const std::string& global, const std::string& source) {
   const auto found = storage_types().find(global);

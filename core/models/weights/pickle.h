@@ -30,6 +30,12 @@ struct Value {
   std::vector<ValuePtr> items;                         // tuple, list
   std::vector<std::pair<ValuePtr, ValuePtr>> entries;  // dict, in insertion order
   torch::Tensor tensor;                                // tensor, or a storage (1-D)
+
+  Value() = default;
+  Value(const Value&) = default;
+  Value& operator=(const Value&) = default;
+  // Releases nested values with a work list, not by recursion: a file can nest 200,000 deep.
+  ~Value();
 };
 
 // Resolves a persistent id (torch: ('storage', StorageType, key, location, numel)) to a storage.

@@ -74,6 +74,17 @@ TEST_CASE("safetensors: damaged files are clear errors") {
   CHECK_THROWS_WITH_AS(read_safetensors(path), doctest::Contains("exceeds the file"), ModelError);
 }
 
+TEST_CASE("a 50,000-character tensor name is an unexpected tensor, not a crash (densenet's legacy renaming)") {
+  testing::TempDir dir;
+  const std::string path = (dir.path() / "long.safetensors").string();
+  const std::string name = "features.denseblock1." + std::string(50000, 'a') + "denselayer1.norm.1.weight";
+  write_safetensors(path, R"({")" + name + R"(":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", floats({1}));
+  ModelOptions options;
+  options.arch = "densenet121";
+  Classifier model(options, 2);
+  CHECK_THROWS_WITH_AS(load_backbone_weights(*model, path), doctest::Contains("unexpected"), ModelError);
+}
+
 TEST_CASE("strict loading names every missing, unexpected and misshapen tensor") {
   torch::nn::Linear linear(3, 2);
   StateDict state;
@@ -132,6 +143,8 @@ TEST_CASE("pth: torch.save'd state dicts read exactly, wrapped or not, and unsaf
       {"legacy.pth", "not a zip archive"},
       {"code.pth", "refusing pickle global 'collections.Counter'"},
       {"truncated.pth", "truncated.pth"},
+      // Nested 200,000 deep: once a stack overflow in the values' destructor.
+      {"deep.pth", "does not hold a dict of tensors"},
       // A TorchScript archive is code: refused before anything in it runs (its __setstate__ raises).
       {"script.pth", "a TorchScript archive (torch.jit.save) holds code, which xp runs only for model.arch: torchscript"},
   };
