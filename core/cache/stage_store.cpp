@@ -9,6 +9,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
+#include "core/util/json_text.h"
 
 namespace xp::cache {
 
@@ -62,7 +63,7 @@ void StageStore::publish(const std::string& hash, const nlohmann::json& entry,
     fill(temp);
     nlohmann::json complete = entry;
     complete["hash"] = hash;
-    write_file_atomic(temp / stage_files::kEntry, complete.dump(1) + "\n");
+    write_file_atomic(temp / stage_files::kEntry, json_text(complete, 1));
     const fs::path final_folder = entry_folder(hash);
     std::error_code error;
     fs::remove_all(final_folder, error);  // an older or damaged entry (the caller holds the lock)

@@ -447,7 +447,11 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     throw;
   } catch (const std::exception& error) {
     console.progress_end();
-    record.fail(error.what());
+    try {
+      record.fail(error.what());
+    } catch (const std::exception& while_recording) {  // the run's own error is the one to report
+      console.line(str_cat("warning: the failure could not be fully recorded: ", while_recording.what()));
+    }
     refresh_report(result.folder, console);
     if (std::filesystem::exists(result.folder / report::files::kResume))
       console.line(str_cat("failed: once the cause is fixed, continue from the last completed epoch with  xp run --resume ",

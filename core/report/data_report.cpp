@@ -10,6 +10,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
+#include "core/util/json_text.h"
 
 namespace xp::report {
 
@@ -83,7 +84,7 @@ std::vector<std::string> write_data_report(const data::DataBundle& data, const D
   const auto preview = data::augmentation_preview(*data.train, options.augment, options.size, options.preview_images,
                                                   options.preview_draws, options.seed);
   write_png(folder / files::kAugmentPreview, tile_grid(preview));
-  write_file_atomic(folder / files::kDataSummary, summary.dump(2) + "\n");
+  write_file_atomic(folder / files::kDataSummary, json_text(summary));
   lines.push_back(str_cat("wrote    ", folder.string(), ": ", files::kDataSummary, " ", files::kImageSizes, " ",
                           files::kImageSizesPlot, " ", files::kAugmentPreview));
   return lines;

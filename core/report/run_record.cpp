@@ -14,6 +14,7 @@
 #include "core/util/cpu_features.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
+#include "core/util/json_text.h"
 
 namespace xp::report {
 
@@ -94,20 +95,20 @@ nlohmann::json RunRecord::end_capture() {
 void RunRecord::replay(const nlohmann::json& captured) {
   for (const auto& op : captured) {
     const std::string key = op.at("key");
-    nlohmann::ordered_json value = nlohmann::ordered_json::parse(op.at("value").dump());
+    nlohmann::ordered_json value = nlohmann::ordered_json::parse(json_text(op.at("value"), -1));
     if (op.at("op") == "set") set(key, std::move(value));
     else append(key, std::move(value));
   }
 }
 
 void RunRecord::set(const std::string& key, nlohmann::ordered_json value) {
-  if (capturing_) captured_.push_back({{"op", "set"}, {"key", key}, {"value", nlohmann::json::parse(value.dump())}});
+  if (capturing_) captured_.push_back({{"op", "set"}, {"key", key}, {"value", nlohmann::json::parse(json_text(value, -1))}});
   run_[key] = std::move(value);
   write_run();
 }
 
 void RunRecord::append(const std::string& key, nlohmann::ordered_json value) {
-  if (capturing_) captured_.push_back({{"op", "append"}, {"key", key}, {"value", nlohmann::json::parse(value.dump())}});
+  if (capturing_) captured_.push_back({{"op", "append"}, {"key", key}, {"value", nlohmann::json::parse(json_text(value, -1))}});
   if (!run_.contains(key)) run_[key] = nlohmann::ordered_json::array();
   run_[key].push_back(std::move(value));
   write_run();
@@ -127,9 +128,11 @@ void RunRecord::complete() {
 }
 
 void RunRecord::fail(const std::string& error) {
+  // status.json first: if run.json cannot be written either (a full disk), the state and the first
+  // error are what a reader of the folder must still find.
+  write_status("FAILED", error);
   run_["ended"] = utc_now_iso8601();
   write_run();
-  write_status("FAILED", error);
 }
 
 void RunRecord::interrupted() {
@@ -138,7 +141,7 @@ void RunRecord::interrupted() {
   write_status("INTERRUPTED", "interrupted by the user (Ctrl-C)");
 }
 
-void RunRecord::write_run() { write_file_atomic(folder_ / files::kRun, run_.dump(2) + "\n"); }
+void RunRecord::write_run() { write_file_atomic(folder_ / files::kRun, json_text(run_)); }
 
 void RunRecord::write_status(const std::string& state, const std::string& error) {
   nlohmann::ordered_json status;
@@ -149,7 +152,7 @@ void RunRecord::write_status(const std::string& state, const std::string& error)
   status["heartbeat"] = utc_now_iso8601();
   status["pid"] = getpid();
   if (!error.empty()) status["error"] = error;
-  write_file_atomic(folder_ / files::kStatus, status.dump(2) + "\n");
+  write_file_atomic(folder_ / files::kStatus, json_text(status));
 }
 
 }  // namespace xp::report

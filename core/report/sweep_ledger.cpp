@@ -11,6 +11,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
+#include "core/util/json_text.h"
 
 namespace xp::report {
 
@@ -79,7 +80,7 @@ void SweepLedger::save() const {
                       {"trn_loss", number_or_null(trial.trn_loss)},
                       {"seconds", trial.seconds}});
   const nlohmann::ordered_json ledger = {{"metric_name", metric_name_}, {"trials", trials}};
-  write_file_atomic(folder_ / kLedger, ledger.dump(2) + "\n");
+  write_file_atomic(folder_ / kLedger, json_text(ledger));
 }
 
 std::string override_value(const TrialRecord& trial, const std::string& key) {

@@ -267,6 +267,28 @@ TEST_CASE("a folders dataset runs end to end, with a test split and a skipped ba
   CHECK(xp::testing::run_python_tool("check_h5_keys.py", (dir.path() / "t.h5").string() + " features labels") == 0);
 }
 
+TEST_CASE("a class folder whose name is not UTF-8 trains, and run.json and status.json record it") {
+  TempDir dir;
+  xp::testing::write_image_folders(dir.path() / "data", 2, 8, 2);
+  for (const char* split : {"train", "valid"})  // a Latin-1 name, as old archives have them
+    fs::rename(dir.path() / "data" / split / "class1", dir.path() / "data" / split / "caf\xe9");
+  const fs::path recipe = dir.path() / "tiny.yaml";
+  xp::testing::write_text(recipe, "name: tiny\n"
+                                  "threads: 1\n"
+                                  "data: {source: folders, path: data, size: 32, batch_size: 8, workers: 1}\n"
+                                  "model: {arch: resnet18, xtra_fc: []}\n"
+                                  "stages:\n"
+                                  "  - fit: {lr: 0.01}\n");
+  const Outcome run = run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
+  CAPTURE(run.output);
+  REQUIRE(run.exit_code == 0);
+  const fs::path folder = only_run(dir.path() / "results");
+  CHECK(nlohmann::json::parse(xp::testing::read_text(folder / "status.json"))["state"] == "COMPLETE");
+  // Before, writing run.json threw on the name, and so did writing FAILED: the folder said RUNNING.
+  const auto run_json = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
+  CHECK(run_json["classes"] == nlohmann::json({"caf\xef\xbf\xbd", "class0"}));
+}
+
 TEST_CASE("save and load stages: a checkpoint in the run folder brings the weights back") {
   TempDir dir;
   const std::string recipe = write_recipe(dir.path(), "  - save: 224\n  - fit: {lr: 0.5, cycles: 1}\n  - load: 224\n");

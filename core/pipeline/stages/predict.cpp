@@ -32,6 +32,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
+#include "core/util/json_text.h"
 
 namespace xp::pipeline {
 
@@ -121,7 +122,7 @@ class PredictStage : public Stage {
                                    " test images → ", report::files::kSubmission));
     }
     summary["seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
-    if (options_.augmented) write_file_atomic(context.folder / report::files::kTta, summary.dump(2) + "\n");
+    if (options_.augmented) write_file_atomic(context.folder / report::files::kTta, json_text(summary));
     context.record.append(options_.augmented ? "tta" : "predict", summary);
   }
 
