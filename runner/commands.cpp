@@ -61,6 +61,7 @@ void print_cache_status(const pipeline::Plan& plan, const std::string& cache_roo
 
 int check(const cli::CliOptions& options) {
   const pipeline::Plan plan = load_plan(options);
+  pipeline::require_trainable(plan);  // xp check refuses what xp run would
   std::cout << plan.describe() << "\n";
   for (const auto& warning : plan.rendered_warnings()) std::cout << warning << "\n";
   print_cache_status(plan, cli::cache_root(options));

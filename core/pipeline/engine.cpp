@@ -238,13 +238,7 @@ std::string read_if_exists(const std::filesystem::path& path) {
 
 RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console& console) {
   const auto& recipe = plan.recipe;
-  XP_CHECK(recipe.run.device == "auto" || recipe.run.device == "cpu",
-           "device '", recipe.run.device, "' is not available: this build of xp runs on the CPU");
-  // bf16/channels_last training crashed once (SIGSEGV after the first epoch) in a parallel ctest run
-  // and could not be reproduced in time; until it is understood, they serve inference only.
-  XP_CHECK(recipe.run.precision == "fp32" && !recipe.run.channels_last,
-           "precision: bf16 and channels_last are used by `xp features` (inference) only in this version: "
-           "training with them crashed intermittently in testing; set precision: fp32 and channels_last: false");
+  require_trainable(plan);
   const int threads = configure_threads(options.threads > 0 ? options.threads : recipe.run.threads);
   const bool resuming = !options.resume_folder.empty();
 

@@ -26,7 +26,13 @@ struct Plan {
   std::int64_t total_epochs() const;
   // The human-readable plan: data, model, one line per stage with its epochs, the total.
   std::string describe() const;
+  // What `xp run` refuses before it starts, at the recipe keys: a device this build lacks, and bf16
+  // or channels_last training. `xp check` reports the same (xp features accepts bf16: inference).
+  std::vector<recipe::Diagnostic> training_refusals() const;
 };
+
+// Throws RecipeError (exit 2) with the plan's training refusals, if any.
+void require_trainable(const Plan& plan);
 
 // Parses every stage of `recipe`; throws RecipeError with all stage problems at once.
 Plan make_plan(recipe::Recipe recipe, const StageRegistry& registry);

@@ -126,6 +126,10 @@ std::string explain(const std::string& description, const Json* value, const Jso
   if (std::regex_search(description, match, items_re) && value)
     return str_cat("must have at ", match[1] == "fewer" ? "least " : "most ", match[2], " item", match[2] == "1" ? "" : "s",
                    ", found ", value->size());
+  static const std::regex length_re(R"(String should be no (more|less) than (\d+) characters in length)");
+  if (std::regex_search(description, match, length_re) && value && value->is_string())
+    return str_cat("must have at ", match[1] == "less" ? "least " : "most ", match[2], " characters, found ",
+                   value->get<std::string>().size());
   if (description.find("Object should have no more than 1 properties") != std::string::npos && value)
     return str_cat("a stage is a mapping with exactly one key, its type (e.g. 'fit:'); found ", value->size(), " keys");
   if (description.find("'type' constraint") != std::string::npos && value) {

@@ -523,9 +523,17 @@ TEST_CASE("bf16 and channels_last serve xp features, and xp run refuses them unt
   const auto recipe = write_recipe(dir.path());
   const Outcome refused = run_xp("run " + recipe + " --set precision=bf16 --out " + (dir.path() / "results").string());
   CAPTURE(refused.output);
-  CHECK(refused.exit_code == 1);
-  CHECK(refused.output.find("used by `xp features` (inference) only") != std::string::npos);
+  CHECK(refused.exit_code == 2);  // a recipe error, located at the value that set it
+  CHECK(refused.output.find("--set precision=bf16:1:11: error: 'precision': bf16 serves xp features (inference) only") !=
+        std::string::npos);
   CHECK_FALSE(fs::exists(dir.path() / "results"));
+  // xp check refuses what xp run would, before any data is read: the same bf16, and a device this
+  // build does not have (it once passed xp check and failed only at xp run).
+  const Outcome checked = run_xp("check " + recipe + " --set precision=bf16 --set device=cuda");
+  CAPTURE(checked.output);
+  CHECK(checked.exit_code == 2);
+  CHECK(checked.output.find("'device': 'cuda' is not available: this build of xp runs on the CPU") != std::string::npos);
+  CHECK(checked.output.find("'precision': bf16 serves xp features") != std::string::npos);
   const Outcome features = run_xp("features " + recipe + " --set precision=bf16 --set channels_last=true --out " +
                                   (dir.path() / "f.h5").string());
   CAPTURE(features.output);
