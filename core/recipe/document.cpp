@@ -255,6 +255,11 @@ void emit(YAML::Emitter& out, const Json& value) {
 
 Document Document::load(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
   std::string text;
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {  // reading one threw a raw "basic_string::_M_create"
+    Sources sources;
+    throw RecipeError({{{sources.add(path.string(), ""), 0, 0}, "is a folder; name the recipe's .yaml file"}}, sources);
+  }
   try {
     text = read_file(path);
   } catch (const DataError&) {

@@ -38,6 +38,7 @@ std::optional<KeyPath> KeyPath::parse(const std::string& text, std::string* erro
       while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) != 0) ++pos;
       if (pos == start || pos >= text.size() || text[pos] != ']')
         return fail("expected a list index like [0]");
+      if (pos - start > 6) return fail(str_cat("list index ", text.substr(start, pos - start), " is too large"));
       path.elements_.push_back({"", std::stoul(text.substr(start, pos - start)), true});
       ++pos;
     } else {

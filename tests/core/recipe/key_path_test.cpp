@@ -44,6 +44,8 @@ TEST_CASE("KeyPath rejects malformed keys with a column") {
       {"a..b", "column 3: expected a key name, found '.'"},
       {"a.", "key ends with '.'"},
       {"a b", "column 2: expected '.' or '[', found ' '"},
+      // 20 digits once threw std::stoul's raw out_of_range ("stoul").
+      {"stages[99999999999999999999].fit.lr", "list index 99999999999999999999 is too large"},
   };
   for (const auto& e : errors) {
     std::string error;

@@ -109,3 +109,8 @@ TEST_CASE("the default dropout follows the head as fastai's: 0.25 per hidden blo
   const Recipe recipe = parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {"model.xtra_fc=[]"});
   CHECK(parse_recipe("again.yaml", recipe.doc.to_yaml(), {}).model.dropout == std::vector<double>{0.5});
 }
+
+TEST_CASE("a recipe path that is a folder is a recipe error naming it") {
+  TempDir dir;
+  CHECK_THROWS_WITH_AS(Document::load(dir.path(), {}), doctest::Contains("is a folder"), RecipeError);
+}
