@@ -130,8 +130,12 @@ void check_weights_path(const Document& doc, std::vector<Diagnostic>& errors) {
   if (std::find(supported.begin(), supported.end(), extension) == supported.end())
     errors.push_back(doc.diagnostic(path, str_cat("'model.weights': unsupported file type '", extension,
                                                   "' (supported: ", join(supported), ")")));
-  else if (!fs::is_regular_file(file))
+  else if (std::error_code error; !fs::exists(file, error))
     errors.push_back(doc.diagnostic(path, str_cat("'model.weights': file '", file, "' does not exist")));
+  else if (!fs::is_regular_file(file, error))
+    errors.push_back(doc.diagnostic(path, str_cat("'model.weights': '", file, "' is ",
+                                                  fs::is_directory(file, error) ? "a folder" : "not a regular file",
+                                                  "; name the weights file")));
 }
 
 }  // namespace

@@ -114,3 +114,12 @@ TEST_CASE("a recipe path that is a folder is a recipe error naming it") {
   TempDir dir;
   CHECK_THROWS_WITH_AS(Document::load(dir.path(), {}), doctest::Contains("is a folder"), RecipeError);
 }
+
+TEST_CASE("model.weights that is a folder says so (it once read 'does not exist')") {
+  TempDir dir;
+  xp::testing::write_tiny_idx_dataset(dir.path(), 2, 1);
+  std::filesystem::create_directory(dir.path() / "resnet18.pth");
+  const std::string weights = "model.weights=" + (dir.path() / "resnet18.pth").string();
+  CHECK_THROWS_WITH_AS(parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {weights}),
+                       doctest::Contains("resnet18.pth' is a folder; name the weights file"), RecipeError);
+}
