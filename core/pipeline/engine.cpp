@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <functional>
 #include <thread>
 
 #include "core/cache/data_identity.h"
@@ -361,6 +362,25 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     }
 
     const cache::StageStore store(options.cache_root);
+    // The stage cache is an optimisation: when it cannot be used (a full disk, a folder that cannot
+    // be written), the run warns once, records why in run.json, and goes on without it.
+    bool cache_usable = options.stage_cache;
+    const auto using_cache = [&](int index, const char* what, const std::function<void()>& work) {
+      std::string problem;
+      try {
+        work();
+      } catch (const Interrupted&) {
+        throw;
+      } catch (const Error& error) {
+        problem = error.what();
+      } catch (const std::filesystem::filesystem_error& error) {
+        problem = error.what();
+      }
+      if (problem.empty()) return;
+      console.line(str_cat("warning: stage cache ", what, " failed, continuing without it: ", problem));
+      record.append("stage_cache", {{"stage", index}, {"error", str_cat(what, ": ", problem)}});
+      cache_usable = false;
+    };
     std::optional<CachedStage> pending;  // a cached state the learner has not loaded yet
     for (const auto& planned : plan.stages) {
       const int index = planned.index;
@@ -369,9 +389,12 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       const bool resumed_inside = resume_fit && index == first_stage;
       const std::string header = str_cat("stage [", index, "] ", planned.type, "  ", planned.stage->describe());
       std::unique_ptr<FileLock> lock;  // held while this process looks up, computes and stores the entry
-      if (options.stage_cache && !resumed_inside) {
-        lock = store.lock(key.hash);
-        auto cached = find_cached_stage(store, key.hash, [&](const std::string& text) { console.line(text); });
+      if (cache_usable && !resumed_inside) {
+        std::optional<CachedStage> cached;
+        using_cache(index, "lookup", [&] {
+          lock = store.lock(key.hash);
+          cached = find_cached_stage(store, key.hash, [&](const std::string& text) { console.line(text); });
+        });
         if (cached) {
           console.line(str_cat(header, "  [cached ", key.hash, ", from ", cached->entry.value("run", "?"),
                                str_printf(": %.1f s saved]", cached->outputs.seconds)));
@@ -418,10 +441,12 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       save_resume_point(result.folder, learner, index + 1, nullptr, observer.rows(), observer.last_metric(), hashes);
       record.append("timings", {{"stage", index}, {"type", planned.type}, {"seconds", outputs.seconds}, {"cached", false}});
       // A stage resumed part-way has only part of its outputs captured: it is not cached.
-      if (options.stage_cache && !resumed_inside) {
-        publish_stage(store, key, {index, planned.type, result.folder.string()}, outputs, learner.state(),
-                      index > 0 ? keys[static_cast<std::size_t>(index - 1)].hash : std::string());
-        record.append("stage_cache", {{"stage", index}, {"key", key.hash}, {"hit", false}, {"seconds", outputs.seconds}});
+      if (cache_usable && !resumed_inside) {
+        using_cache(index, "store", [&] {
+          publish_stage(store, key, {index, planned.type, result.folder.string()}, outputs, learner.state(),
+                        index > 0 ? keys[static_cast<std::size_t>(index - 1)].hash : std::string());
+          record.append("stage_cache", {{"stage", index}, {"key", key.hash}, {"hit", false}, {"seconds", outputs.seconds}});
+        });
       }
       refresh_report(result.folder, console);
     }

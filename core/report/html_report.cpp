@@ -159,7 +159,8 @@ std::string plan_section(const json& run, const std::vector<PlanStage>& plan, co
       hit = cached->second.value("hit", false)
                 ? str_cat("<span class=\"hit\">HIT</span> from ", html_escape(fs::path(cached->second.value("from", "")).filename().string()),
                           ", ", html_escape(format_duration(cached->second.value("seconds_saved", 0.0))), " saved")
-                : "stored";
+            : cached->second.contains("error") ? "not cached: " + html_escape(cached->second.value("error", ""))
+                                               : std::string("stored");
     out += str_cat("<tr><td>", stage.stage, "</td><td>", html_escape(stage.type), "</td><td>", html_escape(stage.description),
                    "</td><td class=\"num\">", html_escape(epochs), "</td><td class=\"num\">", html_escape(time), "</td><td>", hit,
                    "</td></tr>\n");

@@ -182,3 +182,24 @@ TEST_CASE("xp ls, xp diff and xp cache ls|gc read result folders and the cache")
   CHECK(run_xp("cache ls" + cache).output.find("0 stage entries") != std::string::npos);
   CHECK(run_xp("cache frobnicate" + cache).exit_code == 2);
 }
+
+TEST_CASE("stage cache: a cache that cannot be used is a warning, and the run completes without it") {
+  TempDir dir;
+  const auto recipe = write_recipe(dir.path(), "  - fit: {lr: 0.01, cycles: 1}\n");
+  const fs::path results = dir.path() / "results";
+  fs::create_directories(results / ".cache");
+  xp::testing::write_text(results / ".cache" / "stages", "a file where the cache's folder should be");
+  const Outcome run = run_xp("run " + recipe + " --set stages[0].fit.cycles=1 --out " + results.string());
+  CAPTURE(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(count(run.output, "warning: stage cache lookup failed, continuing without it") == 1);  // once, not per stage
+  const fs::path folder = only_run(results);
+  CHECK(nlohmann::json::parse(read_text(folder / "status.json"))["state"] == "COMPLETE");
+  const auto run_json = nlohmann::json::parse(read_text(folder / "run.json"));
+  REQUIRE(run_json["stage_cache"].size() == 1);
+  CHECK(run_json["stage_cache"][0]["stage"] == 0);
+  CHECK(run_json["stage_cache"][0]["error"].get<std::string>().rfind("lookup: ", 0) == 0);
+  const std::string metrics = read_text(folder / "metrics.csv");
+  CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 3);  // both fits ran
+  CHECK(read_text(folder / "report.html").find("not cached: lookup: ") != std::string::npos);
+}
