@@ -255,16 +255,12 @@ void emit(YAML::Emitter& out, const Json& value) {
 
 Document Document::load(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
   std::string text;
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) {  // reading one threw a raw "basic_string::_M_create"
-    Sources sources;
-    throw RecipeError({{{sources.add(path.string(), ""), 0, 0}, "is a folder; name the recipe's .yaml file"}}, sources);
-  }
   try {
     text = read_file(path);
-  } catch (const DataError&) {
+  } catch (const DataError& error) {
     Sources sources;
-    throw RecipeError({{{sources.add(path.string(), ""), 0, 0}, "cannot read the recipe file"}}, sources);
+    throw RecipeError({{{sources.add(path.string(), ""), 0, 0}, str_cat("cannot read the recipe file (", error.what(), ")")}},
+                      sources);
   }
   Document doc = parse(path.string(), text, overrides);
   doc.path_ = path.string();

@@ -46,10 +46,12 @@ bool file_exists(const fs::path& path) {
 
 double number(const std::string& text) { return text.empty() ? NAN : std::atof(text.c_str()); }
 
-std::string json_text(const json& value) {
+// A run.json value as page text: strings as they are, others as JSON (invalid UTF-8 from a folder
+// name written as U+FFFD, as util/json_text does for the files, instead of throwing).
+std::string display_text(const json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_null()) return "";
-  return value.dump();
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 // The recipe's stages as run.json's "plan" lists them (index, type, description, epochs).
@@ -106,7 +108,7 @@ std::string header_section(const fs::path& folder, const json& run, const RunSum
                             html_escape(summary.state), "</span></h1>\n<div class=\"sub\">",
                             html_escape(folder.filename().string()), " · started ", html_escape(summary.started),
                             std::isnan(summary.seconds) ? "" : " · " + html_escape(format_duration(summary.seconds)),
-                            " · seed ", html_escape(json_text(run.value("seed", json()))), "</div>\n");
+                            " · seed ", html_escape(display_text(run.value("seed", json()))), "</div>\n");
   if (!summary.error.empty())
     out += str_cat("<div class=\"banner\">", html_escape(summary.error), "</div>\n");
   if (summary.state == "INTERRUPTED" || summary.state == "KILLED" || (summary.state == "FAILED" && file_exists(folder / files::kResume)))
@@ -385,7 +387,7 @@ std::string timings_section(const json& run, const std::vector<PlanStage>& plan)
   }
   return svg_bar_chart(bars, "Seconds per stage", "s") +
          str_cat("<p class=\"sub\">stages took ", html_escape(format_duration(total)), " in all; ",
-                 json_text(run.value("threads", json())), " threads, ", html_escape(run.value("precision", "")), "</p>\n");
+                 display_text(run.value("threads", json())), " threads, ", html_escape(run.value("precision", "")), "</p>\n");
 }
 
 std::string provenance_section(const fs::path& folder, const json& run) {
@@ -393,19 +395,19 @@ std::string provenance_section(const fs::path& folder, const json& run) {
   const auto row = [&](const std::string& name, const std::string& value) {
     if (!value.empty()) out += table_row({name, value});
   };
-  row("xp", str_cat(json_text(run.value("xp_version", json())), "  git ", json_text(run.value("git_sha", json())),
+  row("xp", str_cat(display_text(run.value("xp_version", json())), "  git ", display_text(run.value("git_sha", json())),
                     run.value("git_dirty", false) ? " (uncommitted changes)" : ""));
-  row("compiler", str_cat(json_text(run.value("compiler", json())), " ", json_text(run.value("build_type", json()))));
+  row("compiler", str_cat(display_text(run.value("compiler", json())), " ", display_text(run.value("build_type", json()))));
   const json libraries = run.value("libraries", json::object());
-  for (const auto& [name, version] : libraries.items()) row(name, json_text(version));
+  for (const auto& [name, version] : libraries.items()) row(name, display_text(version));
   const json host = run.value("host", json::object());
-  row("host", str_cat(host.value("hostname", ""), ", ", host.value("cpu", ""), ", ", json_text(host.value("hardware_threads", json())),
+  row("host", str_cat(host.value("hostname", ""), ", ", host.value("cpu", ""), ", ", display_text(host.value("hardware_threads", json())),
                       " hardware threads, features: ", host.value("cpu_features", "")));
-  row("device / threads / precision", str_cat(run.value("device", ""), " / ", json_text(run.value("threads", json())), " / ",
+  row("device / threads / precision", str_cat(run.value("device", ""), " / ", display_text(run.value("threads", json())), " / ",
                                               run.value("precision", "")));
   row("recipe", run.value("recipe", ""));
   row("command", join(run.value("command_line", std::vector<std::string>{}), " "));
-  row("started / ended", str_cat(run.value("started", ""), " / ", json_text(run.value("ended", json()))));
+  row("started / ended", str_cat(run.value("started", ""), " / ", display_text(run.value("ended", json()))));
   for (const auto& resumed : run.value("resumed", json::array()))
     row("resumed", str_cat(resumed.value("time", ""), "  ", join(resumed.value("command_line", std::vector<std::string>{}), " ")));
   out += "</table>\n";
@@ -470,7 +472,7 @@ std::string render_report(const fs::path& folder) {
   page += guarded("provenance", "Provenance", [&] { return provenance_section(folder, run); });
   page += guarded("log", "Log", [&] { return log_section(folder); });
   page += guarded("files", "Files", [&] { return files_section(folder); });
-  return page + page_end(str_cat("written by xp ", json_text(run.value("xp_version", json())), " at ", utc_now_iso8601()));
+  return page + page_end(str_cat("written by xp ", display_text(run.value("xp_version", json())), " at ", utc_now_iso8601()));
 }
 
 void write_report(const fs::path& folder) { write_file_atomic(folder / files::kReport, render_report(folder)); }

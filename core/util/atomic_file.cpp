@@ -74,6 +74,9 @@ void write_via_temp(const std::filesystem::path& path, const std::function<void(
 }
 
 std::string read_file(const std::filesystem::path& path) {
+  // A folder opens as a stream whose size reads as 2^63 - 1 (a raw "basic_string::_M_create").
+  if (std::error_code ignored; std::filesystem::is_directory(path, ignored))
+    throw DataError(path.string(), "is a folder, not a file");
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw DataError(path.string(), "cannot open for reading");
   // One read into a string of the file's size (the loader reads every image through here).

@@ -24,7 +24,7 @@ std::string why_not_replaceable(const std::filesystem::path& path);
 // not a regular file (a device, link, folder, pipe) is refused before anything is written.
 void write_via_temp(const std::filesystem::path& path, const std::function<void(const std::string& temp)>& write);
 
-// Reads a whole file; throws xp::DataError naming the path when it cannot be read.
+// Reads a whole file; throws xp::DataError naming the path when it cannot be read or is a folder.
 std::string read_file(const std::filesystem::path& path);
 
 }  // namespace xp
