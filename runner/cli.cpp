@@ -107,8 +107,10 @@ po::options_description data_options(CliOptions& options) {
 std::string help_for(const std::string& verb, const po::options_description& description) {
   std::ostringstream out;
   if (verb == "check")
-    out << "usage: xp check RECIPE [--set KEY=VALUE]...\n\nValidate RECIPE (schema, values, paths) and print the plan.\n"
-           "Exit 0 when valid, 2 with every error listed otherwise.\n\n";
+    out << "usage: xp check RECIPE [--set KEY=VALUE]... [--out DIR] [--cache DIR] [--no-cache]\n\nValidate RECIPE "
+           "(schema, values, paths), print the plan and, stage by stage, whether\n`xp run` with the same options would "
+           "reuse the stage cache (HIT) or run it (MISS).\nRun's options are accepted, so replacing run by check in a "
+           "command line checks that run.\nExit 0 when valid, 2 with every error listed otherwise.\n\n";
   else if (verb == "features")
     out << "usage: xp features RECIPE [--set KEY=VALUE]... [--split train|valid|test] --out FILE.h5\n\nCompute the body's "
            "concat-pooled features of every image of a split (eval mode,\nvalidation transform) and write them "
@@ -202,7 +204,8 @@ CliOptions parse_folder_cli(const std::string& verb, int argc, const char* const
 
 std::string cache_root(const CliOptions& options) {
   if (!options.cache.empty()) return options.cache;
-  return options.verb == Verb::kRun || options.verb == Verb::kSweep ? options.out + "/.cache" : std::string("results/.cache");
+  const bool results_root = options.verb == Verb::kRun || options.verb == Verb::kSweep || options.verb == Verb::kCheck;
+  return results_root ? options.out + "/.cache" : std::string("results/.cache");
 }
 
 CliOptions parse_cli(int argc, const char* const* argv) {
@@ -243,13 +246,12 @@ CliOptions parse_cli(int argc, const char* const* argv) {
 
   if (options.verb == Verb::kLs || options.verb == Verb::kDiff || options.verb == Verb::kReport || options.verb == Verb::kCache)
     return parse_folder_cli(verb, argc, argv, options);
-  po::options_description description = options.verb == Verb::kRun        ? run_options(options)
+  // check takes run's options, so that `xp check` with run's command line reports that run's cache.
+  po::options_description description = options.verb == Verb::kRun || options.verb == Verb::kCheck ? run_options(options)
                                          : options.verb == Verb::kFeatures ? features_options(options)
                                          : options.verb == Verb::kData     ? data_options(options)
                                          : options.verb == Verb::kSweep    ? sweep_options(options)
                                                                            : recipe_options(options);
-  if (options.verb == Verb::kCheck)
-    add_cache_option(description, options, "the stage cache to report HIT/MISS against; default results/.cache");
   po::options_description hidden;
   hidden.add_options()("recipe", po::value<std::string>(&options.recipe));
   po::options_description all;
@@ -274,6 +276,8 @@ CliOptions parse_cli(int argc, const char* const* argv) {
     throw UsageError(str_cat("xp ", verb, ": ", error.what()));
   }
   if (!options.resume.empty()) {
+    if (options.verb == Verb::kCheck)
+      throw UsageError(str_cat("xp check --resume: check the run's recipe with  xp check ", options.resume, "/recipe.yaml"));
     if (!options.recipe.empty() || !options.overrides.empty())
       throw UsageError("xp run --resume: give the run folder only; its recipe.yaml is the recipe (no RECIPE, no --set)");
     if (!std::filesystem::is_regular_file(std::filesystem::path(options.resume) / "recipe.yaml"))

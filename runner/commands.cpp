@@ -1,5 +1,6 @@
 #include "runner/commands.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <cstdio>
@@ -64,7 +65,8 @@ int check(const cli::CliOptions& options) {
   pipeline::require_trainable(plan);  // xp check refuses what xp run would
   std::cout << plan.describe() << "\n";
   for (const auto& warning : plan.rendered_warnings()) std::cout << warning << "\n";
-  print_cache_status(plan, cli::cache_root(options));
+  if (options.no_cache) std::cout << "cache   not used (--no-cache): xp run would run every stage\n";
+  else print_cache_status(plan, cli::cache_root(options));
   std::cout << "ok: " << options.recipe << " is valid\n";
   return 0;
 }
@@ -89,7 +91,9 @@ int run(const cli::CliOptions& options) {
     // count, and a resumed run must end bit for bit where an uninterrupted one would.
     if (options.threads == 0) {
       const auto run_json = report::read_json_file(folder / report::files::kRun);
-      if (run_json.is_object() && run_json.contains("threads")) run_options.threads = run_json["threads"].get<int>();
+      // Not a number: left to the engine, which reports the damaged run.json and marks the run FAILED.
+      if (run_json.is_object() && run_json.value("threads", nlohmann::json()).is_number_integer())
+        run_options.threads = std::clamp(run_json["threads"].get<int>(), 1, 4096);
     }
   }
   const pipeline::RunResult result = pipeline::run_plan(plan, run_options, console);
@@ -117,6 +121,7 @@ int features(const cli::CliOptions& options) {
   const int threads = pipeline::configure_threads(recipe.run.threads);
   const pipeline::RecipeData loaded = pipeline::load_recipe_data(recipe, cli::cache_root(options));
   const data::DataBundle& data = loaded.data;
+  if (loaded.decode_checked) std::cout << pipeline::describe(*loaded.decode_checked) << "\n";
   if (loaded.resized) std::cout << pipeline::describe(*loaded.resized) << "\n";
   models::Classifier network = pipeline::build_model(recipe, data);
   const auto split = options.split == "valid" ? data.valid : options.split == "test" ? data.test : data.train;

@@ -158,4 +158,20 @@ std::string read_text(const std::filesystem::path& path) {
   return buffer.str();
 }
 
+std::string png_claiming(std::uint32_t width, std::uint32_t height) {
+  const auto big_endian32 = [](std::uint32_t value) {
+    return std::string{static_cast<char>(value >> 24), static_cast<char>(value >> 16), static_cast<char>(value >> 8),
+                       static_cast<char>(value)};
+  };
+  return std::string("\x89PNG\r\n\x1a\n", 8) + big_endian32(13) + "IHDR" + big_endian32(width) + big_endian32(height) +
+         std::string("\x08\x02\x00\x00\x00", 5) + big_endian32(0);
+}
+
+void write_cut_jpeg(const std::filesystem::path& path, std::uintmax_t bytes) {
+  cv::Mat noise(64, 64, CV_8UC3);
+  cv::randu(noise, 0, 255);
+  cv::imwrite(path.string(), noise, {cv::IMWRITE_JPEG_QUALITY, 95});
+  std::filesystem::resize_file(path, bytes);
+}
+
 }  // namespace xp::testing

@@ -2,6 +2,7 @@
 // generated datasets in the layouts xp reads.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -42,6 +43,14 @@ void write_csv_dataset(const std::filesystem::path& root, const std::string& tar
                        int test_images = 0);
 
 void write_text(const std::filesystem::path& path, const std::string& text);
+
+// Bad image files that pass listing's signature check:
+//   png_claiming     a PNG signature and an IHDR chunk claiming width × height, nothing after — what
+//                    a decompression bomb shows before its tiny, highly compressible image data;
+//   write_cut_jpeg   a noisy 64×64 JPEG cut to `bytes`: headers intact, image data gone (undecodable
+//                    below ~600 bytes).
+std::string png_claiming(std::uint32_t width, std::uint32_t height);
+void write_cut_jpeg(const std::filesystem::path& path, std::uintmax_t bytes);
 
 // Runs tests/tools/<script> with Debian's /usr/bin/python3 (where torch and torchvision live);
 // returns its exit status (0 = success). Python's warnings go to /dev/null.

@@ -4,17 +4,14 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <exception>
-#include <mutex>
-#include <thread>
 
 #include "core/cache/file_identity.h"
 #include "core/data/image_file.h"
 #include "core/data/preprocess.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/parallel_for.h"
 
 namespace xp::cache {
 
@@ -72,25 +69,9 @@ ResizeCacheStats apply_resize_cache(data::DataBundle& data, const fs::path& root
     if (!*split || (*split)->in_memory()) continue;
     auto resized = std::make_shared<data::ImageSet>(**split);
     std::vector<Outcome> outcomes(resized->files.size());
-    std::atomic<std::size_t> next{0};
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    const auto work = [&] {
-      for (std::size_t idx = next++; idx < resized->files.size(); idx = next++) {
-        try {
-          resized->files[idx] = cached_file(resized->files[idx], stats.folder, shorter_side, outcomes[idx]);
-        } catch (...) {
-          const std::lock_guard<std::mutex> lock(failure_mutex);
-          if (!failure) failure = std::current_exception();
-          next = resized->files.size();  // stop the other threads early
-        }
-      }
-    };
-    std::vector<std::thread> threads;
-    for (int thread_idx = 1; thread_idx < std::max(1, workers); ++thread_idx) threads.emplace_back(work);
-    work();
-    for (auto& thread : threads) thread.join();
-    if (failure) std::rethrow_exception(failure);
+    parallel_for(resized->files.size(), workers, [&](std::size_t idx) {
+      resized->files[idx] = cached_file(resized->files[idx], stats.folder, shorter_side, outcomes[idx]);
+    });
     for (const Outcome outcome : outcomes) {
       if (outcome == Outcome::kWritten) ++stats.written;
       else if (outcome == Outcome::kReused) ++stats.reused;

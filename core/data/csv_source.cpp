@@ -181,7 +181,7 @@ DataBundle list_csv_dataset(const DataOptions& options, ImageSet& train, ImageSe
     const std::string file = (root / options.train / (rows[idx].id + csv.suffix)).string();
     all.ids.push_back(rows[idx].id);
     all.files.push_back(file);
-    const std::string problem = fs::exists(file) ? image_file_problem(file) : "no such file";
+    const std::string problem = fs::exists(file) ? image_file_problem(file, options.max_image_pixels) : "no such file";
     if (!problem.empty()) {
       if (options.on_bad_image == BadImagePolicy::kSkip) {
         bundle.skipped.push_back({is_valid[idx] ? "valid" : "train", file, problem});
@@ -200,7 +200,7 @@ DataBundle list_csv_dataset(const DataOptions& options, ImageSet& train, ImageSe
   valid.name = "valid";
   if (!options.test.empty())
     bundle.test = std::make_shared<const ImageSet>(
-        list_unlabelled_split(root / options.test, "test", root, options.on_bad_image, bundle.skipped));
+        list_unlabelled_split(root / options.test, "test", root, options, bundle.skipped));
   return bundle;
 }
 

@@ -54,6 +54,7 @@ struct DataOptions {
   Target target = Target::kAuto;     // idx and folders are single-label
   CsvOptions csv;
   BadImagePolicy on_bad_image = BadImagePolicy::kError;
+  std::int64_t max_image_pixels = 178'956'970;  // larger images are bad images (PIL's decompression-bomb limit)
   std::vector<std::string> classes;  // names by label; empty = "0", "1", …
   int size = 224;                    // edge length fed to the model (images are resized to it)
   AugmentOptions augment;            // data.augment (none, side_on, top_down) and data.max_zoom

@@ -84,11 +84,11 @@ DataBundle load_folders(const DataOptions& options, ImageSet& train, ImageSet& v
   if (!options.classes.empty() && options.classes != bundle.classes)
     throw DataError((root / options.train).string(), "holds the classes ", join(bundle.classes),
                     " but data.classes says ", join(options.classes), "; leave data.classes out for folders");
-  train = list_labelled_split(root / options.train, "train", bundle.classes, root, options.on_bad_image, bundle.skipped);
-  valid = list_labelled_split(root / options.valid, "valid", bundle.classes, root, options.on_bad_image, bundle.skipped);
+  train = list_labelled_split(root / options.train, "train", bundle.classes, root, options, bundle.skipped);
+  valid = list_labelled_split(root / options.valid, "valid", bundle.classes, root, options, bundle.skipped);
   if (!options.test.empty())
     bundle.test = std::make_shared<const ImageSet>(
-        list_unlabelled_split(root / options.test, "test", root, options.on_bad_image, bundle.skipped));
+        list_unlabelled_split(root / options.test, "test", root, options, bundle.skipped));
   return bundle;
 }
 

@@ -27,16 +27,16 @@ std::vector<fs::directory_entry> sorted_entries(const fs::path& folder) {
 }
 
 // Appends the image files of `folder` to `files`, applying the bad-image policy.
-void add_images(const fs::path& folder, const std::string& split, BadImagePolicy policy,
+void add_images(const fs::path& folder, const std::string& split, const DataOptions& options,
                 std::vector<std::string>& files, std::vector<SkippedImage>& skipped) {
   for (const auto& entry : sorted_entries(folder)) {
     const std::string path = entry.path().string();
     if (entry.is_directory())
       throw DataError(path, "is a folder inside '", folder.string(), "'; images must sit directly in it");
-    const std::string problem = image_file_problem(path);
+    const std::string problem = image_file_problem(path, options.max_image_pixels);
     if (problem.empty()) {
       files.push_back(path);
-    } else if (policy == BadImagePolicy::kSkip) {
+    } else if (options.on_bad_image == BadImagePolicy::kSkip) {
       skipped.push_back({split, path, problem});
     } else {
       throw DataError(path, problem, " (data.on_bad_image: skip leaves such files out and lists them)");
@@ -71,7 +71,7 @@ std::vector<std::string> list_class_folders(const fs::path& split_folder) {
 }
 
 ImageSet list_labelled_split(const fs::path& split_folder, const std::string& name, const std::vector<std::string>& classes,
-                             const fs::path& root, BadImagePolicy policy, std::vector<SkippedImage>& skipped) {
+                             const fs::path& root, const DataOptions& options, std::vector<SkippedImage>& skipped) {
   std::vector<std::string> files;
   std::vector<std::int64_t> labels;
   for (const auto& class_name : list_class_folders(split_folder)) {
@@ -81,7 +81,7 @@ ImageSet list_labelled_split(const fs::path& split_folder, const std::string& na
       throw DataError(class_folder.string(), "class '", class_name, "' never occurs in training (training classes: ",
                       join(classes), ")");
     const std::size_t before = files.size();
-    add_images(class_folder, name, policy, files, skipped);
+    add_images(class_folder, name, options, files, skipped);
     if (files.size() == before) throw DataError(class_folder.string(), "is an empty class folder: it holds no usable image");
     labels.resize(files.size(), found - classes.begin());
   }
@@ -89,9 +89,9 @@ ImageSet list_labelled_split(const fs::path& split_folder, const std::string& na
 }
 
 ImageSet list_unlabelled_split(const fs::path& split_folder, const std::string& name, const fs::path& root,
-                               BadImagePolicy policy, std::vector<SkippedImage>& skipped) {
+                               const DataOptions& options, std::vector<SkippedImage>& skipped) {
   std::vector<std::string> files;
-  add_images(split_folder, name, policy, files, skipped);
+  add_images(split_folder, name, options, files, skipped);
   if (files.empty()) throw DataError(split_folder.string(), "holds no usable image");
   const std::vector<std::int64_t> unlabelled(files.size(), -1);
   return make_set(name, std::move(files), unlabelled, root);

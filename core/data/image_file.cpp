@@ -6,9 +6,8 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
-#include <fstream>
-#include <string_view>
 
+#include "core/data/image_header.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
@@ -26,7 +25,7 @@ bool has_image_extension(const std::string& path) {
   return std::find(kExtensions.begin(), kExtensions.end(), image_extension(path)) != kExtensions.end();
 }
 
-std::string image_file_problem(const std::string& path) {
+std::string image_file_problem(const std::string& path, std::int64_t max_pixels) {
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
   if (error) return "cannot be read (" + error.message() + ")";
@@ -34,63 +33,22 @@ std::string image_file_problem(const std::string& path) {
   if (!has_image_extension(path)) return "is not an image file (expected .jpg, .jpeg, .png, .bmp, .tif, .tiff, .webp, .ppm or .pgm)";
   // OpenCV picks a decoder from the file's first bytes: none means not an image it can read.
   if (!cv::haveImageReader(path)) return "is not an image OpenCV can decode (its content does not match any image format)";
+  const ImageHeader header = read_image_header(path);
+  if (header.known() && header.pixels() > max_pixels)
+    return str_cat("is ", header.cols, "x", header.rows, " = ", header.pixels(), " pixels, more than data.max_image_pixels (",
+                   max_pixels, "); raise it to use such images");
   return "";
 }
 
-namespace {
-
-constexpr std::size_t kHeaderBytes = 256 * 1024;
-
-// The first `limit` bytes of `path` ("" when it cannot be opened).
-std::string read_head(const std::string& path, std::size_t limit) {
-  std::ifstream in(path, std::ios::binary);
-  std::string head(limit, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(limit));
-  head.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
-  return head;
-}
-
-// A JPEG's (rows, cols) from its bytes: walk the marker segments (FF xx, then a big-endian length
-// that counts itself) up to a start-of-frame marker: SOF0–SOF15 except DHT (C4), JPG (C8), DAC (CC).
-std::pair<int, int> parse_jpeg_dimensions(std::string_view bytes) {
-  const auto at = [&](std::size_t pos) { return static_cast<unsigned char>(bytes[pos]); };
-  const std::size_t size = bytes.size();
-  if (size < 4 || at(0) != 0xFF || at(1) != 0xD8) return {0, 0};
-  std::size_t pos = 2;
-  while (pos + 9 < size) {
-    if (at(pos) != 0xFF) return {0, 0};
-    const unsigned char marker = at(pos + 1);
-    if (marker == 0xFF) {  // fill byte
-      ++pos;
-      continue;
-    }
-    const std::size_t length = (std::size_t{at(pos + 2)} << 8) | at(pos + 3);
-    const bool start_of_frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-    if (start_of_frame) return {(at(pos + 5) << 8) | at(pos + 6), (at(pos + 7) << 8) | at(pos + 8)};
-    if (marker == 0xDA || length < 2) return {0, 0};  // image data before any frame header
-    pos += 2 + length;
-  }
-  return {0, 0};
-}
-
-// A PNG's (rows, cols) from its IHDR chunk, always first: width and height, big-endian, at bytes 16–23.
-std::pair<int, int> parse_png_dimensions(std::string_view bytes) {
-  const auto at = [&](std::size_t pos) { return static_cast<unsigned char>(bytes[pos]); };
-  if (bytes.size() < 24 || at(0) != 0x89 || bytes.substr(1, 3) != "PNG" || bytes.substr(12, 4) != "IHDR") return {0, 0};
-  const auto be32 = [&](std::size_t pos) { return (at(pos) << 24) | (at(pos + 1) << 16) | (at(pos + 2) << 8) | at(pos + 3); };
-  return {be32(20), be32(16)};
-}
-
-}  // namespace
-
 std::pair<int, int> jpeg_dimensions(const std::string& path) {
-  return parse_jpeg_dimensions(read_head(path, kHeaderBytes));
+  const ImageHeader header = read_image_header(path);
+  if (header.format != "jpeg") return {0, 0};
+  return {static_cast<int>(header.rows), static_cast<int>(header.cols)};
 }
 
 std::pair<int, int> header_dimensions(const std::string& path) {
-  const std::string head = read_head(path, kHeaderBytes);
-  const auto jpeg = parse_jpeg_dimensions(head);
-  return jpeg.first > 0 ? jpeg : parse_png_dimensions(head);
+  const ImageHeader header = read_image_header(path);
+  return {static_cast<int>(header.rows), static_cast<int>(header.cols)};
 }
 
 int reduced_decode_factor(int rows, int cols, int min_shorter_side) {
@@ -110,9 +68,10 @@ cv::Mat read_image_rgb(const std::string& path, int min_shorter_side) {
       decoded = cv::imread(path, cv::IMREAD_COLOR);
     } else {
       const std::string bytes = read_file(path);
-      const auto [rows, cols] = parse_jpeg_dimensions(bytes);
+      const ImageHeader header = parse_image_header(bytes);
+      const bool jpeg = header.format == "jpeg";  // libjpeg scales while decoding; other decoders do not
       int mode = cv::IMREAD_COLOR;
-      switch (reduced_decode_factor(rows, cols, min_shorter_side)) {
+      switch (jpeg ? reduced_decode_factor(static_cast<int>(header.rows), static_cast<int>(header.cols), min_shorter_side) : 1) {
         case 2: mode = cv::IMREAD_REDUCED_COLOR_2; break;
         case 4: mode = cv::IMREAD_REDUCED_COLOR_4; break;
         case 8: mode = cv::IMREAD_REDUCED_COLOR_8; break;

@@ -5,6 +5,8 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -17,9 +19,12 @@ std::string image_extension(const std::string& path);
 // (case-insensitive).
 bool has_image_extension(const std::string& path);
 
-// Why `path` cannot be used as an image, judged cheaply (size and file signature, no decoding);
-// "" when it looks fine. Used when a dataset is listed, so that bad files are found before training.
-std::string image_file_problem(const std::string& path);
+// Why `path` cannot be used as an image, judged cheaply (size, file signature and the pixel size its
+// header claims, no decoding); "" when it looks fine. Used when a dataset is listed, so that bad
+// files are found before training, and an image above `max_pixels` is refused before a worker
+// allocates it (data.max_image_pixels).
+std::string image_file_problem(const std::string& path,
+                               std::int64_t max_pixels = std::numeric_limits<std::int64_t>::max());
 
 // Decodes `path` to an 8-bit RGB image. Throws DataError naming the file when it cannot be decoded.
 //
@@ -34,8 +39,8 @@ cv::Mat read_image_rgb(const std::string& path, int min_shorter_side = 0);
 // is not a JPEG or its header cannot be found in the first 256 KiB.
 std::pair<int, int> jpeg_dimensions(const std::string& path);
 
-// The pixel size (rows, cols) from a JPEG's frame header or a PNG's IHDR chunk, without decoding;
-// {0, 0} for other formats or an unreadable header.
+// The pixel size (rows, cols) from the file's header without decoding (image_header.h: JPEG, PNG,
+// BMP, PNM, WebP, TIFF); {0, 0} for other formats or an unreadable header.
 std::pair<int, int> header_dimensions(const std::string& path);
 
 // The reduction (1, 2, 4 or 8) read_image_rgb uses for an image of `rows`×`cols`.

@@ -137,8 +137,12 @@ class RunObserver : public train::TrainingObserver {
 }  // namespace
 
 RecipeData load_recipe_data(const recipe::Recipe& recipe, const std::filesystem::path& cache_root) {
-  RecipeData loaded{data::load_data(recipe.data, recipe.run.seed), std::nullopt, ""};
-  loaded.identity = cache::data_identity(loaded.data);  // before the resize cache swaps in its copies
+  RecipeData loaded{data::load_data(recipe.data, recipe.run.seed), std::nullopt, std::nullopt, ""};
+  // Before the decode check and the resize cache: what they do follows from the files' identities.
+  loaded.identity = cache::data_identity(loaded.data);
+  if (recipe.data.on_bad_image == data::BadImagePolicy::kSkip)
+    loaded.decode_checked = cache::skip_undecodable(loaded.data, cache_root, recipe.data.reduced_decode ? recipe.data.size : 0,
+                                                    recipe.data.workers);
   if (recipe.data.resize_cache > 0)
     loaded.resized = cache::apply_resize_cache(loaded.data, cache_root, recipe.data.resize_cache, recipe.data.workers);
   return loaded;
@@ -147,6 +151,14 @@ RecipeData load_recipe_data(const recipe::Recipe& recipe, const std::filesystem:
 std::string describe(const cache::ResizeCacheStats& stats) {
   return str_cat("resize cache  ", stats.folder.string(), ": ", stats.written, " written, ", stats.reused, " reused, ",
                  stats.kept, " already small (", str_printf("%.1f s", stats.seconds), ")");
+}
+
+std::string describe(const cache::DecodeCheckStats& stats) {
+  std::string text = str_cat("decode check  ", stats.decoded + stats.reused, " images: ", stats.decoded, " decoded, ",
+                             stats.reused, " verdicts reused, ", stats.undecodable, " undecodable (",
+                             str_printf("%.1f s", stats.seconds), ")");
+  if (!stats.cache_problem.empty()) text += str_cat("\nwarning: decode verdicts not cached: ", stats.cache_problem);
+  return text;
 }
 
 models::Task task_of(data::Target target) {
@@ -230,6 +242,41 @@ nlohmann::json plan_record(const Plan& plan) {
   return stages;
 }
 
+// What changed since a run started, from the key fields its run.json recorded (runs before they were
+// recorded get the general reason): "recipe.yaml: stages[1].fit.lr: 0.01 → 0.02; the data changed …".
+std::string why_keys_differ(const nlohmann::ordered_json& started, const KeyFields& now) {
+  const auto recorded = started.is_object() ? started.value("key_fields", nlohmann::ordered_json()) : nlohmann::ordered_json();
+  if (!recorded.is_object()) return "its data, weights file or recipe.yaml changed since the run started (the stage keys differ)";
+  KeyFields before;
+  for (const auto& [path, value] : recorded.items())
+    if (value.is_string()) before[path] = value.get<std::string>();
+  std::vector<std::string> reasons;
+  for (const auto& change : key_changes(before, now, 4)) {
+    if (change.rfind("xp.data_identity", 0) == 0) reasons.push_back("the data changed (its files, labels or classes)");
+    else if (change.rfind("xp.weights_identity", 0) == 0) reasons.push_back("the model.weights file changed");
+    else if (change.rfind("xp.", 0) == 0) reasons.push_back("xp's " + change);
+    else reasons.push_back("recipe.yaml was edited: " + change);
+  }
+  return reasons.empty() ? "its stage keys differ" : join(reasons, "; ");
+}
+
+// Runs `read` (reading a stopped run's files to resume it); when it throws, the run's status.json
+// says FAILED with the reason before the error travels on — not RUNNING, as the killed run left it.
+template <typename Read>
+auto record_failure_in(const std::filesystem::path& folder, const Read& read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const std::exception& error) {
+    try {
+      report::RunRecord::mark_failed(folder, error.what());
+    } catch (const std::exception&) {  // the reading error is the one to report
+    }
+    throw;
+  }
+}
+
 std::string read_if_exists(const std::filesystem::path& path) {
   std::error_code error;
   return std::filesystem::exists(path, error) ? read_file(path) : std::string();
@@ -254,11 +301,13 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     const auto status = nlohmann::json::parse(read_if_exists(result.folder / report::files::kStatus), nullptr, false);
     XP_CHECK(!(status.is_object() && status.value("state", "") == "COMPLETE"), "cannot resume ",
              result.folder.string(), ": the run is already complete");
-    const auto resume_file = result.folder / report::files::kResume;
-    std::error_code error;
-    if (std::filesystem::exists(resume_file, error)) resume_point = read_learner_file(resume_file);
-    old_metrics = read_if_exists(result.folder / report::files::kMetrics);
-    old_schedule = read_if_exists(result.folder / report::files::kLrSchedule);
+    record_failure_in(result.folder, [&] {
+      const auto resume_file = result.folder / report::files::kResume;
+      std::error_code error;
+      if (std::filesystem::exists(resume_file, error)) resume_point = read_learner_file(resume_file);
+      old_metrics = read_if_exists(result.folder / report::files::kMetrics);
+      old_schedule = read_if_exists(result.folder / report::files::kLrSchedule);
+    });
   } else {
     result.folder = report::create_run_folder(options.results_root, recipe.run.name);
     in_use = FileLock::try_lock(result.folder / report::files::kInUse);
@@ -275,7 +324,9 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
   provenance.seed = recipe.run.seed;
   provenance.threads = threads;
   provenance.precision = recipe.run.precision + (recipe.run.channels_last ? " channels_last" : "");
-  report::RunRecord record = resuming ? report::RunRecord::reopen(result.folder, options.command_line)
+  report::RunRecord record = resuming ? record_failure_in(result.folder, [&] {
+    return report::RunRecord::reopen(result.folder, options.command_line);
+  })
                                       : report::RunRecord(result.folder, provenance);
   console.tee_to((result.folder / report::files::kLog).string());
   if (!resuming) {
@@ -289,6 +340,13 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
   try {
     RecipeData loaded = load_recipe_data(recipe, options.cache_root);
     data::DataBundle data = std::move(loaded.data);
+    if (const auto& checked = loaded.decode_checked) {
+      console.line(describe(*checked));
+      record.set("decode_check", {{"decoded", checked->decoded},
+                                  {"reused", checked->reused},
+                                  {"undecodable", checked->undecodable},
+                                  {"cache_problem", checked->cache_problem}});
+    }
     if (loaded.resized) {
       console.line(describe(*loaded.resized));
       record.set("resize_cache", {{"shorter_side", recipe.data.resize_cache},
@@ -300,12 +358,11 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     const std::vector<StageKey> keys = recipe_stage_keys(plan, loaded.identity);
     std::vector<std::string> hashes;  // what run.json and every resume point record
     for (const auto& key : keys) hashes.push_back(key.hash);
-    if (resume_point) {
-      XP_CHECK(resume_point->extra.value("stage_keys", std::vector<std::string>{}) == hashes,
-               "cannot resume ", result.folder.string(), ": its data or weights file changed since the run started "
-               "(the stage keys differ), so continuing would mix two experiments; start a new run");
-    }
+    if (resume_point && resume_point->extra.value("stage_keys", nlohmann::json()) != nlohmann::json(hashes))
+      throw UserError(str_cat("cannot resume ", result.folder.string(), ": ", why_keys_differ(record.run(), keys.back().fields),
+                              ", so continuing would mix two experiments; start a new run"));
     record.set("stage_keys", hashes);
+    record.set("key_fields", keys.back().fields);  // what the last stage's key covers: see why_keys_differ
     console.line(str_cat("data    ", data.train->size(), " train, ", data.valid->size(), " valid images, ",
                          data.classes.size(), data.target == data::Target::kRegression ? " value" : " class",
                          data.classes.size() == 1 ? "" : (data.target == data::Target::kRegression ? "s" : "es"),

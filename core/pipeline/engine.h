@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cache/decode_check.h"
 #include "core/cache/resize_cache.h"
 #include "core/data/dataset.h"
 #include "core/models/classifier.h"
@@ -37,16 +38,20 @@ struct RunResult {
 // Prints the plan and the training progress to `console`, which also fills the run's log.txt.
 RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console& console);
 
-// The recipe's dataset, listed and checked (data::load_data), its images read from the resize
-// cache under `cache_root` when data.resize_cache is set.
+// The recipe's dataset, listed and checked (data::load_data), with data.on_bad_image: skip every
+// file decoded once (decode_check.h), its images read from the resize cache under `cache_root`
+// when data.resize_cache is set.
 struct RecipeData {
   data::DataBundle data;
+  std::optional<cache::DecodeCheckStats> decode_checked;  // set with data.on_bad_image: skip
   std::optional<cache::ResizeCacheStats> resized;  // set when the resize cache was applied
   std::string identity;  // cache::data_identity of the data as listed (original files)
 };
 RecipeData load_recipe_data(const recipe::Recipe& recipe, const std::filesystem::path& cache_root);
 // "resize cache  /…/resized/340: 12 written, 88 reused, 3 already small (1.2 s)"
 std::string describe(const cache::ResizeCacheStats& stats);
+// "decode check  1200 images: 12 decoded, 1188 verdicts reused, 1 undecodable (0.4 s)"
+std::string describe(const cache::DecodeCheckStats& stats);
 
 // The recipe's network: architecture, fastai head for the data's classes and target (its last
 // activation and loss: single-label, multi-label, regression), and pretrained weights when the

@@ -116,38 +116,45 @@ LearnerFile read_learner_file(const std::filesystem::path& path) {
   } catch (const nlohmann::json::exception& error) {
     throw CacheError(str_cat("learner state '", path.string(), "': ", kMeta, " is not valid JSON (", error.what(), ")"));
   }
-  if (meta.value("format", 0) != kFormatVersion)
-    throw CacheError(str_cat("learner state '", path.string(), "': format ", meta.value("format", 0), ", expected ",
-                             kFormatVersion));
-  if (meta.value("checksum", "") != checksum(dict))
-    throw CacheError(str_cat("learner state '", path.string(), "': its tensors do not match their checksum (damaged file)"));
-
+  // A field missing or of the wrong type (a file from elsewhere, or edited): one located error, not
+  // the JSON library's.
   LearnerFile file;
-  const std::string prefix = kModelPrefix;
-  for (const auto& [name, tensor] : dict.tensors)
-    if (name.rfind(prefix, 0) == 0) file.state.weights.emplace_back(name.substr(prefix.size()), tensor);
-  file.state.rng = *rng;
-  file.state.frozen_groups = meta.at("frozen_groups");
-  file.state.size = meta.at("size");
-  file.state.batch_size = meta.at("batch_size");
-  file.state.epochs_done = meta.at("epochs_done");
-  file.extra = meta.at("extra");
-  if (meta.contains("fit")) {
-    const nlohmann::json& json = meta["fit"];
-    const torch::Tensor* optimizer = dict.find(kOptimizer);
-    if (!optimizer) throw CacheError(str_cat("learner state '", path.string(), "': a fit in progress but no ", kOptimizer));
-    train::FitProgress fit;
-    fit.epoch = json.at("epoch");
-    fit.batches_done = json.at("batches_done");
-    fit.iteration = json.at("iteration");
-    fit.smoothed_average = json.at("smoothed_average");
-    fit.smoothed_count = json.at("smoothed_count");
-    fit.epoch_loss_sum = json.at("epoch_loss_sum");
-    fit.epoch_loss_weight = json.at("epoch_loss_weight");
-    fit.epoch_seconds = json.at("epoch_seconds");
-    for (const auto& stats : json.at("history")) fit.history.push_back(stats_of(stats));
-    fit.optimizer_state = tensor_bytes(*optimizer);
-    file.fit = std::move(fit);
+  try {
+    if (meta.value("format", 0) != kFormatVersion)
+      throw CacheError(str_cat("learner state '", path.string(), "': format ", meta.value("format", 0), ", expected ",
+                               kFormatVersion));
+    if (meta.value("checksum", "") != checksum(dict))
+      throw CacheError(str_cat("learner state '", path.string(), "': its tensors do not match their checksum (damaged file)"));
+
+    const std::string prefix = kModelPrefix;
+    for (const auto& [name, tensor] : dict.tensors)
+      if (name.rfind(prefix, 0) == 0) file.state.weights.emplace_back(name.substr(prefix.size()), tensor);
+    file.state.rng = *rng;
+    file.state.frozen_groups = meta.at("frozen_groups");
+    file.state.size = meta.at("size");
+    file.state.batch_size = meta.at("batch_size");
+    file.state.epochs_done = meta.at("epochs_done");
+    file.extra = meta.at("extra");
+    if (meta.contains("fit")) {
+      const nlohmann::json& json = meta["fit"];
+      const torch::Tensor* optimizer = dict.find(kOptimizer);
+      if (!optimizer) throw CacheError(str_cat("learner state '", path.string(), "': a fit in progress but no ", kOptimizer));
+      train::FitProgress fit;
+      fit.epoch = json.at("epoch");
+      fit.batches_done = json.at("batches_done");
+      fit.iteration = json.at("iteration");
+      fit.smoothed_average = json.at("smoothed_average");
+      fit.smoothed_count = json.at("smoothed_count");
+      fit.epoch_loss_sum = json.at("epoch_loss_sum");
+      fit.epoch_loss_weight = json.at("epoch_loss_weight");
+      fit.epoch_seconds = json.at("epoch_seconds");
+      for (const auto& stats : json.at("history")) fit.history.push_back(stats_of(stats));
+      fit.optimizer_state = tensor_bytes(*optimizer);
+      file.fit = std::move(fit);
+    }
+  } catch (const nlohmann::json::exception& error) {
+    throw CacheError(str_cat("learner state '", path.string(), "': its ", kMeta, " does not hold what xp writes (",
+                             error.what(), ")"));
   }
   return file;
 }

@@ -16,7 +16,9 @@ constexpr const char* kModelInit = "2";  // 2: the head drawn from the seed alon
 
 // Recipe keys that never change a result, and the two paths whose content identities stand in for
 // them (KeyInputs): the same images or weights reached by another path are the same experiment.
-const std::set<std::string> kIgnored = {"name", "threads", "data.workers", "sweep", "data.path", "model.weights"};
+// data.max_image_pixels only decides which files are listed, which the data identity covers.
+const std::set<std::string> kIgnored = {"name",      "threads",       "data.workers",          "sweep",
+                                        "data.path", "model.weights", "data.max_image_pixels"};
 
 std::string canonical_scalar(const nlohmann::ordered_json& value) {
   // Integers and floats alike as the shortest text that reads back to the same double.

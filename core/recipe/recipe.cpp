@@ -173,6 +173,7 @@ Recipe parse_recipe_document(Document doc) {
   d.valid = data["valid"].string();
   if (data.has("test")) d.test = data["test"].string();
   d.on_bad_image = data["on_bad_image"].string() == "skip" ? data::BadImagePolicy::kSkip : data::BadImagePolicy::kError;
+  d.max_image_pixels = data["max_image_pixels"].integer();
   if (data.has("classes")) d.classes = list_of<std::string>(data["classes"]);
   d.size = static_cast<int>(data["size"].integer());
   d.augment = {data::parse_augment_preset(data["augment"].string()), data["max_zoom"].number()};

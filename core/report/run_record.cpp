@@ -71,15 +71,38 @@ RunRecord::RunRecord(std::filesystem::path folder, const Provenance& provenance)
 RunRecord RunRecord::reopen(const std::filesystem::path& folder, const std::vector<std::string>& command_line) {
   RunRecord record;
   record.folder_ = folder;
+  const std::string where = str_cat("cannot resume '", folder.string(), "': its ", files::kRun);
   try {
     record.run_ = nlohmann::ordered_json::parse(read_file(folder / files::kRun));
   } catch (const nlohmann::json::exception& error) {
-    throw Error(str_cat("cannot resume '", folder.string(), "': its ", files::kRun, " is not valid JSON (", error.what(), ")"));
+    throw CacheError(str_cat(where, " is not valid JSON (", error.what(), ")"));
+  }
+  if (!record.run_.is_object()) throw CacheError(str_cat(where, " is not a JSON object"));
+  // The fields a resumed run reads or extends, with the JSON type xp writes them with.
+  const std::pair<const char*, nlohmann::json::value_t> kExpected[] = {
+      {"threads", nlohmann::json::value_t::number_unsigned}, {"seed", nlohmann::json::value_t::number_unsigned},
+      {"resumed", nlohmann::json::value_t::array},           {"stage_keys", nlohmann::json::value_t::array},
+      {"key_fields", nlohmann::json::value_t::object}};
+  for (const auto& [key, type] : kExpected) {
+    if (!record.run_.contains(key)) continue;
+    const auto& value = record.run_.at(key);
+    const bool number_wanted = type == nlohmann::json::value_t::number_unsigned;
+    if (number_wanted ? value.is_number_unsigned() : value.type() == type) continue;
+    std::string found = value.dump();
+    if (found.size() > 40) found = found.substr(0, 40) + "…";
+    const char* wanted = number_wanted ? "a whole number" : type == nlohmann::json::value_t::array ? "a list" : "an object";
+    throw CacheError(str_cat(where, " field '", key, "' is not what xp writes (", wanted, "; found ", found, ")"));
   }
   record.run_["ended"] = nullptr;
   record.append("resumed", {{"at", utc_now_iso8601()}, {"command_line", command_line}});
   record.write_status("RUNNING");
   return record;
+}
+
+void RunRecord::mark_failed(const std::filesystem::path& folder, const std::string& error) {
+  RunRecord record;
+  record.folder_ = folder;
+  record.write_status("FAILED", error);
 }
 
 void RunRecord::begin_capture() {

@@ -83,3 +83,69 @@ TEST_CASE("resume: a folder that is not a run, or resume with a recipe, is a usa
   const std::string recipe = write_recipe(dir.path());
   CHECK(run_xp("run " + recipe + " --resume " + dir.path().string()).exit_code == 2);
 }
+
+TEST_CASE("resume: a damaged resume.h5 or run.json, or an edited recipe.yaml, fails the resumption (status FAILED, the cause named) and loses nothing") {
+  TempDir dir;
+  const std::string recipe = resume_recipe(dir.path());
+  const Outcome killed = run_xp_with("XP_TEST_KILL_AT_BATCH=40 ", "run " + recipe + " --out " + (dir.path() / "killed").string());
+  REQUIRE(killed.exit_code != 0);
+  const fs::path folder = only_run(dir.path() / "killed");
+  REQUIRE(fs::exists(folder / "resume.h5"));
+  const auto state_and_error = [&] {
+    const auto status = nlohmann::json::parse(read_text(folder / "status.json"));
+    return status["state"].get<std::string>() + ": " + status.value("error", "");
+  };
+  const auto keep = [&](const char* name) {
+    fs::copy_file(folder / name, dir.path() / name);
+    return dir.path() / name;
+  };
+  const auto restore = [&](const fs::path& kept) {
+    fs::copy_file(kept, folder / kept.filename(), fs::copy_options::overwrite_existing);
+  };
+
+  {  // resume.h5 cut in half
+    const fs::path kept = keep("resume.h5");
+    fs::resize_file(folder / "resume.h5", fs::file_size(kept) / 2);
+    const Outcome resumed = run_xp("run --resume " + folder.string());
+    CAPTURE(resumed.output);
+    CHECK(resumed.exit_code == 1);
+    CHECK(resumed.output.find("resume.h5' cannot be read") != std::string::npos);
+    CHECK(state_and_error().rfind("FAILED: ", 0) == 0);
+    CHECK(state_and_error().find("resume.h5") != std::string::npos);
+    CHECK(fs::file_size(folder / "resume.h5") == fs::file_size(kept) / 2);  // left as found
+    restore(kept);
+  }
+  {  // run.json with a field that is not what xp wrote
+    const fs::path kept = keep("run.json");
+    auto run_json = nlohmann::json::parse(read_text(kept));
+    run_json["threads"] = "two";
+    xp::testing::write_text(folder / "run.json", run_json.dump());
+    const Outcome resumed = run_xp("run --resume " + folder.string());
+    CAPTURE(resumed.output);
+    CHECK(resumed.exit_code == 1);
+    CHECK(resumed.output.find("run.json") != std::string::npos);
+    CHECK(resumed.output.find("'threads'") != std::string::npos);
+    CHECK(resumed.output.find("type_error") == std::string::npos);
+    CHECK(state_and_error().rfind("FAILED: ", 0) == 0);
+    restore(kept);
+  }
+  {  // recipe.yaml edited since the run started: not blamed on the data
+    const fs::path kept = keep("recipe.yaml");
+    std::string text = read_text(kept);
+    const auto at = text.find("0.003");
+    REQUIRE(at != std::string::npos);
+    xp::testing::write_text(folder / "recipe.yaml", text.replace(at, 5, "0.004"));
+    const Outcome resumed = run_xp("run --resume " + folder.string());
+    CAPTURE(resumed.output);
+    CHECK(resumed.exit_code == 1);
+    CHECK(resumed.output.find("recipe.yaml was edited: stages[2].fit.lr[1]: 0.003 → 0.004") != std::string::npos);
+    CHECK(resumed.output.find("data changed") == std::string::npos);
+    CHECK(state_and_error().rfind("FAILED: ", 0) == 0);
+    restore(kept);
+  }
+  // Every file put back: the run continues and completes.
+  const Outcome resumed = run_xp("run --resume " + folder.string());
+  CAPTURE(resumed.output);
+  CHECK(resumed.exit_code == 0);
+  CHECK(state_and_error() == "COMPLETE: ");
+}

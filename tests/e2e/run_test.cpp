@@ -232,10 +232,13 @@ TEST_CASE("a TorchScript body runs the whole recipe as the native resnet18 does:
   check_close_metrics(folder, only_run(dir.path() / "native"), 1e-3);
 }
 
-TEST_CASE("a folders dataset runs end to end, with a test split and a skipped bad image") {
+TEST_CASE("a folders dataset runs end to end, with a test split and skipped bad images") {
   TempDir dir;
   xp::testing::write_image_folders(dir.path() / "data", 3, 32, 8, 6);
   xp::testing::write_text(dir.path() / "data" / "train" / "class0" / "empty.jpg", "");
+  // Two that pass the signature check: one above the pixel budget, one that cannot be decoded.
+  xp::testing::write_text(dir.path() / "data" / "train" / "class1" / "bomb.png", xp::testing::png_claiming(30000, 30000));
+  xp::testing::write_cut_jpeg(dir.path() / "data" / "valid" / "class2" / "cut.jpg", 400);
   const fs::path recipe = dir.path() / "tiny.yaml";
   xp::testing::write_text(recipe, "name: tiny\n"
                                   "seed: 3\n"
@@ -248,13 +251,17 @@ TEST_CASE("a folders dataset runs end to end, with a test split and a skipped ba
   const Outcome run = run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
-  CHECK(run.output.find("warning: skipped 1 bad image file") != std::string::npos);
+  CHECK(run.output.find("warning: skipped 3 bad image files") != std::string::npos);
+  CHECK(run.output.find("decode check  127 images: 127 decoded, 0 verdicts reused, 1 undecodable") != std::string::npos);
   CHECK(run.output.find("data    96 train, 24 valid images, 3 classes") != std::string::npos);
   CHECK(run.output.find("augment=side_on max_zoom=1.1") != std::string::npos);
   const fs::path folder = only_run(dir.path() / "results");
   const std::string skipped = xp::testing::read_text(folder / "skipped.csv");
   CHECK(skipped.find("train,") != std::string::npos);
   CHECK(skipped.find("empty.jpg,is empty (0 bytes)") != std::string::npos);
+  CHECK(skipped.find("bomb.png,\"is 30000x30000 = 900000000 pixels, more than data.max_image_pixels") != std::string::npos);
+  CHECK(skipped.find("valid,") != std::string::npos);
+  CHECK(skipped.find("cut.jpg,cannot be decoded") != std::string::npos);
   const auto run_json = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
   CHECK(run_json["classes"] == nlohmann::json({"class0", "class1", "class2"}));
   CHECK(run_json["data"]["test_images"] == 6);

@@ -37,11 +37,15 @@ TEST_CASE("stage cache: editing the last stage runs only that stage, with the re
   CHECK(count(first.output, "[cached") == 0);
 
   const std::string edit = " --set stages[2].fit.lr=0.02";
-  const Outcome check = run_xp("check " + recipe + edit + " --cache " + (dir.path() / "cached" / ".cache").string());
-  CAPTURE(check.output);
-  CHECK(check.output.find("[0] fit       HIT") != std::string::npos);
-  CHECK(check.output.find("[1] lr_find   HIT") != std::string::npos);
-  CHECK(check.output.find("[2] fit       MISS  stages[2].fit.lr: 0.01 → 0.02") != std::string::npos);
+  // --cache names the cache; run's own command line with check instead of run (--out) finds it too.
+  for (const std::string& where : {" --cache " + (dir.path() / "cached" / ".cache").string(), cached_out}) {
+    const Outcome check = run_xp("check " + recipe + edit + where);
+    CAPTURE(check.output);
+    CHECK(check.exit_code == 0);
+    CHECK(check.output.find("[0] fit       HIT") != std::string::npos);
+    CHECK(check.output.find("[1] lr_find   HIT") != std::string::npos);
+    CHECK(check.output.find("[2] fit       MISS  stages[2].fit.lr: 0.01 → 0.02") != std::string::npos);
+  }
 
   const Outcome edited = run_xp("run " + recipe + edit + cached_out);
   CAPTURE(edited.output);

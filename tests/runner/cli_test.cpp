@@ -36,7 +36,17 @@ TEST_CASE("command-line mistakes are UsageErrors that say what is wrong") {
   CHECK_THROWS_WITH_AS(parse({"run"}), doctest::Contains("missing RECIPE"), UsageError);
   CHECK_THROWS_WITH_AS(parse({"run", "r.yaml", "--bogus"}), doctest::Contains("unrecognised option '--bogus'"), UsageError);
   CHECK_THROWS_WITH_AS(parse({"run", "r.yaml", "--threads", "x"}), doctest::Contains("threads"), UsageError);
-  CHECK_THROWS_WITH_AS(parse({"check", "r.yaml", "--out", "x"}), doctest::Contains("--out"), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"check", "--resume", "results/a/b"}), doctest::Contains("xp check results/a/b/recipe.yaml"),
+                       UsageError);
+}
+
+TEST_CASE("check takes run's options: the same command line with check reports that run's stage cache") {
+  const auto options = parse({"check", "r.yaml", "--out", "elsewhere", "-j", "2", "--no-cache"});
+  CHECK(options.verb == Verb::kCheck);
+  CHECK(cache_root(options) == "elsewhere/.cache");
+  CHECK(options.no_cache);
+  CHECK(cache_root(parse({"check", "r.yaml"})) == "results/.cache");
+  CHECK(cache_root(parse({"check", "r.yaml", "--out", "o", "--cache", "c"})) == "c");
 }
 
 TEST_CASE("features needs --out and takes --split") {
