@@ -6,6 +6,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/write_failure.h"
 
 namespace xp::cache {
 
@@ -49,7 +50,8 @@ void write_activations(const std::filesystem::path& path, const Activations& act
       }
       file.close();
     } catch (const H5::Exception& error) {
-      throw CacheError(str_cat("cannot write '", path.string(), "': ", error.getDetailMsg()));
+      const std::string disk = disk_problem_note(temp);
+      throw CacheError(str_cat("cannot write '", path.string(), "': ", error.getDetailMsg(), disk));
     }
   });
 }

@@ -3,8 +3,10 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -54,7 +56,7 @@ std::vector<LabelledRow> read_rows(const CsvTable& table, std::size_t label_colu
     if (labelled.id.empty()) throw DataError(table.where(row), "has an empty id (column '", table.header[0], "')");
     const auto [found, inserted] = line_of_id.emplace(labelled.id, row.line);
     if (!inserted)
-      throw DataError(table.where(row), "id '", labelled.id, "' repeats line ", found->second,
+      throw DataError(table.where(row), "id '", clipped(labelled.id), "' repeats line ", found->second,
                       "; every image must appear once");
     rows.push_back(std::move(labelled));
   }
@@ -94,7 +96,11 @@ torch::Tensor label_tensor(Target target, const std::vector<LabelledRow>& rows, 
         char* end = nullptr;
         const double value = std::strtod(text.c_str(), &end);
         if (end == text.c_str() || *end != '\0')
-          throw DataError(table.where(*row.row), "value '", text, "' is not a number (data.target is regression)");
+          throw DataError(table.where(*row.row), "value '", clipped(text), "' is not a number (data.target is regression)");
+        // NaN or infinity would train to a NaN loss that looks like a too-high learning rate.
+        if (!std::isfinite(value) || std::abs(value) > std::numeric_limits<float>::max())
+          throw DataError(table.where(*row.row), "value '", clipped(text), "' is not a finite number (data.target is "
+                          "regression; a missing value needs its row left out)");
         accessor[r][static_cast<std::int64_t>(col)] = static_cast<float>(value);
       }
     }
@@ -146,7 +152,7 @@ std::vector<bool> validation_rows(const CsvOptions& csv, const fs::path& root, c
   for (const auto& id : ids) {
     const auto found = row_of_id.find(id);
     if (found == row_of_id.end())
-      throw UserError(str_cat("data.valid_ids: id '", id, "' is not in '", table.path, "'"));
+      throw UserError(str_cat("data.valid_ids: id '", clipped(id), "' is not in '", table.path, "'"));
     is_valid[found->second] = true;
   }
   return is_valid;
@@ -181,13 +187,17 @@ DataBundle list_csv_dataset(const DataOptions& options, ImageSet& train, ImageSe
     const std::string file = (root / options.train / (rows[idx].id + csv.suffix)).string();
     all.ids.push_back(rows[idx].id);
     all.files.push_back(file);
-    const std::string problem = fs::exists(file) ? image_file_problem(file, options.max_image_pixels) : "no such file";
+    std::error_code unreadable;  // e.g. a name too long for the file system: a bad image, not a crash
+    const bool exists = fs::exists(file, unreadable);
+    const std::string problem = unreadable ? "cannot be read (" + unreadable.message() + ")"
+                                : exists   ? image_file_problem(file, options.max_image_pixels)
+                                           : "no such file";
     if (!problem.empty()) {
       if (options.on_bad_image == BadImagePolicy::kSkip) {
         bundle.skipped.push_back({is_valid[idx] ? "valid" : "train", file, problem});
         continue;
       }
-      throw DataError(table.where(*rows[idx].row), "id '", rows[idx].id, "': image file '", file, "': ", problem,
+      throw DataError(table.where(*rows[idx].row), "id '", clipped(rows[idx].id), "': image file '", clipped(file, 300), "': ", problem,
                       " (data.on_bad_image: skip leaves such images out and lists them)");
     }
     (is_valid[idx] ? valid_rows : train_rows).push_back(static_cast<std::int64_t>(idx));

@@ -9,6 +9,8 @@ namespace xp::recipe {
 
 namespace {
 
+constexpr int kMaxShownColumns = 120;  // of a source line under a diagnostic
+
 std::string render_all(const std::vector<Diagnostic>& diagnostics, const Sources& sources) {
   std::string out;
   for (const auto& diagnostic : diagnostics) {
@@ -32,13 +34,23 @@ std::string render(const Diagnostic& diagnostic, const Sources& sources) {
   out << sources.name(loc.source);
   if (loc.line > 0) out << ":" << loc.line << ":" << loc.column;
   out << (diagnostic.warning ? ": warning: " : ": error: ") << diagnostic.message;
-  const std::string line = sources.line_text(loc.source, loc.line);
+  std::string line = sources.line_text(loc.source, loc.line);
   if (loc.line > 0 && !line.empty()) {
+    // A long line is shown as a window around the column, so a 40,000-character line is not echoed.
+    int caret = std::max(loc.column - 1, 0);
+    int span = std::max(diagnostic.span, 1);
+    if (line.size() > static_cast<std::size_t>(kMaxShownColumns)) {
+      const int start = std::max(0, std::min(caret - kMaxShownColumns / 2, static_cast<int>(line.size()) - kMaxShownColumns));
+      const bool cut_end = static_cast<std::size_t>(start + kMaxShownColumns) < line.size();
+      line = (start > 0 ? "…" : "") + line.substr(static_cast<std::size_t>(start), kMaxShownColumns) + (cut_end ? "…" : "");
+      caret = caret - start + (start > 0 ? 1 : 0);  // "…" takes one column
+      span = std::min(span, kMaxShownColumns - (caret - (start > 0 ? 1 : 0)));
+    }
     const std::string number = std::to_string(loc.line);
     const std::string gutter(std::max<std::size_t>(number.size(), 4), ' ');
     out << "\n" << std::setw(static_cast<int>(gutter.size())) << number << " | " << line;
-    out << "\n" << gutter << " | " << std::string(static_cast<std::size_t>(std::max(loc.column - 1, 0)), ' ')
-        << "^" << std::string(static_cast<std::size_t>(std::max(diagnostic.span - 1, 0)), '~');
+    out << "\n" << gutter << " | " << std::string(static_cast<std::size_t>(caret), ' ') << "^"
+        << std::string(static_cast<std::size_t>(std::max(span - 1, 0)), '~');
   }
   return out.str();
 }

@@ -1,5 +1,6 @@
 #include "core/recipe/document.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -54,6 +55,13 @@ bool is_yaml_float(std::string_view text) {
 
 // YAML 1.2 core schema for plain scalars; quoted scalars are always strings. A number too large for
 // a double (1e999, a 100-digit integer) stays text, so the schema reports it where it stands.
+// yaml-cpp's message, except where it misleads: its nesting limit reports "bad file".
+std::string yaml_error_message(const YAML::Exception& error) {
+  if (const auto* deep = dynamic_cast<const YAML::DeepRecursion*>(&error))
+    return str_cat("nested ", deep->depth(), " levels deep, where YAML's parser stops; a recipe nests a few levels");
+  return error.msg;
+}
+
 Json scalar_to_json(const YAML::Node& node) {
   const std::string& text = node.Scalar();
   if (node.Tag() == "!") return text;
@@ -175,7 +183,7 @@ bool apply_override(YAML::Node& root, const std::string& text, int source,
     value = YAML::Load(text.substr(equals + 1));
   } catch (const YAML::Exception& e) {
     errors.push_back({{source, 1, static_cast<int>(equals) + 2 + std::max(e.mark.column, 0)},
-                      str_cat("cannot parse the value: ", e.msg)});
+                      str_cat("cannot parse the value: ", yaml_error_message(e))});
     return false;
   }
   // Walk to the parent, creating mappings for missing keys (a new key is checked by the schema).
@@ -282,7 +290,7 @@ Document Document::parse(const std::string& name, const std::string& text,
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    errors.push_back({to_loc(file_source, e.mark), e.msg});
+    errors.push_back({to_loc(file_source, e.mark), yaml_error_message(e)});
     throw RecipeError(errors, doc.sources_);
   }
   if (!root.IsMap()) {

@@ -88,4 +88,9 @@ std::vector<std::string> split(std::string_view text, char separator) {
   }
 }
 
+std::string clipped(std::string_view text, std::size_t max_chars) {
+  if (text.size() <= max_chars) return std::string(text);
+  return std::string(text.substr(0, max_chars)) + "… (" + std::to_string(text.size()) + " characters)";
+}
+
 }  // namespace xp

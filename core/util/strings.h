@@ -30,4 +30,8 @@ std::string str_printf(const char* format, ...) __attribute__((format(printf, 1,
 // One CSV field (RFC 4180): quoted when it holds a comma, quote or line break, inner quotes doubled.
 std::string csv_field(const std::string& text);
 
+// `text` for a message: whole when short, else its first `max_chars` bytes, "…" and its length —
+// an error about a 5 MB CSV field quotes its start, not all of it.
+std::string clipped(std::string_view text, std::size_t max_chars = 80);
+
 }  // namespace xp

@@ -8,6 +8,8 @@
   code.pth         a dict holding a collections.Counter: a global xp must refuse, never call
   truncated.pth    small.pth cut in half
   deep.pth         a torch.save-shaped zip whose data.pkl is a list inside 200,000 nested tuples
+  overflow.pth     a tensor whose sizes times strides overflow int64 (2^62 × 2^62 with strides 4, 1)
+  broadcast.pth    a stride-0 view of 6 floats claiming 2^40 elements
   script.pth       a torch.jit.save archive whose __setstate__ raises "code from the weights file ran"
                    when loaded: code a weights reader must never run
 
@@ -50,6 +52,19 @@ class RunsCodeWhenLoaded(torch.nn.Module):
         raise RuntimeError("code from the weights file ran")
 
 
+class RebuiltAs:
+    """Pickles as torch's own _rebuild_tensor_v2 call over weight's storage, with any size and stride."""
+
+    def __init__(self, size, stride):
+        self.size, self.stride = size, stride
+
+    def __reduce__(self):
+        return (torch._utils._rebuild_tensor_v2,
+                (weight.storage(), 0, self.size, self.stride, False, collections.OrderedDict()))
+
+
+torch.save({"weight": RebuiltAs((2**62, 2**62), (4, 1))}, f"{out}/overflow.pth")
+torch.save({"weight": RebuiltAs((2**40,), (0,))}, f"{out}/broadcast.pth")
 torch.jit.save(torch.jit.script(RunsCodeWhenLoaded()), f"{out}/script.pth")
 with zipfile.ZipFile(f"{out}/deep.pth", "w") as archive:
     archive.writestr("deep/data.pkl", b"\x80\x02]" + b"\x85" * 200000 + b".")

@@ -3,13 +3,21 @@
 #include <H5Cpp.h>
 #include <torch/torch.h>
 
+#include <filesystem>
 
+#include "core/models/weights/tensor_bytes.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/write_failure.h"
 
 namespace xp::models {
 
 namespace {
+
+// Tensor bytes a file may declare per byte it has (compressed datasets hold more than their size;
+// xp writes uncompressed ones), plus slack for tiny files.
+constexpr std::int64_t kMaxExpansion = 64;
+constexpr std::int64_t kSlackBytes = std::int64_t{1} << 20;
 
 // HDF5 prints its own error stack to stderr unless told not to; xp reports errors itself.
 void silence_hdf5() {
@@ -71,7 +79,8 @@ void write_h5(const std::filesystem::path& path, const StateDict& state) {
       }
       file.close();
     } catch (const H5::Exception& error) {
-      throw ModelError(str_cat("cannot write '", path.string(), "': ", error.getDetailMsg()));
+      const std::string disk = disk_problem_note(temp);
+      throw ModelError(str_cat("cannot write '", path.string(), "': ", error.getDetailMsg(), disk));
     }
   });
 }
@@ -82,6 +91,7 @@ StateDict read_h5(const std::string& path) {
   try {
     if (!H5::H5File::isHdf5(path)) throw ModelError(str_cat("weights '", path, "': not an HDF5 file"));
     H5::H5File file(path, H5F_ACC_RDONLY);
+    const auto file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(path));
     const hsize_t count = file.getNumObjs();
     for (hsize_t idx = 0; idx < count; ++idx) {
       const std::string name = file.getObjnameByIdx(idx);
@@ -91,7 +101,15 @@ StateDict read_h5(const std::string& path) {
       std::vector<hsize_t> dims(static_cast<std::size_t>(space.getSimpleExtentNdims()));
       if (!dims.empty()) space.getSimpleExtentDims(dims.data());
       const torch::ScalarType type = torch_type(dataset, name, path);
-      torch::Tensor tensor = torch::empty(std::vector<std::int64_t>(dims.begin(), dims.end()), type);
+      const std::vector<std::int64_t> shape(dims.begin(), dims.end());
+      // A dataset's shape is only a claim: unwritten HDF5 storage reads as zeros, so a small file
+      // can declare terabytes. Its tensors must fit in what the file could hold.
+      const auto bytes = tensor_bytes(shape, static_cast<std::int64_t>(c10::elementSize(type)));
+      if (!bytes || *bytes > file_bytes * kMaxExpansion + kSlackBytes)
+        throw ModelError(str_cat("weights '", path, "': dataset '", name, "' claims ",
+                                 bytes ? str_cat(*bytes, " bytes") : std::string("more than 2^63 bytes"),
+                                 ", more than a file of ", file_bytes, " bytes can hold"));
+      torch::Tensor tensor = torch::empty(shape, type);
       if (tensor.numel() > 0) dataset.read(tensor.data_ptr(), h5_type(type, name, path));
       state.tensors.emplace_back(name, tensor);
     }

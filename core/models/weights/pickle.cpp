@@ -2,10 +2,12 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <unordered_map>
 
+#include "core/models/weights/tensor_bytes.h"
 #include "core/util/error.h"
 
 namespace xp::models::pickle {
@@ -13,6 +15,10 @@ namespace xp::models::pickle {
 namespace {
 
 using Kind = Value::Kind;
+
+// How many times its storage's size a rebuilt tensor may be: torch.save keeps expanded (stride 0)
+// views as such, rarely much larger than their storage; a crafted one could claim terabytes.
+constexpr std::int64_t kMaxViewGrowth = 1024;
 
 const std::map<std::string, torch::ScalarType>& storage_types() {
   static const std::map<std::string, torch::ScalarType> table = {
@@ -264,14 +270,24 @@ class Unpickler {
       for (const auto& dim : args.items[2]->items) sizes.push_back(as_int(dim, at));
       for (const auto& dim : args.items[3]->items) strides.push_back(as_int(dim, at));
       if (sizes.size() != strides.size()) fail(at, "tensor size and stride have different ranks");
-      // The furthest element the view touches must lie inside the storage.
+      // The furthest element the view touches must lie inside the storage (in overflow-checked
+      // arithmetic: a crafted size times stride can wrap around to a small number).
       std::int64_t last = offset;
+      bool empty = false;
       for (std::size_t dim = 0; dim < sizes.size(); ++dim) {
         if (sizes[dim] < 0 || strides[dim] < 0) fail(at, "negative tensor size or stride");
-        if (sizes[dim] == 0) last = -1;
-        if (last >= 0) last += (sizes[dim] - 1) * strides[dim];
+        empty = empty || sizes[dim] == 0;
+        std::int64_t reach = 0;
+        if (__builtin_mul_overflow(sizes[dim] - (sizes[dim] > 0 ? 1 : 0), strides[dim], &reach) ||
+            __builtin_add_overflow(last, reach, &last))
+          fail(at, "tensor size times stride overflows 64 bits");
       }
-      if (offset < 0 || last >= storage.numel()) fail(at, "tensor reaches past the end of its storage");
+      if (offset < 0 || (!empty && last >= storage.numel())) fail(at, "tensor reaches past the end of its storage");
+      // A view may repeat elements (stride 0), so its copy can be larger than the storage: bound it.
+      const auto bytes = tensor_bytes(sizes, static_cast<std::int64_t>(storage.element_size()));
+      if (!bytes || *bytes > std::max<std::int64_t>(storage.nbytes(), 1) * kMaxViewGrowth)
+        fail(at, str_cat("a tensor view of ", storage.nbytes(), " storage bytes would take more than ", kMaxViewGrowth,
+                         " times as many"));
       auto out = make(Kind::kTensor);
       out->tensor = storage.as_strided(sizes, strides, offset).clone();
       return out;

@@ -82,9 +82,9 @@ StateDict read_pth(const std::string& path) {
       try {
         auto [data, size] = reader->getRecord(record);
         const auto element = static_cast<std::int64_t>(c10::elementSize(dtype));
-        if (numel < 0 || static_cast<std::int64_t>(size) < numel * element)
-          throw ModelError(str_cat("weights '", path, "': storage '", record, "' has ", size, " bytes, fewer than the ",
-                                   numel * element, " its ", numel, " elements need"));
+        if (numel < 0 || numel > static_cast<std::int64_t>(size) / element)
+          throw ModelError(str_cat("weights '", path, "': storage '", record, "' has ", size, " bytes, fewer than its ",
+                                   numel, " elements of ", element, " bytes need"));
         storage = torch::empty({numel}, dtype);
         std::memcpy(storage.data_ptr(), data.get(), static_cast<std::size_t>(numel * element));
       } catch (const c10::Error& error) {

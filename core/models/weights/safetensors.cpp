@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/models/weights/tensor_bytes.h"
 #include "core/util/error.h"
 
 namespace xp::models {
@@ -71,12 +72,13 @@ StateDict read_safetensors(const std::string& path) {
     const auto type = dtypes().find(dtype);
     if (type == dtypes().end()) fail(path, str_cat("tensor '", name, "' has unsupported dtype '", dtype, "'"));
     std::vector<std::int64_t> shape;
-    std::int64_t elements = 1;
+    if (!info["shape"].is_array()) fail(path, str_cat("tensor '", name, "' has a bad shape"));
     for (const auto& dim : info["shape"]) {
       if (!dim.is_number_integer() || dim.get<std::int64_t>() < 0) fail(path, str_cat("tensor '", name, "' has a bad shape"));
       shape.push_back(dim.get<std::int64_t>());
-      elements *= shape.back();
     }
+    const auto bytes = tensor_bytes(shape, type->second.bytes);
+    if (!bytes) fail(path, str_cat("tensor '", name, "' has a shape whose size overflows 64 bits"));
     const auto& offsets = info["data_offsets"];
     if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
       fail(path, str_cat("tensor '", name, "' has bad data_offsets"));
@@ -85,9 +87,8 @@ StateDict read_safetensors(const std::string& path) {
     if (end < begin || end > data_size)
       fail(path, str_cat("tensor '", name, "' data [", begin, ", ", end, ") lies outside the ", data_size,
                          " data bytes; truncated?"));
-    if (end - begin != static_cast<std::uint64_t>(elements * type->second.bytes))
-      fail(path, str_cat("tensor '", name, "' has ", end - begin, " bytes but its shape and dtype need ",
-                         elements * type->second.bytes));
+    if (end - begin != static_cast<std::uint64_t>(*bytes))
+      fail(path, str_cat("tensor '", name, "' has ", end - begin, " bytes but its shape and dtype need ", *bytes));
     torch::Tensor tensor = torch::empty(shape, type->second.type);
     std::memcpy(tensor.data_ptr(), data.data() + begin, end - begin);
     ordered.emplace_back(begin, name, tensor);

@@ -62,6 +62,10 @@ TEST_CASE("safetensors: damaged files are clear errors") {
       {R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", floats({1, 2}), "has 8 bytes but its shape and dtype need 12"},
       {R"({"a":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}})", "x", "unsupported dtype 'Q4'"},
       {R"({"a":{"shape":[1]}})", "", "lacks dtype, shape or data_offsets"},
+      // 2^62 × 4 × 4 bytes wraps to 0 in int64: once it matched the 0 data bytes and torch::empty
+      // failed with a c10 backtrace naming no file.
+      {R"({"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,0]}})", "",
+       "tensor 'a' has a shape whose size overflows 64 bits"},
   };
   for (const auto& c : cases) {
     write_safetensors(path, c.header, c.data);
@@ -147,6 +151,9 @@ TEST_CASE("pth: torch.save'd state dicts read exactly, wrapped or not, and unsaf
       {"deep.pth", "does not hold a dict of tensors"},
       // A TorchScript archive is code: refused before anything in it runs (its __setstate__ raises).
       {"script.pth", "a TorchScript archive (torch.jit.save) holds code, which xp runs only for model.arch: torchscript"},
+      // Sizes times strides that wrap around in int64, and a stride-0 view claiming 2^40 elements.
+      {"overflow.pth", "tensor size times stride overflows 64 bits"},
+      {"broadcast.pth", "would take more than 1024 times as many"},
   };
   for (const auto& c : refused) {
     CAPTURE(c.file);
@@ -195,6 +202,10 @@ TEST_CASE("h5: damaged and foreign files are clear errors") {
   CHECK_THROWS_WITH_AS(read_h5(path.string()), doctest::Contains("model.h5"), ModelError);
   testing::write_text(dir.path() / "text.h5", "not hdf5 at all");
   CHECK_THROWS_WITH_AS(read_h5((dir.path() / "text.h5").string()), doctest::Contains("not an HDF5 file"), ModelError);
+  // A dataset that claims 2^40 floats but was never written: a few KB on disk, 4 TB to read.
+  REQUIRE(testing::run_python_tool("h5_claiming.py", (dir.path() / "claims.h5").string()) == 0);
+  CHECK_THROWS_WITH_AS(read_h5((dir.path() / "claims.h5").string()),
+                       doctest::Contains("dataset 'huge' claims 4398046511104 bytes, more than a file of"), ModelError);
 }
 
 TEST_CASE("train_bn keeps BatchNorm of frozen groups training, as fastai v2") {

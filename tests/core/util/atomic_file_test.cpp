@@ -6,6 +6,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/write_failure.h"
 #include "tests/test_support.h"
 
 using namespace xp;
@@ -44,4 +45,15 @@ TEST_CASE("an output path that exists and is not a regular file is refused, and 
   }
   CHECK(read_file(dir.path() / "target.txt") == "kept");
   CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 4);
+}
+
+TEST_CASE("disk_problem_note names a full disk or a quota, and stays silent otherwise") {
+  xp::testing::TempDir dir;
+  const auto file = dir.path() / "model.h5";
+  const std::string full = xp::disk_problem_note(file, ENOSPC);
+  CHECK(full.rfind(" (no space left on device: ", 0) == 0);
+  CHECK(full.find(dir.path().string()) != std::string::npos);
+  CHECK(xp::disk_problem_note(file, EDQUOT).find("quota") != std::string::npos);
+  CHECK(xp::disk_problem_note(file, 0).empty());  // this test's folder has room
+  CHECK(xp::disk_problem_note(file, EACCES).empty());
 }

@@ -134,6 +134,25 @@ TEST_CASE("csv regression: values per row, named by the labels column") {
   CHECK(data.train->labels.le(1).all().item<bool>());
 }
 
+TEST_CASE("csv regression: a NaN or infinite value is a data error at its line, not a NaN loss") {
+  testing::TempDir dir;
+  testing::write_csv_dataset(dir.path(), "regression", 10);
+  const std::string csv = (dir.path() / "labels.csv").string();
+  const std::string good = testing::read_text(csv);
+  data::DataOptions options = csv_options(dir.path());
+  options.target = data::Target::kRegression;
+  for (const std::string value : {"nan", "inf", "-Infinity", "1e39"}) {
+    CAPTURE(value);
+    std::string text = good;
+    const auto second_row = text.find('\n', text.find('\n') + 1) + 1;  // line 3
+    const auto comma = text.find(',', second_row);
+    text.replace(comma + 1, text.find('\n', comma) - comma - 1, value);
+    testing::write_text(csv, text);
+    CHECK(load_error(options) == "data error: '" + csv + ":3': value '" + value +
+                                     "' is not a finite number (data.target is regression; a missing value needs its row left out)");
+  }
+}
+
 TEST_CASE("csv: label_column picks a named column, label_separator splits labels") {
   testing::TempDir dir;
   testing::write_csv_dataset(dir.path(), "single_label", 10, 2);
@@ -159,6 +178,13 @@ TEST_CASE("csv bad data: each problem names the CSV line or the key") {
   SUBCASE("a repeated id") {
     testing::write_text(csv, good + "img3,class0\n");
     CHECK(load_error(options) == "data error: '" + csv + ":12': id 'img3' repeats line 5; every image must appear once");
+  }
+  SUBCASE("a 5 MB id is quoted by its start, not echoed whole") {
+    const std::string huge(5'000'000, 'x');
+    testing::write_text(csv, good + huge + ",class0\n");
+    const std::string error = load_error(options);
+    CHECK(error.size() < 1000);
+    CHECK(error.find("id '" + std::string(80, 'x') + "… (5000000 characters)'") != std::string::npos);
   }
   SUBCASE("an id without an image file") {
     testing::write_text(csv, good + "img99,class0\n");
