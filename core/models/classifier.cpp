@@ -64,9 +64,11 @@ void ClassifierImpl::freeze_to(int group) {
 
 void ClassifierImpl::train_respecting_frozen_bn() {
   train(true);
-  if (train_bn_) return;
+  if (train_bn_ && !bn_freeze_) return;
   auto groups = group_modules();
-  for (int group_idx = 0; group_idx < frozen_groups_; ++group_idx)
+  // fastai's set_train_mode: eval for a BatchNorm with bn_freeze set or in a frozen group.
+  const int eval_groups = bn_freeze_ ? kLayerGroups : frozen_groups_;
+  for (int group_idx = 0; group_idx < eval_groups; ++group_idx)
     for (auto* module : groups[static_cast<std::size_t>(group_idx)])
       for (auto& child : module->modules(/*include_self=*/true))
         if (is_batchnorm(*child)) child->eval();

@@ -35,8 +35,14 @@ class ClassifierImpl : public torch::nn::Module {
   void freeze_to(int group);
   int frozen_groups() const { return frozen_groups_; }
   // train(), except that BatchNorm layers of frozen groups stay in eval mode and keep their
-  // running statistics, as in fastai 0.7 (shared/reference/fastai.md §3.1) — unless train_bn.
+  // running statistics, as in fastai 0.7 (shared/reference/fastai.md §3.1) — unless train_bn;
+  // and with bn_freeze, every BatchNorm layer, the head's included, stays in eval mode.
   void train_respecting_frozen_bn();
+  // fastai 0.7's learn.bn_freeze(flag): BatchNorm layers keep their running statistics even in
+  // trainable groups (their affine weights still train). For large models fine-tuned on data
+  // like ImageNet's (the course uses it for resnext50 and larger).
+  void set_bn_freeze(bool frozen) { bn_freeze_ = frozen; }
+  bool bn_freeze() const { return bn_freeze_; }
   const ArchDescriptor& arch() const { return *arch_; }
   Task task() const { return task_; }
   // The normalization inputs get: the recipe's model.mean/std, else the architecture's.
@@ -54,6 +60,7 @@ class ClassifierImpl : public torch::nn::Module {
   std::array<float, 3> std_;
   Task task_;
   bool train_bn_ = false;
+  bool bn_freeze_ = false;
   int frozen_groups_ = 0;
 };
 TORCH_MODULE(Classifier);

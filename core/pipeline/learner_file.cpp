@@ -75,6 +75,7 @@ void write_learner_file(const std::filesystem::path& path, const LearnerFile& fi
   dict.tensors.emplace_back(kRng, file.state.rng);
   nlohmann::json meta = {{"format", kFormatVersion},
                          {"frozen_groups", file.state.frozen_groups},
+                         {"bn_freeze", file.state.bn_freeze},
                          {"size", file.state.size},
                          {"batch_size", file.state.batch_size},
                          {"epochs_done", file.state.epochs_done},
@@ -131,6 +132,7 @@ LearnerFile read_learner_file(const std::filesystem::path& path) {
       if (name.rfind(prefix, 0) == 0) file.state.weights.emplace_back(name.substr(prefix.size()), tensor);
     file.state.rng = *rng;
     file.state.frozen_groups = meta.at("frozen_groups");
+    file.state.bn_freeze = meta.value("bn_freeze", false);  // absent in files from before the bn_freeze stage
     file.state.size = meta.at("size");
     file.state.batch_size = meta.at("batch_size");
     file.state.epochs_done = meta.at("epochs_done");

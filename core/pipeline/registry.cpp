@@ -27,6 +27,7 @@ void register_builtin_stages(StageRegistry& registry) {
   registry.add(freeze_stage_descriptor());
   registry.add(unfreeze_stage_descriptor());
   registry.add(freeze_to_stage_descriptor());
+  registry.add(bn_freeze_stage_descriptor());
   registry.add(save_stage_descriptor());
   registry.add(load_stage_descriptor());
   registry.add(resize_stage_descriptor());

@@ -31,6 +31,7 @@ const StageDescriptor& load_stage_descriptor();
 const StageDescriptor& freeze_stage_descriptor();
 const StageDescriptor& unfreeze_stage_descriptor();
 const StageDescriptor& freeze_to_stage_descriptor();
+const StageDescriptor& bn_freeze_stage_descriptor();
 const StageDescriptor& resize_stage_descriptor();
 const StageDescriptor& tta_stage_descriptor();
 const StageDescriptor& predict_stage_descriptor();

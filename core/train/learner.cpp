@@ -222,6 +222,7 @@ LearnerState Learner::state() {
   for (const auto& item : model_->named_parameters()) state.weights.emplace_back(item.key(), item.value().detach().clone());
   for (const auto& item : model_->named_buffers()) state.weights.emplace_back(item.key(), item.value().detach().clone());
   state.frozen_groups = model_->frozen_groups();
+  state.bn_freeze = model_->bn_freeze();
   state.size = options_.preprocess.size;
   state.batch_size = options_.batch_size;
   state.epochs_done = epochs_done_;
@@ -248,6 +249,7 @@ void Learner::restore(const LearnerState& state) {
     }
   }
   model_->freeze_to(state.frozen_groups);
+  model_->set_bn_freeze(state.bn_freeze);
   if (state.size != options_.preprocess.size || state.batch_size != options_.batch_size) set_data(state.size, state.batch_size);
   epochs_done_ = state.epochs_done;
   auto generator = at::detail::getDefaultCPUGenerator();

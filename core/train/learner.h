@@ -58,6 +58,7 @@ struct FitProgress {
 struct LearnerState {
   std::vector<std::pair<std::string, torch::Tensor>> weights;  // parameters and buffers, state-dict names
   int frozen_groups = 0;
+  bool bn_freeze = false;         // the bn_freeze stage's setting
   int size = 0;                   // image size (resize)
   int batch_size = 0;
   std::int64_t epochs_done = 0;   // keys each epoch's shuffle and augmentation

@@ -19,9 +19,11 @@ using namespace xp::e2e;
 
 namespace {
 
-// 2 epochs of the head, unfreeze, 3 epochs (SGDR 1+2) with differential LRs: 80 training batches.
+// 2 epochs of the head, unfreeze, bn_freeze, 3 epochs (SGDR 1+2) with differential LRs: 80 training
+// batches. A resumed run that lost bn_freeze would update BatchNorm statistics the whole run keeps.
 std::string resume_recipe(const fs::path& dir) {
-  return write_recipe(dir, "  - unfreeze: {}\n  - fit: {lr: [0.001, 0.003, 0.01], cycles: 2, cycle_len: 1, cycle_mult: 2}\n") +
+  return write_recipe(dir, "  - unfreeze: {}\n  - bn_freeze: true\n"
+                           "  - fit: {lr: [0.001, 0.003, 0.01], cycles: 2, cycle_len: 1, cycle_mult: 2}\n") +
          " --set stages[0].fit.cycles=2 --no-cache";
 }
 
@@ -62,7 +64,7 @@ TEST_CASE("resume: a run killed (SIGKILL) at a random batch, or stopped by Ctrl-
     CHECK(run_xp("run --resume " + folder.string()).output.find("already complete") != std::string::npos);
   }
   {  // Ctrl-C
-    const Outcome stopped = run_xp_with("timeout --preserve-status -s INT 4 ",
+    const Outcome stopped = run_xp_with("timeout --foreground --preserve-status -s INT 4 ",
                                         "run " + recipe + " --out " + (dir.path() / "stopped").string());
     CAPTURE(stopped.output);
     REQUIRE(stopped.exit_code == 130);
@@ -138,7 +140,7 @@ TEST_CASE("resume: a damaged resume.h5 or run.json, or an edited recipe.yaml, fa
     const Outcome resumed = run_xp("run --resume " + folder.string());
     CAPTURE(resumed.output);
     CHECK(resumed.exit_code == 1);
-    CHECK(resumed.output.find("recipe.yaml was edited: stages[2].fit.lr[1]: 0.003 → 0.004") != std::string::npos);
+    CHECK(resumed.output.find("recipe.yaml was edited: stages[3].fit.lr[1]: 0.003 → 0.004") != std::string::npos);
     CHECK(resumed.output.find("data changed") == std::string::npos);
     CHECK(state_and_error().rfind("FAILED: ", 0) == 0);
     restore(kept);

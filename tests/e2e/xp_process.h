@@ -12,7 +12,9 @@ struct Outcome {
   std::string output;  // stdout and stderr together
 };
 
-// Runs `prefix xp arguments`, e.g. prefix "timeout -s INT 2 " to interrupt it.
+// Runs `prefix xp arguments`, e.g. prefix "timeout --foreground -s INT 2 " to interrupt it like one
+// Ctrl-C (without --foreground, timeout signals the child and then its whole process group: two
+// SIGINTs, the second of which is xp's "stop at once" — an exit 130 with nothing saved).
 Outcome run_xp_with(const std::string& prefix, const std::string& arguments);
 Outcome run_xp(const std::string& arguments);
 // `xp run ARGUMENTS --out A` and `--out B` started together (to race on a shared cache); both

@@ -81,7 +81,14 @@ std::unique_ptr<Stage> create(const recipe::Node& params, PlanContext& context,
   schedule.kind = kind == "sgdr"        ? train::ScheduleKind::kSgdr
                   : kind == "one_cycle" ? train::ScheduleKind::kOneCycle
                                         : train::ScheduleKind::kConstant;
-  if (schedule.kind != train::ScheduleKind::kSgdr && schedule.cycle_mult != 1)
+  // fastai 0.7 accepts fit(lr, 3, cycle_mult=2) without cycle_len: no SGDR, but sum_geom(1, 2, 3) = 7
+  // epochs at the constant LR. Accepted the same way, with a warning, since it is rarely meant.
+  if (schedule.kind == train::ScheduleKind::kConstant && schedule.cycle_mult != 1 && !has_cycle_len)
+    context.warnings.push_back(params["cycle_mult"].warning(
+        str_cat("without cycle_len there is no SGDR: as in fastai 0.7, cycle_mult only sets the length, ",
+                str_printf("%.0f", train::total_epochs_unbounded(schedule)),
+                " epochs at a constant LR; add cycle_len: 1 for cosine cycles")));
+  else if (schedule.kind != train::ScheduleKind::kSgdr && schedule.cycle_mult != 1)
     errors.push_back(params["cycle_mult"].error("cycle_mult only applies to the sgdr schedule (set cycle_len)"));
   if (schedule.kind == train::ScheduleKind::kOneCycle) {
     // fit_one_cycle(n_epoch): one cycle of cycle_len epochs.

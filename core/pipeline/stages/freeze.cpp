@@ -4,6 +4,7 @@
 //   - freeze: {}       # learn.freeze()       — only the head trains
 //   - unfreeze: {}     # learn.unfreeze()     — everything trains
 //   - freeze_to: 1     # learn.freeze_to(1)   — layer3, layer4 and the head train
+//   - bn_freeze: true  # learn.bn_freeze(True) — every BatchNorm keeps its running statistics
 //
 // Frozen groups get no gradients, are left out of the next fit's optimizer, and keep their
 // BatchNorm layers in eval mode (fastai 0.7).
@@ -24,6 +25,22 @@ class FreezeToStage : public Stage {
   int group_;
   std::string summary_;
 };
+
+class BnFreezeStage : public Stage {
+ public:
+  explicit BnFreezeStage(bool frozen) : frozen_(frozen) {}
+  std::string describe() const override {
+    return frozen_ ? "BatchNorm layers keep their running statistics (eval mode)" : "BatchNorm layers train again";
+  }
+  void run(StageContext& context) override { context.learner.model()->set_bn_freeze(frozen_); }
+
+ private:
+  bool frozen_;
+};
+
+std::unique_ptr<Stage> create_bn_freeze(const recipe::Node& params, PlanContext&, std::vector<recipe::Diagnostic>&) {
+  return std::make_unique<BnFreezeStage>(params.json().get<bool>());
+}
 
 std::string trainable_text(int group, int groups) {
   return group == 0 ? "all layer groups train" : str_cat("layer groups ", group, "-", groups - 1, " train");
@@ -66,6 +83,13 @@ const StageDescriptor& freeze_stage_descriptor() {
 const StageDescriptor& unfreeze_stage_descriptor() {
   static const StageDescriptor descriptor{"unfreeze", "Make every layer group trainable (learn.unfreeze()).",
                                           "unfreeze: {}", &create_unfreeze};
+  return descriptor;
+}
+
+const StageDescriptor& bn_freeze_stage_descriptor() {
+  static const StageDescriptor descriptor{
+      "bn_freeze", "Keep every BatchNorm layer's running statistics while training (learn.bn_freeze(True)).",
+      "bn_freeze: true", &create_bn_freeze};
   return descriptor;
 }
 

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "core/data/preprocess.h"
 
@@ -14,6 +15,18 @@ TEST_CASE("the shorter side scales to the target, the other keeps the aspect rat
   CHECK(data::scale_shorter_side(cv::Mat(45, 31, CV_8UC3), 20).size() == cv::Size(20, 29));  // 45·20/31 = 29.03
   CHECK(data::scale_shorter_side(cv::Mat(10, 16, CV_8UC3), 20).size() == cv::Size(32, 20));  // enlarging
   CHECK(data::scale_shorter_side(cv::Mat(20, 50, CV_8UC3), 20).size() == cv::Size(50, 20));  // unchanged
+}
+
+TEST_CASE("scaling uses INTER_AREA both ways, as fastai's scale_min (enlarging too: 28 px Fashion-MNIST to 32)") {
+  cv::Mat image(28, 28, CV_8UC3);
+  cv::randu(image, 0, 255);
+  const cv::Mat scaled = data::scale_shorter_side(image, 32);
+  cv::Mat area;
+  cv::Mat linear;
+  cv::resize(image, area, cv::Size(32, 32), 0, 0, cv::INTER_AREA);
+  cv::resize(image, linear, cv::Size(32, 32), 0, 0, cv::INTER_LINEAR);
+  CHECK(cv::norm(scaled, area, cv::NORM_INF) == 0);
+  CHECK(cv::norm(area, linear, cv::NORM_INF) > 10);  // the two interpolations differ visibly on noise
 }
 
 TEST_CASE("the centre crop starts at ceil((side - size) / 2) (fastai center_crop)") {

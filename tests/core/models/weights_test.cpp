@@ -126,6 +126,35 @@ TEST_CASE("freeze_to stops gradients of earlier groups and keeps their BatchNorm
   CHECK(testing::resnet_body(model).conv1->weight.requires_grad());
 }
 
+TEST_CASE("bn_freeze keeps every BatchNorm in eval mode, the head's too, while their affine weights train (learn.bn_freeze)") {
+  ModelOptions options;
+  options.arch = "resnet18";
+  options.xtra_fc = {16};  // a head with BatchNorm1d layers
+  options.train_bn = true;  // bn_freeze wins over it, as fastai's set_train_mode
+  Classifier model(options, 3);
+  model->freeze_to(0);
+  model->set_bn_freeze(true);
+  model->train_respecting_frozen_bn();
+  int batchnorms = 0;
+  for (const auto& module : model->modules(/*include_self=*/false)) {
+    if (!is_batchnorm(*module)) continue;
+    ++batchnorms;
+    CHECK_FALSE(module->is_training());
+    for (const auto& parameter : module->parameters()) CHECK(parameter.requires_grad());
+  }
+  CHECK(batchnorms > 20);
+  CHECK(model->head->is_training());  // dropout still drops
+  // A training forward pass leaves every running statistic as it was.
+  std::vector<torch::Tensor> before;
+  for (const auto& buffer : model->buffers()) before.push_back(buffer.clone());
+  model->forward(torch::randn({4, 3, 32, 32}));
+  std::size_t idx = 0;
+  for (const auto& buffer : model->buffers()) CHECK(buffer.equal(before[idx++]));
+  model->set_bn_freeze(false);
+  model->train_respecting_frozen_bn();
+  CHECK(testing::resnet_body(model).bn1->is_training());
+}
+
 TEST_CASE("pth: torch.save'd state dicts read exactly, wrapped or not, and unsafe or damaged files are refused") {
   testing::TempDir dir;
   REQUIRE(testing::run_python_tool("torch_save_cases.py", dir.path().string()) == 0);

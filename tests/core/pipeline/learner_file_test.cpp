@@ -17,6 +17,7 @@ LearnerFile sample() {
   file.state.weights = {{"body.0.weight", torch::randn({100, 100})}, {"head.bias", torch::randn({5})},
                         {"body.1.num_batches_tracked", torch::tensor(7, torch::kInt64)}};
   file.state.frozen_groups = 2;
+  file.state.bn_freeze = true;
   file.state.size = 299;
   file.state.batch_size = 48;
   file.state.epochs_done = 11;
@@ -52,6 +53,7 @@ TEST_CASE("a learner file keeps weights, counters, RNG, fit progress and optimiz
   }
   CHECK(torch::equal(read.state.rng, written.state.rng));
   CHECK(read.state.frozen_groups == 2);
+  CHECK(read.state.bn_freeze);
   CHECK(read.state.size == 299);
   CHECK(read.state.batch_size == 48);
   CHECK(read.state.epochs_done == 11);

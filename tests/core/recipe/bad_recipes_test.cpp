@@ -122,3 +122,17 @@ TEST_CASE("every recipe in tests/recipes/good and recipes/ loads and plans") {
     CHECK_NOTHROW(plan_from(file.string(), recipe_file.to_yaml(), {}));
   }
 }
+
+TEST_CASE("cycle_mult without cycle_len is fastai 0.7's: a constant LR for sum_geom(1, mult, cycles) epochs, with a warning") {
+  testing::TempDir dir;
+  testing::write_tiny_idx_dataset(dir.path(), 2, 1);
+  const std::string text = "name: x\ndata: {source: idx, path: \"" + dir.path().string() +
+                           "\"}\nmodel: {arch: resnet18}\nstages:\n  - fit: {lr: 0.01, cycles: 3, cycle_mult: 2}\n";
+  const pipeline::Plan plan = plan_from("m.yaml", text, {});
+  CHECK(plan.stages.at(0).stage->epochs() == 7);  // 1 + 2 + 4, as fastai's fit(lr, 3, cycle_mult=2)
+  CHECK(plan.stages.at(0).stage->describe().find("constant") != std::string::npos);
+  const auto warnings = plan.rendered_warnings();
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].find("without cycle_len there is no SGDR: as in fastai 0.7, cycle_mult only sets the length, 7 epochs "
+                         "at a constant LR") != std::string::npos);
+}
