@@ -48,7 +48,7 @@ for target in recipe_document:recipe image_header_parse:header pickle:pickle pth
   corpus="$build/corpus/${target%%:*}"
   mkdir -p "$corpus"
   log="$build/$name.log"
-  if "$build/$name" "$corpus" "$seeds/${target##*:}" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 \
+  if LSAN_OPTIONS="suppressions=$root/bench/fuzz/lsan.supp" "$build/$name" "$corpus" "$seeds/${target##*:}" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 \
        -timeout=20 -artifact_prefix="$findings/$name-" -print_final_stats=1 >"$log" 2>&1; then
     status="ok"
   else

@@ -227,6 +227,19 @@ bool apply_override(YAML::Node& root, const std::string& text, int source,
   return true;
 }
 
+// Whether `text` written plain reads back as the same string: not as another type ("1e-3", "true",
+// "null"), not as something else ("a # note", "[a]") and not as invalid YAML ("@x", "`x"). Found by
+// fuzzing: YAML::Load threw for such strings, so writing recipe.yaml failed.
+bool reads_back_as_itself(const std::string& text) {
+  if (text.empty()) return false;
+  try {
+    const YAML::Node node = YAML::Load(text);
+    return node.IsScalar() && node.Scalar() == text && scalar_to_json(node).is_string();
+  } catch (const YAML::Exception&) {
+    return false;
+  }
+}
+
 void emit(YAML::Emitter& out, const Json& value) {
   if (value.is_object()) {
     out << YAML::BeginMap;
@@ -252,9 +265,7 @@ void emit(YAML::Emitter& out, const Json& value) {
     out << value.dump();  // shortest round-trip form, e.g. 0.01
   } else {
     const std::string text = value.get<std::string>();
-    // Quote strings that would read back as another type.
-    const Json reparsed = scalar_to_json(YAML::Load(text.empty() ? "''" : text));
-    if (!reparsed.is_string() || text.empty()) out << YAML::DoubleQuoted;
+    if (!reads_back_as_itself(text)) out << YAML::DoubleQuoted;
     out << text;
   }
 }

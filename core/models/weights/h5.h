@@ -18,6 +18,12 @@ void write_h5(const std::filesystem::path& path, const StateDict& state);
 // is truncated or holds a dataset of an unsupported type.
 StateDict read_h5(const std::string& path);
 
+// read_h5 for a file from elsewhere (model.weights). libhdf5 1.10 can crash on a malformed file
+// (fuzzing found a segfault in its B-tree walk), which no check of ours before it can rule out;
+// so the file is first read in a child process, and a child that crashes, or takes more than
+// two minutes, makes the file a ModelError instead of bringing xp down.
+StateDict read_untrusted_h5(const std::string& path);
+
 // The full state dict of a module (parameters and buffers), in module order.
 StateDict state_dict_of(torch::nn::Module& module);
 

@@ -22,7 +22,7 @@ StateDict read_weights(const std::string& path) {
   const std::string extension = std::filesystem::path(path).extension().string();
   if (extension == ".safetensors") return read_safetensors(path);
   if (extension == ".pth" || extension == ".pt") return read_pth(path);
-  if (extension == ".h5") return read_h5(path);
+  if (extension == ".h5") return read_untrusted_h5(path);
   throw ModelError(str_cat("weights '", path, "': unsupported file type '", extension, "' (supported: ",
                            join(weight_file_extensions()), ")"));
 }

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/models/weights/tensor_bytes.h"
 #include "core/util/error.h"
@@ -105,26 +106,32 @@ class Unpickler {
         case 0x87: push_sequence(Kind::kTuple, pop_n(3)); break;    // TUPLE3
         case 'a': {                                                 // APPEND
           const ValuePtr item = pop();
-          expect(top(), Kind::kList, "APPEND")->items.push_back(item);
+          const ValuePtr list = expect(top(), Kind::kList, "APPEND");
+          mutate(list, {item}, at);
+          list->items.push_back(item);
           break;
         }
         case 'e': {                                                 // APPENDS
           auto items = pop_to_mark();
-          auto& list = expect(top(), Kind::kList, "APPENDS")->items;
-          list.insert(list.end(), items.begin(), items.end());
+          const ValuePtr list = expect(top(), Kind::kList, "APPENDS");
+          mutate(list, items, at);
+          list->items.insert(list->items.end(), items.begin(), items.end());
           break;
         }
         case 's': {                                                 // SETITEM
           const ValuePtr value = pop();
           const ValuePtr key = pop();
-          expect(top(), Kind::kDict, "SETITEM")->entries.emplace_back(key, value);
+          const ValuePtr dict = expect(top(), Kind::kDict, "SETITEM");
+          mutate(dict, {key, value}, at);
+          dict->entries.emplace_back(key, value);
           break;
         }
         case 'u': {                                                 // SETITEMS
           auto items = pop_to_mark();
           if (items.size() % 2 != 0) fail(at, "SETITEMS with an odd number of items");
-          auto& dict = expect(top(), Kind::kDict, "SETITEMS")->entries;
-          for (std::size_t idx = 0; idx < items.size(); idx += 2) dict.emplace_back(items[idx], items[idx + 1]);
+          const ValuePtr dict = expect(top(), Kind::kDict, "SETITEMS");
+          mutate(dict, items, at);
+          for (std::size_t idx = 0; idx < items.size(); idx += 2) dict->entries.emplace_back(items[idx], items[idx + 1]);
           break;
         }
         case 'b': pop(); break;  // BUILD: the state of an OrderedDict is its `_metadata`, not needed
@@ -231,7 +238,21 @@ class Unpickler {
     out->text = take(static_cast<std::size_t>(length));
     push(out);
   }
+  // Values share ownership, so a reference cycle (a list appended to itself, two dicts holding each
+  // other, built with memo GETs) would never be freed, and a walk over it would never end; found by
+  // fuzz_pickle. A cycle needs some list or dict to receive items after it was nested in another
+  // container; torch.save fills every container before nesting it, so that is refused.
+  // nested_ holds the values themselves, so no address is reused by a new value while it runs.
+  void mutate(const ValuePtr& target, const std::vector<ValuePtr>& items, std::size_t at) {
+    if (nested_.count(target)) fail(at, "a list or dict receives items after being nested in another (not a state dict)");
+    for (const auto& item : items) {
+      if (item == target) fail(at, "a list or dict contains itself (not a state dict)");
+      nested_.insert(item);
+    }
+  }
+
   void push_sequence(Kind kind, std::vector<ValuePtr> items) {
+    nested_.insert(items.begin(), items.end());
     auto out = make(kind);
     out->items = std::move(items);
     push(out);
@@ -301,6 +322,7 @@ class Unpickler {
   std::size_t pos_ = 0;
   std::vector<ValuePtr> stack_;
   std::unordered_map<std::uint64_t, ValuePtr> memo_;
+  std::unordered_set<ValuePtr> nested_;  // values inside a tuple, list or dict (see mutate)
 };
 
 }  // namespace

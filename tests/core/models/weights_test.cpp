@@ -8,6 +8,7 @@
 #include "core/models/classifier.h"
 #include "core/models/weights/h5.h"
 #include "core/models/weights/load.h"
+#include "core/models/weights/pickle.h"
 #include "core/models/weights/safetensors.h"
 #include "core/models/weights/torchscript.h"
 #include "core/util/error.h"
@@ -195,6 +196,23 @@ TEST_CASE("pth: torch.save'd state dicts read exactly, wrapped or not, and unsaf
                        ModelError);
 }
 
+TEST_CASE("pickle: a reference cycle is refused, not leaked (found by fuzz_pickle)") {
+  const auto unpickle = [](const std::string& bytes) {
+    return xp::models::pickle::unpickle(bytes, [](const xp::models::pickle::Value&) { return nullptr; }, "cycle.pkl");
+  };
+  // EMPTY_LIST, BINPUT 0, BINGET 0, APPEND: a list appended to itself. (Literals split before "a":
+  // "\x00a" would be one hex escape.)
+  CHECK_THROWS_WITH_AS(unpickle(std::string("\x80\x02]q\x00h\x00" "a.", 9)), doctest::Contains("contains itself"),
+                       ModelError);
+  // The list nested in a tuple, then fetched from the memo and appended to: how a longer cycle starts.
+  CHECK_THROWS_WITH_AS(unpickle(std::string("\x80\x02]q\x00(h\x00th\x00K\x01" "a.", 15)),
+                       doctest::Contains("receives items after being nested"), ModelError);
+  // Filled first, nested after, as torch.save writes: fine.
+  const auto nested = unpickle(std::string("\x80\x02]q\x00K\x01" "a\x85.", 10));
+  REQUIRE(nested->items.size() == 1);
+  CHECK(nested->items[0]->items.size() == 1);
+}
+
 TEST_CASE("h5: xp checkpoints round-trip every tensor and give their body to a new model") {
   testing::TempDir dir;
   torch::manual_seed(1);
@@ -235,6 +253,17 @@ TEST_CASE("h5: damaged and foreign files are clear errors") {
   REQUIRE(testing::run_python_tool("h5_claiming.py", (dir.path() / "claims.h5").string()) == 0);
   CHECK_THROWS_WITH_AS(read_h5((dir.path() / "claims.h5").string()),
                        doctest::Contains("dataset 'huge' claims 4398046511104 bytes, more than a file of"), ModelError);
+}
+
+TEST_CASE("h5 weights that crash libhdf5 are a ModelError, not a crash of xp (read in a child process first)") {
+  const std::string crasher = std::string(XP_SOURCE_DIR) + "/tests/fixtures/libhdf5_crash.h5";
+  CHECK_THROWS_WITH_AS(read_weights(crasher), doctest::Contains("libhdf5_crash.h5': libhdf5 crashed reading it"), ModelError);
+  // A good file still reads through the same path.
+  testing::TempDir dir;
+  StateDict state;
+  state.tensors.emplace_back("w", torch::arange(6, torch::kFloat32));
+  write_h5(dir.path() / "w.h5", state);
+  CHECK(read_weights((dir.path() / "w.h5").string()).find("w")->equal(torch::arange(6, torch::kFloat32)));
 }
 
 TEST_CASE("train_bn keeps BatchNorm of frozen groups training, as fastai v2") {

@@ -88,6 +88,17 @@ TEST_CASE("the resolved recipe is emitted as YAML that loads back to the same va
   CHECK(yaml.find("batch_size: 64") != std::string::npos);  // defaults are written out
 }
 
+TEST_CASE("strings that plain YAML would misread or refuse are written quoted (found by fuzz_recipe_document)") {
+  // Each once made to_yaml throw (YAML::Load of "@DATA@" or "`x`") or would have read back changed.
+  for (const std::string value : {"@DATA@", "`x`", "a # not a comment", "[a]", "a: b", "%x", "1e-3", "null", "yes", " x"}) {
+    CAPTURE(value);
+    xp::recipe::Document doc = xp::recipe::Document::parse("s.yaml", "name: x\n", {});
+    doc.root()["name"] = value;
+    const std::string yaml = doc.to_yaml();
+    CHECK(xp::recipe::Document::parse("again.yaml", yaml, {}).root()["name"] == value);
+  }
+}
+
 TEST_CASE("quoted numbers stay strings, plain YAML 1.2 numbers are numbers") {
   TempDir dir;
   xp::testing::write_tiny_idx_dataset(dir.path(), 2, 1);
