@@ -98,7 +98,7 @@ LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t
   LoaderOptions options;
   options.batch_size = batch_size;
   options.shuffle = true;
-  options.drop_last = true;
+  options.merge_single_last = true;
   options.workers = workers;
   options.seed = seed;
   options.augment = augment;
@@ -124,6 +124,8 @@ DataLoader::DataLoader(std::shared_ptr<const ImageSet> set, LoaderOptions option
   XP_CHECK(options_.prefetch > 0, "prefetch must be > 0, got ", options_.prefetch);
   XP_CHECK(samples_per_epoch() > 0 || !options_.drop_last, "split '", set_->name, "' has ", set_->size(),
            " images, fewer than one batch of ", options_.batch_size, "; lower data.batch_size");
+  XP_CHECK(set_->size() != 1 || !options_.merge_single_last, "split '", set_->name,
+           "' has 1 image; training needs at least 2 (BatchNorm cannot train on one)");
 }
 
 std::vector<std::int64_t> epoch_order(std::int64_t n, const LoaderOptions& options, std::int64_t epoch) {
@@ -139,7 +141,20 @@ std::vector<std::int64_t> epoch_order(std::int64_t n, const LoaderOptions& optio
 DataLoader::~DataLoader() { stop_workers(); }
 
 std::int64_t batches_per_epoch(std::int64_t n, const LoaderOptions& options) {
-  return options.drop_last ? n / options.batch_size : (n + options.batch_size - 1) / options.batch_size;
+  const std::int64_t full = n / options.batch_size;
+  const std::int64_t rest = n % options.batch_size;
+  if (options.drop_last || rest == 0) return full;
+  if (options.merge_single_last && rest == 1 && full > 0) return full;  // the one joins the last full batch
+  return full + 1;
+}
+
+BatchRange batch_range(std::int64_t n, const LoaderOptions& options, std::int64_t batch_index) {
+  const std::int64_t first = batch_index * options.batch_size;
+  const bool last = batch_index + 1 == batches_per_epoch(n, options);
+  // The last batch runs to the end, unless the rest is dropped: a partial batch, or a full one
+  // with a single sample merged into it.
+  const std::int64_t end = last && !options.drop_last ? n : std::min(first + options.batch_size, n);
+  return {first, end - first};
 }
 
 std::int64_t DataLoader::batches_per_epoch() const { return data::batches_per_epoch(set_->size(), options_); }
@@ -229,8 +244,7 @@ cv::Mat DataLoader::image(std::int64_t sample, int min_shorter_side) const {
 }
 
 Batch DataLoader::make_batch(std::int64_t batch_index) const {
-  const std::int64_t first = batch_index * options_.batch_size;
-  const std::int64_t count = std::min<std::int64_t>(options_.batch_size, set_->size() - first);
+  const auto [first, count] = batch_range(set_->size(), options_, batch_index);
   const int size = preprocess_.size;
 
   Batch batch;

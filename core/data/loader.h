@@ -3,7 +3,7 @@
 // whatever the number of workers: the shuffle is drawn from (seed, epoch) and batches are handed
 // out in index order.
 //
-//   DataLoader loader(set, {.batch_size = 64, .shuffle = true, .drop_last = true}, preprocess);
+//   DataLoader loader(set, {.batch_size = 64, .shuffle = true, .merge_single_last = true}, preprocess);
 //   loader.start_epoch(epoch);
 //   while (auto batch = loader.next()) train_step(batch->images, batch->labels);
 #pragma once
@@ -23,8 +23,7 @@ namespace xp::data {
 struct LoaderOptions {
   int batch_size = 64;
   bool shuffle = false;
-  // Drop a last, incomplete batch. On for training: a batch of one breaks BatchNorm
-  // ("Expected more than 1 value per channel", fastai #1352).
+  // Drop a last, incomplete batch (fastai v2's training default; off everywhere in xp).
   bool drop_last = false;
   int workers = 2;
   int prefetch = 4;            // batches prepared ahead of the consumer
@@ -33,15 +32,28 @@ struct LoaderOptions {
   // Decode large JPEGs at 1/2, 1/4 or 1/8 size when that still leaves the pixels the transform
   // needs (image_file.h). Off = every pixel decoded, as fastai does.
   bool reduced_decode = true;
+  // Keep the last, incomplete batch, as fastai 0.7's training loader (drop_last=False: ceil(N/bs)
+  // batches, which SGDR's cycle length, its nb/20 warm-up and lr_find count) — except a last batch
+  // of a single image, which joins the batch before it: BatchNorm cannot train on one image
+  // ("Expected more than 1 value per channel", the crash fastai 0.7 has, #1352). On for training.
+  bool merge_single_last = false;
 };
 
-// The options of a training loader, the same for `xp run` and `xp data --bench`: shuffled, and
-// the last incomplete batch dropped.
+// The options of a training loader, the same for `xp run` and `xp data --bench`: shuffled, the
+// last incomplete batch kept (a last batch of one merged into the one before).
 LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t seed, AugmentOptions augment,
                                       bool reduced_decode = true);
 
-// Batches in an epoch of n samples: the last partial batch counts unless options.drop_last.
+// Batches in an epoch of n samples: the last partial batch counts unless options.drop_last (or it
+// holds one sample and options.merge_single_last).
 std::int64_t batches_per_epoch(std::int64_t n, const LoaderOptions& options);
+
+// The positions in the epoch's order that batch `batch_index` takes: [first, first + count).
+struct BatchRange {
+  std::int64_t first = 0;
+  std::int64_t count = 0;
+};
+BatchRange batch_range(std::int64_t n, const LoaderOptions& options, std::int64_t batch_index);
 
 // The sample order of epoch `epoch`: a permutation drawn from (options.seed, epoch) when
 // options.shuffle, else 0…n−1. Precomputed activations are batched in the same order.

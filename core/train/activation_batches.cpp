@@ -12,6 +12,8 @@ ActivationBatches::ActivationBatches(torch::Tensor features, torch::Tensor label
             features_.size(0), " rows for ", labels_.size(0), " labels");
   XP_CHECK(batches_per_epoch() > 0, "precompute: ", features_.size(0), " activation rows are fewer than one batch of ",
            options_.batch_size, "; lower data.batch_size");
+  XP_CHECK(features_.size(0) != 1 || !options_.merge_single_last,
+           "precompute: 1 activation row; training needs at least 2 (BatchNorm cannot train on one)");
 }
 
 std::int64_t ActivationBatches::batches_per_epoch() const { return data::batches_per_epoch(features_.size(0), options_); }
@@ -25,9 +27,8 @@ void ActivationBatches::start_epoch(std::int64_t epoch) {
 std::optional<data::Batch> ActivationBatches::next() {
   XP_ASSERT(order_.defined(), "ActivationBatches::next before start_epoch");
   if (next_batch_ >= batches_per_epoch()) return std::nullopt;
-  const std::int64_t begin = next_batch_ * options_.batch_size;
-  const std::int64_t end = std::min(begin + options_.batch_size, features_.size(0));
-  const torch::Tensor rows = order_.slice(0, begin, end);
+  const auto [first, count] = data::batch_range(features_.size(0), options_, next_batch_);
+  const torch::Tensor rows = order_.slice(0, first, first + count);
   data::Batch batch;
   batch.images = features_.index_select(0, rows);
   batch.labels = labels_.index_select(0, rows);

@@ -59,6 +59,26 @@ TEST_CASE("drop_last drops the incomplete batch") {
   CHECK(epoch_ids(loader, 0).size() == 2);
 }
 
+TEST_CASE("training keeps the last partial batch (ceil(N/bs), fastai 0.7), merging a last batch of one into the one before") {
+  // 10 images: batches of 4 → 4, 4, 2 (ceil); of 3 → 3, 3, 4 (the tenth joins the third batch).
+  LoaderOptions options = training_loader_options(4, 2, 1, {});
+  options.shuffle = false;
+  DataLoader fours(numbered_set(), options, identity_preprocess());
+  CHECK(fours.batches_per_epoch() == 3);
+  CHECK(epoch_ids(fours, 0) == std::vector<std::vector<int>>{{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9}});
+  options.batch_size = 3;
+  DataLoader threes(numbered_set(), options, identity_preprocess());
+  CHECK(threes.batches_per_epoch() == 3);
+  CHECK(epoch_ids(threes, 0) == std::vector<std::vector<int>>{{0, 1, 2}, {3, 4, 5}, {6, 7, 8, 9}});
+  // The arithmetic the schedules use.
+  CHECK(batches_per_epoch(10, options) == 3);
+  CHECK(batches_per_epoch(9, options) == 3);
+  CHECK(batches_per_epoch(11, options) == 4);
+  CHECK(batches_per_epoch(2, options) == 1);  // fewer than a batch: one batch of 2
+  options.batch_size = 1;
+  CHECK(batches_per_epoch(10, options) == 10);
+}
+
 TEST_CASE("shuffled batches depend on (seed, epoch) only, not on the worker count") {
   DataLoader one(numbered_set(), {3, true, false, 1, 1, 9}, identity_preprocess());
   DataLoader four(numbered_set(), {3, true, false, 4, 8, 9}, identity_preprocess());
