@@ -358,7 +358,11 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     const std::vector<StageKey> keys = recipe_stage_keys(plan, loaded.identity);
     std::vector<std::string> hashes;  // what run.json and every resume point record
     for (const auto& key : keys) hashes.push_back(key.hash);
-    if (resume_point && resume_point->extra.value("stage_keys", nlohmann::json()) != nlohmann::json(hashes))
+    const auto resumed_keys = [&] {
+      const nlohmann::json& extra = resume_point->extra;
+      return extra.is_object() ? extra.value("stage_keys", nlohmann::json()) : nlohmann::json();
+    };
+    if (resume_point && resumed_keys() != nlohmann::json(hashes))
       throw UserError(str_cat("cannot resume ", result.folder.string(), ": ", why_keys_differ(record.run(), keys.back().fields),
                               ", so continuing would mix two experiments; start a new run"));
     record.set("stage_keys", hashes);
