@@ -53,8 +53,7 @@ DecodeCheckStats skip_undecodable(data::DataBundle& data, const fs::path& cache_
     parallel_for(set.files.size(), workers, [&](std::size_t idx) {
       if (interrupt_requested()) throw Interrupted();
       const std::string& file = set.files[idx];
-      const std::string hash = hash_hex(file_identity(file));
-      const fs::path verdict_file = folder / hash.substr(0, 2) / hash;
+      const fs::path verdict_file = file_entry(folder, file);
       if (const auto verdict = cached_verdict(verdict_file)) {
         reasons[idx] = *verdict;
         const std::lock_guard<std::mutex> lock(stats_mutex);

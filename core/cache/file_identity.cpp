@@ -46,4 +46,9 @@ std::string bytes_hash_hex(const void* data, std::size_t size) {
   return str_printf("%016llx", static_cast<unsigned long long>(hash));
 }
 
+std::filesystem::path file_entry(const std::filesystem::path& folder, const std::filesystem::path& file) {
+  const std::string hash = hash_hex(file_identity(file));
+  return folder / hash.substr(0, 2) / hash;
+}
+
 }  // namespace xp::cache

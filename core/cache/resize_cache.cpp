@@ -25,8 +25,7 @@ enum class Outcome { kWritten, kReused, kKept };
 
 // The file to read for `source` (its copy, or itself), creating the cache entry when missing.
 std::string cached_file(const std::string& source, const fs::path& folder, int shorter_side, Outcome& outcome) {
-  const std::string hash = hash_hex(file_identity(source));
-  const fs::path base = folder / hash.substr(0, 2) / hash;
+  const fs::path base = file_entry(folder, source);
   const bool png = data::image_extension(source) == ".png";
   const fs::path copy = fs::path(base).replace_extension(png ? ".png" : ".jpg");
   const fs::path keep = fs::path(base).replace_extension(".keep");

@@ -31,9 +31,11 @@ std::string image_file_problem(const std::string& path, std::int64_t max_pixels)
   if (error) return "cannot be read (" + error.message() + ")";
   if (size == 0) return "is empty (0 bytes)";
   if (!has_image_extension(path)) return "is not an image file (expected .jpg, .jpeg, .png, .bmp, .tif, .tiff, .webp, .ppm or .pgm)";
-  // OpenCV picks a decoder from the file's first bytes: none means not an image it can read.
-  if (!cv::haveImageReader(path)) return "is not an image OpenCV can decode (its content does not match any image format)";
+  // OpenCV picks a decoder from the file's first bytes: none means not an image it can read. A
+  // header xp parses is one of OpenCV's formats already, so only others are asked (one open less).
   const ImageHeader header = read_image_header(path);
+  if (header.format.empty() && !cv::haveImageReader(path))
+    return "is not an image OpenCV can decode (its content does not match any image format)";
   if (header.known() && header.pixels() > max_pixels)
     return str_cat("is ", header.cols, "x", header.rows, " = ", header.pixels(), " pixels, more than data.max_image_pixels (",
                    max_pixels, "); raise it to use such images");

@@ -53,8 +53,6 @@ bool is_yaml_float(std::string_view text) {
   return all_digits(whole) && (fraction.empty() || all_digits(fraction));
 }
 
-// YAML 1.2 core schema for plain scalars; quoted scalars are always strings. A number too large for
-// a double (1e999, a 100-digit integer) stays text, so the schema reports it where it stands.
 // yaml-cpp's message, except where it misleads: its nesting limit reports "bad file".
 std::string yaml_error_message(const YAML::Exception& error) {
   if (const auto* deep = dynamic_cast<const YAML::DeepRecursion*>(&error))
@@ -62,6 +60,8 @@ std::string yaml_error_message(const YAML::Exception& error) {
   return error.msg;
 }
 
+// YAML 1.2 core schema for plain scalars; quoted scalars are always strings. A number too large for
+// a double (1e999, a 100-digit integer) stays text, so the schema reports it where it stands.
 Json scalar_to_json(const YAML::Node& node) {
   const std::string& text = node.Scalar();
   if (node.Tag() == "!") return text;

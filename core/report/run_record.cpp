@@ -79,19 +79,20 @@ RunRecord RunRecord::reopen(const std::filesystem::path& folder, const std::vect
   }
   if (!record.run_.is_object()) throw CacheError(str_cat(where, " is not a JSON object"));
   // The fields a resumed run reads or extends, with the JSON type xp writes them with.
-  const std::pair<const char*, nlohmann::json::value_t> kExpected[] = {
-      {"threads", nlohmann::json::value_t::number_unsigned}, {"seed", nlohmann::json::value_t::number_unsigned},
-      {"resumed", nlohmann::json::value_t::array},           {"stage_keys", nlohmann::json::value_t::array},
-      {"key_fields", nlohmann::json::value_t::object}};
-  for (const auto& [key, type] : kExpected) {
-    if (!record.run_.contains(key)) continue;
-    const auto& value = record.run_.at(key);
-    const bool number_wanted = type == nlohmann::json::value_t::number_unsigned;
-    if (number_wanted ? value.is_number_unsigned() : value.type() == type) continue;
-    std::string found = value.dump();
-    if (found.size() > 40) found = found.substr(0, 40) + "…";
-    const char* wanted = number_wanted ? "a whole number" : type == nlohmann::json::value_t::array ? "a list" : "an object";
-    throw CacheError(str_cat(where, " field '", key, "' is not what xp writes (", wanted, "; found ", found, ")"));
+  using Json = nlohmann::ordered_json;
+  const struct {
+    const char* key;
+    bool (Json::*is)() const noexcept;
+    const char* wanted;
+  } kExpected[] = {{"threads", &Json::is_number_unsigned, "a whole number"},
+                   {"seed", &Json::is_number_unsigned, "a whole number"},
+                   {"resumed", &Json::is_array, "a list"},
+                   {"stage_keys", &Json::is_array, "a list"},
+                   {"key_fields", &Json::is_object, "an object"}};
+  for (const auto& field : kExpected) {
+    if (!record.run_.contains(field.key) || (record.run_.at(field.key).*field.is)()) continue;
+    throw CacheError(str_cat(where, " field '", field.key, "' is not what xp writes (", field.wanted, "; found ",
+                             clipped(record.run_.at(field.key).dump(), 40), ")"));
   }
   record.run_["ended"] = nullptr;
   record.append("resumed", {{"at", utc_now_iso8601()}, {"command_line", command_line}});

@@ -21,7 +21,8 @@ StateDict read_h5(const std::string& path);
 // read_h5 for a file from elsewhere (model.weights). libhdf5 1.10 can crash on a malformed file
 // (fuzzing found a segfault in its B-tree walk), which no check of ours before it can rule out;
 // so the file is first read in a child process, and a child that crashes, or takes more than
-// two minutes, makes the file a ModelError instead of bringing xp down.
+// two minutes, makes the file a ModelError instead of bringing xp down. The price is a second read
+// of the file (from the page cache), once per run; xp's own checkpoints use read_h5.
 StateDict read_untrusted_h5(const std::string& path);
 
 // The full state dict of a module (parameters and buffers), in module order.
