@@ -6,7 +6,6 @@
 #include <H5public.h>
 #include <boost/version.hpp>
 #include <opencv2/core/version.hpp>
-#include <torch/version.h>
 
 #include "core/util/error.h"
 
@@ -28,7 +27,7 @@ const BuildInfo& build_info() {
 
 nlohmann::ordered_json library_versions() {
   nlohmann::ordered_json out;
-  out["libtorch"] = TORCH_VERSION;
+  out["libtorch"] = XP_LIBTORCH_VERSION;  // from CMake's find_package(Torch): see core/CMakeLists.txt
   out["opencv"] = CV_VERSION;
   out["hdf5"] = str_cat(H5_VERS_MAJOR, ".", H5_VERS_MINOR, ".", H5_VERS_RELEASE);
   out["boost"] = BOOST_LIB_VERSION;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <vector>
 
 #include "tests/e2e/xp_process.h"
 #include "tests/test_support.h"

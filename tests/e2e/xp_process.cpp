@@ -2,7 +2,6 @@
 
 #include <doctest/doctest.h>
 #include <sys/wait.h>
-#include <torch/torch.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -10,7 +9,6 @@
 #include <sstream>
 #include <vector>
 
-#include "core/models/weights/h5.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
@@ -129,14 +127,9 @@ std::size_t count(const std::string& text, const std::string& what) {
 }
 
 void check_same_weights(const fs::path& a, const fs::path& b) {
-  const auto first = xp::models::read_h5(a.string());
-  const auto second = xp::models::read_h5(b.string());
-  REQUIRE(first.tensors.size() == second.tensors.size());
-  for (const auto& [name, tensor] : first.tensors) {
-    const torch::Tensor* other = second.find(name);
-    REQUIRE_MESSAGE(other != nullptr, name);
-    CHECK_MESSAGE(torch::equal(tensor, *other), name);
-  }
+  // h5py reads both files: the check does not trust xp's own HDF5 reader, and this suite needs no LibTorch.
+  CHECK_MESSAGE(xp::testing::run_python_tool("same_h5_tensors.py", a.string() + " " + b.string()) == 0,
+                "model weights differ: ", a, " vs ", b);
 }
 
 fs::path only_run(const fs::path& results) {

@@ -38,7 +38,7 @@ double accuracy_of_row(const std::filesystem::path& folder, std::size_t row);
 void check_close_metrics(const std::filesystem::path& a, const std::filesystem::path& b, double relative);
 // How many times `what` occurs in `text` (console lines such as "[cached").
 std::size_t count(const std::string& text, const std::string& what);
-// Every tensor of two model.h5 files is bitwise equal (doctest checks, one per tensor).
+// Two model.h5 files hold the same tensors, bitwise (checked with h5py; what differs is printed).
 void check_same_weights(const std::filesystem::path& a, const std::filesystem::path& b);
 // The one run folder under results/tiny (besides the `latest` link, checked to point at it).
 std::filesystem::path only_run(const std::filesystem::path& results);
