@@ -26,20 +26,24 @@ struct Config {
   ComputeOptions compute;
 };
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string arch = argc > 1 ? argv[1] : "resnet34";
   const int size = argc > 2 ? std::stoi(argv[2]) : 224;
-  const int threads = argc > 3 ? std::stoi(argv[3]) : static_cast<int>(std::thread::hardware_concurrency());
+  const int threads =
+      argc > 3 ? std::stoi(argv[3]) : static_cast<int>(std::thread::hardware_concurrency());
   torch::set_num_threads(threads);
   constexpr int kBatch = 16;
   constexpr int kInferenceBatches = 3;
   constexpr int kTrainSteps = 2;
-  std::printf("precision bench: %s at %d px, batch %d, %d threads; CPU bf16/AVX-512 features: %s\n\n", arch.c_str(),
-              size, kBatch, threads, xp::describe(xp::cpu_features()).c_str());
+  std::printf(
+      "precision bench: %s at %d px, batch %d, %d threads; CPU bf16/AVX-512 features: %s\n\n",
+      arch.c_str(), size, kBatch, threads, xp::describe(xp::cpu_features()).c_str());
   std::printf("%-22s %14s %14s %18s\n", "config", "infer img/s", "train img/s", "feature diff");
 
   const Config configs[] = {
@@ -69,13 +73,15 @@ int main(int argc, char** argv) {
       xp::train::AutocastScope autocast(config.compute);
       features = model->features(input).to(torch::kFloat32);  // warm-up (oneDNN primitive creation)
       const auto start = Clock::now();
-      for (int batch = 0; batch < kInferenceBatches; ++batch) features = model->features(input).to(torch::kFloat32);
+      for (int batch = 0; batch < kInferenceBatches; ++batch)
+        features = model->features(input).to(torch::kFloat32);
       infer_rate = kBatch * kInferenceBatches / seconds_since(start);
       if (baseline_infer == 0) baseline_infer = infer_rate;
       std::printf("%-22s %14.1f", config.name, infer_rate);
     }
     if (!reference.defined()) reference = features;
-    const double difference = ((features - reference).abs().max() / reference.abs().max()).item<double>();
+    const double difference =
+        ((features - reference).abs().max() / reference.abs().max()).item<double>();
 
     model->train();
     torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
@@ -94,8 +100,8 @@ int main(int argc, char** argv) {
     for (int iteration = 0; iteration < kTrainSteps; ++iteration) step();
     const double train_rate = kBatch * kTrainSteps / seconds_since(start);
     if (baseline_train == 0) baseline_train = train_rate;
-    std::printf(" %14.1f %18.2e   (x%.1f inference, x%.1f training vs fp32 NCHW)\n", train_rate, difference,
-                infer_rate / baseline_infer, train_rate / baseline_train);
+    std::printf(" %14.1f %18.2e   (x%.1f inference, x%.1f training vs fp32 NCHW)\n", train_rate,
+                difference, infer_rate / baseline_infer, train_rate / baseline_train);
   }
   return 0;
 }

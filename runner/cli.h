@@ -6,9 +6,10 @@
 //   xp run   --resume RUN_FOLDER [--threads N]
 //   xp model RECIPE [--set KEY=VALUE]...
 //   xp features RECIPE [--set KEY=VALUE]... [--split train|valid|test] --out FILE.h5
-//   xp sweep RECIPE [--set KEY=VALUE]... [--grid KEY=V1,V2]... [--jobs N] [--fail-fast|--keep-going]
-//   xp ls [DIR]    xp diff RUN_A RUN_B    xp report RUN...    xp cache ls|gc [--cache DIR] [--older-than DAYS] [--max-size SIZE] [--all]
-//   xp data RECIPE [--set KEY=VALUE]... [--out DIR] [--bench [--epochs N]]
+//   xp sweep RECIPE [--set KEY=VALUE]... [--grid KEY=V1,V2]... [--jobs N]
+//   [--fail-fast|--keep-going] xp ls [DIR]    xp diff RUN_A RUN_B    xp report RUN...    xp cache
+//   ls|gc [--cache DIR] [--older-than DAYS] [--max-size SIZE] [--all] xp data RECIPE [--set
+//   KEY=VALUE]... [--out DIR] [--bench [--epochs N]]
 #pragma once
 
 #include <string>
@@ -18,32 +19,44 @@
 
 namespace xp::cli {
 
-enum class Verb { kNone, kCheck, kRun, kModel, kFeatures, kData, kSweep, kLs, kDiff, kReport, kCache };
+enum class Verb {
+  kNone,
+  kCheck,
+  kRun,
+  kModel,
+  kFeatures,
+  kData,
+  kSweep,
+  kLs,
+  kDiff,
+  kReport,
+  kCache
+};
 
 struct CliOptions {
   Verb verb = Verb::kNone;
-  bool help = false;          // print `help_text` and exit 0
+  bool help = false;  // print `help_text` and exit 0
   bool version = false;
   std::string help_text;
   std::string recipe;
   std::vector<std::string> overrides;  // --set, in order
   std::string out = "results";         // run: results root; features: the output file
   std::string split = "train";         // features: which split
-  std::string cache;                   // run, features, data: cache root; "" = the default (cache_root())
-  int threads = 0;                     // 0: the recipe's threads
-  bool no_cache = false;               // run: neither reuse nor store stage results
-  std::string resume;                  // run: a stopped run's folder to continue
-  std::vector<std::string> grid;       // sweep: "KEY=V1,V2", in order
-  int jobs = 0;                        // sweep: trials at once; 0 = the recipe's sweep.jobs
-  bool fail_fast = false;              // sweep: stop starting trials after a failure
-  bool keep_going = false;             // sweep: run every trial despite failures (overrides sweep.fail_fast)
-  std::vector<std::string> paths;      // ls: [DIR]; diff: RUN_A RUN_B; report: RUN...
-  std::string cache_action;            // cache: ls | gc
-  double older_than_days = 30;         // cache gc: entries unused this long
-  std::string max_size;                // cache gc: then the least recently used until the entries fit ("10G")
-  bool all = false;                    // cache gc: everything
-  bool bench = false;                  // data: time the training input pipeline
-  int epochs = 1;                      // data --bench: epochs to time
+  std::string cache;      // run, features, data: cache root; "" = the default (cache_root())
+  int threads = 0;        // 0: the recipe's threads
+  bool no_cache = false;  // run: neither reuse nor store stage results
+  std::string resume;     // run: a stopped run's folder to continue
+  std::vector<std::string> grid;  // sweep: "KEY=V1,V2", in order
+  int jobs = 0;                   // sweep: trials at once; 0 = the recipe's sweep.jobs
+  bool fail_fast = false;         // sweep: stop starting trials after a failure
+  bool keep_going = false;  // sweep: run every trial despite failures (overrides sweep.fail_fast)
+  std::vector<std::string> paths;  // ls: [DIR]; diff: RUN_A RUN_B; report: RUN...
+  std::string cache_action;        // cache: ls | gc
+  double older_than_days = 30;     // cache gc: entries unused this long
+  std::string max_size;  // cache gc: then the least recently used until the entries fit ("10G")
+  bool all = false;      // cache gc: everything
+  bool bench = false;    // data: time the training input pipeline
+  int epochs = 1;        // data --bench: epochs to time
   std::vector<std::string> command_line;
 };
 

@@ -1,4 +1,5 @@
-// The xp commands (check, run, model, features) as functions of parsed options; each returns the exit code.
+// The xp commands (check, run, model, features) as functions of parsed options; each returns the
+// exit code.
 #pragma once
 
 #include "core/recipe/diagnostics.h"

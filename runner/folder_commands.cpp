@@ -41,11 +41,16 @@ std::uintmax_t parse_size(const std::string& text) {
   const double value = std::strtod(text.c_str(), &end);
   const std::string unit = trim(end ? end : "");
   double scale = 1;
-  if (unit == "K" || unit == "KiB" || unit == "k") scale = 1024.0;
-  else if (unit == "M" || unit == "MiB") scale = 1024.0 * 1024;
-  else if (unit == "G" || unit == "GiB") scale = 1024.0 * 1024 * 1024;
-  else if (!unit.empty()) throw cli::UsageError(str_cat("--max-size '", text, "': expected a number with K, M or G"));
-  if (!(value >= 0)) throw cli::UsageError(str_cat("--max-size '", text, "': expected a size >= 0"));
+  if (unit == "K" || unit == "KiB" || unit == "k")
+    scale = 1024.0;
+  else if (unit == "M" || unit == "MiB")
+    scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GiB")
+    scale = 1024.0 * 1024 * 1024;
+  else if (!unit.empty())
+    throw cli::UsageError(str_cat("--max-size '", text, "': expected a number with K, M or G"));
+  if (!(value >= 0))
+    throw cli::UsageError(str_cat("--max-size '", text, "': expected a size >= 0"));
   return static_cast<std::uintmax_t>(value * scale);
 }
 
@@ -66,14 +71,15 @@ pipeline::KeyFields recipe_fields(const fs::path& run) {
 
 int list_runs(const cli::CliOptions& options) {
   const fs::path root = options.paths.empty() ? fs::path("results") : fs::path(options.paths[0]);
-  if (!fs::is_directory(root)) throw cli::UsageError(str_cat("xp ls: '", root.string(), "' is not a folder"));
+  if (!fs::is_directory(root))
+    throw cli::UsageError(str_cat("xp ls: '", root.string(), "' is not a folder"));
   const auto runs = report::find_runs(root);
   if (runs.empty()) {
     std::cout << "no runs below " << root.string() << "\n";
     return 0;
   }
-  std::cout << str_printf("%-58s %-11s %-7s %-16s %-9s %-9s %s\n", "run", "state", "stages", "metric", "val_loss",
-                          "duration", "started");
+  std::cout << str_printf("%-58s %-11s %-7s %-16s %-9s %-9s %s\n", "run", "state", "stages",
+                          "metric", "val_loss", "duration", "started");
   for (const auto& folder : runs) {
     report::RunSummary run;
     try {
@@ -83,12 +89,14 @@ int list_runs(const cli::CliOptions& options) {
       continue;
     }
     std::string relative = fs::relative(folder, root).string();
-    const std::string metric = std::isfinite(run.metric) ? str_cat(run.metric_name, " ", number_text(run.metric)) : "-";
-    std::cout << str_printf("%-58s %-11s %-7s %-16s %-9s %-9s %s\n", relative.c_str(), run.state.c_str(),
-                            str_cat(run.stages_done, "/", run.stages).c_str(), metric.c_str(),
-                            number_text(run.val_loss).c_str(),
-                            std::isfinite(run.seconds) ? report::format_duration(run.seconds).c_str() : "-",
-                            run.started.c_str());
+    const std::string metric =
+        std::isfinite(run.metric) ? str_cat(run.metric_name, " ", number_text(run.metric)) : "-";
+    std::cout << str_printf(
+        "%-58s %-11s %-7s %-16s %-9s %-9s %s\n", relative.c_str(), run.state.c_str(),
+        str_cat(run.stages_done, "/", run.stages).c_str(), metric.c_str(),
+        number_text(run.val_loss).c_str(),
+        std::isfinite(run.seconds) ? report::format_duration(run.seconds).c_str() : "-",
+        run.started.c_str());
     if (!run.error.empty() && run.state != "COMPLETE") std::cout << "    " << run.error << "\n";
   }
   return 0;
@@ -103,7 +111,8 @@ int write_reports(const cli::CliOptions& options) {
 }
 
 int diff_runs(const cli::CliOptions& options) {
-  if (options.paths.size() != 2) throw cli::UsageError("xp diff: give two run folders: xp diff RUN_A RUN_B");
+  if (options.paths.size() != 2)
+    throw cli::UsageError("xp diff: give two run folders: xp diff RUN_A RUN_B");
   const fs::path a = options.paths[0], b = options.paths[1];
   const report::RunSummary first = report::summarize_run(a);
   const report::RunSummary second = report::summarize_run(b);
@@ -114,8 +123,9 @@ int diff_runs(const cli::CliOptions& options) {
   for (const auto& change : changes) std::cout << "  " << change << "\n";
   std::cout << str_printf("%-24s %-12s %-12s %s\n", "last epoch", "A", "B", "B - A");
   const auto row = [](const std::string& name, double x, double y) {
-    std::cout << str_printf("  %-22s %-12s %-12s %s\n", name.c_str(), number_text(x, "%.6g").c_str(),
-                            number_text(y, "%.6g").c_str(), number_text(y - x, "%+.6g").c_str());
+    std::cout << str_printf("  %-22s %-12s %-12s %s\n", name.c_str(),
+                            number_text(x, "%.6g").c_str(), number_text(y, "%.6g").c_str(),
+                            number_text(y - x, "%+.6g").c_str());
   };
   row(first.metric_name.empty() ? "metric" : first.metric_name, first.metric, second.metric);
   row("val_loss", first.val_loss, second.val_loss);
@@ -148,15 +158,18 @@ int cache_command(const cli::CliOptions& options) {
         activation_bytes += item.file_size();
       }
   if (options.cache_action == "ls") {
-    std::cout << str_printf("%-17s %-5s %-9s %-10s %-21s %s\n", "stage key", "stage", "type", "size", "created", "made by run");
+    std::cout << str_printf("%-17s %-5s %-9s %-10s %-21s %s\n", "stage key", "stage", "type",
+                            "size", "created", "made by run");
     for (const auto& entry : entries) {
-      std::cout << str_printf("%-17s %-5d %-9s %-10s %-21s %s\n", entry.value("hash", "").c_str(), entry.value("stage", -1),
-                              entry.value("type", "").c_str(), bytes_text(entry.value("bytes", std::uintmax_t{0})).c_str(),
+      std::cout << str_printf("%-17s %-5d %-9s %-10s %-21s %s\n", entry.value("hash", "").c_str(),
+                              entry.value("stage", -1), entry.value("type", "").c_str(),
+                              bytes_text(entry.value("bytes", std::uintmax_t{0})).c_str(),
                               entry.value("created", "").c_str(), entry.value("run", "").c_str());
     }
     // Entries that share a weights file list its size each; the total counts it once.
-    std::cout << entries.size() << " stage entries, " << bytes_text(store.bytes()) << "; " << activation_files.size()
-              << " activation files, " << bytes_text(activation_bytes) << "  (" << root.string() << ")\n";
+    std::cout << entries.size() << " stage entries, " << bytes_text(store.bytes()) << "; "
+              << activation_files.size() << " activation files, " << bytes_text(activation_bytes)
+              << "  (" << root.string() << ")\n";
     return 0;
   }
   // gc: entries unused for --older-than days (a hit refreshes an entry), then the least recently
@@ -165,13 +178,16 @@ int cache_command(const cli::CliOptions& options) {
   const auto now = fs::file_time_type::clock::now();
   const auto age_days = [&](const fs::path& path) {
     std::error_code ignored;
-    return std::chrono::duration<double>(now - fs::last_write_time(path, ignored)).count() / 86400.0;
+    return std::chrono::duration<double>(now - fs::last_write_time(path, ignored)).count() /
+           86400.0;
   };
   std::sort(entries.begin(), entries.end(), [&](const auto& x, const auto& y) {
-    return age_days(store.entry_folder(x.value("hash", ""))) > age_days(store.entry_folder(y.value("hash", "")));
+    return age_days(store.entry_folder(x.value("hash", ""))) >
+           age_days(store.entry_folder(y.value("hash", "")));
   });
   std::uintmax_t kept = store.bytes();
-  const std::uintmax_t limit = options.max_size.empty() ? std::numeric_limits<std::uintmax_t>::max() : parse_size(options.max_size);
+  const std::uintmax_t limit = options.max_size.empty() ? std::numeric_limits<std::uintmax_t>::max()
+                                                        : parse_size(options.max_size);
   std::uintmax_t freed = 0;
   int removed = 0;
   for (const auto& entry : entries) {  // oldest first
@@ -182,20 +198,22 @@ int cache_command(const cli::CliOptions& options) {
     if (!lock) continue;
     store.remove(hash);
     const std::uintmax_t before = kept;
-    kept = store.bytes();  // what the removal freed: less than the entry's size when it shared a file
+    kept =
+        store.bytes();  // what the removal freed: less than the entry's size when it shared a file
     freed += before - std::min(before, kept);
     ++removed;
   }
   for (const auto& file : activation_files)
     if (options.all || age_days(file) > options.older_than_days) {
-      const auto lock = FileLock::try_lock(file.string() + ".lock");  // not while a run computes or reads it
+      const auto lock =
+          FileLock::try_lock(file.string() + ".lock");  // not while a run computes or reads it
       if (!lock) continue;
       freed += fs::file_size(file, error);
       fs::remove(file, error);
       ++removed;
     }
-  std::cout << "removed " << removed << " cache entries, " << bytes_text(freed) << " freed; " << bytes_text(kept)
-            << " of stage entries kept  (" << root.string() << ")\n";
+  std::cout << "removed " << removed << " cache entries, " << bytes_text(freed) << " freed; "
+            << bytes_text(kept) << " of stage entries kept  (" << root.string() << ")\n";
   return 0;
 }
 

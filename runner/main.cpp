@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
     }
     if (options.version) {
       const auto& build = xp::build_info();
-      std::cout << "xp " << build.version << " (" << build.git_sha << (build.git_dirty ? "+dirty" : "") << ")\n";
+      std::cout << "xp " << build.version << " (" << build.git_sha
+                << (build.git_dirty ? "+dirty" : "") << ")\n";
       return 0;
     }
     return xp::commands::dispatch(options);

@@ -79,8 +79,14 @@ struct Running {
 
 class SweepRunner {
  public:
-  SweepRunner(const cli::CliOptions& options, const recipe::Recipe& recipe, const fs::path& folder, int jobs, bool fail_fast)
-      : options_(options), name_(recipe.run.name), folder_(folder), ledger_(folder), jobs_(jobs), fail_fast_(fail_fast),
+  SweepRunner(const cli::CliOptions& options, const recipe::Recipe& recipe, const fs::path& folder,
+              int jobs, bool fail_fast)
+      : options_(options),
+        name_(recipe.run.name),
+        folder_(folder),
+        ledger_(folder),
+        jobs_(jobs),
+        fail_fast_(fail_fast),
         self_(self_executable()) {
     const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     threads_ = options.threads > 0 ? options.threads : std::max(1, hardware / jobs);
@@ -95,14 +101,16 @@ class SweepRunner {
       report::TrialRecord& trial = find(number);
       settle_orphan(trial);
       if (trial.state == state::kComplete) {
-        std::cout << "trial " << trial_name(number) << "  complete (" << join(trial.overrides, " ") << ")\n";
+        std::cout << "trial " << trial_name(number) << "  complete (" << join(trial.overrides, " ")
+                  << ")\n";
         continue;
       }
       queue.push_back(number);
     }
     ledger_.save();
-    std::cout << "sweep   " << folder_.string() << ": " << selected.size() << " trials, " << queue.size() << " to run, "
-              << jobs_ << " at a time, " << threads_ << " threads each\n";
+    std::cout << "sweep   " << folder_.string() << ": " << selected.size() << " trials, "
+              << queue.size() << " to run, " << jobs_ << " at a time, " << threads_
+              << " threads each\n";
     std::size_t next = 0;
     bool stop_starting = false;
     bool interrupted = false;
@@ -122,7 +130,8 @@ class SweepRunner {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         continue;
       }
-      const auto child = std::find_if(running.begin(), running.end(), [&](const Running& r) { return r.pid == done; });
+      const auto child = std::find_if(running.begin(), running.end(),
+                                      [&](const Running& r) { return r.pid == done; });
       if (child == running.end()) continue;
       const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       finish(*child, code);
@@ -137,8 +146,8 @@ class SweepRunner {
       complete += trial.state == state::kComplete;
     }
     std::cout << "sweep   " << complete << " of " << selected.size() << " trials complete"
-              << (failed ? str_cat(", ", failed, " failed") : "") << "; summary in " << (folder_ / "summary.csv").string()
-              << "\n";
+              << (failed ? str_cat(", ", failed, " failed") : "") << "; summary in "
+              << (folder_ / "summary.csv").string() << "\n";
     if (interrupted) {
       std::cout << "interrupted: run the same sweep again to resume the stopped trials\n";
       return 130;
@@ -169,7 +178,8 @@ class SweepRunner {
   void settle_orphan(report::TrialRecord& trial) {
     if (trial.state != state::kRunning || trial.run.empty()) return;
     const auto status = report::read_json_file(fs::path(trial.run) / report::files::kStatus);
-    if (status.is_object() && status.value("state", "") == "COMPLETE") record_complete(trial, trial.run);
+    if (status.is_object() && status.value("state", "") == "COMPLETE")
+      record_complete(trial, trial.run);
   }
 
   Running start(int number) {
@@ -179,8 +189,8 @@ class SweepRunner {
     std::vector<std::string> args = {self_, "run"};
     // A trial stopped part-way (interrupted, or its sweep killed) continues where it stopped.
     const fs::path previous = trial.run.empty() ? fs::path() : fs::path(trial.run);
-    const bool resumable = (trial.state == state::kInterrupted || trial.state == state::kRunning) && !previous.empty() &&
-                           fs::exists(previous / report::files::kResume);
+    const bool resumable = (trial.state == state::kInterrupted || trial.state == state::kRunning) &&
+                           !previous.empty() && fs::exists(previous / report::files::kResume);
     if (resumable) {
       args.insert(args.end(), {"--resume", previous.string()});
     } else {
@@ -189,13 +199,15 @@ class SweepRunner {
       for (const auto& item : trial.overrides) args.insert(args.end(), {"--set", item});
       args.insert(args.end(), {"--out", root.string()});
     }
-    args.insert(args.end(), {"--cache", cli::cache_root(options_), "--threads", std::to_string(threads_)});
+    args.insert(args.end(),
+                {"--cache", cli::cache_root(options_), "--threads", std::to_string(threads_)});
     if (options_.no_cache) args.push_back("--no-cache");
 
     const fs::path log = root / "log.txt";
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
@@ -205,17 +217,19 @@ class SweepRunner {
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
     pid_t pid = 0;
-    const int error = ::posix_spawn(&pid, self_.c_str(), &actions, &attributes, argv.data(), environ);
+    const int error =
+        ::posix_spawn(&pid, self_.c_str(), &actions, &attributes, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
-    if (error != 0) throw Error(str_cat("cannot start trial ", trial_name(number), ": ", std::strerror(error)));
+    if (error != 0)
+      throw Error(str_cat("cannot start trial ", trial_name(number), ": ", std::strerror(error)));
 
     trial.state = state::kRunning;
     ++trial.attempts;
     trial.error.clear();
     ledger_.save();
-    std::cout << "trial " << trial_name(number) << "  " << (resumable ? "resumed" : "started") << "  "
-              << join(trial.overrides, " ") << "  (log: " << log.string() << ")\n"
+    std::cout << "trial " << trial_name(number) << "  " << (resumable ? "resumed" : "started")
+              << "  " << join(trial.overrides, " ") << "  (log: " << log.string() << ")\n"
               << std::flush;
     return {number, pid, Clock::now()};
   }
@@ -232,22 +246,27 @@ class SweepRunner {
       trial.state = state::kInterrupted;
     } else {
       trial.state = state::kFailed;
-      const auto status = run.empty() ? nlohmann::json(nullptr) : report::read_json_file(run / report::files::kStatus);
-      trial.error = status.is_object() && status.contains("error") ? status["error"].get<std::string>()
-                                                                   : log_tail(trial_root(child.number) / "log.txt");
+      const auto status = run.empty() ? nlohmann::json(nullptr)
+                                      : report::read_json_file(run / report::files::kStatus);
+      trial.error = status.is_object() && status.contains("error")
+                        ? status["error"].get<std::string>()
+                        : log_tail(trial_root(child.number) / "log.txt");
     }
     ledger_.save();
     std::cout << "trial " << trial_name(child.number) << "  " << trial.state
-              << (trial.state == state::kComplete ? str_printf("  %s %.4f  val_loss %.4f", ledger_.metric_name().c_str(),
-                                                               trial.metric, trial.val_loss)
-                                                  : "")
-              << (trial.error.empty() ? "" : "  error: " + trial.error) << str_printf("  (%.1f s)", trial.seconds) << "\n"
+              << (trial.state == state::kComplete
+                      ? str_printf("  %s %.4f  val_loss %.4f", ledger_.metric_name().c_str(),
+                                   trial.metric, trial.val_loss)
+                      : "")
+              << (trial.error.empty() ? "" : "  error: " + trial.error)
+              << str_printf("  (%.1f s)", trial.seconds) << "\n"
               << std::flush;
   }
 
   void write_summary(const std::vector<int>& selected) {
     std::vector<std::string> keys;
-    for (const auto& item : find(selected.front()).overrides) keys.push_back(item.substr(0, item.find('=')));
+    for (const auto& item : find(selected.front()).overrides)
+      keys.push_back(item.substr(0, item.find('=')));
     ledger_.write_summary(keys, selected);
   }
 
@@ -277,10 +296,13 @@ int sweep(const cli::CliOptions& options) {
   }
   const pipeline::SweepSpec spec = pipeline::sweep_spec(base, cli_axes);
   if (spec.grid.empty())
-    throw cli::UsageError("xp sweep: nothing to vary: give --grid KEY=V1,V2 or a `sweep: {grid: …}` block in the recipe");
+    throw cli::UsageError(
+        "xp sweep: nothing to vary: give --grid KEY=V1,V2 or a `sweep: {grid: …}` block in the "
+        "recipe");
   const auto combinations = pipeline::expand_grid(spec.grid);
 
-  // Every trial's recipe is checked before any runs: a typo in the 9th value should not cost 8 trials.
+  // Every trial's recipe is checked before any runs: a typo in the 9th value should not cost 8
+  // trials.
   for (const auto& combination : combinations) {
     std::vector<std::string> sets = options.overrides;
     sets.insert(sets.end(), combination.begin(), combination.end());
@@ -294,14 +316,18 @@ int sweep(const cli::CliOptions& options) {
 
   const int jobs = options.jobs > 0 ? options.jobs : spec.jobs;
   const bool fail_fast = options.fail_fast || (spec.fail_fast && !options.keep_going);
-  const fs::path folder = fs::path(options.out) / base.run.name / pipeline::sweep_folder_name(base, spec.grid);
+  const fs::path folder =
+      fs::path(options.out) / base.run.name / pipeline::sweep_folder_name(base, spec.grid);
   fs::create_directories(folder);
   const auto lock = FileLock::try_lock(folder / report::files::kInUse);
-  if (!lock) throw UserError(str_cat("another xp sweep is running in ", folder.string(), "; wait for it to finish"));
+  if (!lock)
+    throw UserError(
+        str_cat("another xp sweep is running in ", folder.string(), "; wait for it to finish"));
 
   SweepRunner runner(options, base, folder, jobs, fail_fast);
   std::vector<int> selected;
-  for (const auto& combination : combinations) selected.push_back(runner.ledger().trial(combination).number);
+  for (const auto& combination : combinations)
+    selected.push_back(runner.ledger().trial(combination).number);
   return runner.run(selected);
 }
 

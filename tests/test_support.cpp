@@ -27,8 +27,8 @@ TempDir::~TempDir() {
 
 namespace {
 
-void write_split(const std::filesystem::path& folder, const std::string& prefix, int per_class, int classes,
-                 int side, std::uint64_t stream) {
+void write_split(const std::filesystem::path& folder, const std::string& prefix, int per_class,
+                 int classes, int side, std::uint64_t stream) {
   data::IdxArray images{{static_cast<std::int64_t>(per_class) * classes, side, side}, {}};
   data::IdxArray labels{{static_cast<std::int64_t>(per_class) * classes}, {}};
   Rng rng(7, {stream});
@@ -73,7 +73,8 @@ cv::Mat bar_image(int label, int classes, int rows, int cols, Rng& rng) {
   return banded_image({class_band(label, classes, rows)}, rows, cols, rng);
 }
 
-void write_folder_split(const std::filesystem::path& folder, int classes, int per_class, bool labelled, Rng& rng) {
+void write_folder_split(const std::filesystem::path& folder, int classes, int per_class,
+                        bool labelled, Rng& rng) {
   for (int label = 0; label < classes; ++label) {
     const auto class_folder = labelled ? folder / ("class" + std::to_string(label)) : folder;
     std::filesystem::create_directories(class_folder);
@@ -81,7 +82,8 @@ void write_folder_split(const std::filesystem::path& folder, int classes, int pe
       // Landscape images (rows <= cols): the centre crop trims columns and keeps every bar whole.
       const int rows = 40 + static_cast<int>(rng.below(9));
       const int cols = 48 + static_cast<int>(rng.below(25));
-      const std::string name = (labelled ? "" : "c" + std::to_string(label) + "-") + std::to_string(idx) + ".jpg";
+      const std::string name =
+          (labelled ? "" : "c" + std::to_string(label) + "-") + std::to_string(idx) + ".jpg";
       cv::imwrite((class_folder / name).string(), bar_image(label, classes, rows, cols, rng));
     }
   }
@@ -89,16 +91,16 @@ void write_folder_split(const std::filesystem::path& folder, int classes, int pe
 
 }  // namespace
 
-void write_image_folders(const std::filesystem::path& root, int classes, int train_per_class, int valid_per_class,
-                         int test_images) {
+void write_image_folders(const std::filesystem::path& root, int classes, int train_per_class,
+                         int valid_per_class, int test_images) {
   Rng rng(11, {3});
   write_folder_split(root / "train", classes, train_per_class, true, rng);
   write_folder_split(root / "valid", classes, valid_per_class, true, rng);
   if (test_images > 0) write_folder_split(root / "test", 1, test_images, false, rng);
 }
 
-void write_csv_dataset(const std::filesystem::path& root, const std::string& target, int images, int classes,
-                       int test_images) {
+void write_csv_dataset(const std::filesystem::path& root, const std::string& target, int images,
+                       int classes, int test_images) {
   Rng rng(13, {5});
   std::filesystem::create_directories(root / "train");
   std::ostringstream csv;
@@ -133,16 +135,17 @@ void write_csv_dataset(const std::filesystem::path& root, const std::string& tar
   if (test_images > 0) write_folder_split(root / "test", 1, test_images, false, rng);
 }
 
-void write_tiny_idx_dataset(const std::filesystem::path& folder, int train_per_class, int valid_per_class,
-                            int classes, int side, const std::string& valid_prefix) {
+void write_tiny_idx_dataset(const std::filesystem::path& folder, int train_per_class,
+                            int valid_per_class, int classes, int side,
+                            const std::string& valid_prefix) {
   std::filesystem::create_directories(folder);
   write_split(folder, "train", train_per_class, classes, side, 1);
   write_split(folder, valid_prefix, valid_per_class, classes, side, 2);
 }
 
 int run_python_tool(const std::string& script, const std::string& arguments) {
-  const std::string command =
-      "/usr/bin/python3 " + std::string(XP_SOURCE_DIR) + "/tests/tools/" + script + " " + arguments + " 2>/dev/null";
+  const std::string command = "/usr/bin/python3 " + std::string(XP_SOURCE_DIR) + "/tests/tools/" +
+                              script + " " + arguments + " 2>/dev/null";
   return std::system(command.c_str());
 }
 
@@ -160,11 +163,11 @@ std::string read_text(const std::filesystem::path& path) {
 
 std::string png_claiming(std::uint32_t width, std::uint32_t height) {
   const auto big_endian32 = [](std::uint32_t value) {
-    return std::string{static_cast<char>(value >> 24), static_cast<char>(value >> 16), static_cast<char>(value >> 8),
-                       static_cast<char>(value)};
+    return std::string{static_cast<char>(value >> 24), static_cast<char>(value >> 16),
+                       static_cast<char>(value >> 8), static_cast<char>(value)};
   };
-  return std::string("\x89PNG\r\n\x1a\n", 8) + big_endian32(13) + "IHDR" + big_endian32(width) + big_endian32(height) +
-         std::string("\x08\x02\x00\x00\x00", 5) + big_endian32(0);
+  return std::string("\x89PNG\r\n\x1a\n", 8) + big_endian32(13) + "IHDR" + big_endian32(width) +
+         big_endian32(height) + std::string("\x08\x02\x00\x00\x00", 5) + big_endian32(0);
 }
 
 void write_cut_jpeg(const std::filesystem::path& path, std::uintmax_t bytes) {

@@ -25,29 +25,33 @@ class TempDir {
 // each drawn as a distinct, learnable pattern (a bright bar at a class-specific position) plus
 // seeded noise, so a model can reach high accuracy in an epoch or two.
 // The validation files are named <valid_prefix>-*.gz (MNIST's own is t10k).
-void write_tiny_idx_dataset(const std::filesystem::path& folder, int train_per_class, int valid_per_class,
-                            int classes = 4, int side = 28, const std::string& valid_prefix = "valid");
+void write_tiny_idx_dataset(const std::filesystem::path& folder, int train_per_class,
+                            int valid_per_class, int classes = 4, int side = 28,
+                            const std::string& valid_prefix = "valid");
 
 // Writes fastai's from_paths layout under `root`: train/<class>/<n>.jpg, valid/<class>/<n>.jpg and,
 // when test_images > 0, test/<n>.jpg. Classes are named "class0", "class1", …; each image is a
 // colour JPEG, 40–48 px high and 48–72 px wide, with the class's learnable bar pattern.
-void write_image_folders(const std::filesystem::path& root, int classes, int train_per_class, int valid_per_class,
-                         int test_images = 0);
+void write_image_folders(const std::filesystem::path& root, int classes, int train_per_class,
+                         int valid_per_class, int test_images = 0);
 
-// Writes fastai's from_csv layout under `root`: labels.csv ("id,tags" header, rows "img<n>,<labels>")
-// and train/img<n>.jpg (so the recipe's suffix is .jpg); test/t<n>.jpg when test_images > 0.
+// Writes fastai's from_csv layout under `root`: labels.csv ("id,tags" header, rows
+// "img<n>,<labels>") and train/img<n>.jpg (so the recipe's suffix is .jpg); test/t<n>.jpg when
+// test_images > 0.
 //   single_label  one label per image, "class0" … cycling; one bar at the class's height
 //   multi_label   a non-empty set of labels per image ("class0 class2"), one bar per label
 //   regression    one value per image in [0, 1]: the bar's height in the image (top = 0)
-void write_csv_dataset(const std::filesystem::path& root, const std::string& target, int images, int classes = 3,
-                       int test_images = 0);
+void write_csv_dataset(const std::filesystem::path& root, const std::string& target, int images,
+                       int classes = 3, int test_images = 0);
 
 void write_text(const std::filesystem::path& path, const std::string& text);
 
 // Bad image files that pass listing's signature check:
-//   png_claiming     a PNG signature and an IHDR chunk claiming width × height, nothing after — what
+//   png_claiming     a PNG signature and an IHDR chunk claiming width × height, nothing after —
+//   what
 //                    a decompression bomb shows before its tiny, highly compressible image data;
-//   write_cut_jpeg   a noisy 64×64 JPEG cut to `bytes`: headers intact, image data gone (undecodable
+//   write_cut_jpeg   a noisy 64×64 JPEG cut to `bytes`: headers intact, image data gone
+//   (undecodable
 //                    below ~600 bytes).
 std::string png_claiming(std::uint32_t width, std::uint32_t height);
 void write_cut_jpeg(const std::filesystem::path& path, std::uintmax_t bytes);

@@ -3,7 +3,8 @@
 // with h5py; contiguous and uncompressed, because random batches read ~600x faster that way
 // (shared/reference/performance.md):
 //
-//   features  float32 [N, F]     labels  int64 [N] (class indices)   ids  variable-length strings [N]
+//   features  float32 [N, F]     labels  int64 [N] (class indices)   ids  variable-length strings
+//   [N]
 //                                 or float32 [N, C] (n-hot rows, regression values)
 #pragma once
 
@@ -19,7 +20,8 @@ struct Activations {
   torch::Tensor features;        // float32 [N, F]
   torch::Tensor labels;          // int64 [N] or float32 [N, C]
   std::vector<std::string> ids;  // image identities, same order
-  std::string key;               // optional: what they were computed from (attribute "key"; precompute's cache key)
+  std::string
+      key;  // optional: what they were computed from (attribute "key"; precompute's cache key)
 };
 
 // Writes atomically (temporary name, then rename). Throws CacheError naming the path on failure.

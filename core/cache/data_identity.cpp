@@ -12,7 +12,8 @@ std::string tensor_hash(const torch::Tensor& tensor) {
 }
 
 std::string split_identity(const data::ImageSet& split) {
-  std::string text = split.in_memory() ? "memory " + tensor_hash(split.images) : std::string("files");
+  std::string text =
+      split.in_memory() ? "memory " + tensor_hash(split.images) : std::string("files");
   for (const auto& file : split.files) text += "\n" + file_identity(file);
   for (const auto& id : split.ids) text += "\n" + id;
   return hash_hex(text);
@@ -23,7 +24,8 @@ std::string data_identity(const data::DataBundle& data) {
   for (const auto& name : data.classes) text += " " + name;
   for (const auto& split : {data.train, data.valid, data.test}) {
     if (!split) continue;
-    text += "\n" + split->name + " " + split_identity(*split) + " labels " + tensor_hash(split->labels);
+    text +=
+        "\n" + split->name + " " + split_identity(*split) + " labels " + tensor_hash(split->labels);
   }
   return hash_hex(text);
 }

@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::size_t kMaxReasonBytes = 1000;  // a stored verdict longer than this is not one xp wrote
+constexpr std::size_t kMaxReasonBytes =
+    1000;  // a stored verdict longer than this is not one xp wrote
 
 // The reason in a DataError's message, without its "data error: '<path>': " prefix.
 std::string reason_of(const DataError& error) {
@@ -40,8 +41,8 @@ std::optional<std::string> cached_verdict(const fs::path& verdict_file) {
 
 }  // namespace
 
-DecodeCheckStats skip_undecodable(data::DataBundle& data, const fs::path& cache_root, int min_shorter_side,
-                                  int workers) {
+DecodeCheckStats skip_undecodable(data::DataBundle& data, const fs::path& cache_root,
+                                  int min_shorter_side, int workers) {
   const auto started = std::chrono::steady_clock::now();
   DecodeCheckStats stats;
   const fs::path folder = cache_root / "decodable";
@@ -85,7 +86,9 @@ DecodeCheckStats skip_undecodable(data::DataBundle& data, const fs::path& cache_
         ++stats.undecodable;
       }
     }
-    if (kept.empty() && !set.files.empty()) throw DataError(set.files.front(), "no image of the ", set.name, " split can be decoded (data.on_bad_image: skip)");
+    if (kept.empty() && !set.files.empty())
+      throw DataError(set.files.front(), "no image of the ", set.name,
+                      " split can be decoded (data.on_bad_image: skip)");
     if (kept.size() < set.files.size()) {
       *split = std::make_shared<data::ImageSet>(set.subset(kept));
     }

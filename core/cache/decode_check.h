@@ -22,17 +22,17 @@
 namespace xp::cache {
 
 struct DecodeCheckStats {
-  std::int64_t decoded = 0;    // files decoded by this call
-  std::int64_t reused = 0;     // verdicts found in the cache
+  std::int64_t decoded = 0;  // files decoded by this call
+  std::int64_t reused = 0;   // verdicts found in the cache
   std::int64_t undecodable = 0;
-  std::string cache_problem;   // why verdicts could not be stored (the check itself still happened)
+  std::string cache_problem;  // why verdicts could not be stored (the check itself still happened)
   double seconds = 0;
 };
 
-// Removes from every file-backed split of `data` the files that cannot be decoded, appending them to
-// data.skipped. Decodes with `workers` threads, at the reduced size the loader uses for
+// Removes from every file-backed split of `data` the files that cannot be decoded, appending them
+// to data.skipped. Decodes with `workers` threads, at the reduced size the loader uses for
 // `min_shorter_side` (read_image_rgb; 0 = full size). Ctrl-C stops it (xp::Interrupted).
-DecodeCheckStats skip_undecodable(data::DataBundle& data, const std::filesystem::path& cache_root, int min_shorter_side,
-                                  int workers);
+DecodeCheckStats skip_undecodable(data::DataBundle& data, const std::filesystem::path& cache_root,
+                                  int min_shorter_side, int workers);
 
 }  // namespace xp::cache

@@ -16,7 +16,8 @@ std::string file_identity(const std::filesystem::path& path) {
   if (error) throw DataError(path.string(), "cannot be read (", error.message(), ")");
   const auto modified = std::filesystem::last_write_time(path, error);
   if (error) throw DataError(path.string(), "cannot be read (", error.message(), ")");
-  const auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(modified.time_since_epoch()).count();
+  const auto nanoseconds =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(modified.time_since_epoch()).count();
   return str_cat(size, ":", nanoseconds, ":", absolute.string());
 }
 
@@ -46,7 +47,8 @@ std::string bytes_hash_hex(const void* data, std::size_t size) {
   return str_printf("%016llx", static_cast<unsigned long long>(hash));
 }
 
-std::filesystem::path file_entry(const std::filesystem::path& folder, const std::filesystem::path& file) {
+std::filesystem::path file_entry(const std::filesystem::path& folder,
+                                 const std::filesystem::path& file) {
   const std::string hash = hash_hex(file_identity(file));
   return folder / hash.substr(0, 2) / hash;
 }

@@ -18,7 +18,8 @@ std::string hash_hex(const std::string& text);
 
 // Where a cache keeps what it derives from `file`: <folder>/<2 hex>/<hash of the file's identity>
 // (no extension; callers add theirs). The two-digit level keeps folders small for large datasets.
-std::filesystem::path file_entry(const std::filesystem::path& folder, const std::filesystem::path& file);
+std::filesystem::path file_entry(const std::filesystem::path& folder,
+                                 const std::filesystem::path& file);
 
 // A 64-bit hash of `size` bytes as 16 hex digits, eight bytes per step (a SplitMix64 chain): the
 // content of tensors — images held in memory, a body's weights — in precompute's cache key.

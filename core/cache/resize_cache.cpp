@@ -24,7 +24,8 @@ constexpr int kJpegQuality = 95;
 enum class Outcome { kWritten, kReused, kKept };
 
 // The file to read for `source` (its copy, or itself), creating the cache entry when missing.
-std::string cached_file(const std::string& source, const fs::path& folder, int shorter_side, Outcome& outcome) {
+std::string cached_file(const std::string& source, const fs::path& folder, int shorter_side,
+                        Outcome& outcome) {
   const fs::path base = file_entry(folder, source);
   const bool png = data::image_extension(source) == ".png";
   const fs::path copy = fs::path(base).replace_extension(png ? ".png" : ".jpg");
@@ -53,14 +54,16 @@ std::string cached_file(const std::string& source, const fs::path& folder, int s
       png ? std::vector<int>{} : std::vector<int>{cv::IMWRITE_JPEG_QUALITY, kJpegQuality};
   if (!cv::imencode(copy.extension().string(), bgr, encoded, parameters))
     throw CacheError(str_cat("cannot encode the resized copy of '", source, "'"));
-  write_file_atomic(copy, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
+  write_file_atomic(
+      copy, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
   outcome = Outcome::kWritten;
   return copy.string();
 }
 
 }  // namespace
 
-ResizeCacheStats apply_resize_cache(data::DataBundle& data, const fs::path& root, int shorter_side, int workers) {
+ResizeCacheStats apply_resize_cache(data::DataBundle& data, const fs::path& root, int shorter_side,
+                                    int workers) {
   const auto started = std::chrono::steady_clock::now();
   ResizeCacheStats stats;
   stats.folder = root / "resized" / std::to_string(shorter_side);
@@ -69,12 +72,16 @@ ResizeCacheStats apply_resize_cache(data::DataBundle& data, const fs::path& root
     auto resized = std::make_shared<data::ImageSet>(**split);
     std::vector<Outcome> outcomes(resized->files.size());
     parallel_for(resized->files.size(), workers, [&](std::size_t idx) {
-      resized->files[idx] = cached_file(resized->files[idx], stats.folder, shorter_side, outcomes[idx]);
+      resized->files[idx] =
+          cached_file(resized->files[idx], stats.folder, shorter_side, outcomes[idx]);
     });
     for (const Outcome outcome : outcomes) {
-      if (outcome == Outcome::kWritten) ++stats.written;
-      else if (outcome == Outcome::kReused) ++stats.reused;
-      else ++stats.kept;
+      if (outcome == Outcome::kWritten)
+        ++stats.written;
+      else if (outcome == Outcome::kReused)
+        ++stats.reused;
+      else
+        ++stats.kept;
     }
     *split = std::move(resized);
   }

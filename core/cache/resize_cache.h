@@ -26,7 +26,7 @@ struct ResizeCacheStats {
 
 // Points every file-backed split of `data` at its cached copy, writing missing copies with
 // `workers` threads. Throws DataError naming the source file when an image cannot be decoded.
-ResizeCacheStats apply_resize_cache(data::DataBundle& data, const std::filesystem::path& root, int shorter_side,
-                                    int workers);
+ResizeCacheStats apply_resize_cache(data::DataBundle& data, const std::filesystem::path& root,
+                                    int shorter_side, int workers);
 
 }  // namespace xp::cache

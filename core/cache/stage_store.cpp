@@ -8,8 +8,8 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
-#include "core/util/strings.h"
 #include "core/util/json_text.h"
+#include "core/util/strings.h"
 
 namespace xp::cache {
 
@@ -21,16 +21,19 @@ std::unique_ptr<FileLock> StageStore::lock(const std::string& hash) const {
   return std::make_unique<FileLock>(folder_ / (hash + ".lock"));
 }
 
-std::optional<nlohmann::json> StageStore::read_entry(const std::string& hash, std::string* problem) const {
+std::optional<nlohmann::json> StageStore::read_entry(const std::string& hash,
+                                                     std::string* problem) const {
   const fs::path folder = entry_folder(hash);
   std::error_code error;
   if (!fs::is_directory(folder, error)) return std::nullopt;
   try {
     nlohmann::json entry = nlohmann::json::parse(read_file(folder / stage_files::kEntry));
-    if (!entry.is_object() || entry.value("hash", "") != hash) throw Error("it is not this entry's entry.json");
+    if (!entry.is_object() || entry.value("hash", "") != hash)
+      throw Error("it is not this entry's entry.json");
     return entry;
   } catch (const std::exception& failure) {
-    if (problem) *problem = str_cat(folder.string(), "/", stage_files::kEntry, ": ", failure.what());
+    if (problem)
+      *problem = str_cat(folder.string(), "/", stage_files::kEntry, ": ", failure.what());
     return std::nullopt;
   }
 }
@@ -79,7 +82,9 @@ void StageStore::remove(const std::string& hash) const {
   const fs::path folder = entry_folder(hash);
   std::error_code error;
   fs::remove_all(folder, error);
-  if (error) throw CacheError(str_cat("cannot remove cache entry '", folder.string(), "': ", error.message()));
+  if (error)
+    throw CacheError(
+        str_cat("cannot remove cache entry '", folder.string(), "': ", error.message()));
 }
 
 std::uintmax_t StageStore::bytes() const {
@@ -90,7 +95,8 @@ std::uintmax_t StageStore::bytes() const {
   for (const auto& item : fs::recursive_directory_iterator(folder_, error)) {
     struct stat info {};
     if (!item.is_regular_file(error) || ::stat(item.path().c_str(), &info) != 0) continue;
-    if (seen.insert({info.st_dev, info.st_ino}).second) total += static_cast<std::uintmax_t>(info.st_size);
+    if (seen.insert({info.st_dev, info.st_ino}).second)
+      total += static_cast<std::uintmax_t>(info.st_size);
   }
   return total;
 }

@@ -2,8 +2,9 @@
 //
 //   <hash>/entry.json   what the entry is: its key fields, the stage, the run that made it, the
 //                       outputs to replay (metrics rows, LR log, run.json fields, console lines)
-//   <hash>/state.h5     the learner's state after the stage (pipeline/learner_file.h) but its weights
-//   <hash>/weights.h5   the weights (model.h5's format), a hard link to the previous stage's entry's
+//   <hash>/state.h5     the learner's state after the stage (pipeline/learner_file.h) but its
+//   weights <hash>/weights.h5   the weights (model.h5's format), a hard link to the previous
+//   stage's entry's
 //                       when the stage left them unchanged (entry.json's weights_digest says so)
 //   <hash>/files/…      the files the stage wrote into its run folder (tta.json, checkpoints/…)
 //   <hash>.lock         held (flock) by the process computing or replacing that entry
@@ -42,7 +43,8 @@ class StageStore {
 
   // An entry's entry.json; nullopt when there is no entry. A folder without a readable entry.json
   // is reported through `problem` (and is not an entry).
-  std::optional<nlohmann::json> read_entry(const std::string& hash, std::string* problem = nullptr) const;
+  std::optional<nlohmann::json> read_entry(const std::string& hash,
+                                           std::string* problem = nullptr) const;
   // Every readable entry's entry.json, with "hash" and "bytes" (the folder's size on disk) added.
   std::vector<nlohmann::json> entries() const;
 

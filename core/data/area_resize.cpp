@@ -15,8 +15,8 @@ namespace {
 
 // One source pixel's share of one output pixel.
 struct Tap {
-  int target;    // output index
-  int source;    // input index
+  int target;  // output index
+  int source;  // input index
   float weight;
 };
 
@@ -34,9 +34,13 @@ std::vector<Tap> area_taps(int input, int output) {
     int last = static_cast<int>(std::floor(end));
     last = std::min(last, input - 1);
     first = std::min(first, last);
-    if (first - start > 1e-3) taps.push_back({target, first - 1, static_cast<float>((first - start) / cell)});
-    for (int source = first; source < last; ++source) taps.push_back({target, source, static_cast<float>(1.0 / cell)});
-    if (end - last > 1e-3) taps.push_back({target, last, static_cast<float>(std::min(std::min(end - last, 1.0), cell) / cell)});
+    if (first - start > 1e-3)
+      taps.push_back({target, first - 1, static_cast<float>((first - start) / cell)});
+    for (int source = first; source < last; ++source)
+      taps.push_back({target, source, static_cast<float>(1.0 / cell)});
+    if (end - last > 1e-3)
+      taps.push_back(
+          {target, last, static_cast<float>(std::min(std::min(end - last, 1.0), cell) / cell)});
   }
   return taps;
 }
@@ -70,8 +74,8 @@ DenseTaps dense(const std::vector<Tap>& taps, int outputs, int inputs) {
   return table;
 }
 
-// One source row resampled horizontally: out[x·C + c] = Σ_k weight[x][k] · row[(first[x] + k)·C + c],
-// summed in k order as OpenCV does. W (the table's width) is a compile-time constant for the
+// One source row resampled horizontally: out[x·C + c] = Σ_k weight[x][k] · row[(first[x] + k)·C +
+// c], summed in k order as OpenCV does. W (the table's width) is a compile-time constant for the
 // common shrink factors (below 4) so that the k loop unrolls.
 template <int C, int W>
 void resample_row_fixed(const float* row, const DenseTaps& taps, float* out) {
@@ -104,12 +108,18 @@ void resample_row_any(const float* row, const DenseTaps& taps, float* out) {
 template <int C>
 void resample_row(const float* row, const DenseTaps& taps, float* out) {
   switch (taps.width) {
-    case 1: return resample_row_fixed<C, 1>(row, taps, out);
-    case 2: return resample_row_fixed<C, 2>(row, taps, out);
-    case 3: return resample_row_fixed<C, 3>(row, taps, out);
-    case 4: return resample_row_fixed<C, 4>(row, taps, out);
-    case 5: return resample_row_fixed<C, 5>(row, taps, out);
-    default: return resample_row_any<C>(row, taps, out);
+    case 1:
+      return resample_row_fixed<C, 1>(row, taps, out);
+    case 2:
+      return resample_row_fixed<C, 2>(row, taps, out);
+    case 3:
+      return resample_row_fixed<C, 3>(row, taps, out);
+    case 4:
+      return resample_row_fixed<C, 4>(row, taps, out);
+    case 5:
+      return resample_row_fixed<C, 5>(row, taps, out);
+    default:
+      return resample_row_any<C>(row, taps, out);
   }
 }
 
@@ -118,8 +128,9 @@ void resample_row(const float* row, const DenseTaps& taps, float* out) {
 cv::Mat resize_area(const cv::Mat& image, cv::Size size) {
   XP_ASSERT(image.depth() == CV_8U && (image.channels() == 1 || image.channels() == 3),
             "resize_area expects 8-bit images of 1 or 3 channels");
-  XP_ASSERT(size.width > 0 && size.height > 0 && size.width <= image.cols && size.height <= image.rows,
-            "resize_area only shrinks");
+  XP_ASSERT(
+      size.width > 0 && size.height > 0 && size.width <= image.cols && size.height <= image.rows,
+      "resize_area only shrinks");
   // Whole-number factors: OpenCV's own fast path (block means, integer rounding) is already quick.
   if (image.cols % size.width == 0 && image.rows % size.height == 0) {
     cv::Mat out;
@@ -132,19 +143,25 @@ cv::Mat resize_area(const cv::Mat& image, cv::Size size) {
   const std::vector<Tap> row_taps = area_taps(image.rows, size.height);
   cv::Mat out(size, image.type());
   std::vector<float> source_row(static_cast<std::size_t>(image.cols) * channels);
-  std::vector<float> resampled(static_cast<std::size_t>(row_values));  // the current source row, resampled
-  std::vector<float> sum(static_cast<std::size_t>(row_values));        // the current output row
+  std::vector<float> resampled(
+      static_cast<std::size_t>(row_values));  // the current source row, resampled
+  std::vector<float> sum(static_cast<std::size_t>(row_values));  // the current output row
   int resampled_row = -1;
   int current_target = -1;
-  const auto flush = [&](int target) {  // round to nearest and saturate (OpenCV's vectorized saturate_cast)
-    cv::Mat(1, row_values, CV_32F, sum.data()).convertTo(cv::Mat(1, row_values, CV_8U, out.ptr<std::uint8_t>(target)), CV_8U);
-  };
+  const auto flush =
+      [&](int target) {  // round to nearest and saturate (OpenCV's vectorized saturate_cast)
+        cv::Mat(1, row_values, CV_32F, sum.data())
+            .convertTo(cv::Mat(1, row_values, CV_8U, out.ptr<std::uint8_t>(target)), CV_8U);
+      };
   for (const Tap& tap : row_taps) {
     if (tap.source != resampled_row) {
       const std::uint8_t* pixels = image.ptr<std::uint8_t>(tap.source);
-      for (std::size_t idx = 0; idx < source_row.size(); ++idx) source_row[idx] = static_cast<float>(pixels[idx]);
-      if (channels == 3) resample_row<3>(source_row.data(), column_taps, resampled.data());
-      else resample_row<1>(source_row.data(), column_taps, resampled.data());
+      for (std::size_t idx = 0; idx < source_row.size(); ++idx)
+        source_row[idx] = static_cast<float>(pixels[idx]);
+      if (channels == 3)
+        resample_row<3>(source_row.data(), column_taps, resampled.data());
+      else
+        resample_row<1>(source_row.data(), column_taps, resampled.data());
       resampled_row = tap.source;
     }
     float* total = sum.data();

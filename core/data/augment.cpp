@@ -13,15 +13,19 @@ namespace xp::data {
 
 std::string augment_preset_name(AugmentPreset preset) {
   switch (preset) {
-    case AugmentPreset::kNone: return "none";
-    case AugmentPreset::kSideOn: return "side_on";
-    case AugmentPreset::kTopDown: return "top_down";
+    case AugmentPreset::kNone:
+      return "none";
+    case AugmentPreset::kSideOn:
+      return "side_on";
+    case AugmentPreset::kTopDown:
+      return "top_down";
   }
   return "?";
 }
 
 AugmentPreset parse_augment_preset(const std::string& name) {
-  for (AugmentPreset preset : {AugmentPreset::kNone, AugmentPreset::kSideOn, AugmentPreset::kTopDown})
+  for (AugmentPreset preset :
+       {AugmentPreset::kNone, AugmentPreset::kSideOn, AugmentPreset::kTopDown})
     if (augment_preset_name(preset) == name) return preset;
   throw UserError(str_cat("data.augment must be none, side_on or top_down, got '", name, "'"));
 }
@@ -78,7 +82,8 @@ cv::Mat rotate_reflect(const cv::Mat& image, double degrees) {
 }
 
 cv::Mat random_crop(const cv::Mat& image, int size, double row_fraction, double col_fraction) {
-  return image(cv::Rect(crop_origin(image, size, row_fraction, col_fraction), cv::Size(size, size)));
+  return image(
+      cv::Rect(crop_origin(image, size, row_fraction, col_fraction), cv::Size(size, size)));
 }
 
 cv::Mat dihedral(const cv::Mat& image, int quarter_turns, bool flip) {
@@ -97,7 +102,8 @@ cv::Mat dihedral(const cv::Mat& image, int quarter_turns, bool flip) {
   return out;
 }
 
-void augment_into(const cv::Mat& rgb, const AugmentDraw& draw, const PreprocessOptions& options, float* out) {
+void augment_into(const cv::Mat& rgb, const AugmentDraw& draw, const PreprocessOptions& options,
+                  float* out) {
   XP_ASSERT(rgb.type() == CV_8UC3, "augment_into expects an 8-bit RGB image");
   const int size = options.size;
   const cv::Mat image = scale_shorter_side(rgb, static_cast<int>(draw.zoom * size));
@@ -126,7 +132,8 @@ void augment_into(const cv::Mat& rgb, const AugmentDraw& draw, const PreprocessO
   write_chw(square, size, out, [&](std::uint8_t value, int channel) {
     float x = static_cast<float>(value) / 255.0f;
     if (draw.lighting) x = lighting(x, image_mean, draw.balance, draw.contrast);
-    return (x - options.mean[static_cast<std::size_t>(channel)]) / options.std[static_cast<std::size_t>(channel)];
+    return (x - options.mean[static_cast<std::size_t>(channel)]) /
+           options.std[static_cast<std::size_t>(channel)];
   });
 }
 

@@ -19,6 +19,7 @@ std::vector<std::int64_t> numpy_permutation(std::int64_t n, std::uint32_t seed);
 
 // fastai's get_cv_idxs: the validation row indices, in permutation order. Throws UserError when
 // the fold is empty (val_pct·n < 1) or runs past the end (cv_idx too large for n and val_pct).
-std::vector<std::int64_t> fastai_cv_idxs(std::int64_t n, int cv_idx, double val_pct, std::uint32_t seed);
+std::vector<std::int64_t> fastai_cv_idxs(std::int64_t n, int cv_idx, double val_pct,
+                                         std::uint32_t seed);
 
 }  // namespace xp::data

@@ -33,37 +33,39 @@ Target parse_target(const std::string& name);  // throws UserError for another w
 
 // The csv source's own keys (fastai's from_csv), unused by the other sources.
 struct CsvOptions {
-  std::string labels;                  // the labels CSV, relative to data.path: a header, then id,labels rows
-  std::string label_column;            // header name of the labels column; "" = the second column
-  std::string label_separator = " ";   // between labels of one image (fastai's cat_separator)
-  std::string suffix;                  // appended to an id to name its file (planet: ".jpg")
-  double valid_pct = 0.2;              // fastai's get_cv_idxs(n, cv_idx, val_pct, seed)
+  std::string labels;        // the labels CSV, relative to data.path: a header, then id,labels rows
+  std::string label_column;  // header name of the labels column; "" = the second column
+  std::string label_separator = " ";  // between labels of one image (fastai's cat_separator)
+  std::string suffix;                 // appended to an id to name its file (planet: ".jpg")
+  double valid_pct = 0.2;             // fastai's get_cv_idxs(n, cv_idx, val_pct, seed)
   int cv_idx = 0;
   std::uint32_t valid_seed = 42;
   std::vector<std::string> valid_ids;  // an explicit validation split instead of valid_pct…
-  std::string valid_ids_file;          // …or a text file of them, one per line, relative to data.path
+  std::string valid_ids_file;  // …or a text file of them, one per line, relative to data.path
 };
 
 struct DataOptions {
-  std::string source = "idx";        // idx (MNIST format), folders (fastai's from_paths) or csv (from_csv)
-  std::string path;                  // dataset folder
-  std::string train = "train";       // the training split: a folder (folders), a file prefix (idx), or
-                                     // the folder of the CSV's images (csv)
-  std::string valid = "valid";       // the validation split (folders, idx)
-  std::string test;                  // folders, csv: an optional folder of unlabelled images; "" = none
-  Target target = Target::kAuto;     // idx and folders are single-label
+  std::string source =
+      "idx";         // idx (MNIST format), folders (fastai's from_paths) or csv (from_csv)
+  std::string path;  // dataset folder
+  std::string train = "train";  // the training split: a folder (folders), a file prefix (idx), or
+                                // the folder of the CSV's images (csv)
+  std::string valid = "valid";  // the validation split (folders, idx)
+  std::string test;             // folders, csv: an optional folder of unlabelled images; "" = none
+  Target target = Target::kAuto;  // idx and folders are single-label
   CsvOptions csv;
   BadImagePolicy on_bad_image = BadImagePolicy::kError;
-  std::int64_t max_image_pixels = 178'956'970;  // larger images are bad images (PIL's decompression-bomb limit)
+  std::int64_t max_image_pixels =
+      178'956'970;  // larger images are bad images (PIL's decompression-bomb limit)
   std::vector<std::string> classes;  // names by label; empty = "0", "1", …
   int size = 224;                    // edge length fed to the model (images are resized to it)
   AugmentOptions augment;            // data.augment (none, side_on, top_down) and data.max_zoom
   int batch_size = 64;
-  int workers = 2;                   // loader threads; batches do not depend on this number
-  bool reduced_decode = true;        // decode large JPEGs at reduced size (loader.h)
-  int resize_cache = 0;              // > 0: read images from copies with this shorter side (fastai's resize)
-  std::optional<long> train_limit;   // seeded random subset of the training split
-  std::optional<long> valid_limit;   // seeded random subset of the validation split
+  int workers = 2;             // loader threads; batches do not depend on this number
+  bool reduced_decode = true;  // decode large JPEGs at reduced size (loader.h)
+  int resize_cache = 0;  // > 0: read images from copies with this shorter side (fastai's resize)
+  std::optional<long> train_limit;  // seeded random subset of the training split
+  std::optional<long> valid_limit;  // seeded random subset of the validation split
   // Only the images of these classes, relabelled in this order (empty = all): a dataset split by
   // class, e.g. pretraining on five Fashion-MNIST classes and transferring to the other five.
   std::vector<std::string> keep_classes;

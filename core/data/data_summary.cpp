@@ -17,8 +17,10 @@ constexpr std::uint64_t kStatsSampleStream = 0x7u;
 
 // A float [3, size, size] image in [0, 1] as an RGB uint8 tile.
 cv::Mat to_tile(const torch::Tensor& chw) {
-  const torch::Tensor hwc = chw.permute({1, 2, 0}).mul(255).round().clamp(0, 255).to(torch::kUInt8).contiguous();
-  return cv::Mat(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3, hwc.data_ptr<std::uint8_t>())
+  const torch::Tensor hwc =
+      chw.permute({1, 2, 0}).mul(255).round().clamp(0, 255).to(torch::kUInt8).contiguous();
+  return cv::Mat(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3,
+                 hwc.data_ptr<std::uint8_t>())
       .clone();
 }
 
@@ -75,14 +77,17 @@ ChannelStats channel_stats(const ImageSet& set, int max_images, std::uint64_t se
   if (pixels == 0) return stats;
   for (int channel = 0; channel < 3; ++channel) {
     stats.mean[channel] = sum[channel] / pixels;
-    stats.std[channel] = std::sqrt(std::max(0.0, sum_squares[channel] / pixels - stats.mean[channel] * stats.mean[channel]));
+    stats.std[channel] = std::sqrt(
+        std::max(0.0, sum_squares[channel] / pixels - stats.mean[channel] * stats.mean[channel]));
   }
   return stats;
 }
 
-std::vector<std::vector<cv::Mat>> augmentation_preview(const ImageSet& set, const AugmentOptions& augment, int size,
-                                                        int images, int draws, std::uint64_t seed) {
-  std::vector<std::int64_t> first(static_cast<std::size_t>(std::min<std::int64_t>(images, set.size())));
+std::vector<std::vector<cv::Mat>> augmentation_preview(const ImageSet& set,
+                                                       const AugmentOptions& augment, int size,
+                                                       int images, int draws, std::uint64_t seed) {
+  std::vector<std::int64_t> first(
+      static_cast<std::size_t>(std::min<std::int64_t>(images, set.size())));
   for (std::size_t idx = 0; idx < first.size(); ++idx) first[idx] = static_cast<std::int64_t>(idx);
   // The first images keep their sample indices in the subset, so their draws are xp run's.
   const auto subset = std::make_shared<const ImageSet>(set.subset(first));
@@ -98,13 +103,15 @@ std::vector<std::vector<cv::Mat>> augmentation_preview(const ImageSet& set, cons
   DataLoader validation(subset, options, unnormalized);
   validation.start_epoch(0);
   const Batch plain = *validation.next();
-  for (std::size_t row = 0; row < first.size(); ++row) rows[row].push_back(to_tile(plain.images[static_cast<std::int64_t>(row)]));
+  for (std::size_t row = 0; row < first.size(); ++row)
+    rows[row].push_back(to_tile(plain.images[static_cast<std::int64_t>(row)]));
   options.augment = augment;
   DataLoader training(subset, options, unnormalized);
   for (int epoch = 0; epoch < draws; ++epoch) {
     training.start_epoch(epoch);
     const Batch batch = *training.next();
-    for (std::size_t row = 0; row < first.size(); ++row) rows[row].push_back(to_tile(batch.images[static_cast<std::int64_t>(row)]));
+    for (std::size_t row = 0; row < first.size(); ++row)
+      rows[row].push_back(to_tile(batch.images[static_cast<std::int64_t>(row)]));
   }
   return rows;
 }

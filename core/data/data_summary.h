@@ -24,7 +24,7 @@ std::vector<ImageSize> image_sizes(const ImageSet& set);
 struct ChannelStats {
   std::array<double, 3> mean{};  // RGB, pixels scaled to [0, 1]
   std::array<double, 3> std{};
-  std::int64_t images = 0;       // how many images were measured
+  std::int64_t images = 0;  // how many images were measured
 };
 
 // Per-channel mean and standard deviation over the pixels of up to `max_images` images of `set`
@@ -35,7 +35,8 @@ ChannelStats channel_stats(const ImageSet& set, int max_images, std::uint64_t se
 // The seed's plots(ims) for augmentation: for each of the first `images` images of `set`, a row of
 // size×size RGB tiles: the validation transform, then `draws` training transforms (the draws of
 // epochs 0, 1, … that `xp run` would make for that image).
-std::vector<std::vector<cv::Mat>> augmentation_preview(const ImageSet& set, const AugmentOptions& augment, int size,
-                                                        int images, int draws, std::uint64_t seed);
+std::vector<std::vector<cv::Mat>> augmentation_preview(const ImageSet& set,
+                                                       const AugmentOptions& augment, int size,
+                                                       int images, int draws, std::uint64_t seed);
 
 }  // namespace xp::data

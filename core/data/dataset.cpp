@@ -20,22 +20,26 @@ constexpr std::uint64_t kSubsetStream = 0x5u;  // Rng stream for train_limit/val
 
 torch::Tensor to_tensor(IdxArray&& array) {
   auto* owned = new std::vector<std::uint8_t>(std::move(array.values));
-  return torch::from_blob(owned->data(), array.dims, [owned](void*) { delete owned; }, torch::kUInt8);
+  return torch::from_blob(
+      owned->data(), array.dims, [owned](void*) { delete owned; }, torch::kUInt8);
 }
 
-ImageSet load_idx_split(const DataOptions& options, const std::string& prefix, const std::string& name) {
+ImageSet load_idx_split(const DataOptions& options, const std::string& prefix,
+                        const std::string& name) {
   const auto folder = std::filesystem::path(options.path);
   const std::string images_path = (folder / (prefix + "-images-idx3-ubyte.gz")).string();
   const std::string labels_path = (folder / (prefix + "-labels-idx1-ubyte.gz")).string();
   IdxArray images = read_idx(images_path);
   IdxArray labels = read_idx(labels_path);
   if (images.dims.size() != 3)
-    throw DataError(images_path, "expected images of shape N×H×W (3 dimensions), found ", images.dims.size());
+    throw DataError(images_path, "expected images of shape N×H×W (3 dimensions), found ",
+                    images.dims.size());
   if (labels.dims.size() != 1)
-    throw DataError(labels_path, "expected labels of shape N (1 dimension), found ", labels.dims.size());
+    throw DataError(labels_path, "expected labels of shape N (1 dimension), found ",
+                    labels.dims.size());
   if (images.dims[0] != labels.dims[0])
-    throw DataError(labels_path, "has ", labels.dims[0], " labels but '", images_path, "' has ", images.dims[0],
-                    " images");
+    throw DataError(labels_path, "has ", labels.dims[0], " labels but '", images_path, "' has ",
+                    images.dims[0], " images");
   if (images.dims[0] == 0) throw DataError(images_path, "holds no images");
   ImageSet set;
   set.name = name;
@@ -45,12 +49,13 @@ ImageSet load_idx_split(const DataOptions& options, const std::string& prefix, c
   set.labels = to_tensor(std::move(labels)).to(torch::kInt64);
   const std::string file_name = std::filesystem::path(images_path).filename().string();
   set.ids.reserve(static_cast<std::size_t>(set.size()));
-  for (std::int64_t idx = 0; idx < set.size(); ++idx) set.ids.push_back(str_cat(file_name, "#", idx));
+  for (std::int64_t idx = 0; idx < set.size(); ++idx)
+    set.ids.push_back(str_cat(file_name, "#", idx));
   return set;
 }
 
-std::shared_ptr<const ImageSet> limit(ImageSet set, const std::optional<long>& count, std::uint64_t seed,
-                                      std::uint64_t split_key) {
+std::shared_ptr<const ImageSet> limit(ImageSet set, const std::optional<long>& count,
+                                      std::uint64_t seed, std::uint64_t split_key) {
   if (!count || *count >= set.size()) return std::make_shared<const ImageSet>(std::move(set));
   Rng rng(seed, {kSubsetStream, split_key});
   std::vector<std::int64_t> order = permutation(set.size(), rng);
@@ -64,9 +69,11 @@ DataBundle load_idx(const DataOptions& options, ImageSet& train, ImageSet& valid
   train = load_idx_split(options, options.train, "train");
   valid = load_idx_split(options, options.valid, "valid");
   DataBundle bundle;
-  const std::int64_t max_label = std::max(train.labels.max().item<std::int64_t>(), valid.labels.max().item<std::int64_t>());
+  const std::int64_t max_label =
+      std::max(train.labels.max().item<std::int64_t>(), valid.labels.max().item<std::int64_t>());
   if (options.classes.empty()) {
-    for (std::int64_t label = 0; label <= max_label; ++label) bundle.classes.push_back(std::to_string(label));
+    for (std::int64_t label = 0; label <= max_label; ++label)
+      bundle.classes.push_back(std::to_string(label));
   } else {
     bundle.classes = options.classes;
     if (max_label >= static_cast<std::int64_t>(bundle.classes.size()))
@@ -83,9 +90,12 @@ DataBundle load_folders(const DataOptions& options, ImageSet& train, ImageSet& v
   bundle.classes = list_class_folders(root / options.train);
   if (!options.classes.empty() && options.classes != bundle.classes)
     throw DataError((root / options.train).string(), "holds the classes ", join(bundle.classes),
-                    " but data.classes says ", join(options.classes), "; leave data.classes out for folders");
-  train = list_labelled_split(root / options.train, "train", bundle.classes, root, options, bundle.skipped);
-  valid = list_labelled_split(root / options.valid, "valid", bundle.classes, root, options, bundle.skipped);
+                    " but data.classes says ", join(options.classes),
+                    "; leave data.classes out for folders");
+  train = list_labelled_split(root / options.train, "train", bundle.classes, root, options,
+                              bundle.skipped);
+  valid = list_labelled_split(root / options.valid, "valid", bundle.classes, root, options,
+                              bundle.skipped);
   if (!options.test.empty())
     bundle.test = std::make_shared<const ImageSet>(
         list_unlabelled_split(root / options.test, "test", root, options, bundle.skipped));
@@ -96,18 +106,24 @@ DataBundle load_folders(const DataOptions& options, ImageSet& train, ImageSet& v
 
 std::string target_name(Target target) {
   switch (target) {
-    case Target::kAuto: return "auto";
-    case Target::kSingleLabel: return "single_label";
-    case Target::kMultiLabel: return "multi_label";
-    case Target::kRegression: return "regression";
+    case Target::kAuto:
+      return "auto";
+    case Target::kSingleLabel:
+      return "single_label";
+    case Target::kMultiLabel:
+      return "multi_label";
+    case Target::kRegression:
+      return "regression";
   }
   return "";
 }
 
 Target parse_target(const std::string& name) {
-  for (Target target : {Target::kAuto, Target::kSingleLabel, Target::kMultiLabel, Target::kRegression})
+  for (Target target :
+       {Target::kAuto, Target::kSingleLabel, Target::kMultiLabel, Target::kRegression})
     if (target_name(target) == name) return target;
-  throw UserError(str_cat("data.target '", name, "' is not one of auto, single_label, multi_label, regression"));
+  throw UserError(str_cat("data.target '", name,
+                          "' is not one of auto, single_label, multi_label, regression"));
 }
 
 torch::Tensor class_counts(const torch::Tensor& labels, std::size_t classes) {
@@ -132,16 +148,18 @@ namespace {
 
 // data.keep_classes: the labelled splits reduced to those classes, labels renumbered in the
 // order given.
-void keep_only(const std::vector<std::string>& keep, DataBundle& bundle, ImageSet& train, ImageSet& valid) {
-  XP_CHECK(bundle.target == Target::kSingleLabel, "data.keep_classes: applies to single-label data, not ",
-           target_name(bundle.target));
+void keep_only(const std::vector<std::string>& keep, DataBundle& bundle, ImageSet& train,
+               ImageSet& valid) {
+  XP_CHECK(bundle.target == Target::kSingleLabel,
+           "data.keep_classes: applies to single-label data, not ", target_name(bundle.target));
   std::vector<std::int64_t> new_label(bundle.classes.size(), -1);
   for (std::size_t position = 0; position < keep.size(); ++position) {
     const auto found = std::find(bundle.classes.begin(), bundle.classes.end(), keep[position]);
     if (found == bundle.classes.end())
-      throw UserError(str_cat("data.keep_classes: no class '", keep[position], "' in the data (classes: ",
-                              join(bundle.classes), ")"));
-    new_label[static_cast<std::size_t>(found - bundle.classes.begin())] = static_cast<std::int64_t>(position);
+      throw UserError(str_cat("data.keep_classes: no class '", keep[position],
+                              "' in the data (classes: ", join(bundle.classes), ")"));
+    new_label[static_cast<std::size_t>(found - bundle.classes.begin())] =
+        static_cast<std::int64_t>(position);
   }
   for (ImageSet* split : {&train, &valid}) {
     std::vector<std::int64_t> rows;
@@ -163,12 +181,19 @@ DataBundle load_data(const DataOptions& options, std::uint64_t seed) {
   ImageSet train;
   ImageSet valid;
   DataBundle bundle;
-  if (options.source == "idx") bundle = load_idx(options, train, valid);
-  else if (options.source == "folders") bundle = load_folders(options, train, valid);
-  else if (options.source == "csv") bundle = list_csv_dataset(options, train, valid);
-  else throw UserError(str_cat("data.source '", options.source, "' is not supported (supported: idx, folders, csv)"));
-  if (options.source != "csv" && options.target != Target::kAuto && options.target != Target::kSingleLabel)
-    throw UserError(str_cat("data.target: source '", options.source, "' has one class per image (single_label); "
+  if (options.source == "idx")
+    bundle = load_idx(options, train, valid);
+  else if (options.source == "folders")
+    bundle = load_folders(options, train, valid);
+  else if (options.source == "csv")
+    bundle = list_csv_dataset(options, train, valid);
+  else
+    throw UserError(str_cat("data.source '", options.source,
+                            "' is not supported (supported: idx, folders, csv)"));
+  if (options.source != "csv" && options.target != Target::kAuto &&
+      options.target != Target::kSingleLabel)
+    throw UserError(str_cat("data.target: source '", options.source,
+                            "' has one class per image (single_label); "
                             "multi-label and regression targets come from a csv source"));
   if (!options.keep_classes.empty()) keep_only(options.keep_classes, bundle, train, valid);
   // A validation label that never occurs in training cannot be learned: say so instead of
@@ -177,8 +202,10 @@ DataBundle load_data(const DataOptions& options, std::uint64_t seed) {
     const torch::Tensor train_counts = class_counts(train.labels, bundle.classes.size());
     const torch::Tensor valid_counts = class_counts(valid.labels, bundle.classes.size());
     for (std::int64_t label = 0; label < static_cast<std::int64_t>(bundle.classes.size()); ++label)
-      if (valid_counts[label].item<std::int64_t>() > 0 && train_counts[label].item<std::int64_t>() == 0)
-        throw DataError(options.path, "the validation split has class '", bundle.classes[static_cast<std::size_t>(label)],
+      if (valid_counts[label].item<std::int64_t>() > 0 &&
+          train_counts[label].item<std::int64_t>() == 0)
+        throw DataError(options.path, "the validation split has class '",
+                        bundle.classes[static_cast<std::size_t>(label)],
                         "' which never occurs in the training split");
   }
 

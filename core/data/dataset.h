@@ -19,7 +19,8 @@ struct ImageSet {
   // By the bundle's target: single-label int64 [N] class indices; multi-label float [N, C] n-hot;
   // regression float [N, K] values. An unlabelled (test) split has int64 [N] of -1.
   torch::Tensor labels;
-  std::vector<std::string> ids;  // where each image came from: a path below data.path, or "file#index" for IDX
+  std::vector<std::string>
+      ids;  // where each image came from: a path below data.path, or "file#index" for IDX
   std::int64_t size() const { return labels.size(0); }
   bool in_memory() const { return images.defined(); }
   // The images at `indices`, in that order.
@@ -37,12 +38,14 @@ struct DataBundle {
   std::shared_ptr<const ImageSet> train;
   std::shared_ptr<const ImageSet> valid;
   std::shared_ptr<const ImageSet> test;  // null when the data has no test split
-  std::vector<std::string> classes;      // name of each label (regression: of each value), index = label
+  std::vector<std::string>
+      classes;  // name of each label (regression: of each value), index = label
   Target target = Target::kSingleLabel;  // resolved, never kAuto
   std::vector<SkippedImage> skipped;
 };
 
-// Images per class of a labelled split: int64 [classes] (an image with several labels counts for each).
+// Images per class of a labelled split: int64 [classes] (an image with several labels counts for
+// each).
 torch::Tensor class_counts(const torch::Tensor& labels, std::size_t classes);
 
 // Loads the splits `options` names and applies train_limit / valid_limit (a random subset drawn

@@ -15,14 +15,16 @@ namespace xp::data {
 
 std::string image_extension(const std::string& path) {
   std::string extension = std::filesystem::path(path).extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return extension;
 }
 
 bool has_image_extension(const std::string& path) {
-  static const std::array<std::string, 9> kExtensions = {".jpg", ".jpeg", ".png", ".bmp", ".tif",
+  static const std::array<std::string, 9> kExtensions = {".jpg",  ".jpeg", ".png", ".bmp", ".tif",
                                                          ".tiff", ".webp", ".ppm", ".pgm"};
-  return std::find(kExtensions.begin(), kExtensions.end(), image_extension(path)) != kExtensions.end();
+  return std::find(kExtensions.begin(), kExtensions.end(), image_extension(path)) !=
+         kExtensions.end();
 }
 
 std::string image_file_problem(const std::string& path, std::int64_t max_pixels) {
@@ -30,15 +32,18 @@ std::string image_file_problem(const std::string& path, std::int64_t max_pixels)
   const auto size = std::filesystem::file_size(path, error);
   if (error) return "cannot be read (" + error.message() + ")";
   if (size == 0) return "is empty (0 bytes)";
-  if (!has_image_extension(path)) return "is not an image file (expected .jpg, .jpeg, .png, .bmp, .tif, .tiff, .webp, .ppm or .pgm)";
+  if (!has_image_extension(path))
+    return "is not an image file (expected .jpg, .jpeg, .png, .bmp, .tif, .tiff, .webp, .ppm or "
+           ".pgm)";
   // OpenCV picks a decoder from the file's first bytes: none means not an image it can read. A
   // header xp parses is one of OpenCV's formats already, so only others are asked (one open less).
   const ImageHeader header = read_image_header(path);
   if (header.format.empty() && !cv::haveImageReader(path))
     return "is not an image OpenCV can decode (its content does not match any image format)";
   if (header.known() && header.pixels() > max_pixels)
-    return str_cat("is ", header.cols, "x", header.rows, " = ", header.pixels(), " pixels, more than data.max_image_pixels (",
-                   max_pixels, "); raise it to use such images");
+    return str_cat("is ", header.cols, "x", header.rows, " = ", header.pixels(),
+                   " pixels, more than data.max_image_pixels (", max_pixels,
+                   "); raise it to use such images");
   return "";
 }
 
@@ -71,24 +76,37 @@ cv::Mat read_image_rgb(const std::string& path, int min_shorter_side) {
     } else {
       const std::string bytes = read_file(path);
       const ImageHeader header = parse_image_header(bytes);
-      const bool jpeg = header.format == "jpeg";  // libjpeg scales while decoding; other decoders do not
+      const bool jpeg =
+          header.format == "jpeg";  // libjpeg scales while decoding; other decoders do not
       int mode = cv::IMREAD_COLOR;
-      switch (jpeg ? reduced_decode_factor(static_cast<int>(header.rows), static_cast<int>(header.cols), min_shorter_side) : 1) {
-        case 2: mode = cv::IMREAD_REDUCED_COLOR_2; break;
-        case 4: mode = cv::IMREAD_REDUCED_COLOR_4; break;
-        case 8: mode = cv::IMREAD_REDUCED_COLOR_8; break;
-        default: break;
+      switch (jpeg ? reduced_decode_factor(static_cast<int>(header.rows),
+                                           static_cast<int>(header.cols), min_shorter_side)
+                   : 1) {
+        case 2:
+          mode = cv::IMREAD_REDUCED_COLOR_2;
+          break;
+        case 4:
+          mode = cv::IMREAD_REDUCED_COLOR_4;
+          break;
+        case 8:
+          mode = cv::IMREAD_REDUCED_COLOR_8;
+          break;
+        default:
+          break;
       }
       // Empty: left undecoded, so that the problem is reported below as for imread.
       if (!bytes.empty())
-        decoded = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data())), mode);
+        decoded = cv::imdecode(
+            cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data())),
+            mode);
     }
   } catch (const cv::Exception& error) {
     throw DataError(path, "cannot be decoded as an image (", error.err, ")");
   }
   if (decoded.empty()) {
     const std::string problem = image_file_problem(path);
-    throw DataError(path, problem.empty() ? "cannot be decoded as an image (corrupt or truncated)" : problem);
+    throw DataError(
+        path, problem.empty() ? "cannot be decoded as an image (corrupt or truncated)" : problem);
   }
   cv::Mat rgb;
   cv::cvtColor(decoded, rgb, cv::COLOR_BGR2RGB);

@@ -13,12 +13,24 @@ namespace {
 // Reads up to `count` bytes at `offset` (fewer at the end of the data, none past it).
 using ReadAt = std::function<std::string(std::uint64_t offset, std::size_t count)>;
 
-std::uint64_t byte(const std::string& bytes, std::size_t pos) { return static_cast<unsigned char>(bytes[pos]); }
-std::uint64_t be16(const std::string& b, std::size_t pos) { return byte(b, pos) << 8 | byte(b, pos + 1); }
-std::uint64_t le16(const std::string& b, std::size_t pos) { return byte(b, pos + 1) << 8 | byte(b, pos); }
-std::uint64_t be32(const std::string& b, std::size_t pos) { return be16(b, pos) << 16 | be16(b, pos + 2); }
-std::uint64_t le32(const std::string& b, std::size_t pos) { return le16(b, pos + 2) << 16 | le16(b, pos); }
-std::uint64_t le24(const std::string& b, std::size_t pos) { return byte(b, pos + 2) << 16 | le16(b, pos); }
+std::uint64_t byte(const std::string& bytes, std::size_t pos) {
+  return static_cast<unsigned char>(bytes[pos]);
+}
+std::uint64_t be16(const std::string& b, std::size_t pos) {
+  return byte(b, pos) << 8 | byte(b, pos + 1);
+}
+std::uint64_t le16(const std::string& b, std::size_t pos) {
+  return byte(b, pos + 1) << 8 | byte(b, pos);
+}
+std::uint64_t be32(const std::string& b, std::size_t pos) {
+  return be16(b, pos) << 16 | be16(b, pos + 2);
+}
+std::uint64_t le32(const std::string& b, std::size_t pos) {
+  return le16(b, pos + 2) << 16 | le16(b, pos);
+}
+std::uint64_t le24(const std::string& b, std::size_t pos) {
+  return byte(b, pos + 2) << 16 | le16(b, pos);
+}
 
 ImageHeader sized(const char* format, std::uint64_t rows, std::uint64_t cols) {
   // 2^31 per side is beyond any format's real images; larger values are garbage, not sizes.
@@ -40,8 +52,10 @@ ImageHeader jpeg_header(const ReadAt& read) {
       ++pos;
       continue;
     }
-    const bool start_of_frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-    if (start_of_frame) return head.size() < 9 ? ImageHeader{"jpeg"} : sized("jpeg", be16(head, 5), be16(head, 7));
+    const bool start_of_frame =
+        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (start_of_frame)
+      return head.size() < 9 ? ImageHeader{"jpeg"} : sized("jpeg", be16(head, 5), be16(head, 7));
     const auto length = be16(head, 2);
     if (marker == 0xDA || length < 2) break;  // image data before any frame header
     pos += 2 + length;
@@ -54,19 +68,20 @@ ImageHeader png_header(const std::string& head) {
   return sized("png", be32(head, 20), be32(head, 16));
 }
 
-// BMP: a 14-byte file header, then the DIB header: OS/2's 12-byte one holds 16-bit sizes, the others
-// 32-bit signed ones (a negative height means rows stored top-down).
+// BMP: a 14-byte file header, then the DIB header: OS/2's 12-byte one holds 16-bit sizes, the
+// others 32-bit signed ones (a negative height means rows stored top-down).
 ImageHeader bmp_header(const std::string& head) {
   if (head.size() < 26) return {"bmp"};
   if (le32(head, 14) == 12) return sized("bmp", le16(head, 20), le16(head, 18));
   const auto cols = static_cast<std::int32_t>(le32(head, 18));
   const auto rows = static_cast<std::int32_t>(le32(head, 22));
   if (cols <= 0) return {"bmp"};
-  return sized("bmp", static_cast<std::uint64_t>(std::llabs(rows)), static_cast<std::uint64_t>(cols));
+  return sized("bmp", static_cast<std::uint64_t>(std::llabs(rows)),
+               static_cast<std::uint64_t>(cols));
 }
 
-// PBM/PGM/PPM (P1–P6): magic, then width and height as decimal text, with whitespace and '#' comments
-// between. PAM (P7): "WIDTH n" and "HEIGHT n" lines before ENDHDR.
+// PBM/PGM/PPM (P1–P6): magic, then width and height as decimal text, with whitespace and '#'
+// comments between. PAM (P7): "WIDTH n" and "HEIGHT n" lines before ENDHDR.
 ImageHeader pnm_header(const std::string& head) {
   std::size_t pos = 2;
   // The next whitespace-separated token, comments skipped; "" at the end of the header read.
@@ -96,15 +111,19 @@ ImageHeader pnm_header(const std::string& head) {
   }
   std::uint64_t rows = 0;
   std::uint64_t cols = 0;
-  for (std::string token = next_token(); !token.empty() && token != "ENDHDR"; token = next_token()) {
-    if (token == "WIDTH") cols = number(next_token());
-    else if (token == "HEIGHT") rows = number(next_token());
+  for (std::string token = next_token(); !token.empty() && token != "ENDHDR";
+       token = next_token()) {
+    if (token == "WIDTH")
+      cols = number(next_token());
+    else if (token == "HEIGHT")
+      rows = number(next_token());
   }
   return sized("pnm", rows, cols);
 }
 
 // WebP: a RIFF container whose first chunk is VP8 (lossy: 14-bit sizes after the key frame's start
-// code), VP8L (lossless: 14-bit sizes minus one, bit-packed) or VP8X (extended: 24-bit sizes minus one).
+// code), VP8L (lossless: 14-bit sizes minus one, bit-packed) or VP8X (extended: 24-bit sizes minus
+// one).
 ImageHeader webp_header(const std::string& head) {
   if (head.size() < 30) return {"webp"};
   const std::string chunk = head.substr(12, 4);
@@ -119,11 +138,16 @@ ImageHeader webp_header(const std::string& head) {
 }
 
 // TIFF: byte order ("II" little, "MM" big), 42, the first IFD's offset; the IFD's entries hold
-// ImageWidth (tag 256) and ImageLength (257) as SHORT or LONG values. OpenCV decodes the first image.
+// ImageWidth (tag 256) and ImageLength (257) as SHORT or LONG values. OpenCV decodes the first
+// image.
 ImageHeader tiff_header(const ReadAt& read, const std::string& head) {
   const bool little = head[0] == 'I';
-  const auto u16 = [&](const std::string& b, std::size_t pos) { return little ? le16(b, pos) : be16(b, pos); };
-  const auto u32 = [&](const std::string& b, std::size_t pos) { return little ? le32(b, pos) : be32(b, pos); };
+  const auto u16 = [&](const std::string& b, std::size_t pos) {
+    return little ? le16(b, pos) : be16(b, pos);
+  };
+  const auto u32 = [&](const std::string& b, std::size_t pos) {
+    return little ? le32(b, pos) : be32(b, pos);
+  };
   const std::uint64_t ifd = u32(head, 4);
   const std::string count_bytes = read(ifd, 2);
   if (count_bytes.size() < 2) return {"tiff"};
@@ -143,15 +167,20 @@ ImageHeader tiff_header(const ReadAt& read, const std::string& head) {
 
 ImageHeader parse(const ReadAt& read) {
   const std::string head = read(0, 32);
-  const auto starts_with = [&](std::string_view magic) { return head.compare(0, magic.size(), magic) == 0; };
-  if (head.size() >= 3 && byte(head, 0) == 0xFF && byte(head, 1) == 0xD8 && byte(head, 2) == 0xFF) return jpeg_header(read);
+  const auto starts_with = [&](std::string_view magic) {
+    return head.compare(0, magic.size(), magic) == 0;
+  };
+  if (head.size() >= 3 && byte(head, 0) == 0xFF && byte(head, 1) == 0xD8 && byte(head, 2) == 0xFF)
+    return jpeg_header(read);
   if (starts_with("\x89PNG\r\n\x1a\n")) return png_header(head);
   if (starts_with("BM")) return bmp_header(head);
   if (head.size() >= 3 && head[0] == 'P' && head[1] >= '1' && head[1] <= '7' &&
       std::isspace(static_cast<unsigned char>(head[2])))
     return pnm_header(read(0, 4096));
-  if (starts_with("RIFF") && head.size() >= 12 && head.compare(8, 4, "WEBP") == 0) return webp_header(head);
-  if (head.size() >= 8 && (starts_with(std::string_view("II*\0", 4)) || starts_with(std::string_view("MM\0*", 4))))
+  if (starts_with("RIFF") && head.size() >= 12 && head.compare(8, 4, "WEBP") == 0)
+    return webp_header(head);
+  if (head.size() >= 8 &&
+      (starts_with(std::string_view("II*\0", 4)) || starts_with(std::string_view("MM\0*", 4))))
     return tiff_header(read, head);
   return {};
 }

@@ -62,17 +62,24 @@ class DataLoader::BufferPool : public std::enable_shared_from_this<BufferPool> {
     if (!buffer) buffer = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (!buffer) throw std::bad_alloc();
     std::weak_ptr<BufferPool> pool = weak_from_this();
-    return torch::from_blob(buffer, shape, [pool, bytes](void* data) {
-      if (auto alive = pool.lock()) alive->give_back(data, bytes);
-      else std::free(data);
-    }, torch::kFloat32);
+    return torch::from_blob(
+        buffer, shape,
+        [pool, bytes](void* data) {
+          if (auto alive = pool.lock())
+            alive->give_back(data, bytes);
+          else
+            std::free(data);
+        },
+        torch::kFloat32);
   }
 
  private:
   void give_back(void* buffer, std::size_t bytes) {
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (bytes == bytes_ && free_.size() < keep_) free_.push_back(buffer);
-    else std::free(buffer);
+    if (bytes == bytes_ && free_.size() < keep_)
+      free_.push_back(buffer);
+    else
+      std::free(buffer);
   }
 
   std::mutex mutex_;
@@ -84,8 +91,8 @@ class DataLoader::BufferPool : public std::enable_shared_from_this<BufferPool> {
 struct DataLoader::State {
   std::mutex mutex;
   std::condition_variable changed;
-  std::int64_t next_to_make = 0;   // next batch index a worker will claim
-  std::int64_t next_to_hand = 0;   // next batch index next() returns
+  std::int64_t next_to_make = 0;  // next batch index a worker will claim
+  std::int64_t next_to_hand = 0;  // next batch index next() returns
   std::int64_t total = 0;
   bool stopping = false;
   std::map<std::int64_t, Batch> ready;
@@ -93,8 +100,8 @@ struct DataLoader::State {
   std::vector<std::thread> workers;
 };
 
-LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t seed, AugmentOptions augment,
-                                      bool reduced_decode) {
+LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t seed,
+                                      AugmentOptions augment, bool reduced_decode) {
   LoaderOptions options;
   options.batch_size = batch_size;
   options.shuffle = true;
@@ -106,29 +113,33 @@ LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t
   return options;
 }
 
-DataLoader::DataLoader(std::shared_ptr<const ImageSet> set, LoaderOptions options, PreprocessOptions preprocess)
+DataLoader::DataLoader(std::shared_ptr<const ImageSet> set, LoaderOptions options,
+                       PreprocessOptions preprocess)
     : set_(std::move(set)),
       options_(options),
       preprocess_(preprocess),
       state_(std::make_unique<State>()),
-      buffers_(std::make_shared<BufferPool>(static_cast<std::size_t>(options.prefetch + options.workers + 2))) {
-  // The loader's parallelism is its workers: no nested OpenCV pools. cv::setNumThreads is process-wide
-  // and rebuilds OpenCV's pool, so it must not run while any thread is inside an OpenCV parallel
-  // loop: it is called once, here, on the thread that makes the first loader (before any worker
-  // exists), never from the workers (each worker calling it at every epoch start raced with the
-  // others' cv::resize and crashed intermittently).
+      buffers_(std::make_shared<BufferPool>(
+          static_cast<std::size_t>(options.prefetch + options.workers + 2))) {
+  // The loader's parallelism is its workers: no nested OpenCV pools. cv::setNumThreads is
+  // process-wide and rebuilds OpenCV's pool, so it must not run while any thread is inside an
+  // OpenCV parallel loop: it is called once, here, on the thread that makes the first loader
+  // (before any worker exists), never from the workers (each worker calling it at every epoch start
+  // raced with the others' cv::resize and crashed intermittently).
   static std::once_flag opencv_threads;
   std::call_once(opencv_threads, [] { cv::setNumThreads(1); });
   XP_CHECK(options_.batch_size > 0, "batch_size must be > 0, got ", options_.batch_size);
   XP_CHECK(options_.workers > 0, "workers must be > 0, got ", options_.workers);
   XP_CHECK(options_.prefetch > 0, "prefetch must be > 0, got ", options_.prefetch);
-  XP_CHECK(samples_per_epoch() > 0 || !options_.drop_last, "split '", set_->name, "' has ", set_->size(),
-           " images, fewer than one batch of ", options_.batch_size, "; lower data.batch_size");
+  XP_CHECK(samples_per_epoch() > 0 || !options_.drop_last, "split '", set_->name, "' has ",
+           set_->size(), " images, fewer than one batch of ", options_.batch_size,
+           "; lower data.batch_size");
   XP_CHECK(set_->size() != 1 || !options_.merge_single_last, "split '", set_->name,
            "' has 1 image; training needs at least 2 (BatchNorm cannot train on one)");
 }
 
-std::vector<std::int64_t> epoch_order(std::int64_t n, const LoaderOptions& options, std::int64_t epoch) {
+std::vector<std::int64_t> epoch_order(std::int64_t n, const LoaderOptions& options,
+                                      std::int64_t epoch) {
   if (options.shuffle) {
     Rng rng(options.seed, {kShuffleStream, static_cast<std::uint64_t>(epoch)});
     return permutation(n, rng);
@@ -144,7 +155,8 @@ std::int64_t batches_per_epoch(std::int64_t n, const LoaderOptions& options) {
   const std::int64_t full = n / options.batch_size;
   const std::int64_t rest = n % options.batch_size;
   if (options.drop_last || rest == 0) return full;
-  if (options.merge_single_last && rest == 1 && full > 0) return full;  // the one joins the last full batch
+  if (options.merge_single_last && rest == 1 && full > 0)
+    return full;  // the one joins the last full batch
   return full + 1;
 }
 
@@ -157,7 +169,9 @@ BatchRange batch_range(std::int64_t n, const LoaderOptions& options, std::int64_
   return {first, end - first};
 }
 
-std::int64_t DataLoader::batches_per_epoch() const { return data::batches_per_epoch(set_->size(), options_); }
+std::int64_t DataLoader::batches_per_epoch() const {
+  return data::batches_per_epoch(set_->size(), options_);
+}
 
 std::int64_t DataLoader::samples_per_epoch() const {
   return options_.drop_last ? batches_per_epoch() * options_.batch_size : set_->size();
@@ -218,8 +232,10 @@ std::optional<Batch> DataLoader::next() {
             "DataLoader::next() called before start_epoch()");
   if (state.next_to_hand >= state.total) return std::nullopt;
   const std::int64_t wanted = state.next_to_hand;
-  state.changed.wait(lock, [&] { return state.ready.count(wanted) > 0 || state.failed.count(wanted) > 0; });
-  if (auto failure = state.failed.find(wanted); failure != state.failed.end()) std::rethrow_exception(failure->second);
+  state.changed.wait(
+      lock, [&] { return state.ready.count(wanted) > 0 || state.failed.count(wanted) > 0; });
+  if (auto failure = state.failed.find(wanted); failure != state.failed.end())
+    std::rethrow_exception(failure->second);
   Batch batch = std::move(state.ready.at(wanted));
   state.ready.erase(wanted);
   ++state.next_to_hand;
@@ -229,7 +245,8 @@ std::optional<Batch> DataLoader::next() {
 }
 
 cv::Mat sample_image(const ImageSet& set, std::int64_t sample, int min_shorter_side) {
-  if (!set.in_memory()) return read_image_rgb(set.files[static_cast<std::size_t>(sample)], min_shorter_side);
+  if (!set.in_memory())
+    return read_image_rgb(set.files[static_cast<std::size_t>(sample)], min_shorter_side);
   // A view into the [N, H, W, C] tensor: no copy, no per-sample tensor op.
   const auto& images = set.images;
   const int height = static_cast<int>(images.size(1));
@@ -256,7 +273,8 @@ Batch DataLoader::make_batch(std::int64_t batch_index) const {
     float* image_out = out + slot * 3 * size * size;
     if (options_.augment.enabled()) {
       // Drawn before decoding: the draw's zoom says how many pixels the decoder must keep.
-      Rng rng(options_.seed, {kAugmentStream, static_cast<std::uint64_t>(epoch_), static_cast<std::uint64_t>(sample)});
+      Rng rng(options_.seed, {kAugmentStream, static_cast<std::uint64_t>(epoch_),
+                              static_cast<std::uint64_t>(sample)});
       const AugmentDraw draw = draw_augmentation(options_.augment, rng);
       const cv::Mat pixels = image(sample, static_cast<int>(std::ceil(draw.zoom * size)));
       augment_into(as_rgb(pixels), draw, preprocess_, image_out);
@@ -266,7 +284,8 @@ Batch DataLoader::make_batch(std::int64_t batch_index) const {
   }
   // Class indices, n-hot rows or regression values alike: the batch's rows of the label tensor.
   const auto begin = order_.begin() + first;
-  batch.labels = set_->labels.index_select(0, torch::tensor(std::vector<std::int64_t>(begin, begin + count), torch::kInt64));
+  batch.labels = set_->labels.index_select(
+      0, torch::tensor(std::vector<std::int64_t>(begin, begin + count), torch::kInt64));
   return batch;
 }
 

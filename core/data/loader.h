@@ -3,9 +3,9 @@
 // whatever the number of workers: the shuffle is drawn from (seed, epoch) and batches are handed
 // out in index order.
 //
-//   DataLoader loader(set, {.batch_size = 64, .shuffle = true, .merge_single_last = true}, preprocess);
-//   loader.start_epoch(epoch);
-//   while (auto batch = loader.next()) train_step(batch->images, batch->labels);
+//   DataLoader loader(set, {.batch_size = 64, .shuffle = true, .merge_single_last = true},
+//   preprocess); loader.start_epoch(epoch); while (auto batch = loader.next())
+//   train_step(batch->images, batch->labels);
 #pragma once
 
 #include <torch/types.h>
@@ -26,9 +26,9 @@ struct LoaderOptions {
   // Drop a last, incomplete batch (fastai v2's training default; off everywhere in xp).
   bool drop_last = false;
   int workers = 2;
-  int prefetch = 4;            // batches prepared ahead of the consumer
+  int prefetch = 4;  // batches prepared ahead of the consumer
   std::uint64_t seed = 42;
-  AugmentOptions augment{};    // none by default: fastai's validation transform
+  AugmentOptions augment{};  // none by default: fastai's validation transform
   // Decode large JPEGs at 1/2, 1/4 or 1/8 size when that still leaves the pixels the transform
   // needs (image_file.h). Off = every pixel decoded, as fastai does.
   bool reduced_decode = true;
@@ -41,8 +41,8 @@ struct LoaderOptions {
 
 // The options of a training loader, the same for `xp run` and `xp data --bench`: shuffled, the
 // last incomplete batch kept (a last batch of one merged into the one before).
-LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t seed, AugmentOptions augment,
-                                      bool reduced_decode = true);
+LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t seed,
+                                      AugmentOptions augment, bool reduced_decode = true);
 
 // Batches in an epoch of n samples: the last partial batch counts unless options.drop_last (or it
 // holds one sample and options.merge_single_last).
@@ -57,7 +57,8 @@ BatchRange batch_range(std::int64_t n, const LoaderOptions& options, std::int64_
 
 // The sample order of epoch `epoch`: a permutation drawn from (options.seed, epoch) when
 // options.shuffle, else 0…n−1. Precomputed activations are batched in the same order.
-std::vector<std::int64_t> epoch_order(std::int64_t n, const LoaderOptions& options, std::int64_t epoch);
+std::vector<std::int64_t> epoch_order(std::int64_t n, const LoaderOptions& options,
+                                      std::int64_t epoch);
 
 // Image `sample` of `set` as 8-bit pixels (1 or 3 channels, RGB): a zero-copy view of in-memory
 // images, or the decoded file — at reduced size when that keeps min_shorter_side pixels
@@ -66,13 +67,15 @@ cv::Mat sample_image(const ImageSet& set, std::int64_t sample, int min_shorter_s
 
 struct Batch {
   torch::Tensor images;  // float [B, 3, size, size], normalized
-  torch::Tensor labels;  // the split's label rows for the batch: int64 [B] or float [B, C] (dataset.h)
+  torch::Tensor
+      labels;  // the split's label rows for the batch: int64 [B] or float [B, C] (dataset.h)
   std::int64_t index = 0;
 };
 
 class DataLoader {
  public:
-  DataLoader(std::shared_ptr<const ImageSet> set, LoaderOptions options, PreprocessOptions preprocess);
+  DataLoader(std::shared_ptr<const ImageSet> set, LoaderOptions options,
+             PreprocessOptions preprocess);
   ~DataLoader();
   DataLoader(const DataLoader&) = delete;
   DataLoader& operator=(const DataLoader&) = delete;

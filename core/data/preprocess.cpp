@@ -13,7 +13,8 @@ namespace xp::data {
 cv::Mat scale_shorter_side(const cv::Mat& image, int target) {
   const int shorter = std::min(image.rows, image.cols);
   if (shorter == target) return image;
-  // fastai 0.7 scale_min: ratio = target / shorter side, each side floor(side · ratio), at least target.
+  // fastai 0.7 scale_min: ratio = target / shorter side, each side floor(side · ratio), at least
+  // target.
   const double ratio = static_cast<double>(target) / shorter;
   const int rows = std::max(static_cast<int>(std::floor(image.rows * ratio)), target);
   const int cols = std::max(static_cast<int>(std::floor(image.cols * ratio)), target);
@@ -34,7 +35,8 @@ cv::Mat center_crop(const cv::Mat& image, int size) {
 }
 
 void preprocess_into(const cv::Mat& image, const PreprocessOptions& options, float* out) {
-  XP_ASSERT(image.type() == CV_8UC1 || image.type() == CV_8UC3, "preprocess expects 8-bit images of 1 or 3 channels");
+  XP_ASSERT(image.type() == CV_8UC1 || image.type() == CV_8UC3,
+            "preprocess expects 8-bit images of 1 or 3 channels");
   const cv::Mat square = center_crop(scale_shorter_side(image, options.size), options.size);
   std::array<float, 3> scale;
   std::array<float, 3> shift;
@@ -42,8 +44,9 @@ void preprocess_into(const cv::Mat& image, const PreprocessOptions& options, flo
     scale[channel] = 1.0f / (255.0f * options.std[channel]);
     shift[channel] = options.mean[channel] / options.std[channel];
   }
-  write_chw(square, options.size, out,
-            [&](std::uint8_t value, int channel) { return static_cast<float>(value) * scale[channel] - shift[channel]; });
+  write_chw(square, options.size, out, [&](std::uint8_t value, int channel) {
+    return static_cast<float>(value) * scale[channel] - shift[channel];
+  });
 }
 
 }  // namespace xp::data

@@ -12,14 +12,15 @@
 namespace xp::data {
 
 struct PreprocessOptions {
-  int size = 224;                                   // output edge length
+  int size = 224;                                        // output edge length
   std::array<float, 3> mean = {0.485f, 0.456f, 0.406f};  // ImageNet statistics (torchvision)
   std::array<float, 3> std = {0.229f, 0.224f, 0.225f};
 };
 
 // fastai 0.7's Scale: the shorter side becomes `target`, the other floor(side · ratio).
 cv::Mat scale_shorter_side(const cv::Mat& image, int target);
-// fastai 0.7's CenterCrop: the centre size×size (rows and columns start at ceil((side − size) / 2)).
+// fastai 0.7's CenterCrop: the centre size×size (rows and columns start at ceil((side − size) /
+// 2)).
 cv::Mat center_crop(const cv::Mat& image, int size);
 
 // Writes a size×size uint8 image (1 channel, or 3 in RGB order) as 3×size×size CHW floats,

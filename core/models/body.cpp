@@ -33,12 +33,14 @@ std::array<std::string, 2> BodyImpl::layer_group_text() const {
   return text;
 }
 
-void BodyImpl::set_layer_groups(std::array<std::vector<std::string>, 2> paths, int feature_channels) {
+void BodyImpl::set_layer_groups(std::array<std::vector<std::string>, 2> paths,
+                                int feature_channels) {
   group_paths_ = std::move(paths);
   feature_channels_ = feature_channels;
 }
 
-FeaturesBodyImpl::FeaturesBodyImpl(torch::nn::Sequential sequential, int lr_cut, int feature_channels)
+FeaturesBodyImpl::FeaturesBodyImpl(torch::nn::Sequential sequential, int lr_cut,
+                                   int feature_channels)
     : features(register_module("features", std::move(sequential))) {
   std::array<std::vector<std::string>, 2> groups;
   const auto children = features->named_children();
@@ -47,18 +49,24 @@ FeaturesBodyImpl::FeaturesBodyImpl(torch::nn::Sequential sequential, int lr_cut,
   set_layer_groups(std::move(groups), feature_channels);
 }
 
-Body make_body(const ArchDescriptor& arch, const std::string& weights, const std::string& split_at) {
+Body make_body(const ArchDescriptor& arch, const std::string& weights,
+               const std::string& split_at) {
   switch (arch.family) {
-    case Family::kResNet: return std::make_shared<ResNetBodyImpl>(arch);
-    case Family::kVgg: return make_vgg_body(arch);
-    case Family::kDenseNet: return make_densenet_body(arch);
-    case Family::kTorchScript: return std::make_shared<ScriptBodyImpl>(weights, split_at);
+    case Family::kResNet:
+      return std::make_shared<ResNetBodyImpl>(arch);
+    case Family::kVgg:
+      return make_vgg_body(arch);
+    case Family::kDenseNet:
+      return make_densenet_body(arch);
+    case Family::kTorchScript:
+      return std::make_shared<ScriptBodyImpl>(weights, split_at);
   }
   throw std::logic_error("make_body: unknown model family");
 }
 
 bool is_batchnorm(torch::nn::Module& module) {
-  return module.as<torch::nn::BatchNorm2d>() || module.as<torch::nn::BatchNorm1d>() || module.as<ScriptBatchNormImpl>();
+  return module.as<torch::nn::BatchNorm2d>() || module.as<torch::nn::BatchNorm1d>() ||
+         module.as<ScriptBatchNormImpl>();
 }
 
 }  // namespace xp::models

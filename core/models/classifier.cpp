@@ -29,9 +29,13 @@ ClassifierImpl::ClassifierImpl(const ModelOptions& options, int classes)
   head = register_module("head", make_head(head_options));
 }
 
-torch::Tensor ClassifierImpl::features(torch::Tensor images) { return concat_pool(body->forward(images)); }
+torch::Tensor ClassifierImpl::features(torch::Tensor images) {
+  return concat_pool(body->forward(images));
+}
 
-torch::Tensor ClassifierImpl::forward(torch::Tensor images) { return head->forward(features(images)); }
+torch::Tensor ClassifierImpl::forward(torch::Tensor images) {
+  return head->forward(features(images));
+}
 
 std::vector<std::vector<torch::nn::Module*>> ClassifierImpl::group_modules() {
   auto body_groups = body->layer_group_modules();
@@ -49,13 +53,15 @@ std::vector<std::vector<torch::Tensor>> ClassifierImpl::layer_groups() {
 }
 
 void ClassifierImpl::freeze_to(int group) {
-  XP_CHECK(group >= 0 && group < kLayerGroups, "freeze_to: group must be in [0, ", kLayerGroups - 1, "], got ", group);
+  XP_CHECK(group >= 0 && group < kLayerGroups, "freeze_to: group must be in [0, ", kLayerGroups - 1,
+           "], got ", group);
   auto groups = group_modules();
   for (int group_idx = 0; group_idx < kLayerGroups; ++group_idx) {
     for (auto* module : groups[static_cast<std::size_t>(group_idx)]) {
       for (auto& child : module->modules(/*include_self=*/true)) {
         const bool trains = group_idx >= group || (train_bn_ && is_batchnorm(*child));
-        for (auto& parameter : child->parameters(/*recurse=*/false)) parameter.set_requires_grad(trains);
+        for (auto& parameter : child->parameters(/*recurse=*/false))
+          parameter.set_requires_grad(trains);
       }
     }
   }

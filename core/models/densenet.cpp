@@ -14,7 +14,8 @@ constexpr int kBottleneckWidth = 4;  // torchvision's bn_size: 1x1 conv to 4 × 
 constexpr int kLrCut = 7;            // fastai 0.7's model_meta for dn121: features[:7] is group 0
 
 nn::Conv2d conv_no_bias(int in, int out, int kernel, int stride = 1) {
-  return nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2).bias(false));
+  return nn::Conv2d(
+      nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2).bias(false));
 }
 
 // torchvision _DenseLayer: BN → ReLU → 1x1 conv → BN → ReLU → 3x3 conv on the concatenation of
@@ -44,7 +45,8 @@ class DenseBlockImpl : public nn::Module {
  public:
   DenseBlockImpl(int in, int layers, int growth_rate) {
     for (int idx = 0; idx < layers; ++idx)
-      layers_.push_back(register_module(str_cat("denselayer", idx + 1), DenseLayer(in + idx * growth_rate, growth_rate)));
+      layers_.push_back(register_module(str_cat("denselayer", idx + 1),
+                                        DenseLayer(in + idx * growth_rate, growth_rate)));
   }
   torch::Tensor forward(torch::Tensor x) {
     std::vector<torch::Tensor> outputs = {std::move(x)};
@@ -80,12 +82,14 @@ Body make_densenet_body(const ArchDescriptor& arch) {
   const int growth_rate = arch.width;
   int channels = arch.groups;  // the descriptor's initial feature count
   nn::Sequential features;
-  features->push_back("conv0", nn::Conv2d(nn::Conv2dOptions(3, channels, 7).stride(2).padding(3).bias(false)));
+  features->push_back(
+      "conv0", nn::Conv2d(nn::Conv2dOptions(3, channels, 7).stride(2).padding(3).bias(false)));
   features->push_back("norm0", nn::BatchNorm2d(channels));
   features->push_back("relu0", nn::ReLU());
   features->push_back("pool0", nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)));
   for (std::size_t block_idx = 0; block_idx < arch.layers.size(); ++block_idx) {
-    features->push_back(str_cat("denseblock", block_idx + 1), DenseBlock(channels, arch.layers[block_idx], growth_rate));
+    features->push_back(str_cat("denseblock", block_idx + 1),
+                        DenseBlock(channels, arch.layers[block_idx], growth_rate));
     channels += arch.layers[block_idx] * growth_rate;
     if (block_idx + 1 < arch.layers.size()) {
       features->push_back(str_cat("transition", block_idx + 1), Transition(channels, channels / 2));

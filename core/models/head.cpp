@@ -9,7 +9,8 @@ namespace xp::models {
 torch::nn::Sequential make_head(const HeadOptions& options) {
   namespace nn = torch::nn;
   XP_CHECK(options.dropout.size() == options.xtra_fc.size() + 1, "model.dropout needs ",
-           options.xtra_fc.size() + 1, " values (one per head block), got ", options.dropout.size());
+           options.xtra_fc.size() + 1, " values (one per head block), got ",
+           options.dropout.size());
   nn::Sequential head;
   int in = options.in_features;
   auto add_block = [&](int out, double dropout) {
@@ -27,9 +28,14 @@ torch::nn::Sequential make_head(const HeadOptions& options) {
   }
   add_block(options.classes, options.dropout.back());
   switch (options.task) {
-    case Task::kSingleLabel: head->push_back(nn::LogSoftmax(1)); break;
-    case Task::kMultiLabel: head->push_back(nn::Sigmoid()); break;
-    case Task::kRegression: break;
+    case Task::kSingleLabel:
+      head->push_back(nn::LogSoftmax(1));
+      break;
+    case Task::kMultiLabel:
+      head->push_back(nn::Sigmoid());
+      break;
+    case Task::kRegression:
+      break;
   }
   return head;
 }

@@ -18,7 +18,7 @@
 namespace xp::models {
 
 struct HeadOptions {
-  int in_features = 1024;           // 2 × body channels (concat pooling)
+  int in_features = 1024;  // 2 × body channels (concat pooling)
   int classes = 2;
   std::vector<int> xtra_fc = {512};
   std::vector<double> dropout = {0.25, 0.5};  // one per block: xtra_fc.size() + 1 values

@@ -9,7 +9,11 @@ namespace {
 namespace nn = torch::nn;
 
 nn::Conv2d conv(int in, int out, int kernel, int stride, int groups = 1) {
-  return nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2).groups(groups).bias(false));
+  return nn::Conv2d(nn::Conv2dOptions(in, out, kernel)
+                        .stride(stride)
+                        .padding(kernel / 2)
+                        .groups(groups)
+                        .bias(false));
 }
 
 // torchvision BasicBlock: 3x3 → BN → ReLU → 3x3 → BN, plus the (possibly downsampled) input.
@@ -39,7 +43,8 @@ TORCH_MODULE(BasicBlock);
 class BottleneckImpl : public nn::Module {
  public:
   static constexpr int kExpansion = 4;
-  BottleneckImpl(int in, int planes, int stride, nn::Sequential shortcut, int groups, int width_per_group) {
+  BottleneckImpl(int in, int planes, int stride, nn::Sequential shortcut, int groups,
+                 int width_per_group) {
     const int width = static_cast<int>(planes * (width_per_group / 64.0)) * groups;
     conv1 = register_module("conv1", conv(in, width, 1, 1));
     bn1 = register_module("bn1", nn::BatchNorm2d(width));
@@ -67,7 +72,8 @@ nn::Sequential make_layer(int& in, int planes, int blocks, int stride, const Arc
   nn::Sequential layer;
   nn::Sequential downsample{nullptr};
   const int out = planes * kExpansion;
-  if (stride != 1 || in != out) downsample = nn::Sequential(conv(in, out, 1, stride), nn::BatchNorm2d(out));
+  if (stride != 1 || in != out)
+    downsample = nn::Sequential(conv(in, out, 1, stride), nn::BatchNorm2d(out));
   layer->push_back(Block(in, planes, stride, downsample, arch.groups, arch.width));
   in = out;
   for (int block_idx = 1; block_idx < blocks; ++block_idx)
@@ -78,20 +84,27 @@ nn::Sequential make_layer(int& in, int planes, int blocks, int stride, const Arc
 template <typename Block, int kExpansion>
 void build_layers(ResNetBodyImpl& body, const ArchDescriptor& arch) {
   int in = 64;
-  body.layer1 = body.register_module("layer1", make_layer<Block, kExpansion>(in, 64, arch.layers[0], 1, arch));
-  body.layer2 = body.register_module("layer2", make_layer<Block, kExpansion>(in, 128, arch.layers[1], 2, arch));
-  body.layer3 = body.register_module("layer3", make_layer<Block, kExpansion>(in, 256, arch.layers[2], 2, arch));
-  body.layer4 = body.register_module("layer4", make_layer<Block, kExpansion>(in, 512, arch.layers[3], 2, arch));
+  body.layer1 = body.register_module(
+      "layer1", make_layer<Block, kExpansion>(in, 64, arch.layers[0], 1, arch));
+  body.layer2 = body.register_module(
+      "layer2", make_layer<Block, kExpansion>(in, 128, arch.layers[1], 2, arch));
+  body.layer3 = body.register_module(
+      "layer3", make_layer<Block, kExpansion>(in, 256, arch.layers[2], 2, arch));
+  body.layer4 = body.register_module(
+      "layer4", make_layer<Block, kExpansion>(in, 512, arch.layers[3], 2, arch));
 }
 
 }  // namespace
 
 ResNetBodyImpl::ResNetBodyImpl(const ArchDescriptor& arch) {
-  conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(3, 64, 7).stride(2).padding(3).bias(false)));
+  conv1 = register_module("conv1",
+                          nn::Conv2d(nn::Conv2dOptions(3, 64, 7).stride(2).padding(3).bias(false)));
   bn1 = register_module("bn1", nn::BatchNorm2d(64));
   maxpool = register_module("maxpool", nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)));
-  if (arch.block == BlockKind::kBasic) build_layers<BasicBlock, BasicBlockImpl::kExpansion>(*this, arch);
-  else build_layers<Bottleneck, BottleneckImpl::kExpansion>(*this, arch);
+  if (arch.block == BlockKind::kBasic)
+    build_layers<BasicBlock, BasicBlockImpl::kExpansion>(*this, arch);
+  else
+    build_layers<Bottleneck, BottleneckImpl::kExpansion>(*this, arch);
 
   // torchvision's initialisation: Kaiming-normal (fan_out, ReLU) convs, BN weight 1 and bias 0.
   for (auto& module : modules(/*include_self=*/false)) {
@@ -102,7 +115,8 @@ ResNetBodyImpl::ResNetBodyImpl(const ArchDescriptor& arch) {
       nn::init::zeros_(bn->bias);
     }
   }
-  set_layer_groups({{{"conv1", "bn1", "layer1", "layer2"}, {"layer3", "layer4"}}}, arch.feature_channels);
+  set_layer_groups({{{"conv1", "bn1", "layer1", "layer2"}, {"layer3", "layer4"}}},
+                   arch.feature_channels);
 }
 
 torch::Tensor ResNetBodyImpl::forward(torch::Tensor x) {

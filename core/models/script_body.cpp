@@ -20,10 +20,13 @@ bool is_batchnorm_class(const torch::jit::Module& module) {
 void mirror_into(torch::nn::Module& target, const torch::jit::Module& source) {
   for (const auto& parameter : source.named_parameters(/*recurse=*/false))
     target.register_parameter(parameter.name, parameter.value, /*requires_grad=*/true);
-  for (const auto& buffer : source.named_buffers(/*recurse=*/false)) target.register_buffer(buffer.name, buffer.value);
+  for (const auto& buffer : source.named_buffers(/*recurse=*/false))
+    target.register_buffer(buffer.name, buffer.value);
   for (const auto& child : source.named_children()) {
-    if (is_batchnorm_class(child.value)) target.register_module(child.name, std::make_shared<ScriptBatchNormImpl>(child.value));
-    else target.register_module(child.name, std::make_shared<ScriptMirrorImpl>(child.value));
+    if (is_batchnorm_class(child.value))
+      target.register_module(child.name, std::make_shared<ScriptBatchNormImpl>(child.value));
+    else
+      target.register_module(child.name, std::make_shared<ScriptMirrorImpl>(child.value));
   }
 }
 
@@ -53,7 +56,9 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 
 }  // namespace
 
-ScriptMirrorImpl::ScriptMirrorImpl(const torch::jit::Module& module) : module_(module) { mirror_into(*this, module_); }
+ScriptMirrorImpl::ScriptMirrorImpl(const torch::jit::Module& module) : module_(module) {
+  mirror_into(*this, module_);
+}
 
 void ScriptMirrorImpl::train(bool on) {
   torch::nn::Module::train(on);
@@ -63,16 +68,19 @@ void ScriptMirrorImpl::train(bool on) {
 ScriptBodyImpl::ScriptBodyImpl(const std::string& path, const std::string& split_at) : path_(path) {
   script_ = load_torchscript(path);
   if (script_.named_parameters(/*recurse=*/false).size() > 0)
-    throw ModelError(str_cat("TorchScript body '", path, "' has parameters outside its submodules; xp assigns "
+    throw ModelError(str_cat("TorchScript body '", path,
+                             "' has parameters outside its submodules; xp assigns "
                              "layer groups by submodule, so wrap them in one"));
   if (script_.named_parameters().size() == 0)
-    throw ModelError(str_cat("TorchScript body '", path, "' has no parameters (was it torch.jit.freeze'd? "
+    throw ModelError(str_cat("TorchScript body '", path,
+                             "' has no parameters (was it torch.jit.freeze'd? "
                              "save it without freezing so that it can be fine-tuned)"));
   mirror_into(*this, script_);
 
   const std::vector<std::string> candidates = split_candidates(script_);
   if (candidates.size() < 2)
-    throw ModelError(str_cat("TorchScript body '", path, "' has no submodules to split into layer groups"));
+    throw ModelError(
+        str_cat("TorchScript body '", path, "' has no submodules to split into layer groups"));
   std::size_t split = candidates.size() / 2;
   if (!split_at.empty()) {
     std::vector<std::string> names;
@@ -84,11 +92,13 @@ ScriptBodyImpl::ScriptBodyImpl(const std::string& path, const std::string& split
       names.push_back(name);
     }
     if (split == 0)
-      throw ModelError(str_cat("model.split_at: '", split_at, "' is not a module after the first of '", path,
+      throw ModelError(str_cat("model.split_at: '", split_at,
+                               "' is not a module after the first of '", path,
                                "' (modules: ", join(names), ")"));
   }
   std::array<std::vector<std::string>, 2> groups;
-  for (std::size_t idx = 0; idx < candidates.size(); ++idx) groups[idx < split ? 0 : 1].push_back(candidates[idx]);
+  for (std::size_t idx = 0; idx < candidates.size(); ++idx)
+    groups[idx < split ? 0 : 1].push_back(candidates[idx]);
 
   torch::NoGradGuard no_grad;
   eval();
@@ -96,7 +106,8 @@ ScriptBodyImpl::ScriptBodyImpl(const std::string& path, const std::string& split
   try {
     probe = forward(torch::zeros({2, 3, kProbeSize, kProbeSize}));
   } catch (const c10::Error& error) {
-    throw ModelError(str_cat("TorchScript body '", path, "': running it on a [2, 3, ", kProbeSize, ", ", kProbeSize,
+    throw ModelError(str_cat("TorchScript body '", path, "': running it on a [2, 3, ", kProbeSize,
+                             ", ", kProbeSize,
                              "] batch failed: ", first_line(error.what_without_backtrace())));
   }
   train(true);
@@ -106,10 +117,11 @@ ScriptBodyImpl::ScriptBodyImpl(const std::string& path, const std::string& split
 torch::Tensor ScriptBodyImpl::forward(torch::Tensor images) {
   const torch::IValue output = script_.forward({std::move(images)});
   if (!output.isTensor() || output.toTensor().dim() != 4)
-    throw ModelError(str_cat("TorchScript body '", path_, "' must return a feature map [N, C, H, W]; it returned ",
-                             output.isTensor() ? str_cat("a tensor of shape ", output.toTensor().sizes())
-                                               : output.tagKind(),
-                             ". Save the body without its pooling and classifier (see README: weights)"));
+    throw ModelError(str_cat(
+        "TorchScript body '", path_, "' must return a feature map [N, C, H, W]; it returned ",
+        output.isTensor() ? str_cat("a tensor of shape ", output.toTensor().sizes())
+                          : output.tagKind(),
+        ". Save the body without its pooling and classifier (see README: weights)"));
   return output.toTensor();
 }
 

@@ -13,7 +13,8 @@ namespace {
 // 21797672 → "21,797,672"
 std::string thousands(std::int64_t value) {
   std::string digits = std::to_string(value);
-  for (int at = static_cast<int>(digits.size()) - 3; at > 0; at -= 3) digits.insert(static_cast<std::size_t>(at), ",");
+  for (int at = static_cast<int>(digits.size()) - 3; at > 0; at -= 3)
+    digits.insert(static_cast<std::size_t>(at), ",");
   return digits;
 }
 
@@ -28,18 +29,25 @@ std::string triple(const std::array<float, 3>& values) {
 std::string summarize(ClassifierImpl& model, const SummaryContext& context) {
   const ArchDescriptor& arch = model.arch();
   std::string out = str_cat("model    ", arch.name, " — ", arch.summary, "\n");
-  out += str_cat("input    3×", context.input_size, "×", context.input_size, " RGB, normalized with mean ",
-                 triple(model.input_mean()), ", std ", triple(model.input_std()), "\n");
+  out += str_cat("input    3×", context.input_size, "×", context.input_size,
+                 " RGB, normalized with mean ", triple(model.input_mean()), ", std ",
+                 triple(model.input_std()), "\n");
   const int channels = model.body->feature_channels();
   out += str_cat("features ", 2 * channels, " (concat pooling of ", channels, " channels)\n");
   const auto body_groups = model.body->layer_group_text();
   const std::string group_modules[] = {body_groups[0], body_groups[1], "head"};
-  out += str_cat("weights  ", context.weights.empty() ? "random initialisation (torchvision's init, from the seed)"
-                                                     : context.weights, "\n");
-  out += str_cat("frozen   ", model.frozen_groups() == 0 ? std::string("nothing")
-                                                         : str_cat("layer groups 0-", model.frozen_groups() - 1), "\n\n");
+  out +=
+      str_cat("weights  ",
+              context.weights.empty() ? "random initialisation (torchvision's init, from the seed)"
+                                      : context.weights,
+              "\n");
+  out += str_cat("frozen   ",
+                 model.frozen_groups() == 0 ? std::string("nothing")
+                                            : str_cat("layer groups 0-", model.frozen_groups() - 1),
+                 "\n\n");
   char line[512];
-  std::snprintf(line, sizeof line, "%-6s %14s %14s  %s\n", "group", "parameters", "trainable", "modules");
+  std::snprintf(line, sizeof line, "%-6s %14s %14s  %s\n", "group", "parameters", "trainable",
+                "modules");
   out += line;
   std::int64_t total = 0;
   std::int64_t total_trainable = 0;

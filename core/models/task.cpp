@@ -7,9 +7,12 @@ namespace xp::models {
 
 std::string_view task_name(Task task) {
   switch (task) {
-    case Task::kSingleLabel: return "single_label";
-    case Task::kMultiLabel: return "multi_label";
-    case Task::kRegression: return "regression";
+    case Task::kSingleLabel:
+      return "single_label";
+    case Task::kMultiLabel:
+      return "multi_label";
+    case Task::kRegression:
+      return "regression";
   }
   return "?";
 }
@@ -17,7 +20,8 @@ std::string_view task_name(Task task) {
 Task parse_task(std::string_view name) {
   for (Task task : {Task::kSingleLabel, Task::kMultiLabel, Task::kRegression})
     if (task_name(task) == name) return task;
-  throw ModelError(str_cat("unknown task '", name, "' (known: single_label, multi_label, regression)"));
+  throw ModelError(
+      str_cat("unknown task '", name, "' (known: single_label, multi_label, regression)"));
 }
 
 }  // namespace xp::models

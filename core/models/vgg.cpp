@@ -9,8 +9,8 @@ namespace nn = torch::nn;
 
 // torchvision's configuration "D" (VGG-16): output channels of each 3x3 conv, 0 = 2x2 max-pool.
 constexpr int kMaxPool = 0;
-constexpr int kVgg16[] = {64, 64, kMaxPool, 128, 128, kMaxPool, 256, 256, 256, kMaxPool,
-                          512, 512, 512, kMaxPool, 512, 512, 512, kMaxPool};
+constexpr int kVgg16[] = {64,       64,  kMaxPool, 128, 128,      kMaxPool, 256, 256, 256,
+                          kMaxPool, 512, 512,      512, kMaxPool, 512,      512, 512, kMaxPool};
 // fastai 0.7's model_meta lr_cut for vgg16: the first layer group is features[:22].
 constexpr int kLrCut = 22;
 }  // namespace
@@ -28,7 +28,8 @@ Body make_vgg_body(const ArchDescriptor& arch) {
     features->push_back(nn::ReLU());
     in = out;
   }
-  // torchvision's VGG initialisation: Kaiming-normal (fan_out, ReLU) convs with zero bias, BN 1 and 0.
+  // torchvision's VGG initialisation: Kaiming-normal (fan_out, ReLU) convs with zero bias, BN 1 and
+  // 0.
   for (auto& module : features->modules(/*include_self=*/false)) {
     if (auto* conv = module->as<nn::Conv2d>()) {
       nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);

@@ -1,5 +1,6 @@
 // The model zoo: one descriptor per architecture (shared/STYLE.md R7, R16). Adding an architecture
-// of a known family is one row in zoo.cpp; a new family adds one body file (resnet.cpp, vgg.cpp, …).
+// of a known family is one row in zoo.cpp; a new family adds one body file (resnet.cpp, vgg.cpp,
+// …).
 #pragma once
 
 #include <array>
@@ -12,19 +13,19 @@ enum class Family { kResNet, kVgg, kDenseNet, kTorchScript };
 enum class BlockKind { kBasic, kBottleneck };
 
 struct ArchDescriptor {
-  std::string_view name;     // as in the recipe and torchvision: "resnet34"
+  std::string_view name;  // as in the recipe and torchvision: "resnet34"
   std::string_view summary;
   Family family;
   // Shape, read by the family's body builder:
-  //   resnet:   block, layers = blocks per stage, groups = ResNeXt cardinality, width = width per group
-  //   densenet: layers = dense layers per block, width = growth rate, groups = initial features
-  //   vgg:      layers unused; vgg.cpp holds torchvision's configuration "D" (vgg16)
+  //   resnet:   block, layers = blocks per stage, groups = ResNeXt cardinality, width = width per
+  //   group densenet: layers = dense layers per block, width = growth rate, groups = initial
+  //   features vgg:      layers unused; vgg.cpp holds torchvision's configuration "D" (vgg16)
   BlockKind block = BlockKind::kBasic;
   std::array<int, 4> layers{};
   int groups = 1;
   int width = 64;
-  int feature_channels = 0;  // channels of the body's output (the head sees 2x after concat pooling);
-                             // 0 = found by running the body once (TorchScript)
+  int feature_channels = 0;  // channels of the body's output (the head sees 2x after concat
+                             // pooling); 0 = found by running the body once (TorchScript)
   // The ImageNet classifier inside torchvision's state dict ("fc." or "classifier."): fastai cuts
   // it off, so xp skips those tensors when loading a backbone.
   std::string_view classifier_prefix{};

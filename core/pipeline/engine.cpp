@@ -17,8 +17,8 @@
 #include "core/pipeline/learner_file.h"
 #include "core/pipeline/stage_cache.h"
 #include "core/report/html_report.h"
-#include "core/report/metrics_csv.h"
 #include "core/report/lr_schedule.h"
+#include "core/report/metrics_csv.h"
 #include "core/report/run_folder.h"
 #include "core/report/run_record.h"
 #include "core/report/skipped_csv.h"
@@ -36,9 +36,13 @@ namespace {
 // Turns the learner's events into console lines, metrics.csv rows and status.json heartbeats.
 class RunObserver : public train::TrainingObserver {
  public:
-  RunObserver(report::Console& console, report::MetricsCsv& metrics, report::LrScheduleLog& schedule,
-              report::RunRecord& record, std::string metric_name)
-      : console_(console), metrics_(metrics), schedule_(schedule), record_(record), metric_name_(std::move(metric_name)) {}
+  RunObserver(report::Console& console, report::MetricsCsv& metrics,
+              report::LrScheduleLog& schedule, report::RunRecord& record, std::string metric_name)
+      : console_(console),
+        metrics_(metrics),
+        schedule_(schedule),
+        record_(record),
+        metric_name_(std::move(metric_name)) {}
 
   void begin_stage(int index, const std::string& type) {
     stage_index_ = index;
@@ -51,7 +55,9 @@ class RunObserver : public train::TrainingObserver {
 
   // What the stage in progress added to metrics.csv and lr_schedule.csv (for the stage cache).
   const std::vector<std::string>& stage_rows() const { return stage_rows_; }
-  const std::vector<std::pair<std::int64_t, std::vector<double>>>& stage_lr() const { return stage_lr_; }
+  const std::vector<std::pair<std::int64_t, std::vector<double>>>& stage_lr() const {
+    return stage_lr_;
+  }
   std::size_t rows() const { return rows_; }
 
   // A cached stage's rows and LR log, as if it had run.
@@ -89,12 +95,15 @@ class RunObserver : public train::TrainingObserver {
 
   void on_epoch(const train::EpochStats& stats) override {
     console_.progress_end();
-    if (!header_printed_) {  // printed with the first epoch's line: lr_find has progress but no epochs
-      console_.line(str_printf("%-10s %-10s %-10s %-10s %s", "epoch", "trn_loss", "val_loss", metric_name_.c_str(), "time"));
+    if (!header_printed_) {  // printed with the first epoch's line: lr_find has progress but no
+                             // epochs
+      console_.line(str_printf("%-10s %-10s %-10s %-10s %s", "epoch", "trn_loss", "val_loss",
+                               metric_name_.c_str(), "time"));
       header_printed_ = true;
     }
-    console_.line(str_printf("%-10lld %-10.6f %-10.6f %-10.6f %s", static_cast<long long>(stats.epoch), stats.trn_loss,
-                             stats.val_loss, stats.metric, report::format_duration(stats.seconds).c_str()));
+    console_.line(str_printf("%-10lld %-10.6f %-10.6f %-10.6f %s",
+                             static_cast<long long>(stats.epoch), stats.trn_loss, stats.val_loss,
+                             stats.metric, report::format_duration(stats.seconds).c_str()));
     report::MetricsRow row;
     row.stage = stage_index_;
     row.stage_type = stage_type_;
@@ -141,32 +150,40 @@ RecipeData load_recipe_data(const recipe::Recipe& recipe, const std::filesystem:
   // Before the decode check and the resize cache: what they do follows from the files' identities.
   loaded.identity = cache::data_identity(loaded.data);
   if (recipe.data.on_bad_image == data::BadImagePolicy::kSkip)
-    loaded.decode_checked = cache::skip_undecodable(loaded.data, cache_root, recipe.data.reduced_decode ? recipe.data.size : 0,
-                                                    recipe.data.workers);
+    loaded.decode_checked = cache::skip_undecodable(
+        loaded.data, cache_root, recipe.data.reduced_decode ? recipe.data.size : 0,
+        recipe.data.workers);
   if (recipe.data.resize_cache > 0)
-    loaded.resized = cache::apply_resize_cache(loaded.data, cache_root, recipe.data.resize_cache, recipe.data.workers);
+    loaded.resized = cache::apply_resize_cache(loaded.data, cache_root, recipe.data.resize_cache,
+                                               recipe.data.workers);
   return loaded;
 }
 
 std::string describe(const cache::ResizeCacheStats& stats) {
-  return str_cat("resize cache  ", stats.folder.string(), ": ", stats.written, " written, ", stats.reused, " reused, ",
-                 stats.kept, " already small (", str_printf("%.1f s", stats.seconds), ")");
+  return str_cat("resize cache  ", stats.folder.string(), ": ", stats.written, " written, ",
+                 stats.reused, " reused, ", stats.kept, " already small (",
+                 str_printf("%.1f s", stats.seconds), ")");
 }
 
 std::string describe(const cache::DecodeCheckStats& stats) {
-  std::string text = str_cat("decode check  ", stats.decoded + stats.reused, " images: ", stats.decoded, " decoded, ",
-                             stats.reused, " verdicts reused, ", stats.undecodable, " undecodable (",
-                             str_printf("%.1f s", stats.seconds), ")");
-  if (!stats.cache_problem.empty()) text += str_cat("\nwarning: decode verdicts not cached: ", stats.cache_problem);
+  std::string text =
+      str_cat("decode check  ", stats.decoded + stats.reused, " images: ", stats.decoded,
+              " decoded, ", stats.reused, " verdicts reused, ", stats.undecodable, " undecodable (",
+              str_printf("%.1f s", stats.seconds), ")");
+  if (!stats.cache_problem.empty())
+    text += str_cat("\nwarning: decode verdicts not cached: ", stats.cache_problem);
   return text;
 }
 
 models::Task task_of(data::Target target) {
   switch (target) {
-    case data::Target::kMultiLabel: return models::Task::kMultiLabel;
-    case data::Target::kRegression: return models::Task::kRegression;
+    case data::Target::kMultiLabel:
+      return models::Task::kMultiLabel;
+    case data::Target::kRegression:
+      return models::Task::kRegression;
     case data::Target::kAuto:
-    case data::Target::kSingleLabel: break;
+    case data::Target::kSingleLabel:
+      break;
   }
   return models::Task::kSingleLabel;
 }
@@ -191,7 +208,8 @@ models::Classifier build_model(const recipe::Recipe& recipe, const data::DataBun
 std::vector<StageKey> recipe_stage_keys(const Plan& plan, const std::string& data_identity) {
   KeyInputs inputs;
   inputs.data = data_identity;
-  if (!plan.recipe.model.weights.empty()) inputs.weights = cache::file_identity(plan.recipe.model.weights);
+  if (!plan.recipe.model.weights.empty())
+    inputs.weights = cache::file_identity(plan.recipe.model.weights);
   return stage_keys(plan, inputs);
 }
 
@@ -220,7 +238,10 @@ void save_resume_point(const std::filesystem::path& folder, train::Learner& lear
   LearnerFile file;
   file.state = learner.state();
   if (fit) file.fit = *fit;
-  file.extra = {{"next_stage", next_stage}, {"metric_rows", metric_rows}, {"last_metric", last_metric}, {"stage_keys", key_hashes}};
+  file.extra = {{"next_stage", next_stage},
+                {"metric_rows", metric_rows},
+                {"last_metric", last_metric},
+                {"stage_keys", key_hashes}};
   write_learner_file(folder / report::files::kResume, file);
 }
 
@@ -237,25 +258,35 @@ void refresh_report(const std::filesystem::path& folder, report::Console& consol
 nlohmann::json plan_record(const Plan& plan) {
   nlohmann::json stages = nlohmann::json::array();
   for (const auto& planned : plan.stages)
-    stages.push_back({{"stage", planned.index}, {"type", planned.type}, {"description", planned.stage->describe()},
+    stages.push_back({{"stage", planned.index},
+                      {"type", planned.type},
+                      {"description", planned.stage->describe()},
                       {"epochs", planned.stage->epochs()}});
   return stages;
 }
 
-// What changed since a run started, from the key fields its run.json recorded (runs before they were
-// recorded get the general reason): "recipe.yaml: stages[1].fit.lr: 0.01 → 0.02; the data changed …".
+// What changed since a run started, from the key fields its run.json recorded (runs before they
+// were recorded get the general reason): "recipe.yaml: stages[1].fit.lr: 0.01 → 0.02; the data
+// changed …".
 std::string why_keys_differ(const nlohmann::ordered_json& started, const KeyFields& now) {
-  const auto recorded = started.is_object() ? started.value("key_fields", nlohmann::ordered_json()) : nlohmann::ordered_json();
-  if (!recorded.is_object()) return "its data, weights file or recipe.yaml changed since the run started (the stage keys differ)";
+  const auto recorded = started.is_object() ? started.value("key_fields", nlohmann::ordered_json())
+                                            : nlohmann::ordered_json();
+  if (!recorded.is_object())
+    return "its data, weights file or recipe.yaml changed since the run started (the stage keys "
+           "differ)";
   KeyFields before;
   for (const auto& [path, value] : recorded.items())
     if (value.is_string()) before[path] = value.get<std::string>();
   std::vector<std::string> reasons;
   for (const auto& change : key_changes(before, now, 4)) {
-    if (change.rfind("xp.data_identity", 0) == 0) reasons.push_back("the data changed (its files, labels or classes)");
-    else if (change.rfind("xp.weights_identity", 0) == 0) reasons.push_back("the model.weights file changed");
-    else if (change.rfind("xp.", 0) == 0) reasons.push_back("xp's " + change);
-    else reasons.push_back("recipe.yaml was edited: " + change);
+    if (change.rfind("xp.data_identity", 0) == 0)
+      reasons.push_back("the data changed (its files, labels or classes)");
+    else if (change.rfind("xp.weights_identity", 0) == 0)
+      reasons.push_back("the model.weights file changed");
+    else if (change.rfind("xp.", 0) == 0)
+      reasons.push_back("xp's " + change);
+    else
+      reasons.push_back("recipe.yaml was edited: " + change);
   }
   return reasons.empty() ? "its stage keys differ" : join(reasons, "; ");
 }
@@ -293,29 +324,35 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
   RunResult result;
   std::optional<LearnerFile> resume_point;
   std::string old_metrics, old_schedule;  // a resumed run's files, read before they are rewritten
-  std::unique_ptr<FileLock> in_use;  // held while this process works in the folder
+  std::unique_ptr<FileLock> in_use;       // held while this process works in the folder
   if (resuming) {
     result.folder = options.resume_folder;
     in_use = FileLock::try_lock(result.folder / report::files::kInUse);
-    XP_CHECK(in_use != nullptr, "cannot resume ", result.folder.string(), ": another xp process is running it");
-    const auto status = nlohmann::json::parse(read_if_exists(result.folder / report::files::kStatus), nullptr, false);
+    XP_CHECK(in_use != nullptr, "cannot resume ", result.folder.string(),
+             ": another xp process is running it");
+    const auto status = nlohmann::json::parse(
+        read_if_exists(result.folder / report::files::kStatus), nullptr, false);
     XP_CHECK(!(status.is_object() && status.value("state", "") == "COMPLETE"), "cannot resume ",
              result.folder.string(), ": the run is already complete");
     record_failure_in(result.folder, [&] {
       const auto resume_file = result.folder / report::files::kResume;
       std::error_code error;
-      if (std::filesystem::exists(resume_file, error)) resume_point = read_learner_file(resume_file);
+      if (std::filesystem::exists(resume_file, error))
+        resume_point = read_learner_file(resume_file);
       old_metrics = read_if_exists(result.folder / report::files::kMetrics);
       old_schedule = read_if_exists(result.folder / report::files::kLrSchedule);
     });
   } else {
     result.folder = report::create_run_folder(options.results_root, recipe.run.name);
     in_use = FileLock::try_lock(result.folder / report::files::kInUse);
-    // The paths as absolute ones, so that the folder's recipe.yaml runs (and resumes) from anywhere.
+    // The paths as absolute ones, so that the folder's recipe.yaml runs (and resumes) from
+    // anywhere.
     recipe::Document resolved = recipe.doc;
-    resolved.root()["data"]["path"] = std::filesystem::absolute(recipe.data.path).lexically_normal().string();
+    resolved.root()["data"]["path"] =
+        std::filesystem::absolute(recipe.data.path).lexically_normal().string();
     if (!recipe.model.weights.empty())
-      resolved.root()["model"]["weights"] = std::filesystem::absolute(recipe.model.weights).lexically_normal().string();
+      resolved.root()["model"]["weights"] =
+          std::filesystem::absolute(recipe.model.weights).lexically_normal().string();
     write_file_atomic(result.folder / report::files::kRecipe, resolved.to_yaml());
   }
   report::Provenance provenance;
@@ -324,10 +361,11 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
   provenance.seed = recipe.run.seed;
   provenance.threads = threads;
   provenance.precision = recipe.run.precision + (recipe.run.channels_last ? " channels_last" : "");
-  report::RunRecord record = resuming ? record_failure_in(result.folder, [&] {
-    return report::RunRecord::reopen(result.folder, options.command_line);
-  })
-                                      : report::RunRecord(result.folder, provenance);
+  report::RunRecord record =
+      resuming ? record_failure_in(
+                     result.folder,
+                     [&] { return report::RunRecord::reopen(result.folder, options.command_line); })
+               : report::RunRecord(result.folder, provenance);
   console.tee_to((result.folder / report::files::kLog).string());
   if (!resuming) {
     record.set("name", recipe.run.name);
@@ -335,7 +373,8 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     console.line(plan.describe());
     for (const auto& warning : plan.rendered_warnings()) console.line(warning);
   }
-  console.line(str_cat(resuming ? "resume  " : "run     ", result.folder.string(), "  (threads: ", threads, ")"));
+  console.line(str_cat(resuming ? "resume  " : "run     ", result.folder.string(),
+                       "  (threads: ", threads, ")"));
 
   try {
     RecipeData loaded = load_recipe_data(recipe, options.cache_root);
@@ -363,14 +402,17 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       return extra.is_object() ? extra.value("stage_keys", nlohmann::json()) : nlohmann::json();
     };
     if (resume_point && resumed_keys() != nlohmann::json(hashes))
-      throw UserError(str_cat("cannot resume ", result.folder.string(), ": ", why_keys_differ(record.run(), keys.back().fields),
+      throw UserError(str_cat("cannot resume ", result.folder.string(), ": ",
+                              why_keys_differ(record.run(), keys.back().fields),
                               ", so continuing would mix two experiments; start a new run"));
     record.set("stage_keys", hashes);
-    record.set("key_fields", keys.back().fields);  // what the last stage's key covers: see why_keys_differ
-    console.line(str_cat("data    ", data.train->size(), " train, ", data.valid->size(), " valid images, ",
-                         data.classes.size(), data.target == data::Target::kRegression ? " value" : " class",
-                         data.classes.size() == 1 ? "" : (data.target == data::Target::kRegression ? "s" : "es"),
-                         " (", data::target_name(data.target), ")"));
+    record.set("key_fields",
+               keys.back().fields);  // what the last stage's key covers: see why_keys_differ
+    console.line(str_cat(
+        "data    ", data.train->size(), " train, ", data.valid->size(), " valid images, ",
+        data.classes.size(), data.target == data::Target::kRegression ? " value" : " class",
+        data.classes.size() == 1 ? "" : (data.target == data::Target::kRegression ? "s" : "es"),
+        " (", data::target_name(data.target), ")"));
     record.set("target", data::target_name(data.target));
     record.set("classes", data.classes);
     record.set("data", {{"train_images", data.train->size()},
@@ -380,8 +422,9 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     if (!data.skipped.empty()) {
       write_file_atomic(result.folder / report::files::kSkipped, report::skipped_csv(data.skipped));
       console.line(str_cat("warning: skipped ", data.skipped.size(), " bad image file",
-                           data.skipped.size() == 1 ? "" : "s", " (data.on_bad_image: skip), listed in ",
-                           report::files::kSkipped, "; first: ", data.skipped[0].path, " ", data.skipped[0].reason));
+                           data.skipped.size() == 1 ? "" : "s",
+                           " (data.on_bad_image: skip), listed in ", report::files::kSkipped,
+                           "; first: ", data.skipped[0].path, " ", data.skipped[0].reason));
     }
 
     models::Classifier model = build_model(recipe, data);
@@ -417,9 +460,12 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       observer.resume(rows, resume_point->extra.value("last_metric", 0.0));
       learner.restore(resume_point->state);
       resume_fit = resume_point->fit;
-      console.line(resume_fit ? str_cat("resume  from stage [", first_stage, "] epoch ", resume_fit->epoch + 1,
-                                        resume_fit->batches_done > 0 ? str_cat(" batch ", resume_fit->batches_done) : "")
-                              : str_cat("resume  from stage [", first_stage, "]"));
+      console.line(
+          resume_fit
+              ? str_cat("resume  from stage [", first_stage, "] epoch ", resume_fit->epoch + 1,
+                        resume_fit->batches_done > 0 ? str_cat(" batch ", resume_fit->batches_done)
+                                                     : "")
+              : str_cat("resume  from stage [", first_stage, "]"));
     }
 
     const cache::StageStore store(options.cache_root);
@@ -438,7 +484,8 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
         problem = error.what();
       }
       if (problem.empty()) return;
-      console.line(str_cat("warning: stage cache ", what, " failed, continuing without it: ", problem));
+      console.line(
+          str_cat("warning: stage cache ", what, " failed, continuing without it: ", problem));
       record.append("stage_cache", {{"stage", index}, {"error", str_cat(what, ": ", problem)}});
       cache_usable = false;
     };
@@ -448,25 +495,34 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       if (index < first_stage) continue;
       const StageKey& key = keys[static_cast<std::size_t>(index)];
       const bool resumed_inside = resume_fit && index == first_stage;
-      const std::string header = str_cat("stage [", index, "] ", planned.type, "  ", planned.stage->describe());
-      std::unique_ptr<FileLock> lock;  // held while this process looks up, computes and stores the entry
+      const std::string header =
+          str_cat("stage [", index, "] ", planned.type, "  ", planned.stage->describe());
+      std::unique_ptr<FileLock>
+          lock;  // held while this process looks up, computes and stores the entry
       if (cache_usable && !resumed_inside) {
         std::optional<CachedStage> cached;
         using_cache(index, "lookup", [&] {
           lock = store.lock(key.hash);
-          cached = find_cached_stage(store, key.hash, [&](const std::string& text) { console.line(text); });
+          cached = find_cached_stage(store, key.hash,
+                                     [&](const std::string& text) { console.line(text); });
         });
         if (cached) {
-          console.line(str_cat(header, "  [cached ", key.hash, ", from ", cached->entry.value("run", "?"),
+          console.line(str_cat(header, "  [cached ", key.hash, ", from ",
+                               cached->entry.value("run", "?"),
                                str_printf(": %.1f s saved]", cached->outputs.seconds)));
           observer.begin_stage(index, planned.type);
           for (const auto& line : cached->outputs.lines) console.line(line);
           observer.replay(index, cached->outputs);
           record.replay(cached->outputs.record_ops);
           restore_stage_files(*cached, result.folder);
-          record.append("stage_cache", {{"stage", index}, {"key", key.hash}, {"hit", true},
-                                        {"from", cached->entry.value("run", "")}, {"seconds_saved", cached->outputs.seconds}});
-          record.append("timings", {{"stage", index}, {"type", planned.type}, {"seconds", 0.0}, {"cached", true}});
+          record.append("stage_cache", {{"stage", index},
+                                        {"key", key.hash},
+                                        {"hit", true},
+                                        {"from", cached->entry.value("run", "")},
+                                        {"seconds_saved", cached->outputs.seconds}});
+          record.append(
+              "timings",
+              {{"stage", index}, {"type", planned.type}, {"seconds", 0.0}, {"cached", true}});
           pending = std::move(cached);
           continue;
         }
@@ -474,7 +530,8 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       if (pending) {  // the stages before this one were cached: continue from the last one's state
         learner.restore(pending->state.state);
         pending.reset();
-        save_resume_point(result.folder, learner, index, nullptr, observer.rows(), observer.last_metric(), hashes);
+        save_resume_point(result.folder, learner, index, nullptr, observer.rows(),
+                          observer.last_metric(), hashes);
       }
 
       console.line(header);
@@ -483,9 +540,11 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       console.begin_capture();
       record.begin_capture();
       observer.begin_stage(index, planned.type);
-      StageContext context{learner, observer, index, result.folder, record, console, options.cache_root, {}, nullptr};
+      StageContext context{learner, observer,           index, result.folder, record,
+                           console, options.cache_root, {},    nullptr};
       context.on_fit_progress = [&](const train::FitProgress& progress) {
-        save_resume_point(result.folder, learner, index, &progress, observer.rows(), observer.last_metric(), hashes);
+        save_resume_point(result.folder, learner, index, &progress, observer.rows(),
+                          observer.last_metric(), hashes);
       };
       context.resume_fit = resumed_inside ? &*resume_fit : nullptr;
       planned.stage->run(context);
@@ -497,31 +556,42 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
       if (!outputs.metric_rows.empty()) outputs.last_metric = observer.last_metric();
       outputs.lr_rows = observer.stage_lr();
       outputs.files = written_files(before, snapshot_folder(result.folder));
-      outputs.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      outputs.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-      save_resume_point(result.folder, learner, index + 1, nullptr, observer.rows(), observer.last_metric(), hashes);
-      record.append("timings", {{"stage", index}, {"type", planned.type}, {"seconds", outputs.seconds}, {"cached", false}});
+      save_resume_point(result.folder, learner, index + 1, nullptr, observer.rows(),
+                        observer.last_metric(), hashes);
+      record.append("timings", {{"stage", index},
+                                {"type", planned.type},
+                                {"seconds", outputs.seconds},
+                                {"cached", false}});
       // A stage resumed part-way has only part of its outputs captured: it is not cached.
       if (cache_usable && !resumed_inside) {
         using_cache(index, "store", [&] {
-          publish_stage(store, key, {index, planned.type, result.folder.string()}, outputs, learner.state(),
+          publish_stage(store, key, {index, planned.type, result.folder.string()}, outputs,
+                        learner.state(),
                         index > 0 ? keys[static_cast<std::size_t>(index - 1)].hash : std::string());
-          record.append("stage_cache", {{"stage", index}, {"key", key.hash}, {"hit", false}, {"seconds", outputs.seconds}});
+          record.append(
+              "stage_cache",
+              {{"stage", index}, {"key", key.hash}, {"hit", false}, {"seconds", outputs.seconds}});
         });
       }
       refresh_report(result.folder, console);
     }
     if (pending) learner.restore(pending->state.state);
     result.final_metric = observer.last_metric();
-    models::write_h5(result.folder / report::files::kModel, models::state_dict_of(*learner.model()));
+    models::write_h5(result.folder / report::files::kModel,
+                     models::state_dict_of(*learner.model()));
     std::error_code ignored;
-    std::filesystem::remove(result.folder / report::files::kResume, ignored);  // model.h5 is the final state
+    std::filesystem::remove(result.folder / report::files::kResume,
+                            ignored);  // model.h5 is the final state
     record.complete();
     refresh_report(result.folder, console);
     report::update_latest_link(result.folder);
   } catch (const Interrupted&) {
     console.progress_end();
-    console.line(str_cat("interrupted: state saved; continue with  xp run --resume ", result.folder.string()));
+    console.line(str_cat("interrupted: state saved; continue with  xp run --resume ",
+                         result.folder.string()));
     record.interrupted();
     refresh_report(result.folder, console);
     throw;
@@ -530,12 +600,15 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
     try {
       record.fail(error.what());
     } catch (const std::exception& while_recording) {  // the run's own error is the one to report
-      console.line(str_cat("warning: the failure could not be fully recorded: ", while_recording.what()));
+      console.line(
+          str_cat("warning: the failure could not be fully recorded: ", while_recording.what()));
     }
     refresh_report(result.folder, console);
     if (std::filesystem::exists(result.folder / report::files::kResume))
-      console.line(str_cat("failed: once the cause is fixed, continue from the last completed epoch with  xp run --resume ",
-                           result.folder.string()));
+      console.line(
+          str_cat("failed: once the cause is fixed, continue from the last completed epoch with  "
+                  "xp run --resume ",
+                  result.folder.string()));
     throw;
   }
   return result;

@@ -14,8 +14,8 @@
 #include "core/models/classifier.h"
 #include "core/pipeline/plan.h"
 #include "core/pipeline/stage_key.h"
-#include "core/train/precision.h"
 #include "core/report/console.h"
+#include "core/train/precision.h"
 
 namespace xp::pipeline {
 
@@ -44,7 +44,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
 struct RecipeData {
   data::DataBundle data;
   std::optional<cache::DecodeCheckStats> decode_checked;  // set with data.on_bad_image: skip
-  std::optional<cache::ResizeCacheStats> resized;  // set when the resize cache was applied
+  std::optional<cache::ResizeCacheStats> resized;         // set when the resize cache was applied
   std::string identity;  // cache::data_identity of the data as listed (original files)
 };
 RecipeData load_recipe_data(const recipe::Recipe& recipe, const std::filesystem::path& cache_root);
@@ -57,7 +57,8 @@ std::string describe(const cache::DecodeCheckStats& stats);
 // activation and loss: single-label, multi-label, regression), and pretrained weights when the
 // recipe names them (which freezes everything but the head, as fastai's ConvLearner.pretrained).
 // The seed alone decides the initial weights: the body's from seed, the head's from a stream of it,
-// so the same backbone supplied another way (a TorchScript body, which draws nothing) gets the same head.
+// so the same backbone supplied another way (a TorchScript body, which draws nothing) gets the same
+// head.
 models::Classifier build_model(const recipe::Recipe& recipe, const data::DataBundle& data);
 
 // What the stage keys need beyond the recipe: the data's identity and the weights file's.

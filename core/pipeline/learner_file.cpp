@@ -27,16 +27,19 @@ torch::Tensor bytes_tensor(const std::string& bytes) {
 
 std::string tensor_bytes(const torch::Tensor& tensor) {
   const torch::Tensor bytes = tensor.contiguous();
-  return std::string(static_cast<const char*>(bytes.data_ptr()), static_cast<std::size_t>(bytes.numel()));
+  return std::string(static_cast<const char*>(bytes.data_ptr()),
+                     static_cast<std::size_t>(bytes.numel()));
 }
 
-// One hash over every tensor's name and bytes, in name order (HDF5 lists a file's datasets by name).
+// One hash over every tensor's name and bytes, in name order (HDF5 lists a file's datasets by
+// name).
 std::string checksum(const models::StateDict& state) {
   std::map<std::string, std::string> digests;
   for (const auto& [name, tensor] : state.tensors) {
     if (name == kMeta) continue;
     const torch::Tensor bytes = tensor.contiguous();
-    digests[name] = cache::bytes_hash_hex(bytes.data_ptr(), static_cast<std::size_t>(bytes.nbytes()));
+    digests[name] =
+        cache::bytes_hash_hex(bytes.data_ptr(), static_cast<std::size_t>(bytes.nbytes()));
   }
   std::string text;
   for (const auto& [name, digest] : digests) text += name + "=" + digest + ";";
@@ -44,8 +47,9 @@ std::string checksum(const models::StateDict& state) {
 }
 
 nlohmann::json stats_json(const train::EpochStats& stats) {
-  return {{"epoch", stats.epoch},       {"lr", stats.lr},           {"trn_loss", stats.trn_loss},
-          {"trn_loss_mean", stats.trn_loss_mean}, {"val_loss", stats.val_loss}, {"metric", stats.metric},
+  return {{"epoch", stats.epoch},       {"lr", stats.lr},
+          {"trn_loss", stats.trn_loss}, {"trn_loss_mean", stats.trn_loss_mean},
+          {"val_loss", stats.val_loss}, {"metric", stats.metric},
           {"seconds", stats.seconds}};
 }
 
@@ -71,7 +75,8 @@ std::string weights_digest(const std::vector<std::pair<std::string, torch::Tenso
 
 void write_learner_file(const std::filesystem::path& path, const LearnerFile& file) {
   models::StateDict dict;
-  for (const auto& [name, tensor] : file.state.weights) dict.tensors.emplace_back(kModelPrefix + name, tensor);
+  for (const auto& [name, tensor] : file.state.weights)
+    dict.tensors.emplace_back(kModelPrefix + name, tensor);
   dict.tensors.emplace_back(kRng, file.state.rng);
   nlohmann::json meta = {{"format", kFormatVersion},
                          {"frozen_groups", file.state.frozen_groups},
@@ -110,29 +115,35 @@ LearnerFile read_learner_file(const std::filesystem::path& path) {
   }
   const torch::Tensor* meta_bytes = dict.find(kMeta);
   const torch::Tensor* rng = dict.find(kRng);
-  if (!meta_bytes || !rng) throw CacheError(str_cat("learner state '", path.string(), "': no ", kMeta, " or ", kRng, " dataset"));
+  if (!meta_bytes || !rng)
+    throw CacheError(
+        str_cat("learner state '", path.string(), "': no ", kMeta, " or ", kRng, " dataset"));
   nlohmann::json meta;
   try {
     meta = nlohmann::json::parse(tensor_bytes(*meta_bytes));
   } catch (const nlohmann::json::exception& error) {
-    throw CacheError(str_cat("learner state '", path.string(), "': ", kMeta, " is not valid JSON (", error.what(), ")"));
+    throw CacheError(str_cat("learner state '", path.string(), "': ", kMeta, " is not valid JSON (",
+                             error.what(), ")"));
   }
   // A field missing or of the wrong type (a file from elsewhere, or edited): one located error, not
   // the JSON library's.
   LearnerFile file;
   try {
     if (meta.value("format", 0) != kFormatVersion)
-      throw CacheError(str_cat("learner state '", path.string(), "': format ", meta.value("format", 0), ", expected ",
-                               kFormatVersion));
+      throw CacheError(str_cat("learner state '", path.string(), "': format ",
+                               meta.value("format", 0), ", expected ", kFormatVersion));
     if (meta.value("checksum", "") != checksum(dict))
-      throw CacheError(str_cat("learner state '", path.string(), "': its tensors do not match their checksum (damaged file)"));
+      throw CacheError(str_cat("learner state '", path.string(),
+                               "': its tensors do not match their checksum (damaged file)"));
 
     const std::string prefix = kModelPrefix;
     for (const auto& [name, tensor] : dict.tensors)
-      if (name.rfind(prefix, 0) == 0) file.state.weights.emplace_back(name.substr(prefix.size()), tensor);
+      if (name.rfind(prefix, 0) == 0)
+        file.state.weights.emplace_back(name.substr(prefix.size()), tensor);
     file.state.rng = *rng;
     file.state.frozen_groups = meta.at("frozen_groups");
-    file.state.bn_freeze = meta.value("bn_freeze", false);  // absent in files from before the bn_freeze stage
+    file.state.bn_freeze =
+        meta.value("bn_freeze", false);  // absent in files from before the bn_freeze stage
     file.state.size = meta.at("size");
     file.state.batch_size = meta.at("batch_size");
     file.state.epochs_done = meta.at("epochs_done");
@@ -140,7 +151,9 @@ LearnerFile read_learner_file(const std::filesystem::path& path) {
     if (meta.contains("fit")) {
       const nlohmann::json& json = meta["fit"];
       const torch::Tensor* optimizer = dict.find(kOptimizer);
-      if (!optimizer) throw CacheError(str_cat("learner state '", path.string(), "': a fit in progress but no ", kOptimizer));
+      if (!optimizer)
+        throw CacheError(
+            str_cat("learner state '", path.string(), "': a fit in progress but no ", kOptimizer));
       train::FitProgress fit;
       fit.epoch = json.at("epoch");
       fit.batches_done = json.at("batches_done");
@@ -155,8 +168,8 @@ LearnerFile read_learner_file(const std::filesystem::path& path) {
       file.fit = std::move(fit);
     }
   } catch (const nlohmann::json::exception& error) {
-    throw CacheError(str_cat("learner state '", path.string(), "': its ", kMeta, " does not hold what xp writes (",
-                             error.what(), ")"));
+    throw CacheError(str_cat("learner state '", path.string(), "': its ", kMeta,
+                             " does not hold what xp writes (", error.what(), ")"));
   }
   return file;
 }

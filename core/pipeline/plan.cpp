@@ -16,24 +16,30 @@ std::int64_t Plan::total_epochs() const {
 
 std::string Plan::describe() const {
   const auto& data = recipe.data;
-  std::string out = str_cat("recipe  ", recipe.doc.path(), "  (name: ", recipe.run.name, ", seed: ", recipe.run.seed, ")\n");
+  std::string out = str_cat("recipe  ", recipe.doc.path(), "  (name: ", recipe.run.name,
+                            ", seed: ", recipe.run.seed, ")\n");
   std::string splits = str_cat("train=", data.train, " valid=", data.valid);
   if (data.source == "csv") {
     const auto& csv = data.csv;
     splits = str_cat("labels=", csv.labels, " images=", data.train, "/<id>", csv.suffix, " valid=",
                      csv.valid_ids.empty() && csv.valid_ids_file.empty()
-                         ? str_cat("get_cv_idxs(valid_pct=", csv.valid_pct, ", cv_idx=", csv.cv_idx, ", seed=", csv.valid_seed, ")")
+                         ? str_cat("get_cv_idxs(valid_pct=", csv.valid_pct, ", cv_idx=", csv.cv_idx,
+                                   ", seed=", csv.valid_seed, ")")
                          : std::string("valid_ids"));
   }
   if (!data.test.empty()) splits += " test=" + data.test;
   if (data.target != data::Target::kAuto) splits += " target=" + data::target_name(data.target);
-  out += str_cat("data    ", data.source, " ", data.path, "  ", splits, "  size=", data.size, " batch_size=", data.batch_size,
-                 data.augment.preset == data::AugmentPreset::kNone
-                     ? std::string()
-                     : "  augment=" + data::augment_preset_name(data.augment.preset),
-                 data.augment.max_zoom > 1.0 ? str_cat(" max_zoom=", data.augment.max_zoom) : std::string(), "\n");
-  out += str_cat("model   ", recipe.model.arch, " + fastai head (xtra_fc=", recipe.model.xtra_fc.size(),
-                 " hidden, ", models::ClassifierImpl::kLayerGroups, " layer groups)\n");
+  out += str_cat(
+      "data    ", data.source, " ", data.path, "  ", splits, "  size=", data.size,
+      " batch_size=", data.batch_size,
+      data.augment.preset == data::AugmentPreset::kNone
+          ? std::string()
+          : "  augment=" + data::augment_preset_name(data.augment.preset),
+      data.augment.max_zoom > 1.0 ? str_cat(" max_zoom=", data.augment.max_zoom) : std::string(),
+      "\n");
+  out += str_cat("model   ", recipe.model.arch,
+                 " + fastai head (xtra_fc=", recipe.model.xtra_fc.size(), " hidden, ",
+                 models::ClassifierImpl::kLayerGroups, " layer groups)\n");
   out += "stages\n";
   for (const auto& planned : stages) {
     const std::int64_t epochs = planned.stage->epochs();
@@ -49,16 +55,20 @@ std::vector<recipe::Diagnostic> Plan::training_refusals() const {
   std::vector<recipe::Diagnostic> refusals;
   const recipe::Node root(recipe.doc.root(), recipe::KeyPath(), recipe.doc);
   if (recipe.run.device != "auto" && recipe.run.device != "cpu")
-    refusals.push_back(root["device"].error(str_cat("'", recipe.run.device, "' is not available: this build of xp runs "
+    refusals.push_back(root["device"].error(str_cat("'", recipe.run.device,
+                                                    "' is not available: this build of xp runs "
                                                     "on the CPU (device: auto or cpu)")));
-  // bf16/channels_last training crashed once (SIGSEGV after the first epoch) in a parallel ctest run
-  // and could not be reproduced in time; until it is understood, they serve inference only.
-  const char* why = "serves xp features (inference) only in this version: training with it crashed intermittently "
-                    "in testing";
+  // bf16/channels_last training crashed once (SIGSEGV after the first epoch) in a parallel ctest
+  // run and could not be reproduced in time; until it is understood, they serve inference only.
+  const char* why =
+      "serves xp features (inference) only in this version: training with it crashed "
+      "intermittently "
+      "in testing";
   if (recipe.run.precision != "fp32")
     refusals.push_back(root["precision"].error(str_cat("bf16 ", why, "; set precision: fp32")));
   if (recipe.run.channels_last)
-    refusals.push_back(root["channels_last"].error(str_cat("channels_last ", why, "; set channels_last: false")));
+    refusals.push_back(
+        root["channels_last"].error(str_cat("channels_last ", why, "; set channels_last: false")));
   return refusals;
 }
 
@@ -86,11 +96,15 @@ Plan make_plan(recipe::Recipe recipe, const StageRegistry& registry) {
     const StageDescriptor* descriptor = registry.find(entry.type);
     if (descriptor == nullptr) {
       // The schema knows every registered type; reaching here means the two disagree.
-      errors.push_back(params.error(str_cat("unknown stage type '", entry.type, "' (known: ", join(registry.names()), ")"), true));
+      errors.push_back(params.error(
+          str_cat("unknown stage type '", entry.type, "' (known: ", join(registry.names()), ")"),
+          true));
       continue;
     }
     auto stage = descriptor->create(params, context, errors);
-    if (stage) plan.stages.push_back({static_cast<int>(idx), entry.type, descriptor->version, std::move(stage)});
+    if (stage)
+      plan.stages.push_back(
+          {static_cast<int>(idx), entry.type, descriptor->version, std::move(stage)});
   }
   if (!errors.empty()) throw recipe::RecipeError(errors, plan.recipe.doc.sources());
   plan.warnings = std::move(context.warnings);

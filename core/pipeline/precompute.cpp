@@ -5,9 +5,9 @@
 #include <chrono>
 
 #include "core/cache/activations.h"
-#include "core/recipe/node.h"
 #include "core/cache/data_identity.h"
 #include "core/cache/file_identity.h"
+#include "core/recipe/node.h"
 #include "core/report/console.h"
 #include "core/report/run_record.h"
 #include "core/train/features.h"
@@ -44,21 +44,26 @@ std::string body_and_transform_key(train::Learner& learner) {
   auto& model = *learner.model();
   const auto& options = learner.options();
   const auto& preprocess = options.preprocess;
-  return str_cat(kActivationFormat, "\narch ", model.arch().name, "\nbody ", body_hash(model),
-                 "\ntransform scale+center_crop size ", preprocess.size,
-                 str_printf(" mean %.9g %.9g %.9g std %.9g %.9g %.9g", preprocess.mean[0], preprocess.mean[1],
-                            preprocess.mean[2], preprocess.std[0], preprocess.std[1], preprocess.std[2]),
-                 " reduced_decode ", options.reduced_decode ? 1 : 0, "\nprecision ", train::to_string(options.compute.precision),
-                 options.compute.channels_last ? " channels_last" : "");
+  return str_cat(
+      kActivationFormat, "\narch ", model.arch().name, "\nbody ", body_hash(model),
+      "\ntransform scale+center_crop size ", preprocess.size,
+      str_printf(" mean %.9g %.9g %.9g std %.9g %.9g %.9g", preprocess.mean[0], preprocess.mean[1],
+                 preprocess.mean[2], preprocess.std[0], preprocess.std[1], preprocess.std[2]),
+      " reduced_decode ", options.reduced_decode ? 1 : 0, "\nprecision ",
+      train::to_string(options.compute.precision),
+      options.compute.channels_last ? " channels_last" : "");
 }
 
 // The cache key text of one split's activations.
 std::string split_key(const std::string& body_and_transform, const data::ImageSet& split) {
-  return str_cat(body_and_transform, "\nsplit ", split.name, " ", split.size(), " images ", cache::split_identity(split));
+  return str_cat(body_and_transform, "\nsplit ", split.name, " ", split.size(), " images ",
+                 cache::split_identity(split));
 }
 
-// The split's activations for `key`: read from the cache when it holds them, else computed and written.
-SplitActivations obtain(StageContext& context, const std::shared_ptr<const data::ImageSet>& split, const std::string& key) {
+// The split's activations for `key`: read from the cache when it holds them, else computed and
+// written.
+SplitActivations obtain(StageContext& context, const std::shared_ptr<const data::ImageSet>& split,
+                        const std::string& key) {
   auto& learner = context.learner;
   const auto started = std::chrono::steady_clock::now();
   SplitActivations out;
@@ -69,11 +74,13 @@ SplitActivations obtain(StageContext& context, const std::shared_ptr<const data:
     try {
       cache::Activations cached = cache::read_activations(out.file);
       // The key text guards against a hash collision; the rows against a file cut short.
-      if (cached.key == key && cached.features.size(0) == split->size() && cached.ids == split->ids) {
+      if (cached.key == key && cached.features.size(0) == split->size() &&
+          cached.ids == split->ids) {
         out.features = std::move(cached.features);
         out.reused = true;
       } else {
-        context.console.line(str_cat("warning: ", out.file.string(), " does not hold the expected activations; recomputing"));
+        context.console.line(str_cat("warning: ", out.file.string(),
+                                     " does not hold the expected activations; recomputing"));
       }
     } catch (const CacheError& error) {
       context.console.line(str_cat("warning: ", error.what(), "; recomputing"));
@@ -82,8 +89,8 @@ SplitActivations obtain(StageContext& context, const std::shared_ptr<const data:
   if (!out.reused) {
     const auto& options = learner.options();
     const train::FeatureSet computed =
-        train::compute_features(*learner.model(), split, options.batch_size, options.workers, options.preprocess,
-                                options.compute, options.reduced_decode);
+        train::compute_features(*learner.model(), split, options.batch_size, options.workers,
+                                options.preprocess, options.compute, options.reduced_decode);
     out.features = computed.features;
     std::filesystem::create_directories(out.file.parent_path());
     cache::write_activations(out.file, {computed.features, split->labels, split->ids, key});
@@ -94,20 +101,23 @@ SplitActivations obtain(StageContext& context, const std::shared_ptr<const data:
 
 }  // namespace
 
-bool parse_precompute(const recipe::Node& params, PlanContext& context, std::vector<recipe::Diagnostic>& errors) {
+bool parse_precompute(const recipe::Node& params, PlanContext& context,
+                      std::vector<recipe::Diagnostic>& errors) {
   if (!params.has("precompute") || !params["precompute"].json().get<bool>()) return false;
   const recipe::Node flag = params["precompute"];
   if (context.frozen_groups < context.layer_groups - 1)
     errors.push_back(flag.error(str_cat(
-        "precompute trains the head alone on cached body activations, so the body must be frozen here, but ",
+        "precompute trains the head alone on cached body activations, so the body must be frozen "
+        "here, but ",
         context.frozen_groups == 0 ? std::string("every layer group is trainable")
-                                   : str_cat("layer groups ", context.frozen_groups, "-", context.layer_groups - 2,
-                                             " are trainable"),
+                                   : str_cat("layer groups ", context.frozen_groups, "-",
+                                             context.layer_groups - 2, " are trainable"),
         " (no pretrained weights, or an unfreeze before); add `- freeze: {}` before this stage")));
   if (context.augment && !context.precompute_augment_warned) {
     context.precompute_augment_warned = true;  // once per recipe is enough
     context.warnings.push_back(flag.warning(
-        "data.augment has no effect while precompute is on: the head trains on activations of the validation "
+        "data.augment has no effect while precompute is on: the head trains on activations of the "
+        "validation "
         "transform (as in fastai 0.7); the fits with precompute: false see augmented images"));
   }
   return true;
@@ -117,7 +127,8 @@ void ensure_precomputed(StageContext& context) {
   auto& learner = context.learner;
   auto& model = *learner.model();
   XP_CHECK(model.frozen_groups() >= models::ClassifierImpl::kLayerGroups - 1,
-           "precompute needs the body frozen (only the head trains on cached activations), but layer groups ",
+           "precompute needs the body frozen (only the head trains on cached activations), but "
+           "layer groups ",
            model.frozen_groups(), "-", models::ClassifierImpl::kLayerGroups - 2,
            " are trainable; add a `freeze` stage before it or set precompute: false");
   const auto& data = learner.data();
@@ -130,9 +141,11 @@ void ensure_precomputed(StageContext& context) {
   train::Precomputed precomputed;
   precomputed.key = key;
   for (const auto& split : {data.train, data.valid}) {
-    SplitActivations activations = obtain(context, split, split == data.train ? train_key : valid_key);
+    SplitActivations activations =
+        obtain(context, split, split == data.train ? train_key : valid_key);
     context.console.line(str_cat("precompute  ", split->name, ": ", split->size(), " activations ",
-                                 activations.reused ? "reused from " : "computed into ", activations.file.string(),
+                                 activations.reused ? "reused from " : "computed into ",
+                                 activations.file.string(),
                                  str_printf(" (%.1f s)", activations.seconds)));
     context.record.append("precompute", {{"stage", context.stage_index},
                                          {"split", split->name},

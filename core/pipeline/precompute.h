@@ -15,7 +15,8 @@ namespace xp::pipeline {
 // Reads a stage's `precompute` flag and checks it against the learner's planned state: an error
 // when the body is not frozen there, a warning when data.augment is set (augmentation has no
 // effect on cached activations: fastai's best-known confusion, PR #474).
-bool parse_precompute(const recipe::Node& params, PlanContext& context, std::vector<recipe::Diagnostic>& errors);
+bool parse_precompute(const recipe::Node& params, PlanContext& context,
+                      std::vector<recipe::Diagnostic>& errors);
 
 // Gives the learner the activations of its current body, data and transform: kept in memory when
 // they already are, else read from the cache, else computed and written there. Prints one line

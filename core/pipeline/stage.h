@@ -33,13 +33,13 @@ struct PlanContext {
   int layer_groups = 3;
   std::vector<std::string> saved_checkpoints;  // names the `save` stages so far write
   // The learner's state as the stages so far leave it (what resize and precompute check).
-  int frozen_groups = 0;    // layer groups without gradients (pretrained weights: all but the head)
-  int size = 224;           // image size (data.size, then each resize)
-  int resize_cache = 0;     // data.resize_cache (0 = none)
-  double max_zoom = 1.0;    // data.max_zoom
-  bool augment = false;     // data.augment is set (no effect while precompute is on)
+  int frozen_groups = 0;  // layer groups without gradients (pretrained weights: all but the head)
+  int size = 224;         // image size (data.size, then each resize)
+  int resize_cache = 0;   // data.resize_cache (0 = none)
+  double max_zoom = 1.0;  // data.max_zoom
+  bool augment = false;   // data.augment is set (no effect while precompute is on)
   bool precompute_augment_warned = false;
-  bool has_test = false;    // the data has a test split
+  bool has_test = false;                     // the data has a test split
   std::vector<recipe::Diagnostic> warnings;  // shown by `xp check` and `xp run`, never fatal
 };
 
@@ -82,10 +82,12 @@ using StageFactory = std::unique_ptr<Stage> (*)(const recipe::Node& params, Plan
 struct StageDescriptor {
   std::string_view name;     // the key in the recipe: "fit"
   std::string_view summary;  // one line for `xp check --help` and docs
-  std::string_view example;  // a minimal YAML stage, e.g. "fit: {lr: 0.01, cycles: 3, cycle_len: 1}"
+  std::string_view
+      example;  // a minimal YAML stage, e.g. "fit: {lr: 0.01, cycles: 3, cycle_len: 1}"
   StageFactory create;
   // Bumped when the stage's results change for the same parameters (a fixed bug, a new default
-  // behaviour): it is part of the stage cache's key, so entries made by the old code are not reused.
+  // behaviour): it is part of the stage cache's key, so entries made by the old code are not
+  // reused.
   int version = 1;
 };
 

@@ -10,15 +10,18 @@ namespace xp::pipeline {
 namespace {
 
 // Bumped when what a stage cache entry holds changes meaning (learner_file.h, replayed outputs).
-constexpr const char* kStageCacheFormat = "2";  // 2: weights in their own file, shared between stages
+constexpr const char* kStageCacheFormat =
+    "2";  // 2: weights in their own file, shared between stages
 // Bumped when the initial model a recipe and seed give changes (pipeline/engine.cpp build_model).
-constexpr const char* kModelInit = "2";  // 2: the head drawn from the seed alone, not after the body's draws
+constexpr const char* kModelInit =
+    "2";  // 2: the head drawn from the seed alone, not after the body's draws
 
 // Recipe keys that never change a result, and the two paths whose content identities stand in for
 // them (KeyInputs): the same images or weights reached by another path are the same experiment.
 // data.max_image_pixels only decides which files are listed, which the data identity covers.
-const std::set<std::string> kIgnored = {"name",      "threads",       "data.workers",          "sweep",
-                                        "data.path", "model.weights", "data.max_image_pixels"};
+const std::set<std::string> kIgnored = {
+    "name",      "threads",       "data.workers",         "sweep",
+    "data.path", "model.weights", "data.max_image_pixels"};
 
 std::string canonical_scalar(const nlohmann::ordered_json& value) {
   // Integers and floats alike as the shortest text that reads back to the same double.
@@ -36,7 +39,8 @@ void flatten_json(const nlohmann::ordered_json& value, const std::string& prefix
       flatten_json(child, prefix.empty() ? key : prefix + "." + key, out);
   } else if (value.is_array()) {
     if (value.empty()) out[prefix] = "[]";
-    for (std::size_t idx = 0; idx < value.size(); ++idx) flatten_json(value[idx], str_cat(prefix, "[", idx, "]"), out);
+    for (std::size_t idx = 0; idx < value.size(); ++idx)
+      flatten_json(value[idx], str_cat(prefix, "[", idx, "]"), out);
   } else {
     out[prefix] = canonical_scalar(value);
   }
@@ -65,12 +69,15 @@ std::vector<StageKey> stage_keys(const Plan& plan, const KeyInputs& inputs) {
   return keys;
 }
 
-std::vector<std::string> key_changes(const KeyFields& before, const KeyFields& now, std::size_t limit) {
+std::vector<std::string> key_changes(const KeyFields& before, const KeyFields& now,
+                                     std::size_t limit) {
   std::vector<std::string> changes;
   for (const auto& [path, value] : now) {
     const auto old = before.find(path);
-    if (old == before.end()) changes.push_back(str_cat(path, ": added ", value));
-    else if (old->second != value) changes.push_back(str_cat(path, ": ", old->second, " → ", value));
+    if (old == before.end())
+      changes.push_back(str_cat(path, ": added ", value));
+    else if (old->second != value)
+      changes.push_back(str_cat(path, ": ", old->second, " → ", value));
   }
   for (const auto& [path, value] : before)
     if (!now.count(path)) changes.push_back(str_cat(path, ": removed (was ", value, ")"));

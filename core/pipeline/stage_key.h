@@ -2,9 +2,10 @@
 // depends on: the recipe's data, model, seed, precision and device, stages 0..k with their
 // parameters and each stage type's semantics version, the content identity of the data (files or
 // pixels, labels) and of the pretrained weights file — which stand in for data.path and
-// model.weights. Run name, threads and data.workers are left out: they do not change results. The recipe is flattened into canonical "path = value" fields
-// (keys sorted, numbers in one form), so key order, formatting, comments and `1e-2` vs `0.01` do
-// not matter; the fields are kept with the key so that a miss can say which value changed.
+// model.weights. Run name, threads and data.workers are left out: they do not change results. The
+// recipe is flattened into canonical "path = value" fields (keys sorted, numbers in one form), so
+// key order, formatting, comments and `1e-2` vs `0.01` do not matter; the fields are kept with the
+// key so that a miss can say which value changed.
 #pragma once
 
 #include <map>
@@ -18,8 +19,8 @@ namespace xp::pipeline {
 using KeyFields = std::map<std::string, std::string>;  // "stages[2].fit.lr" → "0.01"
 
 struct StageKey {
-  std::string hash;   // 16 hex digits: the entry's name in the cache
-  KeyFields fields;   // what the hash covers
+  std::string hash;  // 16 hex digits: the entry's name in the cache
+  KeyFields fields;  // what the hash covers
 };
 
 // What the recipe text cannot tell: the content identities of the inputs.
@@ -36,6 +37,7 @@ std::vector<StageKey> stage_keys(const Plan& plan, const KeyInputs& inputs);
 
 // What differs from `before` to `now`, one line each: "stages[2].fit.lr: 0.01 → 0.03",
 // "data.size: added 299", "model.dropout: removed". At most `limit` lines, then "… and N more".
-std::vector<std::string> key_changes(const KeyFields& before, const KeyFields& now, std::size_t limit = 6);
+std::vector<std::string> key_changes(const KeyFields& before, const KeyFields& now,
+                                     std::size_t limit = 6);
 
 }  // namespace xp::pipeline

@@ -13,7 +13,8 @@ namespace xp::pipeline {
 GridAxis parse_grid_option(const std::string& text) {
   const std::size_t equals = text.find('=');
   if (equals == std::string::npos || equals == 0 || equals + 1 == text.size())
-    throw UserError(str_cat("--grid '", text, "': expected KEY=V1,V2,… (e.g. --grid 'stages[2].fit.lr=0.01,0.03')"));
+    throw UserError(str_cat("--grid '", text,
+                            "': expected KEY=V1,V2,… (e.g. --grid 'stages[2].fit.lr=0.01,0.03')"));
   GridAxis axis{trim(text.substr(0, equals)), {}};
   int depth = 0;
   char quote = 0;
@@ -39,7 +40,8 @@ GridAxis parse_grid_option(const std::string& text) {
     }
     value += c;
   }
-  if (depth != 0 || quote) throw UserError(str_cat("--grid '", text, "': unbalanced brackets or quotes"));
+  if (depth != 0 || quote)
+    throw UserError(str_cat("--grid '", text, "': unbalanced brackets or quotes"));
   finish();
   return axis;
 }
@@ -58,9 +60,12 @@ SweepSpec sweep_spec(const recipe::Recipe& recipe, const std::vector<GridAxis>& 
     spec.fail_fast = sweep.value("fail_fast", false);
   }
   for (const auto& axis : cli_axes) {
-    auto same = std::find_if(spec.grid.begin(), spec.grid.end(), [&](const GridAxis& other) { return other.key == axis.key; });
-    if (same != spec.grid.end()) *same = axis;
-    else spec.grid.push_back(axis);
+    auto same = std::find_if(spec.grid.begin(), spec.grid.end(),
+                             [&](const GridAxis& other) { return other.key == axis.key; });
+    if (same != spec.grid.end())
+      *same = axis;
+    else
+      spec.grid.push_back(axis);
   }
   return spec;
 }
@@ -81,15 +86,16 @@ std::vector<std::vector<std::string>> expand_grid(const std::vector<GridAxis>& g
 
 std::string sweep_folder_name(const recipe::Recipe& recipe, const std::vector<GridAxis>& grid) {
   KeyFields fields;
-  flatten_json(recipe.doc.root(), "", fields);  // `sweep` and the run name are left out, as for stage keys
+  flatten_json(recipe.doc.root(), "",
+               fields);  // `sweep` and the run name are left out, as for stage keys
   std::vector<std::string> keys;
   for (const auto& axis : grid) keys.push_back(axis.key);
   std::sort(keys.begin(), keys.end());
   std::string text;
   for (const auto& [path, value] : fields) text += path + "=" + value + "\n";
   // The paths the stage keys leave to the content identities: another dataset is another sweep.
-  text += "data " + std::filesystem::absolute(recipe.data.path).lexically_normal().string() + "\nweights " +
-          recipe.model.weights + "\ngrid " + join(keys, " ");
+  text += "data " + std::filesystem::absolute(recipe.data.path).lexically_normal().string() +
+          "\nweights " + recipe.model.weights + "\ngrid " + join(keys, " ");
   return "sweep-" + cache::hash_hex(text).substr(0, 10);
 }
 

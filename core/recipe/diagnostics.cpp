@@ -40,16 +40,19 @@ std::string render(const Diagnostic& diagnostic, const Sources& sources) {
     int caret = std::max(loc.column - 1, 0);
     int span = std::max(diagnostic.span, 1);
     if (line.size() > static_cast<std::size_t>(kMaxShownColumns)) {
-      const int start = std::max(0, std::min(caret - kMaxShownColumns / 2, static_cast<int>(line.size()) - kMaxShownColumns));
+      const int start = std::max(0, std::min(caret - kMaxShownColumns / 2,
+                                             static_cast<int>(line.size()) - kMaxShownColumns));
       const bool cut_end = static_cast<std::size_t>(start + kMaxShownColumns) < line.size();
-      line = (start > 0 ? "…" : "") + line.substr(static_cast<std::size_t>(start), kMaxShownColumns) + (cut_end ? "…" : "");
+      line = (start > 0 ? "…" : "") +
+             line.substr(static_cast<std::size_t>(start), kMaxShownColumns) + (cut_end ? "…" : "");
       caret = caret - start + (start > 0 ? 1 : 0);  // "…" takes one column
       span = std::min(span, kMaxShownColumns - (caret - (start > 0 ? 1 : 0)));
     }
     const std::string number = std::to_string(loc.line);
     const std::string gutter(std::max<std::size_t>(number.size(), 4), ' ');
     out << "\n" << std::setw(static_cast<int>(gutter.size())) << number << " | " << line;
-    out << "\n" << gutter << " | " << std::string(static_cast<std::size_t>(caret), ' ') << "^"
+    out << "\n"
+        << gutter << " | " << std::string(static_cast<std::size_t>(caret), ' ') << "^"
         << std::string(static_cast<std::size_t>(std::max(span - 1, 0)), '~');
   }
   return out.str();
@@ -57,13 +60,16 @@ std::string render(const Diagnostic& diagnostic, const Sources& sources) {
 
 static std::vector<Diagnostic> sorted_by_location(std::vector<Diagnostic> diagnostics) {
   // Source order: the file first, then each --set in the order given; stable for equal positions.
-  std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
-    return std::tie(a.loc.source, a.loc.line, a.loc.column) < std::tie(b.loc.source, b.loc.line, b.loc.column);
-  });
+  std::stable_sort(diagnostics.begin(), diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     return std::tie(a.loc.source, a.loc.line, a.loc.column) <
+                            std::tie(b.loc.source, b.loc.line, b.loc.column);
+                   });
   return diagnostics;
 }
 
 RecipeError::RecipeError(std::vector<Diagnostic> diagnostics, const Sources& sources)
-    : Error(render_all(sorted_by_location(diagnostics), sources)), diagnostics_(sorted_by_location(std::move(diagnostics))) {}
+    : Error(render_all(sorted_by_location(diagnostics), sources)),
+      diagnostics_(sorted_by_location(std::move(diagnostics))) {}
 
 }  // namespace xp::recipe

@@ -18,7 +18,7 @@ namespace xp::recipe {
 struct Diagnostic {
   SourceLoc loc;
   std::string message;
-  int span = 1;  // characters to underline from loc.column
+  int span = 1;          // characters to underline from loc.column
   bool warning = false;  // rendered as "warning:"; never stops a run
 };
 

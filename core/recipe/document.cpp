@@ -28,7 +28,8 @@ constexpr std::size_t kMaxRecipeValues = 100000;  // counted after alias expansi
 constexpr std::size_t kMaxScalarChars = 4096;
 
 bool all_digits(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::string_view without_sign(std::string_view text) {
@@ -36,14 +37,16 @@ std::string_view without_sign(std::string_view text) {
   return text;
 }
 
-// YAML 1.2 core schema's int: [-+]?[0-9]+ (scanned, not matched by std::regex, which recurses per character).
+// YAML 1.2 core schema's int: [-+]?[0-9]+ (scanned, not matched by std::regex, which recurses per
+// character).
 bool is_yaml_int(std::string_view text) { return all_digits(without_sign(text)); }
 
 // YAML 1.2 core schema's float: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
 bool is_yaml_float(std::string_view text) {
   text = without_sign(text);
   const std::size_t exponent = text.find_first_of("eE");
-  if (exponent != std::string_view::npos && !all_digits(without_sign(text.substr(exponent + 1)))) return false;
+  if (exponent != std::string_view::npos && !all_digits(without_sign(text.substr(exponent + 1))))
+    return false;
   const std::string_view mantissa = text.substr(0, exponent);
   const std::size_t dot = mantissa.find('.');
   if (dot == std::string_view::npos) return all_digits(mantissa);
@@ -56,7 +59,8 @@ bool is_yaml_float(std::string_view text) {
 // yaml-cpp's message, except where it misleads: its nesting limit reports "bad file".
 std::string yaml_error_message(const YAML::Exception& error) {
   if (const auto* deep = dynamic_cast<const YAML::DeepRecursion*>(&error))
-    return str_cat("nested ", deep->depth(), " levels deep, where YAML's parser stops; a recipe nests a few levels");
+    return str_cat("nested ", deep->depth(),
+                   " levels deep, where YAML's parser stops; a recipe nests a few levels");
   return error.msg;
 }
 
@@ -65,7 +69,8 @@ std::string yaml_error_message(const YAML::Exception& error) {
 Json scalar_to_json(const YAML::Node& node) {
   const std::string& text = node.Scalar();
   if (node.Tag() == "!") return text;
-  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") return nullptr;
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL")
+    return nullptr;
   if (text == "true" || text == "True" || text == "TRUE") return true;
   if (text == "false" || text == "False" || text == "FALSE") return false;
   const bool integer = is_yaml_int(text);
@@ -91,7 +96,8 @@ struct Override {
 
 class DocumentBuilder {
  public:
-  DocumentBuilder(Document& doc, std::vector<Override>& overrides) : doc_(doc), overrides_(overrides) {}
+  DocumentBuilder(Document& doc, std::vector<Override>& overrides)
+      : doc_(doc), overrides_(overrides) {}
 
   // Converts `node` at `path`, recording locations; marks are relative to `source`.
   Json convert(const YAML::Node& node, const KeyPath& path, int source, int column_offset) {
@@ -106,14 +112,17 @@ class DocumentBuilder {
     ValueLoc& loc = doc_.locations_[path.pointer()];
     loc.value = to_loc(source, node.Mark(), column_offset);
     if (++values_ > kMaxRecipeValues)
-      throw RecipeError({{loc.value, str_cat("the recipe expands to more than ", kMaxRecipeValues,
-                                             " values (YAML aliases repeated inside each other?)")}},
-                        doc_.sources_);
+      throw RecipeError(
+          {{loc.value, str_cat("the recipe expands to more than ", kMaxRecipeValues,
+                               " values (YAML aliases repeated inside each other?)")}},
+          doc_.sources_);
     if (node.IsScalar()) {
-      loc.value_span = std::max<int>(1, static_cast<int>(std::min(node.Scalar().size(), std::size_t{80})));
+      loc.value_span =
+          std::max<int>(1, static_cast<int>(std::min(node.Scalar().size(), std::size_t{80})));
       if (node.Scalar().size() > kMaxScalarChars) {
-        errors_.push_back({loc.value, str_cat("'", path.str(), "': a value of ", node.Scalar().size(),
-                                              " characters; recipe values are at most ", kMaxScalarChars),
+        errors_.push_back({loc.value,
+                           str_cat("'", path.str(), "': a value of ", node.Scalar().size(),
+                                   " characters; recipe values are at most ", kMaxScalarChars),
                            loc.value_span});
         return nullptr;
       }
@@ -166,7 +175,8 @@ bool apply_override(YAML::Node& root, const std::string& text, int source,
                     std::vector<Override>& applied, std::vector<Diagnostic>& errors) {
   const std::size_t equals = text.find('=');
   if (equals == std::string::npos) {
-    errors.push_back({{source, 1, 1}, "override must look like KEY=VALUE, e.g. stages[1].fit.lr=0.02",
+    errors.push_back({{source, 1, 1},
+                      "override must look like KEY=VALUE, e.g. stages[1].fit.lr=0.02",
                       static_cast<int>(text.size())});
     return false;
   }
@@ -174,7 +184,8 @@ bool apply_override(YAML::Node& root, const std::string& text, int source,
   std::string key_error;
   const auto path = KeyPath::parse(key_text, &key_error);
   if (!path) {
-    errors.push_back({{source, 1, 1}, str_cat("bad key '", key_text, "': ", key_error),
+    errors.push_back({{source, 1, 1},
+                      str_cat("bad key '", key_text, "': ", key_error),
                       static_cast<int>(key_text.size())});
     return false;
   }
@@ -195,11 +206,13 @@ bool apply_override(YAML::Node& root, const std::string& text, int source,
     const bool last = idx + 1 == elements.size();
     if (element.is_index) {
       if (!parent.IsSequence() || element.index >= parent.size()) {
-        errors.push_back({{source, 1, 1},
-                          str_cat("'", walked.str(), "' ", parent.IsSequence()
-                                      ? str_cat("has ", parent.size(), " items; index ", element.index, " is out of range")
-                                      : std::string("is not a list")),
-                          static_cast<int>(key_text.size())});
+        errors.push_back(
+            {{source, 1, 1},
+             str_cat("'", walked.str(), "' ",
+                     parent.IsSequence() ? str_cat("has ", parent.size(), " items; index ",
+                                                   element.index, " is out of range")
+                                         : std::string("is not a list")),
+             static_cast<int>(key_text.size())});
         return false;
       }
       if (last) {
@@ -210,8 +223,10 @@ bool apply_override(YAML::Node& root, const std::string& text, int source,
       }
     } else {
       if (parent.IsDefined() && !(parent.IsMap() || parent.IsNull())) {
-        errors.push_back({{source, 1, 1}, str_cat("'", walked.str(), "' is not a mapping; cannot set key '", element.key, "'"),
-                          static_cast<int>(key_text.size())});
+        errors.push_back(
+            {{source, 1, 1},
+             str_cat("'", walked.str(), "' is not a mapping; cannot set key '", element.key, "'"),
+             static_cast<int>(key_text.size())});
         return false;
       }
       if (last) {
@@ -250,7 +265,8 @@ void emit(YAML::Emitter& out, const Json& value) {
     out << YAML::EndMap;
   } else if (value.is_array()) {
     // Lists of scalars read best inline: lr: [1e-4, 1e-3, 1e-2].
-    const bool flat = std::all_of(value.begin(), value.end(), [](const Json& v) { return v.is_primitive(); });
+    const bool flat =
+        std::all_of(value.begin(), value.end(), [](const Json& v) { return v.is_primitive(); });
     if (flat) out << YAML::Flow;
     out << YAML::BeginSeq;
     for (const auto& child : value) emit(out, child);
@@ -272,13 +288,15 @@ void emit(YAML::Emitter& out, const Json& value) {
 
 }  // namespace
 
-Document Document::load(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
+Document Document::load(const std::filesystem::path& path,
+                        const std::vector<std::string>& overrides) {
   std::string text;
   try {
     text = read_file(path);
   } catch (const DataError& error) {
     Sources sources;
-    throw RecipeError({{{sources.add(path.string(), ""), 0, 0}, str_cat("cannot read the recipe file (", error.what(), ")")}},
+    throw RecipeError({{{sources.add(path.string(), ""), 0, 0},
+                        str_cat("cannot read the recipe file (", error.what(), ")")}},
                       sources);
   }
   Document doc = parse(path.string(), text, overrides);
@@ -293,8 +311,9 @@ Document Document::parse(const std::string& name, const std::string& text,
   const int file_source = doc.sources_.add(name, text);
   std::vector<Diagnostic> errors;
   if (text.size() > kMaxRecipeBytes) {
-    errors.push_back({{file_source, 1, 1}, str_cat("the recipe is ", text.size(), " bytes; recipes are at most ",
-                                                   kMaxRecipeBytes, " bytes")});
+    errors.push_back({{file_source, 1, 1},
+                      str_cat("the recipe is ", text.size(), " bytes; recipes are at most ",
+                              kMaxRecipeBytes, " bytes")});
     throw RecipeError(errors, doc.sources_);
   }
   YAML::Node root;
@@ -305,7 +324,8 @@ Document Document::parse(const std::string& name, const std::string& text,
     throw RecipeError(errors, doc.sources_);
   }
   if (!root.IsMap()) {
-    errors.push_back({{file_source, 1, 1}, "a recipe is a YAML mapping (name:, data:, model:, stages: …)"});
+    errors.push_back(
+        {{file_source, 1, 1}, "a recipe is a YAML mapping (name:, data:, model:, stages: …)"});
     throw RecipeError(errors, doc.sources_);
   }
   std::vector<Override> applied;
@@ -331,8 +351,10 @@ SourceLoc Document::locate(const KeyPath& path, bool key, int* span) const {
       const bool exact = elements.size() == path.elements().size();
       if (span) *span = (exact && !key) ? found->second.value_span : 1;
       if (key && exact && found->second.key.line > 0) {
-        if (span) *span = current.elements().empty() || current.elements().back().is_index
-                              ? 1 : static_cast<int>(current.elements().back().key.size());
+        if (span)
+          *span = current.elements().empty() || current.elements().back().is_index
+                      ? 1
+                      : static_cast<int>(current.elements().back().key.size());
         return found->second.key;
       }
       return found->second.value;

@@ -28,7 +28,8 @@ class Document {
  public:
   // Parses `path` and applies each "KEY=VALUE" override in order. Collects every syntax error of
   // the file and of the overrides and throws one RecipeError listing them all.
-  static Document load(const std::filesystem::path& path, const std::vector<std::string>& overrides);
+  static Document load(const std::filesystem::path& path,
+                       const std::vector<std::string>& overrides);
   // Same, from text (tests; `name` is used in diagnostics).
   static Document parse(const std::string& name, const std::string& text,
                         const std::vector<std::string>& overrides);

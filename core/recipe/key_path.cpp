@@ -38,7 +38,8 @@ std::optional<KeyPath> KeyPath::parse(const std::string& text, std::string* erro
       while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) != 0) ++pos;
       if (pos == start || pos >= text.size() || text[pos] != ']')
         return fail("expected a list index like [0]");
-      if (pos - start > 6) return fail(str_cat("list index ", text.substr(start, pos - start), " is too large"));
+      if (pos - start > 6)
+        return fail(str_cat("list index ", text.substr(start, pos - start), " is too large"));
       path.elements_.push_back({"", std::stoul(text.substr(start, pos - start)), true});
       ++pos;
     } else {
@@ -54,13 +55,19 @@ KeyPath KeyPath::from_pointer(const std::string& pointer) {
   std::size_t pos = 0;
   while (pos < pointer.size() && pointer[pos] == '/') {
     const std::size_t next = pointer.find('/', pos + 1);
-    std::string token = pointer.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
+    std::string token =
+        pointer.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
     // Undo JSON-pointer escaping (~1 is '/', ~0 is '~').
-    for (std::size_t at = token.find("~1"); at != std::string::npos; at = token.find("~1", at)) token.replace(at, 2, "/");
-    for (std::size_t at = token.find("~0"); at != std::string::npos; at = token.find("~0", at)) token.replace(at, 2, "~");
-    const bool numeric = !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
-    if (numeric) path.elements_.push_back({"", std::stoul(token), true});
-    else path.elements_.push_back({token, 0, false});
+    for (std::size_t at = token.find("~1"); at != std::string::npos; at = token.find("~1", at))
+      token.replace(at, 2, "/");
+    for (std::size_t at = token.find("~0"); at != std::string::npos; at = token.find("~0", at))
+      token.replace(at, 2, "~");
+    const bool numeric =
+        !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
+    if (numeric)
+      path.elements_.push_back({"", std::stoul(token), true});
+    else
+      path.elements_.push_back({token, 0, false});
     if (next == std::string::npos) break;
     pos = next;
   }
@@ -111,9 +118,12 @@ std::string KeyPath::pointer() const {
       out += std::to_string(element.index);
     } else {
       for (char c : element.key) {
-        if (c == '~') out += "~0";
-        else if (c == '/') out += "~1";
-        else out += c;
+        if (c == '~')
+          out += "~0";
+        else if (c == '/')
+          out += "~1";
+        else
+          out += c;
       }
     }
   }

@@ -10,8 +10,8 @@
 namespace xp::recipe {
 
 struct PathElement {
-  std::string key;         // set for a mapping key
-  std::size_t index = 0;   // used when is_index
+  std::string key;        // set for a mapping key
+  std::size_t index = 0;  // used when is_index
   bool is_index = false;
 };
 

@@ -13,7 +13,8 @@ double Node::number() const {
 }
 
 long long Node::integer() const {
-  XP_ASSERT(value_->is_number_integer(), "'", path_.str(), "' is not an integer after the schema check");
+  XP_ASSERT(value_->is_number_integer(), "'", path_.str(),
+            "' is not an integer after the schema check");
   return value_->get<long long>();
 }
 

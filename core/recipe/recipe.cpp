@@ -14,8 +14,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // Keys of the csv source (fastai's from_csv) that mean nothing to folders or idx.
-constexpr const char* kCsvOnlyKeys[] = {"labels", "label_column", "label_separator", "suffix",
-                                        "valid_pct", "cv_idx", "valid_seed", "valid_ids"};
+constexpr const char* kCsvOnlyKeys[] = {"labels",     "label_column", "label_separator",
+                                        "suffix",     "valid_pct",    "cv_idx",
+                                        "valid_seed", "valid_ids"};
 
 // A csv-only key, or a multi-label/regression target, under another source is a mistake: say so.
 void check_not_csv(const Document& doc, const Json& data, std::vector<Diagnostic>& errors) {
@@ -24,16 +25,19 @@ void check_not_csv(const Document& doc, const Json& data, std::vector<Diagnostic
   const std::string source = data.value("source", "");
   for (const char* key : kCsvOnlyKeys)
     if (written.contains(key))
-      errors.push_back(doc.diagnostic(data_path.child(key), str_cat("'data.", key, "' applies to source csv only, not ", source)));
+      errors.push_back(
+          doc.diagnostic(data_path.child(key),
+                         str_cat("'data.", key, "' applies to source csv only, not ", source)));
   const std::string target = data.value("target", "auto");
   if (target == "multi_label" || target == "regression")
-    errors.push_back(doc.diagnostic(data_path.child("target"),
-                                    str_cat("'data.target': ", target, " labels come from a csv source; ", source,
-                                            " has one class per image")));
+    errors.push_back(
+        doc.diagnostic(data_path.child("target"),
+                       str_cat("'data.target': ", target, " labels come from a csv source; ",
+                               source, " has one class per image")));
 }
 
-// Stage parameters may be written as `lr_find:` (null), `lr_find: {}` or a bare `- lr_find`: all mean
-// "no parameters".
+// Stage parameters may be written as `lr_find:` (null), `lr_find: {}` or a bare `- lr_find`: all
+// mean "no parameters".
 void normalize_stage_params(Json& root) {
   if (!root.contains("stages") || !root["stages"].is_array()) return;
   for (auto& stage : root["stages"]) {
@@ -45,8 +49,9 @@ void normalize_stage_params(Json& root) {
   }
 }
 
-// A relative path (data folder, weights file) is resolved against the recipe's folder when it is not found from the
-// working directory, so `xp run recipes/x.yaml` works from the repository root and elsewhere.
+// A relative path (data folder, weights file) is resolved against the recipe's folder when it is
+// not found from the working directory, so `xp run recipes/x.yaml` works from the repository root
+// and elsewhere.
 std::string resolve_near_recipe(const std::string& written, const std::string& recipe_path) {
   if (fs::path(written).is_absolute() || fs::exists(written)) return written;
   const fs::path beside = fs::path(recipe_path).parent_path() / written;
@@ -64,29 +69,33 @@ void check_data_paths(const Document& doc, std::vector<Diagnostic>& errors) {
   const KeyPath data_path = KeyPath().child("data");
   const std::string folder = resolve_near_recipe(data["path"].get<std::string>(), doc.path());
   if (!fs::is_directory(folder)) {
-    errors.push_back(doc.diagnostic(data_path.child("path"), str_cat("'data.path': folder '", folder, "' does not exist")));
+    errors.push_back(doc.diagnostic(data_path.child("path"),
+                                    str_cat("'data.path': folder '", folder, "' does not exist")));
     return;
   }
   // data.<key>, a path below data.path, must name an existing folder (or file). The error points
   // at the key when the recipe wrote it, else (a default) at data.path.
-  const auto expect = [&](const char* key, bool is_folder, const char* what, const char* hint = "") {
+  const auto expect = [&](const char* key, bool is_folder, const char* what,
+                          const char* hint = "") {
     if (!data.contains(key) || !data[key].is_string()) return;
     const fs::path target = fs::path(folder) / data[key].get<std::string>();
     if (is_folder ? fs::is_directory(target) : fs::is_regular_file(target)) return;
     const bool written = doc.root()["data"].contains(key);
     errors.push_back(doc.diagnostic(data_path.child(written ? key : "path"),
-                                    str_cat("'data.", key, "': expected ", what, " '", target.string(), "'", hint,
-                                            ", which does not exist")));
+                                    str_cat("'data.", key, "': expected ", what, " '",
+                                            target.string(), "'", hint, ", which does not exist")));
   };
   if (data.value("source", "") == "folders") {
     check_not_csv(doc, data, errors);
-    for (const char* key : {"train", "valid", "test"}) expect(key, true, "the folder", " (<path>/<split>/<class>/<image>)");
+    for (const char* key : {"train", "valid", "test"})
+      expect(key, true, "the folder", " (<path>/<split>/<class>/<image>)");
     return;
   }
   if (data.value("source", "") == "csv") {
     if (!data.contains("labels"))
-      errors.push_back(doc.diagnostic(data_path.child("source"),
-                                      "source csv needs data.labels: the labels CSV below data.path (id,labels rows)"));
+      errors.push_back(doc.diagnostic(
+          data_path.child("source"),
+          "source csv needs data.labels: the labels CSV below data.path (id,labels rows)"));
     expect("labels", false, "the labels CSV");
     expect("train", true, "the folder of the CSV's images");
     expect("test", true, "the test folder");
@@ -103,9 +112,10 @@ void check_data_paths(const Document& doc, std::vector<Diagnostic>& errors) {
       if (fs::exists(file)) continue;
       // Point at the split key when the recipe wrote it, else at data.path.
       const bool written = doc.root()["data"].contains(key);
-      errors.push_back(doc.diagnostic(data_path.child(written ? key : "path"),
-                                      str_cat("'data.", key, "': expected IDX file '", file.string(), "' (split '", prefix,
-                                              "'), which does not exist")));
+      errors.push_back(
+          doc.diagnostic(data_path.child(written ? key : "path"),
+                         str_cat("'data.", key, "': expected IDX file '", file.string(),
+                                 "' (split '", prefix, "'), which does not exist")));
     }
   }
 }
@@ -128,14 +138,17 @@ void check_weights_path(const Document& doc, std::vector<Diagnostic>& errors) {
   const std::string extension = fs::path(file).extension().string();
   const auto& supported = models::weight_file_extensions();
   if (std::find(supported.begin(), supported.end(), extension) == supported.end())
-    errors.push_back(doc.diagnostic(path, str_cat("'model.weights': unsupported file type '", extension,
-                                                  "' (supported: ", join(supported), ")")));
+    errors.push_back(
+        doc.diagnostic(path, str_cat("'model.weights': unsupported file type '", extension,
+                                     "' (supported: ", join(supported), ")")));
   else if (std::error_code error; !fs::exists(file, error))
-    errors.push_back(doc.diagnostic(path, str_cat("'model.weights': file '", file, "' does not exist")));
+    errors.push_back(
+        doc.diagnostic(path, str_cat("'model.weights': file '", file, "' does not exist")));
   else if (!fs::is_regular_file(file, error))
-    errors.push_back(doc.diagnostic(path, str_cat("'model.weights': '", file, "' is ",
-                                                  fs::is_directory(file, error) ? "a folder" : "not a regular file",
-                                                  "; name the weights file")));
+    errors.push_back(doc.diagnostic(
+        path, str_cat("'model.weights': '", file, "' is ",
+                      fs::is_directory(file, error) ? "a folder" : "not a regular file",
+                      "; name the weights file")));
 }
 
 }  // namespace
@@ -172,7 +185,8 @@ Recipe parse_recipe_document(Document doc) {
   d.train = data["train"].string();
   d.valid = data["valid"].string();
   if (data.has("test")) d.test = data["test"].string();
-  d.on_bad_image = data["on_bad_image"].string() == "skip" ? data::BadImagePolicy::kSkip : data::BadImagePolicy::kError;
+  d.on_bad_image = data["on_bad_image"].string() == "skip" ? data::BadImagePolicy::kSkip
+                                                           : data::BadImagePolicy::kError;
   d.max_image_pixels = data["max_image_pixels"].integer();
   if (data.has("classes")) d.classes = list_of<std::string>(data["classes"]);
   d.size = static_cast<int>(data["size"].integer());
@@ -184,11 +198,12 @@ Recipe parse_recipe_document(Document doc) {
     d.resize_cache = static_cast<int>(data["resize_cache"].integer());
     const double needed = d.size * d.augment.max_zoom;
     if (d.resize_cache < needed)
-      errors.push_back(data["resize_cache"].error(str_cat("is smaller than the ", needed, " pixels the transform needs (size ",
-                                                          d.size, " × max_zoom ", d.augment.max_zoom,
-                                                          "); cached images would be scaled back up")));
+      errors.push_back(data["resize_cache"].error(
+          str_cat("is smaller than the ", needed, " pixels the transform needs (size ", d.size,
+                  " × max_zoom ", d.augment.max_zoom, "); cached images would be scaled back up")));
     if (d.source == "idx")
-      errors.push_back(data["resize_cache"].error("applies to image files (folders, csv); idx images are in memory"));
+      errors.push_back(data["resize_cache"].error(
+          "applies to image files (folders, csv); idx images are in memory"));
   }
   if (data.has("train_limit")) d.train_limit = data["train_limit"].integer();
   if (data.has("valid_limit")) d.valid_limit = data["valid_limit"].integer();
@@ -197,8 +212,10 @@ Recipe parse_recipe_document(Document doc) {
     for (std::size_t idx = 0; idx < keep.size(); ++idx) {
       const std::string name = keep.json()[idx].get<std::string>();
       // idx data names its classes in the recipe: check them here, with a position.
-      if (!d.classes.empty() && std::find(d.classes.begin(), d.classes.end(), name) == d.classes.end())
-        errors.push_back(keep.error(str_cat("'", name, "' is not one of data.classes (", join(d.classes), ")")));
+      if (!d.classes.empty() &&
+          std::find(d.classes.begin(), d.classes.end(), name) == d.classes.end())
+        errors.push_back(
+            keep.error(str_cat("'", name, "' is not one of data.classes (", join(d.classes), ")")));
       d.keep_classes.push_back(name);
     }
   }
@@ -206,15 +223,19 @@ Recipe parse_recipe_document(Document doc) {
   auto& csv = d.csv;
   if (data.has("labels")) csv.labels = data["labels"].string();
   if (data.has("label_column")) csv.label_column = data["label_column"].string();
-  // csv-only keys have no schema defaults (a resolved idx recipe would list them); CsvOptions has them.
+  // csv-only keys have no schema defaults (a resolved idx recipe would list them); CsvOptions has
+  // them.
   if (data.has("label_separator")) csv.label_separator = data["label_separator"].string();
   if (data.has("suffix")) csv.suffix = data["suffix"].string();
   if (data.has("valid_pct")) csv.valid_pct = data["valid_pct"].number();
   if (data.has("cv_idx")) csv.cv_idx = static_cast<int>(data["cv_idx"].integer());
-  if (data.has("valid_seed")) csv.valid_seed = static_cast<std::uint32_t>(data["valid_seed"].integer());
+  if (data.has("valid_seed"))
+    csv.valid_seed = static_cast<std::uint32_t>(data["valid_seed"].integer());
   if (data.has("valid_ids")) {
-    if (data["valid_ids"].json().is_string()) csv.valid_ids_file = data["valid_ids"].string();
-    else csv.valid_ids = list_of<std::string>(data["valid_ids"]);
+    if (data["valid_ids"].json().is_string())
+      csv.valid_ids_file = data["valid_ids"].string();
+    else
+      csv.valid_ids = list_of<std::string>(data["valid_ids"]);
   }
 
   const Node model = root["model"];
@@ -222,20 +243,24 @@ Recipe parse_recipe_document(Document doc) {
   if (model.has("dropout")) recipe.model.dropout = model["dropout"].numbers();
   recipe.model.xtra_fc = list_of<int>(model["xtra_fc"]);
   recipe.model.train_bn = model["train_bn"].json().get<bool>();
-  if (model.has("weights")) recipe.model.weights = resolve_near_recipe(model["weights"].string(), recipe.doc.path());
+  if (model.has("weights"))
+    recipe.model.weights = resolve_near_recipe(model["weights"].string(), recipe.doc.path());
   if (model.has("split_at")) recipe.model.split_at = model["split_at"].string();
   const auto triple = [](const Node& node) {
     const std::vector<double> values = node.numbers();
-    return std::array<float, 3>{static_cast<float>(values[0]), static_cast<float>(values[1]), static_cast<float>(values[2])};
+    return std::array<float, 3>{static_cast<float>(values[0]), static_cast<float>(values[1]),
+                                static_cast<float>(values[2])};
   };
   if (model.has("mean")) recipe.model.mean = triple(model["mean"]);
   if (model.has("std")) recipe.model.std = triple(model["std"]);
   const bool torchscript = recipe.model.arch == "torchscript";
   if (torchscript && recipe.model.weights.empty())
-    errors.push_back(model["arch"].error("arch 'torchscript' needs model.weights: the TorchScript body (torch.jit.save)"));
+    errors.push_back(model["arch"].error(
+        "arch 'torchscript' needs model.weights: the TorchScript body (torch.jit.save)"));
   if (!torchscript && model.has("split_at"))
-    errors.push_back(model["split_at"].error(str_cat("split_at applies to arch torchscript only; ", recipe.model.arch,
-                                                     " is split as fastai splits it (see `xp model`)")));
+    errors.push_back(model["split_at"].error(
+        str_cat("split_at applies to arch torchscript only; ", recipe.model.arch,
+                " is split as fastai splits it (see `xp model`)")));
   // fastai broadcasts a scalar ps to every head block (ps=0.5 → [0.5, 0.5]); without ps it uses
   // 0.25 for each hidden block and 0.5 for the last, whatever xtra_fc is.
   const std::size_t blocks = recipe.model.xtra_fc.size() + 1;
@@ -244,11 +269,12 @@ Recipe parse_recipe_document(Document doc) {
     recipe.model.dropout.push_back(0.5);
     recipe.doc.root()["model"]["dropout"] = recipe.model.dropout;  // the resolved recipe shows it
   }
-  if (recipe.model.dropout.size() == 1) recipe.model.dropout.assign(blocks, recipe.model.dropout[0]);
+  if (recipe.model.dropout.size() == 1)
+    recipe.model.dropout.assign(blocks, recipe.model.dropout[0]);
   if (recipe.model.dropout.size() != blocks)
-    errors.push_back(model["dropout"].error(str_cat("expected ", blocks, " values (one per head block: xtra_fc has ",
-                                                    blocks - 1, " hidden layers, plus the output), got ",
-                                                    recipe.model.dropout.size())));
+    errors.push_back(model["dropout"].error(
+        str_cat("expected ", blocks, " values (one per head block: xtra_fc has ", blocks - 1,
+                " hidden layers, plus the output), got ", recipe.model.dropout.size())));
 
   const KeyPath stages_path = KeyPath().child("stages");
   const Json& stages = recipe.doc.root()["stages"];

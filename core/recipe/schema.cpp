@@ -24,13 +24,15 @@ KeyPath context_to_path(const std::vector<std::string>& context) {
   for (const std::string& part : context) {
     if (part == "<root>" || part.size() < 2 || part.front() != '[') continue;
     const std::string token = part.substr(1, part.size() - 2);
-    const bool numeric = !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
+    const bool numeric =
+        !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
     path = numeric ? path.child(std::stoul(token)) : path.child(token);
   }
   return path;
 }
 
-// Removes "additionalProperties": false everywhere: unknown keys are reported by check_unknown_keys.
+// Removes "additionalProperties": false everywhere: unknown keys are reported by
+// check_unknown_keys.
 void strip_additional_properties(nlohmann::json& schema) {
   if (schema.is_object()) {
     schema.erase("additionalProperties");
@@ -70,12 +72,14 @@ const Json* find_pointer(const Json& root, const KeyPath& path) {
   return node;
 }
 
-// valijson's bound as a person writes it: "1.000000" → "1", "1048576.000000" → "1048576", 0.1 → "0.1".
+// valijson's bound as a person writes it: "1.000000" → "1", "1048576.000000" → "1048576", 0.1 →
+// "0.1".
 std::string format_number(const std::string& text) {
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
   if (end == text.c_str()) return text;
-  if (value == std::floor(value) && std::fabs(value) < 9007199254740992.0)  // 2^53: exact as an integer
+  if (value == std::floor(value) &&
+      std::fabs(value) < 9007199254740992.0)  // 2^53: exact as an integer
     return std::to_string(static_cast<long long>(value));
   for (int digits = 1; digits <= 17; ++digits) {  // the shortest text that reads back the same
     const std::string shortest = str_printf("%.*g", digits, value);
@@ -99,7 +103,8 @@ std::string expected_type(const Json* schema) {
 // valijson repeats a nested failure at every enclosing object and array; only the innermost
 // message says anything, so the echoes are dropped.
 bool is_echo(const std::string& description) {
-  return description.find("Failed to validate against schema associated with property") != std::string::npos ||
+  return description.find("Failed to validate against schema associated with property") !=
+             std::string::npos ||
          description.find("Failed to validate item #") != std::string::npos ||
          description.find("Failed to validate against child schema") != std::string::npos;
 }
@@ -109,38 +114,50 @@ std::string explain(const std::string& description, const Json* value, const Jso
   const std::string found = value ? str_cat(type_name(*value), " ", short_value(*value)) : "";
   if (schema && schema->contains("enum") && value) {
     std::vector<std::string> allowed;
-    for (const auto& option : (*schema)["enum"]) allowed.push_back(option.is_string() ? option.get<std::string>() : option.dump());
-    const std::string suggestion = value->is_string() ? closest_match(value->get<std::string>(), allowed) : "";
+    for (const auto& option : (*schema)["enum"])
+      allowed.push_back(option.is_string() ? option.get<std::string>() : option.dump());
+    const std::string suggestion =
+        value->is_string() ? closest_match(value->get<std::string>(), allowed) : "";
     return str_cat(short_value(*value), " is not one of ", join(allowed),
                    suggestion.empty() ? "" : str_cat(" (did you mean '", suggestion, "'?)"));
   }
-  static const std::regex bound_re(R"(Expected number (greater than or equal to|greater than|less than or equal to|less than) ([-+0-9.eE]+))");
+  static const std::regex bound_re(
+      R"(Expected number (greater than or equal to|greater than|less than or equal to|less than) ([-+0-9.eE]+))");
   std::smatch match;
   if (std::regex_search(description, match, bound_re) && value) {
     const std::string relation = match[1];
-    const std::string op = relation == "greater than or equal to" ? ">=" : relation == "greater than" ? ">"
-                           : relation == "less than or equal to" ? "<=" : "<";
+    const std::string op = relation == "greater than or equal to" ? ">="
+                           : relation == "greater than"           ? ">"
+                           : relation == "less than or equal to"  ? "<="
+                                                                  : "<";
     return str_cat("must be ", op, " ", format_number(match[2]), ", found ", short_value(*value));
   }
   static const std::regex items_re(R"(Array should contain no (fewer|more) than (\d+) elements)");
   if (std::regex_search(description, match, items_re) && value)
-    return str_cat("must have at ", match[1] == "fewer" ? "least " : "most ", match[2], " item", match[2] == "1" ? "" : "s",
-                   ", found ", value->size());
-  static const std::regex length_re(R"(String should be no (more|less) than (\d+) characters in length)");
+    return str_cat("must have at ", match[1] == "fewer" ? "least " : "most ", match[2], " item",
+                   match[2] == "1" ? "" : "s", ", found ", value->size());
+  static const std::regex length_re(
+      R"(String should be no (more|less) than (\d+) characters in length)");
   if (std::regex_search(description, match, length_re) && value && value->is_string())
-    return str_cat("must have at ", match[1] == "less" ? "least " : "most ", match[2], " characters, found ",
-                   value->get<std::string>().size());
-  if (description.find("Object should have no more than 1 properties") != std::string::npos && value)
-    return str_cat("a stage is a mapping with exactly one key, its type (e.g. 'fit:'); found ", value->size(), " keys");
+    return str_cat("must have at ", match[1] == "less" ? "least " : "most ", match[2],
+                   " characters, found ", value->get<std::string>().size());
+  if (description.find("Object should have no more than 1 properties") != std::string::npos &&
+      value)
+    return str_cat("a stage is a mapping with exactly one key, its type (e.g. 'fit:'); found ",
+                   value->size(), " keys");
   if (description.find("'type' constraint") != std::string::npos && value) {
     const std::string expected = expected_type(schema);
-    return expected.empty() ? str_cat("wrong type: found ", found) : str_cat("expected ", expected, ", found ", found);
+    return expected.empty() ? str_cat("wrong type: found ", found)
+                            : str_cat("expected ", expected, ", found ", found);
   }
-  if ((description.find("oneOf") != std::string::npos || description.find("anyOf") != std::string::npos) && value)
+  if ((description.find("oneOf") != std::string::npos ||
+       description.find("anyOf") != std::string::npos) &&
+      value)
     return str_cat("value does not match any allowed form: found ", found);
   if (description.find("'pattern' constraint") != std::string::npos && value && schema &&
       schema->contains("pattern"))
-    return str_cat(short_value(*value), " does not match the pattern ", (*schema)["pattern"].get<std::string>());
+    return str_cat(short_value(*value), " does not match the pattern ",
+                   (*schema)["pattern"].get<std::string>());
   return description;
 }
 
@@ -159,7 +176,8 @@ const Json* Schema::subschema_at(const KeyPath& path) const {
     const Json* next = nullptr;
     if (element.is_index && schema->contains("items")) {
       next = &(*schema)["items"];
-    } else if (!element.is_index && schema->contains("properties") && (*schema)["properties"].contains(element.key)) {
+    } else if (!element.is_index && schema->contains("properties") &&
+               (*schema)["properties"].contains(element.key)) {
       next = &(*schema)["properties"][element.key];
     }
     if (next == nullptr) return nullptr;
@@ -180,7 +198,8 @@ const Json& Schema::resolve(const Json& schema) const {
 
 std::vector<std::string> Schema::stage_types() const {
   std::vector<std::string> names;
-  for (const auto& [name, unused] : resolve(document_["definitions"]["stage"])["properties"].items())
+  for (const auto& [name, unused] :
+       resolve(document_["definitions"]["stage"])["properties"].items())
     names.push_back(name);
   return names;
 }
@@ -214,9 +233,10 @@ std::vector<Diagnostic> Schema::check(const Document& doc) const {
     std::string message;
     if (description.find("Missing required property") != std::string::npos) {
       const auto quote = description.find('\'');
-      const std::string key = quote == std::string::npos
-                                  ? description
-                                  : description.substr(quote + 1, description.rfind('\'') - quote - 1);
+      const std::string key =
+          quote == std::string::npos
+              ? description
+              : description.substr(quote + 1, description.rfind('\'') - quote - 1);
       message = str_cat(path.empty() ? "recipe" : str_cat("'", path.str(), "'"),
                         " is missing required key '", key, "'");
       out.push_back(doc.diagnostic(path, message, true));
@@ -245,10 +265,13 @@ void Schema::check_unknown_keys(const Json& value, const Json& schema_in, const 
       if (schema.value("additionalProperties", true) != false) continue;
       const std::string suggestion = closest_match(key, known);
       // "x-key-kind" (an annotation valijson ignores) names what the keys are, e.g. "stage type".
-      std::string message = str_cat("unknown ", schema.value("x-key-kind", std::string("key")), " '", key, "'");
-      if (known.empty()) message += " (this takes no parameters)";
-      else message += suggestion.empty() ? str_cat(" (known: ", join(known), ")")
-                                         : str_cat(" (did you mean '", suggestion, "'?)");
+      std::string message =
+          str_cat("unknown ", schema.value("x-key-kind", std::string("key")), " '", key, "'");
+      if (known.empty())
+        message += " (this takes no parameters)";
+      else
+        message += suggestion.empty() ? str_cat(" (known: ", join(known), ")")
+                                      : str_cat(" (did you mean '", suggestion, "'?)");
       out.push_back(doc.diagnostic(path.child(key), message, true));
     }
   } else if (value.is_array() && schema.contains("items")) {

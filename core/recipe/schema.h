@@ -2,8 +2,8 @@
 //
 // valijson checks types, ranges, enums and required keys; xp's own walk of the same schema reports
 // unknown keys with "did you mean", because valijson's additionalProperties message names neither
-// the key's position nor a suggestion. Defaults come only from the schema's "default" fields, so the
-// schema is the one place where a default is written down (shared/STYLE.md R5).
+// the key's position nor a suggestion. Defaults come only from the schema's "default" fields, so
+// the schema is the one place where a default is written down (shared/STYLE.md R5).
 #pragma once
 
 #include <string>
@@ -29,7 +29,7 @@ class Schema {
   const Json& document() const { return document_; }
 
  private:
-  const Json& resolve(const Json& schema) const;  // follows "$ref"
+  const Json& resolve(const Json& schema) const;        // follows "$ref"
   const Json* subschema_at(const KeyPath& path) const;  // nullptr when the path leaves the schema
   void check_unknown_keys(const Json& value, const Json& schema, const KeyPath& path,
                           const Document& doc, std::vector<Diagnostic>& out) const;

@@ -17,8 +17,11 @@ std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
   const auto total = static_cast<long>(std::lround(seconds));
   char buffer[32];
-  if (total >= 3600) std::snprintf(buffer, sizeof buffer, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60, total % 60);
-  else std::snprintf(buffer, sizeof buffer, "%ld:%02ld", total / 60, total % 60);
+  if (total >= 3600)
+    std::snprintf(buffer, sizeof buffer, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60,
+                  total % 60);
+  else
+    std::snprintf(buffer, sizeof buffer, "%ld:%02ld", total / 60, total % 60);
   return buffer;
 }
 
@@ -54,7 +57,8 @@ void Console::progress_begin(const std::string& label, std::int64_t total) {
 void Console::progress_update(std::int64_t done, double loss) {
   if (!tty_) return;
   const auto now = std::chrono::steady_clock::now();
-  if (done < total_ && std::chrono::duration<double>(now - last_draw_).count() < kRedrawSeconds) return;
+  if (done < total_ && std::chrono::duration<double>(now - last_draw_).count() < kRedrawSeconds)
+    return;
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - started_).count();
   const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
@@ -63,8 +67,9 @@ void Console::progress_update(std::int64_t done, double loss) {
   std::string bar(static_cast<std::size_t>(filled), '=');
   if (filled < kBarWidth) bar += '>';
   bar.resize(kBarWidth, ' ');
-  std::fprintf(out_, "\r\033[K%s [%s] %lld/%lld %.1f it/s ETA %s loss %.4f", label_.c_str(), bar.c_str(),
-               static_cast<long long>(done), static_cast<long long>(total_), rate, format_duration(eta).c_str(), loss);
+  std::fprintf(out_, "\r\033[K%s [%s] %lld/%lld %.1f it/s ETA %s loss %.4f", label_.c_str(),
+               bar.c_str(), static_cast<long long>(done), static_cast<long long>(total_), rate,
+               format_duration(eta).c_str(), loss);
   std::fflush(out_);
   bar_visible_ = true;
 }

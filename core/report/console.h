@@ -20,8 +20,14 @@ class Console {
 
   void line(const std::string& text);  // a full line (clears the bar first)
   // Keeps a copy of every line from now on (a stage's output, for the stage cache to replay).
-  void begin_capture() { captured_.clear(); capturing_ = true; }
-  std::vector<std::string> end_capture() { capturing_ = false; return std::move(captured_); }
+  void begin_capture() {
+    captured_.clear();
+    capturing_ = true;
+  }
+  std::vector<std::string> end_capture() {
+    capturing_ = false;
+    return std::move(captured_);
+  }
 
   void progress_begin(const std::string& label, std::int64_t total);
   void progress_update(std::int64_t done, double loss);

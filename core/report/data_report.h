@@ -3,8 +3,9 @@
 //
 //   data.json            classes, target, image counts per split, size summary, channel mean/std
 //   sizes.csv            split,id,rows,cols for every image
-//   sizes.png            histograms of image heights and widths (the seed's plt.hist(row_sz/col_sz))
-//   augment_preview.png  one row per training image: its validation transform, then the training
+//   sizes.png            histograms of image heights and widths (the seed's
+//   plt.hist(row_sz/col_sz)) augment_preview.png  one row per training image: its validation
+//   transform, then the training
 //                        transforms `xp run` draws for it in epochs 0, 1, … (the seed's plots(ims))
 #pragma once
 
@@ -28,7 +29,8 @@ struct DataReportOptions {
 
 // Measures `data`, writes the report files into `folder` (created if needed) and returns the
 // lines to print.
-std::vector<std::string> write_data_report(const data::DataBundle& data, const DataReportOptions& options,
+std::vector<std::string> write_data_report(const data::DataBundle& data,
+                                           const DataReportOptions& options,
                                            const std::filesystem::path& folder);
 
 }  // namespace xp::report

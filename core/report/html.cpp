@@ -37,12 +37,23 @@ std::string html_escape(const std::string& text) {
   out.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -54,8 +65,9 @@ std::string format_number(double value) {
 }
 
 std::string page_begin(const std::string& title) {
-  return str_cat("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", html_escape(title),
-                 "</title>\n<style>", kStyle, "</style></head>\n<body><main>\n");
+  return str_cat("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>",
+                 html_escape(title), "</title>\n<style>", kStyle,
+                 "</style></head>\n<body><main>\n");
 }
 
 std::string page_end(const std::string& footer) {
@@ -63,7 +75,8 @@ std::string page_end(const std::string& footer) {
 }
 
 std::string section(const std::string& id, const std::string& title, const std::string& body) {
-  return str_cat("<section id=\"", id, "\"><h2>", html_escape(title), "</h2>\n", body, "</section>\n");
+  return str_cat("<section id=\"", id, "\"><h2>", html_escape(title), "</h2>\n", body,
+                 "</section>\n");
 }
 
 std::string table_row(const std::vector<std::string>& cells, bool header) {

@@ -27,15 +27,17 @@ using nlohmann::json;
 
 namespace {
 
-
 // A section built from files that may be missing or damaged: "" when there is nothing to show, a
 // note in its place when its files cannot be read (the page never fails because of one file).
-std::string guarded(const std::string& id, const std::string& title, const std::function<std::string()>& body) {
+std::string guarded(const std::string& id, const std::string& title,
+                    const std::function<std::string()>& body) {
   try {
     const std::string content = body();
     return content.empty() ? "" : section(id, title, content);
   } catch (const std::exception& error) {
-    return section(id, title, str_cat("<p class=\"banner warn\">could not be shown: ", html_escape(error.what()), "</p>"));
+    return section(id, title,
+                   str_cat("<p class=\"banner warn\">could not be shown: ",
+                           html_escape(error.what()), "</p>"));
   }
 }
 
@@ -65,8 +67,8 @@ std::vector<PlanStage> read_plan(const json& run) {
   std::vector<PlanStage> plan;
   if (!run.contains("plan") || !run["plan"].is_array()) return plan;
   for (const auto& entry : run["plan"])
-    plan.push_back({entry.value("stage", 0), entry.value("type", ""), entry.value("description", ""),
-                    entry.value("epochs", std::int64_t{0})});
+    plan.push_back({entry.value("stage", 0), entry.value("type", ""),
+                    entry.value("description", ""), entry.value("epochs", std::int64_t{0})});
   return plan;
 }
 
@@ -90,35 +92,44 @@ std::map<int, double> stage_starts(const std::vector<PlanStage>& plan, const Epo
 }
 
 // Stage boundary markers; stages that start at the same place (unfreeze, resize) share one line.
-std::vector<SvgMarker> boundary_markers(const std::map<int, double>& starts, const std::map<int, std::string>& types) {
+std::vector<SvgMarker> boundary_markers(const std::map<int, double>& starts,
+                                        const std::map<int, std::string>& types) {
   std::map<double, std::string> labels;
   for (const auto& [stage, x] : starts) {
     const auto type = types.find(stage);
     std::string& label = labels[x];
-    label += str_cat(label.empty() ? "" : " ", "[", stage, "]", type == types.end() ? "" : " " + type->second);
+    label += str_cat(label.empty() ? "" : " ", "[", stage, "]",
+                     type == types.end() ? "" : " " + type->second);
   }
   std::vector<SvgMarker> markers;
   for (const auto& [x, label] : labels) markers.push_back({x, label});
   return markers;
 }
 
-std::string header_section(const fs::path& folder, const json& run, const RunSummary& summary, const EpochLog& metrics) {
+std::string header_section(const fs::path& folder, const json& run, const RunSummary& summary,
+                           const EpochLog& metrics) {
   const std::string name = run.value("name", summary.name);
-  std::string out = str_cat("<h1>", html_escape(name), " <span class=\"state ", html_escape(summary.state), "\">",
-                            html_escape(summary.state), "</span></h1>\n<div class=\"sub\">",
-                            html_escape(folder.filename().string()), " · started ", html_escape(summary.started),
-                            std::isnan(summary.seconds) ? "" : " · " + html_escape(format_duration(summary.seconds)),
-                            " · seed ", html_escape(display_text(run.value("seed", json()))), "</div>\n");
+  std::string out = str_cat(
+      "<h1>", html_escape(name), " <span class=\"state ", html_escape(summary.state), "\">",
+      html_escape(summary.state), "</span></h1>\n<div class=\"sub\">",
+      html_escape(folder.filename().string()), " · started ", html_escape(summary.started),
+      std::isnan(summary.seconds) ? "" : " · " + html_escape(format_duration(summary.seconds)),
+      " · seed ", html_escape(display_text(run.value("seed", json()))), "</div>\n");
   if (!summary.error.empty())
     out += str_cat("<div class=\"banner\">", html_escape(summary.error), "</div>\n");
-  if (summary.state == "INTERRUPTED" || summary.state == "KILLED" || (summary.state == "FAILED" && file_exists(folder / files::kResume)))
-    out += str_cat("<div class=\"banner warn\">stopped before the end; continue with  xp run --resume ",
-                   html_escape(folder.string()), "</div>\n");
-  if (summary.state == "RUNNING") out += "<div class=\"banner warn\">still running: this page shows the stages done so far</div>\n";
+  if (summary.state == "INTERRUPTED" || summary.state == "KILLED" ||
+      (summary.state == "FAILED" && file_exists(folder / files::kResume)))
+    out += str_cat(
+        "<div class=\"banner warn\">stopped before the end; continue with  xp run --resume ",
+        html_escape(folder.string()), "</div>\n");
+  if (summary.state == "RUNNING")
+    out +=
+        "<div class=\"banner warn\">still running: this page shows the stages done so far</div>\n";
 
   out += "<div class=\"cards\">";
   const auto card = [&](const std::string& label, const std::string& value) {
-    out += str_cat("<div class=\"card\"><span class=\"sub\">", html_escape(label), "</span><b>", html_escape(value), "</b></div>");
+    out += str_cat("<div class=\"card\"><span class=\"sub\">", html_escape(label), "</span><b>",
+                   html_escape(value), "</b></div>");
   };
   if (!metrics.rows.empty()) {
     card(metrics.metric_name + " (last epoch)", format_number(summary.metric));
@@ -126,7 +137,8 @@ std::string header_section(const fs::path& folder, const json& run, const RunSum
     const bool lower_is_better = metrics.metric_name == "mse";
     double best = NAN;
     for (const auto& row : metrics.rows)
-      if (!std::isnan(row.metric) && (std::isnan(best) || (lower_is_better ? row.metric < best : row.metric > best)))
+      if (!std::isnan(row.metric) &&
+          (std::isnan(best) || (lower_is_better ? row.metric < best : row.metric > best)))
         best = row.metric;
     card("best " + metrics.metric_name, format_number(best));
     card("val_loss", format_number(summary.val_loss));
@@ -138,34 +150,47 @@ std::string header_section(const fs::path& folder, const json& run, const RunSum
       if (value.is_number()) card("TTA " + key, format_number(value.get<double>()));
   }
   if (run.contains("data") && run["data"].is_object())
-    card("images train / valid", str_cat(run["data"].value("train_images", 0), " / ", run["data"].value("valid_images", 0)));
+    card("images train / valid", str_cat(run["data"].value("train_images", 0), " / ",
+                                         run["data"].value("valid_images", 0)));
   out += "</div>\n";
   return out;
 }
 
-std::string plan_section(const json& run, const std::vector<PlanStage>& plan, const EpochLog& metrics) {
+std::string plan_section(const json& run, const std::vector<PlanStage>& plan,
+                         const EpochLog& metrics) {
   if (plan.empty()) return "";
   std::map<int, json> timings, cache;
-  for (const auto& entry : run.value("timings", json::array())) timings[entry.value("stage", -1)] = entry;
-  for (const auto& entry : run.value("stage_cache", json::array())) cache[entry.value("stage", -1)] = entry;
+  for (const auto& entry : run.value("timings", json::array()))
+    timings[entry.value("stage", -1)] = entry;
+  for (const auto& entry : run.value("stage_cache", json::array()))
+    cache[entry.value("stage", -1)] = entry;
   std::map<int, int> epochs_done;
   for (const auto& row : metrics.rows) ++epochs_done[row.stage];
-  std::string out = "<table><thead>" + table_row({"#", "stage", "what it does", "epochs", "time", "stage cache"}, true) + "</thead>";
+  std::string out =
+      "<table><thead>" +
+      table_row({"#", "stage", "what it does", "epochs", "time", "stage cache"}, true) + "</thead>";
   for (const auto& stage : plan) {
     const auto timing = timings.find(stage.stage);
     const auto cached = cache.find(stage.stage);
-    std::string time = timing == timings.end() ? "not run" : format_duration(timing->second.value("seconds", 0.0));
-    std::string epochs = stage.epochs > 0 ? str_cat(epochs_done[stage.stage], " / ", stage.epochs) : "";
+    std::string time =
+        timing == timings.end() ? "not run" : format_duration(timing->second.value("seconds", 0.0));
+    std::string epochs =
+        stage.epochs > 0 ? str_cat(epochs_done[stage.stage], " / ", stage.epochs) : "";
     std::string hit;
     if (cached != cache.end())
-      hit = cached->second.value("hit", false)
-                ? str_cat("<span class=\"hit\">HIT</span> from ", html_escape(fs::path(cached->second.value("from", "")).filename().string()),
-                          ", ", html_escape(format_duration(cached->second.value("seconds_saved", 0.0))), " saved")
-            : cached->second.contains("error") ? "not cached: " + html_escape(cached->second.value("error", ""))
-                                               : std::string("stored");
-    out += str_cat("<tr><td>", stage.stage, "</td><td>", html_escape(stage.type), "</td><td>", html_escape(stage.description),
-                   "</td><td class=\"num\">", html_escape(epochs), "</td><td class=\"num\">", html_escape(time), "</td><td>", hit,
-                   "</td></tr>\n");
+      hit =
+          cached->second.value("hit", false)
+              ? str_cat("<span class=\"hit\">HIT</span> from ",
+                        html_escape(fs::path(cached->second.value("from", "")).filename().string()),
+                        ", ",
+                        html_escape(format_duration(cached->second.value("seconds_saved", 0.0))),
+                        " saved")
+          : cached->second.contains("error")
+              ? "not cached: " + html_escape(cached->second.value("error", ""))
+              : std::string("stored");
+    out += str_cat("<tr><td>", stage.stage, "</td><td>", html_escape(stage.type), "</td><td>",
+                   html_escape(stage.description), "</td><td class=\"num\">", html_escape(epochs),
+                   "</td><td class=\"num\">", html_escape(time), "</td><td>", hit, "</td></tr>\n");
   }
   return out + "</table>\n";
 }
@@ -177,11 +202,13 @@ std::string curves_section(const std::vector<PlanStage>& plan, const EpochLog& m
   for (const auto& stage : plan) types[stage.stage] = stage.type;
   for (const auto& row : metrics.rows) types.emplace(row.stage, row.type);
   std::map<int, int> seen;
-  SvgSeries trn{"trn_loss", {}, {}, true}, val{"val_loss", {}, {}, true}, metric{metrics.metric_name, {}, {}, true};
+  SvgSeries trn{"trn_loss", {}, {}, true}, val{"val_loss", {}, {}, true},
+      metric{metrics.metric_name, {}, {}, true};
   for (std::size_t i = 0; i < metrics.rows.size(); ++i) {
     const auto& row = metrics.rows[i];
     const auto start = starts.find(row.stage);
-    const double x = start != starts.end() ? start->second + 0.5 + seen[row.stage]++ : static_cast<double>(i + 1);
+    const double x = start != starts.end() ? start->second + 0.5 + seen[row.stage]++
+                                           : static_cast<double>(i + 1);
     trn.xs.push_back(x);
     trn.ys.push_back(row.trn_loss);
     val.xs.push_back(x);
@@ -191,14 +218,25 @@ std::string curves_section(const std::vector<PlanStage>& plan, const EpochLog& m
   }
   const auto markers = boundary_markers(starts, types);
   SvgChart losses{"Losses per epoch", "epoch", "loss", false, false, true, {trn, val}, markers};
-  SvgChart scores{metrics.metric_name + " per epoch", "epoch", metrics.metric_name, false, false, true, {metric}, markers};
+  SvgChart scores{metrics.metric_name + " per epoch",
+                  "epoch",
+                  metrics.metric_name,
+                  false,
+                  false,
+                  true,
+                  {metric},
+                  markers};
   std::string out = svg_line_chart(losses) + svg_line_chart(scores);
   out += "<details><summary>metrics.csv</summary><table><thead>" +
-         table_row({"stage", "type", "epoch", "lr", "trn_loss", "val_loss", metrics.metric_name, "time"}, true) + "</thead>";
+         table_row(
+             {"stage", "type", "epoch", "lr", "trn_loss", "val_loss", metrics.metric_name, "time"},
+             true) +
+         "</thead>";
   for (const auto& row : metrics.rows)
-    out += table_row({std::to_string(row.stage), row.type, std::to_string(row.epoch), format_number(row.lr),
-                      format_number(row.trn_loss), format_number(row.val_loss), format_number(row.metric),
-                      format_duration(row.seconds)});
+    out +=
+        table_row({std::to_string(row.stage), row.type, std::to_string(row.epoch),
+                   format_number(row.lr), format_number(row.trn_loss), format_number(row.val_loss),
+                   format_number(row.metric), format_duration(row.seconds)});
   return out + "</table></details>\n";
 }
 
@@ -210,7 +248,8 @@ std::string lr_schedule_section(const fs::path& folder, const std::vector<PlanSt
   for (const auto& stage : plan) types[stage.stage] = stage.type;
   std::vector<SvgSeries> groups;
   for (const auto& name : table.header)
-    if (name.rfind("lr_g", 0) == 0) groups.push_back({"layer group " + name.substr(4), {}, {}, false});
+    if (name.rfind("lr_g", 0) == 0)
+      groups.push_back({"layer group " + name.substr(4), {}, {}, false});
   std::map<int, double> starts;  // the stage's first iteration on the run's axis
   double offset = 0, stage_end = 0;
   int current = -1;
@@ -237,7 +276,13 @@ std::string lr_schedule_section(const fs::path& folder, const std::vector<PlanSt
     groups.resize(1);
     groups[0].name = "every layer group";
   }
-  SvgChart chart{"Learning rate per iteration (fits only)", "iteration", "learning rate", false, false, true, groups,
+  SvgChart chart{"Learning rate per iteration (fits only)",
+                 "iteration",
+                 "learning rate",
+                 false,
+                 false,
+                 true,
+                 groups,
                  boundary_markers(starts, types)};
   return svg_line_chart(chart);
 }
@@ -245,9 +290,10 @@ std::string lr_schedule_section(const fs::path& folder, const std::vector<PlanSt
 std::string lr_find_section(const fs::path& folder, const json& run) {
   if (!file_exists(folder / files::kLrFind)) return "";
   const CsvTable table = read_csv((folder / files::kLrFind).string());
-  const auto stage_column = table.column("stage"), lr = table.column("lr"), loss = table.column("loss");
-  // The smoothed loss only, as fastai's sched.plot(): the last batches' raw losses explode and would
-  // flatten the curve the suggestions are read from (lr_find.csv keeps them).
+  const auto stage_column = table.column("stage"), lr = table.column("lr"),
+             loss = table.column("loss");
+  // The smoothed loss only, as fastai's sched.plot(): the last batches' raw losses explode and
+  // would flatten the curve the suggestions are read from (lr_find.csv keeps them).
   std::map<int, SvgSeries> curves;  // per lr_find stage
   for (const auto& row : table.rows) {
     if (row.fields.size() < table.header.size()) continue;
@@ -264,11 +310,19 @@ std::string lr_find_section(const fs::path& folder, const json& run) {
       if (entry.value("stage", -1) != stage) continue;
       const json suggestions = entry.value("suggestions", json::object());
       for (const auto& [name, value] : suggestions.items())
-        if (value.is_number()) markers.push_back({value.get<double>(), str_cat(name, " ", str_printf("%.2e", value.get<double>()))});
+        if (value.is_number())
+          markers.push_back(
+              {value.get<double>(), str_cat(name, " ", str_printf("%.2e", value.get<double>()))});
       notes = str_cat(entry.value("batches", 0), " of ", entry.value("scheduled", 0), " batches",
                       entry.value("diverged", false) ? "; stopped when the loss diverged" : "");
     }
-    SvgChart chart{str_cat("lr_find, stage [", stage, "]"), "learning rate (log scale)", "loss", true, false, false, {series},
+    SvgChart chart{str_cat("lr_find, stage [", stage, "]"),
+                   "learning rate (log scale)",
+                   "loss",
+                   true,
+                   false,
+                   false,
+                   {series},
                    markers};
     out += svg_line_chart(chart);
     if (!notes.empty()) out += str_cat("<p class=\"sub\">", html_escape(notes), "</p>\n");
@@ -280,17 +334,21 @@ std::string tta_section(const json& run) {
   std::string out;
   for (const char* kind : {"tta", "predict"}) {
     for (const auto& entry : run.value(kind, json::array())) {
-      const json plain = entry.value("plain", json::object()), tta = entry.value("tta", json::object());
+      const json plain = entry.value("plain", json::object()),
+                 tta = entry.value("tta", json::object());
       if (plain.empty()) continue;
-      out += str_cat("<p>stage [", entry.value("stage", 0), "] ", kind, ": ", entry.value("valid_images", 0),
-                     " validation images", std::string(kind) == "tta" ? str_cat(", ", entry.value("n_aug", 0), " augmented passes — ",
-                                                                                  html_escape(entry.value("combine", "")))
-                                                                      : "",
-                     "</p><table><thead>",
-                     table_row(tta.empty() ? std::vector<std::string>{"score", "value"}
-                                           : std::vector<std::string>{"score", "plain", "TTA", "gain"},
-                               true),
-                     "</thead>");
+      out +=
+          str_cat("<p>stage [", entry.value("stage", 0), "] ", kind, ": ",
+                  entry.value("valid_images", 0), " validation images",
+                  std::string(kind) == "tta"
+                      ? str_cat(", ", entry.value("n_aug", 0), " augmented passes — ",
+                                html_escape(entry.value("combine", "")))
+                      : "",
+                  "</p><table><thead>",
+                  table_row(tta.empty() ? std::vector<std::string>{"score", "value"}
+                                        : std::vector<std::string>{"score", "plain", "TTA", "gain"},
+                            true),
+                  "</thead>");
       for (const auto& [name, value] : plain.items()) {
         if (!value.is_number()) continue;
         const double before = value.get<double>();
@@ -299,7 +357,8 @@ std::string tta_section(const json& run) {
           continue;
         }
         const double after = tta.value(name, NAN);
-        out += table_row({name, format_number(before), format_number(after), str_printf("%+.4g", after - before)});
+        out += table_row({name, format_number(before), format_number(after),
+                          str_printf("%+.4g", after - before)});
       }
       out += "</table>\n";
     }
@@ -309,22 +368,27 @@ std::string tta_section(const json& run) {
 
 std::string top_losses(const fs::path& folder) {
   if (!file_exists(folder / files::kTopLosses)) return "";
-  return str_cat("<h2>Top losses</h2><img src=\"", files::kTopLosses, "\" alt=\"the validation images with the largest losses\">\n");
+  return str_cat("<h2>Top losses</h2><img src=\"", files::kTopLosses,
+                 "\" alt=\"the validation images with the largest losses\">\n");
 }
 
 // fastai's most_confused: the off-diagonal cells of a confusion.csv, largest first.
 std::string most_confused(const CsvTable& table, std::size_t shown) {
-  std::vector<std::tuple<std::int64_t, std::size_t, std::size_t>> cells;  // count, actual row, predicted column
+  std::vector<std::tuple<std::int64_t, std::size_t, std::size_t>>
+      cells;  // count, actual row, predicted column
   for (std::size_t r = 0; r < table.rows.size(); ++r)
     for (std::size_t c = 1; c < table.rows[r].fields.size(); ++c) {
       const std::int64_t count = std::atoll(table.rows[r].fields[c].c_str());
       if (c - 1 != r && count > 0) cells.emplace_back(count, r, c);
     }
-  std::stable_sort(cells.begin(), cells.end(), [](const auto& a, const auto& b) { return std::get<0>(a) > std::get<0>(b); });
+  std::stable_sort(cells.begin(), cells.end(),
+                   [](const auto& a, const auto& b) { return std::get<0>(a) > std::get<0>(b); });
   if (cells.size() > shown) cells.resize(shown);
-  std::string out = str_cat("<p>", table.header.size() - 1, " classes: too many for a readable matrix (",
-                            files::kConfusion, " and ", files::kConfusionPlot, " hold it). The most confused pairs:</p><table><thead>",
-                            table_row({"actual", "predicted", "images"}, true), "</thead>");
+  std::string out =
+      str_cat("<p>", table.header.size() - 1, " classes: too many for a readable matrix (",
+              files::kConfusion, " and ", files::kConfusionPlot,
+              " hold it). The most confused pairs:</p><table><thead>",
+              table_row({"actual", "predicted", "images"}, true), "</thead>");
   for (const auto& [count, row, column] : cells)
     out += table_row({table.rows[row].fields[0], table.header[column], std::to_string(count)});
   return out + "</table>\n";
@@ -343,12 +407,16 @@ std::string confusion_section(const fs::path& folder) {
     }
   std::string summary;
   if (total > 0)
-    summary = str_cat("<p class=\"sub\">", total, " validation images, ", right, " right (",
-                      str_printf("%.2f%%", 100.0 * static_cast<double>(right) / static_cast<double>(total)), ")</p>\n");
+    summary = str_cat(
+        "<p class=\"sub\">", total, " validation images, ", right, " right (",
+        str_printf("%.2f%%", 100.0 * static_cast<double>(right) / static_cast<double>(total)),
+        ")</p>\n");
   constexpr std::size_t kMatrixClasses = 30, kPairsShown = 20;
-  if (table.header.size() - 1 > kMatrixClasses) return most_confused(table, kPairsShown) + summary + top_losses(folder);
+  if (table.header.size() - 1 > kMatrixClasses)
+    return most_confused(table, kPairsShown) + summary + top_losses(folder);
   std::string out = "<table class=\"confusion\"><thead><tr><th>actual \\ predicted</th>";
-  for (std::size_t c = 1; c < table.header.size(); ++c) out += "<th>" + html_escape(table.header[c]) + "</th>";
+  for (std::size_t c = 1; c < table.header.size(); ++c)
+    out += "<th>" + html_escape(table.header[c]) + "</th>";
   out += "<th>recall</th></tr></thead>\n";
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     const auto& fields = table.rows[r].fields;
@@ -361,11 +429,14 @@ std::string confusion_section(const fs::path& folder) {
       const double shade = static_cast<double>(count) / static_cast<double>(largest);
       // Blue for the diagonal (right), red for confusions, stronger for larger counts.
       const char* rgb = c - 1 == r ? "21,101,192" : "198,40,40";
-      out += str_printf("<td style=\"background:rgba(%s,%.3f);color:%s\">%lld</td>", rgb, c - 1 == r ? shade : std::min(1.0, shade * 3),
+      out += str_printf("<td style=\"background:rgba(%s,%.3f);color:%s\">%lld</td>", rgb,
+                        c - 1 == r ? shade : std::min(1.0, shade * 3),
                         shade > 0.55 ? "#fff" : "#222", static_cast<long long>(count));
     }
     out += "<td class=\"num\">" +
-           (row_total > 0 ? format_number(static_cast<double>(row_right) / static_cast<double>(row_total)) : "—") +
+           (row_total > 0
+                ? format_number(static_cast<double>(row_right) / static_cast<double>(row_total))
+                : "—") +
            "</td></tr>\n";
   }
   return out + "</table>\n" + summary + top_losses(folder);
@@ -382,12 +453,14 @@ std::string timings_section(const json& run, const std::vector<PlanStage>& plan)
     const int stage = entry.value("stage", 0);
     const double seconds = entry.value("seconds", 0.0);
     total += seconds;
-    bars.push_back({str_cat("[", stage, "] ", types.count(stage) ? types[stage] : entry.value("type", "")), seconds,
-                    entry.value("cached", false) ? "(from the stage cache)" : ""});
+    bars.push_back(
+        {str_cat("[", stage, "] ", types.count(stage) ? types[stage] : entry.value("type", "")),
+         seconds, entry.value("cached", false) ? "(from the stage cache)" : ""});
   }
   return svg_bar_chart(bars, "Seconds per stage", "s") +
          str_cat("<p class=\"sub\">stages took ", html_escape(format_duration(total)), " in all; ",
-                 display_text(run.value("threads", json())), " threads, ", html_escape(run.value("precision", "")), "</p>\n");
+                 display_text(run.value("threads", json())), " threads, ",
+                 html_escape(run.value("precision", "")), "</p>\n");
 }
 
 std::string provenance_section(const fs::path& folder, const json& run) {
@@ -395,25 +468,31 @@ std::string provenance_section(const fs::path& folder, const json& run) {
   const auto row = [&](const std::string& name, const std::string& value) {
     if (!value.empty()) out += table_row({name, value});
   };
-  row("xp", str_cat(display_text(run.value("xp_version", json())), "  git ", display_text(run.value("git_sha", json())),
+  row("xp", str_cat(display_text(run.value("xp_version", json())), "  git ",
+                    display_text(run.value("git_sha", json())),
                     run.value("git_dirty", false) ? " (uncommitted changes)" : ""));
-  row("compiler", str_cat(display_text(run.value("compiler", json())), " ", display_text(run.value("build_type", json()))));
+  row("compiler", str_cat(display_text(run.value("compiler", json())), " ",
+                          display_text(run.value("build_type", json()))));
   const json libraries = run.value("libraries", json::object());
   for (const auto& [name, version] : libraries.items()) row(name, display_text(version));
   const json host = run.value("host", json::object());
-  row("host", str_cat(host.value("hostname", ""), ", ", host.value("cpu", ""), ", ", display_text(host.value("hardware_threads", json())),
+  row("host", str_cat(host.value("hostname", ""), ", ", host.value("cpu", ""), ", ",
+                      display_text(host.value("hardware_threads", json())),
                       " hardware threads, features: ", host.value("cpu_features", "")));
-  row("device / threads / precision", str_cat(run.value("device", ""), " / ", display_text(run.value("threads", json())), " / ",
-                                              run.value("precision", "")));
+  row("device / threads / precision",
+      str_cat(run.value("device", ""), " / ", display_text(run.value("threads", json())), " / ",
+              run.value("precision", "")));
   row("recipe", run.value("recipe", ""));
   row("command", join(run.value("command_line", std::vector<std::string>{}), " "));
-  row("started / ended", str_cat(run.value("started", ""), " / ", display_text(run.value("ended", json()))));
+  row("started / ended",
+      str_cat(run.value("started", ""), " / ", display_text(run.value("ended", json()))));
   for (const auto& resumed : run.value("resumed", json::array()))
-    row("resumed", str_cat(resumed.value("time", ""), "  ", join(resumed.value("command_line", std::vector<std::string>{}), " ")));
+    row("resumed", str_cat(resumed.value("time", ""), "  ",
+                           join(resumed.value("command_line", std::vector<std::string>{}), " ")));
   out += "</table>\n";
   if (file_exists(folder / files::kRecipe))
-    out += "<details><summary>recipe.yaml (resolved)</summary><pre>" + html_escape(read_file(folder / files::kRecipe)) +
-           "</pre></details>\n";
+    out += "<details><summary>recipe.yaml (resolved)</summary><pre>" +
+           html_escape(read_file(folder / files::kRecipe)) + "</pre></details>\n";
   return out;
 }
 
@@ -426,7 +505,8 @@ std::string log_section(const fs::path& folder) {
   const std::size_t first = lines.size() > kShown ? lines.size() - kShown : 0;
   std::string text;
   for (std::size_t i = first; i < lines.size(); ++i) text += lines[i] + "\n";
-  return str_cat("<details><summary>", first > 0 ? str_cat("the last ", kShown, " of ", lines.size(), " lines of ") : "",
+  return str_cat("<details><summary>",
+                 first > 0 ? str_cat("the last ", kShown, " of ", lines.size(), " lines of ") : "",
                  files::kLog, "</summary><pre>", html_escape(text), "</pre></details>\n");
 }
 
@@ -440,7 +520,8 @@ std::string files_section(const fs::path& folder) {
   }
   std::sort(names.begin(), names.end());
   std::string out = "<p>";
-  for (const auto& name : names) out += str_cat("<a href=\"", html_escape(name), "\">", html_escape(name), "</a> &nbsp; ");
+  for (const auto& name : names)
+    out += str_cat("<a href=\"", html_escape(name), "\">", html_escape(name), "</a> &nbsp; ");
   return out + "</p>\n";
 }
 
@@ -458,13 +539,17 @@ std::string render_report(const fs::path& folder) {
   const RunSummary summary = summarize_run(folder, run, metrics);
   const std::vector<PlanStage> plan = read_plan(run);
 
-  std::string page = page_begin(str_cat(run.value("name", summary.name), " · ", summary.state, " · xp report"));
+  std::string page =
+      page_begin(str_cat(run.value("name", summary.name), " · ", summary.state, " · xp report"));
   page += header_section(folder, run, summary, metrics);
   if (!metrics_problem.empty())
-    page += section("curves", "Training curves", "<p class=\"banner warn\">could not be shown: " + html_escape(metrics_problem) + "</p>");
+    page += section(
+        "curves", "Training curves",
+        "<p class=\"banner warn\">could not be shown: " + html_escape(metrics_problem) + "</p>");
   page += guarded("plan", "Plan", [&] { return plan_section(run, plan, metrics); });
   page += guarded("curves", "Training curves", [&] { return curves_section(plan, metrics); });
-  page += guarded("lr-schedule", "Learning rate schedule", [&] { return lr_schedule_section(folder, plan); });
+  page += guarded("lr-schedule", "Learning rate schedule",
+                  [&] { return lr_schedule_section(folder, plan); });
   page += guarded("lr-find", "Learning rate finder", [&] { return lr_find_section(folder, run); });
   page += guarded("tta", "Predictions and TTA", [&] { return tta_section(run); });
   page += guarded("confusion", "Confusion matrix", [&] { return confusion_section(folder); });
@@ -472,9 +557,12 @@ std::string render_report(const fs::path& folder) {
   page += guarded("provenance", "Provenance", [&] { return provenance_section(folder, run); });
   page += guarded("log", "Log", [&] { return log_section(folder); });
   page += guarded("files", "Files", [&] { return files_section(folder); });
-  return page + page_end(str_cat("written by xp ", display_text(run.value("xp_version", json())), " at ", utc_now_iso8601()));
+  return page + page_end(str_cat("written by xp ", display_text(run.value("xp_version", json())),
+                                 " at ", utc_now_iso8601()));
 }
 
-void write_report(const fs::path& folder) { write_file_atomic(folder / files::kReport, render_report(folder)); }
+void write_report(const fs::path& folder) {
+  write_file_atomic(folder / files::kReport, render_report(folder));
+}
 
 }  // namespace xp::report

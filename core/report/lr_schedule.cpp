@@ -19,7 +19,9 @@ void LrScheduleLog::add(int stage, std::int64_t iteration, const std::vector<dou
   csv_ += str_cat(stage, ",", iteration);
   for (double lr : group_lrs) csv_ += str_printf(",%.9g", lr);
   csv_ += "\n";
-  if (iteration == 0) stage_starts_.push_back({static_cast<double>(last_group_lrs_.size()), str_cat("stage ", stage)});
+  if (iteration == 0)
+    stage_starts_.push_back(
+        {static_cast<double>(last_group_lrs_.size()), str_cat("stage ", stage)});
   last_group_lrs_.push_back(group_lrs.back());
 }
 
@@ -28,9 +30,11 @@ void LrScheduleLog::write() {
   written_ = last_group_lrs_.size();
   write_file_atomic(folder_ / files::kLrSchedule, csv_);
   std::vector<double> iterations(last_group_lrs_.size());
-  for (std::size_t idx = 0; idx < iterations.size(); ++idx) iterations[idx] = static_cast<double>(idx);
-  write_png(folder_ / files::kLrSchedulePlot, line_chart(iterations, last_group_lrs_, "learning rate of the last layer group",
-                                                         "iteration (all fit stages)", false, stage_starts_));
+  for (std::size_t idx = 0; idx < iterations.size(); ++idx)
+    iterations[idx] = static_cast<double>(idx);
+  write_png(folder_ / files::kLrSchedulePlot,
+            line_chart(iterations, last_group_lrs_, "learning rate of the last layer group",
+                       "iteration (all fit stages)", false, stage_starts_));
 }
 
 void LrScheduleLog::keep_stages_before(const std::string& existing, int stage) {
@@ -43,7 +47,8 @@ void LrScheduleLog::keep_stages_before(const std::string& existing, int stage) {
     const int row_stage = std::stoi(fields[0]);
     if (row_stage >= stage) break;
     std::vector<double> group_lrs;
-    for (std::size_t idx = 2; idx < fields.size(); ++idx) group_lrs.push_back(std::stod(fields[idx]));
+    for (std::size_t idx = 2; idx < fields.size(); ++idx)
+      group_lrs.push_back(std::stod(fields[idx]));
     add(row_stage, std::stoll(fields[1]), group_lrs);
   }
 }

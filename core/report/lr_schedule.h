@@ -25,10 +25,10 @@ class LrScheduleLog {
 
  private:
   std::filesystem::path folder_;
-  std::string csv_;                           // the file so far, header included
-  std::vector<double> last_group_lrs_;        // the plotted curve
+  std::string csv_;                     // the file so far, header included
+  std::vector<double> last_group_lrs_;  // the plotted curve
   std::vector<ChartMarker> stage_starts_;
-  std::size_t written_ = 0;                   // iterations already on disk
+  std::size_t written_ = 0;  // iterations already on disk
 };
 
 }  // namespace xp::report

@@ -19,9 +19,9 @@ std::string MetricsCsv::header(const std::string& metric_name) {
 std::string MetricsCsv::format(const MetricsRow& row) {
   // %.9g keeps every metric well past the digits anyone compares, with no locale surprises.
   char buffer[512];
-  std::snprintf(buffer, sizeof buffer, "%d,%s,%lld,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f", row.stage, row.stage_type.c_str(),
-                static_cast<long long>(row.epoch), row.lr, row.trn_loss, row.trn_loss_mean, row.val_loss, row.metric,
-                row.seconds);
+  std::snprintf(buffer, sizeof buffer, "%d,%s,%lld,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f", row.stage,
+                row.stage_type.c_str(), static_cast<long long>(row.epoch), row.lr, row.trn_loss,
+                row.trn_loss_mean, row.val_loss, row.metric, row.seconds);
   return buffer;
 }
 
@@ -34,8 +34,10 @@ void MetricsCsv::add_line(const std::string& line) {
 
 void MetricsCsv::keep_rows(const std::string& existing, std::size_t rows) {
   std::size_t end = existing.find('\n');  // after the header
-  for (std::size_t row = 0; row < rows && end != std::string::npos; ++row) end = existing.find('\n', end + 1);
-  XP_CHECK(end != std::string::npos, "metrics.csv has fewer than the ", rows, " rows the resume point expects");
+  for (std::size_t row = 0; row < rows && end != std::string::npos; ++row)
+    end = existing.find('\n', end + 1);
+  XP_CHECK(end != std::string::npos, "metrics.csv has fewer than the ", rows,
+           " rows the resume point expects");
   content_ = existing.substr(0, end + 1);
   write_file_atomic(path_, content_);
 }

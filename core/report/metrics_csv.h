@@ -9,14 +9,14 @@
 namespace xp::report {
 
 struct MetricsRow {
-  int stage = 0;              // index in the recipe's stages list
-  std::string stage_type;     // "fit"
-  std::int64_t epoch = 0;     // within the stage, from 0
+  int stage = 0;           // index in the recipe's stages list
+  std::string stage_type;  // "fit"
+  std::int64_t epoch = 0;  // within the stage, from 0
   double lr = 0;
-  double trn_loss = 0;        // fastai's smoothed loss
-  double trn_loss_mean = 0;   // plain epoch mean
+  double trn_loss = 0;       // fastai's smoothed loss
+  double trn_loss_mean = 0;  // plain epoch mean
   double val_loss = 0;
-  double metric = 0;          // the task's metric, in the column the file was created with
+  double metric = 0;  // the task's metric, in the column the file was created with
   double seconds = 0;
 };
 

@@ -26,8 +26,8 @@ void text_at(cv::Mat& canvas, const std::string& text, cv::Point origin, double 
 
 // A white canvas with a title and the two axes; the plot area spans x ∈ [left, width − right]
 // and y ∈ [top, height − bottom], whose bottom-left corner is returned in `origin`.
-cv::Mat blank_chart(int width, int height, int left, int right, int top, int bottom, const std::string& title,
-                    cv::Point& origin) {
+cv::Mat blank_chart(int width, int height, int left, int right, int top, int bottom,
+                    const std::string& title, cv::Point& origin) {
   cv::Mat canvas(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
   text_at(canvas, title, {left, 22}, 0.55);
   origin = cv::Point(left, height - bottom);
@@ -48,14 +48,18 @@ cv::Mat histogram_chart(const std::vector<double>& values, int bins, const std::
   const double high = *high_it > low ? *high_it : low + 1;
   std::vector<int> counts(static_cast<std::size_t>(bins), 0);
   for (double value : values)
-    ++counts[static_cast<std::size_t>(std::min(bins - 1, static_cast<int>((value - low) / (high - low) * bins)))];
+    ++counts[static_cast<std::size_t>(
+        std::min(bins - 1, static_cast<int>((value - low) / (high - low) * bins)))];
   const int tallest = *std::max_element(counts.begin(), counts.end());
   const double bar_width = static_cast<double>(kWidth - kLeft - kRight) / bins;
   for (int bin = 0; bin < bins; ++bin) {
-    const int height = static_cast<int>(static_cast<double>(counts[static_cast<std::size_t>(bin)]) / tallest * (origin.y - kTop));
+    const int height = static_cast<int>(static_cast<double>(counts[static_cast<std::size_t>(bin)]) /
+                                        tallest * (origin.y - kTop));
     const int x0 = kLeft + static_cast<int>(bin * bar_width) + 1;
     const int x1 = kLeft + static_cast<int>((bin + 1) * bar_width) - 1;
-    if (height > 0) cv::rectangle(canvas, cv::Point(x0, origin.y - height), cv::Point(std::max(x0, x1), origin.y - 1), kBar, cv::FILLED);
+    if (height > 0)
+      cv::rectangle(canvas, cv::Point(x0, origin.y - height),
+                    cv::Point(std::max(x0, x1), origin.y - 1), kBar, cv::FILLED);
   }
   text_at(canvas, number(low), {kLeft - 4, origin.y + 18});
   const std::string high_text = number(*high_it);
@@ -68,7 +72,8 @@ cv::Mat histogram_chart(const std::vector<double>& values, int bins, const std::
   return canvas;
 }
 
-cv::Mat bar_chart(const std::vector<std::string>& labels, const std::vector<double>& values, const std::string& title) {
+cv::Mat bar_chart(const std::vector<std::string>& labels, const std::vector<double>& values,
+                  const std::string& title) {
   constexpr int kWidth = 720, kRow = 26, kTop = 40, kBottom = 16, kRight = 90;
   int label_width = 0;
   for (const auto& label : labels) {
@@ -83,23 +88,27 @@ cv::Mat bar_chart(const std::vector<std::string>& labels, const std::vector<doub
   for (double value : values)
     if (std::isfinite(value)) low = std::min(low, value), high = std::max(high, value);
   if (!std::isfinite(low)) return canvas;
-  // The axis starts a little below the smallest value (at 0 when all are within 2x of each other's scale).
-  const double floor = low > 0 && (high - low) < low * 0.5 ? low - (high - low + 1e-12) * 0.5 : std::min(0.0, low);
+  // The axis starts a little below the smallest value (at 0 when all are within 2x of each other's
+  // scale).
+  const double floor =
+      low > 0 && (high - low) < low * 0.5 ? low - (high - low + 1e-12) * 0.5 : std::min(0.0, low);
   const double span = std::max(high - floor, 1e-12);
   for (std::size_t row = 0; row < labels.size(); ++row) {
     const int y = kTop + static_cast<int>(row) * kRow;
     text_at(canvas, labels[row], {6, y + 17});
     if (row >= values.size() || !std::isfinite(values[row])) continue;
     const int length = static_cast<int>((values[row] - floor) / span * (kWidth - kRight - left));
-    cv::rectangle(canvas, cv::Point(left + 1, y + 4), cv::Point(left + std::max(1, length), y + kRow - 4), kBar, cv::FILLED);
+    cv::rectangle(canvas, cv::Point(left + 1, y + 4),
+                  cv::Point(left + std::max(1, length), y + kRow - 4), kBar, cv::FILLED);
     text_at(canvas, str_printf("%.4g", values[row]), {left + std::max(1, length) + 6, y + 17});
   }
   text_at(canvas, str_printf("axis from %.4g", floor), {kWidth - kRight - 60, height - 2}, 0.35);
   return canvas;
 }
 
-cv::Mat line_chart(const std::vector<double>& xs, const std::vector<double>& ys, const std::string& title,
-                   const std::string& x_label, bool log_x, const std::vector<ChartMarker>& markers) {
+cv::Mat line_chart(const std::vector<double>& xs, const std::vector<double>& ys,
+                   const std::string& title, const std::string& x_label, bool log_x,
+                   const std::vector<ChartMarker>& markers) {
   constexpr int kWidth = 640, kHeight = 400, kLeft = 70, kRight = 20, kTop = 36, kBottom = 48;
   cv::Point origin;
   cv::Mat canvas = blank_chart(kWidth, kHeight, kLeft, kRight, kTop, kBottom, title, origin);
@@ -121,7 +130,8 @@ cv::Mat line_chart(const std::vector<double>& xs, const std::vector<double>& ys,
   };
   // x ticks: decades on a log axis, the ends otherwise.
   if (log_x) {
-    for (int decade = static_cast<int>(std::ceil(x0)); decade <= static_cast<int>(std::floor(x1)); ++decade) {
+    for (int decade = static_cast<int>(std::ceil(x0)); decade <= static_cast<int>(std::floor(x1));
+         ++decade) {
       const cv::Point tick = to_pixel(decade, y0);
       cv::line(canvas, tick, {tick.x, tick.y + 4}, kInk);
       text_at(canvas, "1e" + std::to_string(decade), {tick.x - 12, tick.y + 18}, 0.4);
@@ -141,15 +151,16 @@ cv::Mat line_chart(const std::vector<double>& xs, const std::vector<double>& ys,
     const double x = log_x ? std::log10(marker.x) : marker.x;
     if (x < x0 || x > x1) continue;
     const int column = to_pixel(x, y0).x;
-    for (int row = kTop; row < origin.y; row += 8) cv::line(canvas, {column, row}, {column, row + 4}, cv::Scalar(220, 80, 60));
+    for (int row = kTop; row < origin.y; row += 8)
+      cv::line(canvas, {column, row}, {column, row + 4}, cv::Scalar(220, 80, 60));
     text_at(canvas, marker.label, {column + 4, label_row}, 0.4);
     label_row += 16;
   }
   return canvas;
 }
 
-cv::Mat confusion_chart(const std::vector<std::vector<std::int64_t>>& counts, const std::vector<std::string>& classes,
-                        const std::string& title) {
+cv::Mat confusion_chart(const std::vector<std::vector<std::int64_t>>& counts,
+                        const std::vector<std::string>& classes, const std::string& title) {
   const int n = static_cast<int>(classes.size());
   const int cell = std::clamp(560 / std::max(n, 1), 6, 64);
   const bool labelled = cell >= 14;
@@ -165,9 +176,11 @@ cv::Mat confusion_chart(const std::vector<std::vector<std::int64_t>>& counts, co
     for (std::int64_t count : row) largest = std::max(largest, count);
   for (int row = 0; row < n; ++row) {
     for (int col = 0; col < n; ++col) {
-      const std::int64_t count = counts[static_cast<std::size_t>(row)][static_cast<std::size_t>(col)];
+      const std::int64_t count =
+          counts[static_cast<std::size_t>(row)][static_cast<std::size_t>(col)];
       const double shade = static_cast<double>(count) / static_cast<double>(largest);
-      const cv::Scalar colour(255 - 189 * shade, 255 - 122 * shade, 255 - 11 * shade);  // white → kBar
+      const cv::Scalar colour(255 - 189 * shade, 255 - 122 * shade,
+                              255 - 11 * shade);  // white → kBar
       const cv::Point corner(left + col * cell, top + row * cell);
       cv::rectangle(canvas, corner, corner + cv::Point(cell - 1, cell - 1), colour, cv::FILLED);
       if (labelled && count > 0) {
@@ -175,8 +188,9 @@ cv::Mat confusion_chart(const std::vector<std::vector<std::int64_t>>& counts, co
         const double scale = std::min(0.45, cell / 40.0);
         int baseline = 0;
         const cv::Size size = cv::getTextSize(text, kFont, scale, 1, &baseline);
-        cv::putText(canvas, text, corner + cv::Point((cell - size.width) / 2, (cell + size.height) / 2), kFont, scale,
-                    shade > 0.6 ? cv::Scalar(255, 255, 255) : kInk, 1, cv::LINE_AA);
+        cv::putText(canvas, text,
+                    corner + cv::Point((cell - size.width) / 2, (cell + size.height) / 2), kFont,
+                    scale, shade > 0.6 ? cv::Scalar(255, 255, 255) : kInk, 1, cv::LINE_AA);
       }
     }
     if (labelled) {
@@ -186,7 +200,8 @@ cv::Mat confusion_chart(const std::vector<std::vector<std::int64_t>>& counts, co
       int baseline = 0;
       const cv::Size size = cv::getTextSize(name, kFont, 0.4, 1, &baseline);
       cv::Mat strip(cell, label_width, CV_8UC3, cv::Scalar(255, 255, 255));
-      cv::putText(strip, name, {2, std::min(cell - 2, (cell + size.height) / 2)}, kFont, 0.4, kInk, 1, cv::LINE_AA);
+      cv::putText(strip, name, {2, std::min(cell - 2, (cell + size.height) / 2)}, kFont, 0.4, kInk,
+                  1, cv::LINE_AA);
       cv::Mat rotated;
       cv::rotate(strip, rotated, cv::ROTATE_90_COUNTERCLOCKWISE);
       rotated.copyTo(canvas(cv::Rect(left + row * cell, top - label_width - 4, cell, label_width)));
@@ -198,16 +213,18 @@ cv::Mat confusion_chart(const std::vector<std::vector<std::int64_t>>& counts, co
 
 cv::Mat captioned(const cv::Mat& image, const std::vector<std::string>& lines, int min_side) {
   cv::Mat rgb;
-  if (image.channels() == 1) cv::cvtColor(image, rgb, cv::COLOR_GRAY2RGB);
-  else rgb = image;
+  if (image.channels() == 1)
+    cv::cvtColor(image, rgb, cv::COLOR_GRAY2RGB);
+  else
+    rgb = image;
   const int shorter = std::max(1, std::min(rgb.rows, rgb.cols));
   if (shorter < min_side) {
     const double scale = std::ceil(static_cast<double>(min_side) / shorter);
     cv::resize(rgb, rgb, cv::Size(), scale, scale, cv::INTER_NEAREST);
   }
   constexpr int kLine = 16;
-  cv::Mat tile(rgb.rows + kLine * static_cast<int>(lines.size()) + 6, std::max(rgb.cols, 160), CV_8UC3,
-               cv::Scalar(255, 255, 255));
+  cv::Mat tile(rgb.rows + kLine * static_cast<int>(lines.size()) + 6, std::max(rgb.cols, 160),
+               CV_8UC3, cv::Scalar(255, 255, 255));
   rgb.copyTo(tile(cv::Rect(0, 0, rgb.cols, rgb.rows)));
   for (std::size_t line = 0; line < lines.size(); ++line)
     text_at(tile, lines[line], {2, rgb.rows + kLine * static_cast<int>(line + 1)}, 0.4);
@@ -238,8 +255,9 @@ cv::Mat tile_grid(const std::vector<std::vector<cv::Mat>>& rows, int gap) {
       const cv::Mat& tile = rows[row][col];
       cv::Mat colour = tile;
       if (tile.channels() == 1) cv::cvtColor(tile, colour, cv::COLOR_GRAY2RGB);
-      colour.copyTo(grid(cv::Rect(gap + static_cast<int>(col) * (tile_cols + gap),
-                                  gap + static_cast<int>(row) * (tile_rows + gap), tile.cols, tile.rows)));
+      colour.copyTo(
+          grid(cv::Rect(gap + static_cast<int>(col) * (tile_cols + gap),
+                        gap + static_cast<int>(row) * (tile_rows + gap), tile.cols, tile.rows)));
     }
   return grid;
 }
@@ -248,8 +266,10 @@ void write_png(const std::filesystem::path& path, const cv::Mat& rgb) {
   cv::Mat bgr;
   cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
   std::vector<unsigned char> encoded;
-  if (!cv::imencode(".png", bgr, encoded)) throw Error(str_cat("cannot encode '", path.string(), "' as PNG"));
-  write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
+  if (!cv::imencode(".png", bgr, encoded))
+    throw Error(str_cat("cannot encode '", path.string(), "' as PNG"));
+  write_file_atomic(
+      path, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
 }
 
 }  // namespace xp::report

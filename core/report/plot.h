@@ -22,19 +22,21 @@ struct ChartMarker {
 };
 
 // ys against xs as a line, optionally on a log10 x axis (decade ticks), with markers.
-cv::Mat line_chart(const std::vector<double>& xs, const std::vector<double>& ys, const std::string& title,
-                   const std::string& x_label, bool log_x, const std::vector<ChartMarker>& markers = {});
+cv::Mat line_chart(const std::vector<double>& xs, const std::vector<double>& ys,
+                   const std::string& title, const std::string& x_label, bool log_x,
+                   const std::vector<ChartMarker>& markers = {});
 
 // fastai's plot_confusion_matrix: a grid of counts, row = actual class, column = predicted, each
 // cell shaded by its count relative to the largest, class names on both axes (at most ~40 classes
 // stay legible; beyond that the cells shrink and only the shading is drawn).
-cv::Mat confusion_chart(const std::vector<std::vector<std::int64_t>>& counts, const std::vector<std::string>& classes,
-                        const std::string& title);
+cv::Mat confusion_chart(const std::vector<std::vector<std::int64_t>>& counts,
+                        const std::vector<std::string>& classes, const std::string& title);
 
 // Images of equal height placed left to right.
 // One horizontal bar per label, its value written at its end; bars start at the smallest value's
 // floor so that close values (accuracies of a sweep) can be told apart. NaN values get no bar.
-cv::Mat bar_chart(const std::vector<std::string>& labels, const std::vector<double>& values, const std::string& title);
+cv::Mat bar_chart(const std::vector<std::string>& labels, const std::vector<double>& values,
+                  const std::string& title);
 
 cv::Mat side_by_side(const std::vector<cv::Mat>& images);
 

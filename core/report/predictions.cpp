@@ -13,7 +13,8 @@ namespace {
 std::string probability(double value) { return str_printf("%.6g", value); }
 
 // The labels of a row whose value passes the threshold, space-separated (planet's tags).
-std::string tags(const torch::Tensor& row, const std::vector<std::string>& classes, double threshold) {
+std::string tags(const torch::Tensor& row, const std::vector<std::string>& classes,
+                 double threshold) {
   std::vector<std::string> names;
   const auto values = row.accessor<float, 1>();
   for (std::int64_t c = 0; c < row.size(0); ++c)
@@ -53,7 +54,8 @@ std::string predictions_csv(const PredictionTable& table) {
   }
   out = header({"id", "actual", "predicted"}, table.classes);
   const bool multi = table.task == models::Task::kMultiLabel;
-  const torch::Tensor labels = multi ? table.labels.to(torch::kFloat32).contiguous().cpu() : table.labels.cpu();
+  const torch::Tensor labels =
+      multi ? table.labels.to(torch::kFloat32).contiguous().cpu() : table.labels.cpu();
   for (std::int64_t row = 0; row < probs.size(0); ++row) {
     std::string actual, predicted;
     if (multi) {
@@ -63,7 +65,8 @@ std::string predictions_csv(const PredictionTable& table) {
       actual = table.classes[static_cast<std::size_t>(labels[row].item<std::int64_t>())];
       predicted = table.classes[static_cast<std::size_t>(probs[row].argmax().item<std::int64_t>())];
     }
-    out += csv_field(table.ids[static_cast<std::size_t>(row)]) + "," + csv_field(actual) + "," + csv_field(predicted);
+    out += csv_field(table.ids[static_cast<std::size_t>(row)]) + "," + csv_field(actual) + "," +
+           csv_field(predicted);
     for (std::int64_t c = 0; c < probs.size(1); ++c) out += "," + probability(p[row][c]);
     out += "\n";
   }
@@ -96,7 +99,8 @@ std::string confusion_csv(const torch::Tensor& matrix, const std::vector<std::st
   const auto m = counts.accessor<std::int64_t, 2>();
   for (std::int64_t row = 0; row < counts.size(0); ++row) {
     out += csv_field(classes[static_cast<std::size_t>(row)]);
-    for (std::int64_t col = 0; col < counts.size(1); ++col) out += "," + std::to_string(m[row][col]);
+    for (std::int64_t col = 0; col < counts.size(1); ++col)
+      out += "," + std::to_string(m[row][col]);
     out += "\n";
   }
   return out;

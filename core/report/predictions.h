@@ -25,7 +25,7 @@ struct PredictionTable {
   std::vector<std::string> ids;      // one per row
   torch::Tensor probs;               // float [N, C]: probabilities, or values (regression)
   torch::Tensor labels;              // the split's labels (dataset.h); undefined for a test split
-  double threshold = 0.5;            // multi-label: a label is predicted when its probability passes it
+  double threshold = 0.5;  // multi-label: a label is predicted when its probability passes it
 };
 
 std::string predictions_csv(const PredictionTable& table);

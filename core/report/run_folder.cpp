@@ -15,13 +15,15 @@
 namespace xp::report {
 
 bool is_run_bookkeeping(const std::string& relative) {
-  for (const char* name : {files::kRecipe, files::kRun, files::kStatus, files::kLog, files::kMetrics, files::kModel,
-                           files::kLrSchedule, files::kLrSchedulePlot, files::kResume, files::kReport, files::kInUse})
+  for (const char* name :
+       {files::kRecipe, files::kRun, files::kStatus, files::kLog, files::kMetrics, files::kModel,
+        files::kLrSchedule, files::kLrSchedulePlot, files::kResume, files::kReport, files::kInUse})
     if (relative == name) return true;
   return false;
 }
 
-std::filesystem::path checkpoint_path(const std::filesystem::path& run_folder, const std::string& name) {
+std::filesystem::path checkpoint_path(const std::filesystem::path& run_folder,
+                                      const std::string& name) {
   return run_folder / "checkpoints" / (name + ".h5");
 }
 
@@ -37,16 +39,19 @@ std::string make_run_id() {
   return str_cat(stamp, "-", suffix);
 }
 
-std::filesystem::path create_run_folder(const std::filesystem::path& results_root, const std::string& name) {
+std::filesystem::path create_run_folder(const std::filesystem::path& results_root,
+                                        const std::string& name) {
   const std::filesystem::path parent = results_root / name;
   std::error_code error;
   std::filesystem::create_directories(parent, error);
-  if (error) throw Error(str_cat("cannot create results folder '", parent.string(), "': ", error.message()));
+  if (error)
+    throw Error(str_cat("cannot create results folder '", parent.string(), "': ", error.message()));
   for (int attempt = 0; attempt < 16; ++attempt) {
     const std::filesystem::path folder = parent / make_run_id();
     if (::mkdir(folder.c_str(), 0755) == 0) return folder;
     if (errno != EEXIST)
-      throw Error(str_cat("cannot create run folder '", folder.string(), "': ", std::strerror(errno)));
+      throw Error(
+          str_cat("cannot create run folder '", folder.string(), "': ", std::strerror(errno)));
   }
   throw Error(str_cat("cannot find a free run folder name under '", parent.string(), "'"));
 }
@@ -57,8 +62,11 @@ void update_latest_link(const std::filesystem::path& run_folder) {
   std::error_code error;
   std::filesystem::remove(temporary, error);
   std::filesystem::create_directory_symlink(run_folder.filename(), temporary, error);
-  if (!error) std::filesystem::rename(temporary, parent / "latest", error);  // rename(2) replaces atomically
-  if (error) throw Error(str_cat("cannot point '", (parent / "latest").string(), "' at ", run_folder.string(), ": ", error.message()));
+  if (!error)
+    std::filesystem::rename(temporary, parent / "latest", error);  // rename(2) replaces atomically
+  if (error)
+    throw Error(str_cat("cannot point '", (parent / "latest").string(), "' at ",
+                        run_folder.string(), ": ", error.message()));
 }
 
 }  // namespace xp::report

@@ -40,7 +40,8 @@ inline constexpr const char* kAugmentPreview = "augment_preview.png";
 bool is_run_bookkeeping(const std::string& relative);
 
 // checkpoints/<name>.h5 in a run folder: what the `save` stage writes and `load` reads.
-std::filesystem::path checkpoint_path(const std::filesystem::path& run_folder, const std::string& name);
+std::filesystem::path checkpoint_path(const std::filesystem::path& run_folder,
+                                      const std::string& name);
 
 // "20261128T154233Z-3fa9c1": sortable by time, unique through the random suffix even when runs
 // start in the same second (runners.md: second-resolution names collide).
@@ -48,7 +49,8 @@ std::string make_run_id();
 
 // Creates results_root/name/<run id>/ atomically (mkdir fails rather than reuse a folder) and
 // returns it. Retries with a new id on the rare collision.
-std::filesystem::path create_run_folder(const std::filesystem::path& results_root, const std::string& name);
+std::filesystem::path create_run_folder(const std::filesystem::path& results_root,
+                                        const std::string& name);
 
 // Points <results_root>/<name>/latest at `run_folder` (a relative symlink, replaced atomically):
 // what another recipe names to start from the last completed run, e.g.

@@ -20,10 +20,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void flatten_numbers(const nlohmann::json& value, const std::string& prefix, std::map<std::string, double>& out) {
+void flatten_numbers(const nlohmann::json& value, const std::string& prefix,
+                     std::map<std::string, double>& out) {
   if (value.is_number()) out[prefix] = value.get<double>();
   if (value.is_object())
-    for (const auto& [key, child] : value.items()) flatten_numbers(child, prefix.empty() ? key : prefix + "." + key, out);
+    for (const auto& [key, child] : value.items())
+      flatten_numbers(child, prefix.empty() ? key : prefix + "." + key, out);
 }
 
 }  // namespace
@@ -38,7 +40,8 @@ std::vector<fs::path> find_runs(const fs::path& root) {
   std::vector<fs::path> runs;
   std::error_code error;
   if (!fs::is_directory(root, error)) return runs;
-  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, error), end;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, error),
+      end;
   for (; it != end; it.increment(error)) {
     if (error) break;
     const fs::path& path = it->path();
@@ -54,7 +57,8 @@ std::vector<fs::path> find_runs(const fs::path& root) {
   }
   // Run ids start with their UTC time: sort by it, then by path.
   std::sort(runs.begin(), runs.end(), [](const fs::path& a, const fs::path& b) {
-    return std::make_pair(a.filename().string(), a.string()) < std::make_pair(b.filename().string(), b.string());
+    return std::make_pair(a.filename().string(), a.string()) <
+           std::make_pair(b.filename().string(), b.string());
   });
   return runs;
 }
@@ -65,14 +69,17 @@ EpochLog read_epoch_log(const fs::path& folder) {
   if (!fs::exists(folder / files::kMetrics, error)) return log;
   const CsvTable table = read_csv((folder / files::kMetrics).string());
   if (table.header.size() >= 9) log.metric_name = table.header[7];  // between val_loss and seconds
-  const auto stage = table.column("stage"), type = table.column("stage_type"), epoch = table.column("epoch"),
-             lr = table.column("lr"), trn = table.column("trn_loss"), val = table.column("val_loss"),
-             seconds = table.column("seconds");
-  const auto number = [](const std::string& text) { return text.empty() ? NAN : std::atof(text.c_str()); };
+  const auto stage = table.column("stage"), type = table.column("stage_type"),
+             epoch = table.column("epoch"), lr = table.column("lr"), trn = table.column("trn_loss"),
+             val = table.column("val_loss"), seconds = table.column("seconds");
+  const auto number = [](const std::string& text) {
+    return text.empty() ? NAN : std::atof(text.c_str());
+  };
   for (const auto& row : table.rows) {
     if (row.fields.size() < table.header.size()) continue;  // a row cut short by a crash
-    log.rows.push_back({std::atoi(row.fields[stage].c_str()), row.fields[type], std::atoi(row.fields[epoch].c_str()),
-                        number(row.fields[lr]), number(row.fields[trn]), number(row.fields[val]), number(row.fields[7]),
+    log.rows.push_back({std::atoi(row.fields[stage].c_str()), row.fields[type],
+                        std::atoi(row.fields[epoch].c_str()), number(row.fields[lr]),
+                        number(row.fields[trn]), number(row.fields[val]), number(row.fields[7]),
                         number(row.fields[seconds])});
   }
   return log;
@@ -90,7 +97,9 @@ double seconds_between(const std::string& start, const std::string& end) {
 
 nlohmann::json read_run_json(const fs::path& folder) {
   nlohmann::json run = read_json_file(folder / files::kRun);
-  if (!run.is_object()) throw Error(str_cat("'", folder.string(), "' is not a run folder (no readable ", files::kRun, ")"));
+  if (!run.is_object())
+    throw Error(
+        str_cat("'", folder.string(), "' is not a run folder (no readable ", files::kRun, ")"));
   return run;
 }
 
@@ -105,7 +114,8 @@ RunSummary summarize_run(const fs::path& folder) {
   return summarize_run(folder, run, epochs);
 }
 
-RunSummary summarize_run(const fs::path& folder, const nlohmann::json& run, const EpochLog& epochs) {
+RunSummary summarize_run(const fs::path& folder, const nlohmann::json& run,
+                         const EpochLog& epochs) {
   const nlohmann::json status = read_json_file(folder / files::kStatus);
   RunSummary summary;
   summary.folder = folder;
@@ -113,14 +123,18 @@ RunSummary summarize_run(const fs::path& folder, const nlohmann::json& run, cons
   summary.started = run.value("started", "");
   summary.stages = run.contains("stage_keys") ? static_cast<int>(run["stage_keys"].size()) : 0;
   summary.state = status.is_object() ? status.value("state", "UNKNOWN") : "UNKNOWN";
-  if (summary.state == "RUNNING" && FileLock::try_lock(folder / files::kInUse)) summary.state = "KILLED";
+  if (summary.state == "RUNNING" && FileLock::try_lock(folder / files::kInUse))
+    summary.state = "KILLED";
   if (status.is_object()) {
     summary.error = status.value("error", "");
     const bool complete = summary.state == "COMPLETE";
     summary.stages_done = complete ? summary.stages
-                                   : (status.contains("stage") && status["stage"].is_number() ? status["stage"].get<int>() : 0);
-    const std::string end = run.value("ended", nlohmann::json()).is_string() ? run["ended"].get<std::string>()
-                                                                            : status.value("heartbeat", "");
+                                   : (status.contains("stage") && status["stage"].is_number()
+                                          ? status["stage"].get<int>()
+                                          : 0);
+    const std::string end = run.value("ended", nlohmann::json()).is_string()
+                                ? run["ended"].get<std::string>()
+                                : status.value("heartbeat", "");
     summary.seconds = seconds_between(summary.started, end);
   }
   summary.metric_name = epochs.metric_name;

@@ -15,18 +15,19 @@ namespace xp::report {
 
 struct RunSummary {
   std::filesystem::path folder;
-  std::string name;             // the recipe's name (run.json "recipe" stem, else the parent folder)
-  std::string state;            // COMPLETE, FAILED, INTERRUPTED, RUNNING, KILLED, or UNKNOWN
-  std::string error;            // status.json's error
-  int stages_done = 0;          // stages started (status.json's stage + 1 when not complete)
-  int stages = 0;               // stages in the recipe (run.json "stage_keys")
-  std::string started;          // ISO time
-  double seconds = NAN;         // ended (or last heartbeat) − started
-  std::string metric_name;      // metrics.csv's metric column
-  double metric = NAN;          // last metrics.csv row
+  std::string name;         // the recipe's name (run.json "recipe" stem, else the parent folder)
+  std::string state;        // COMPLETE, FAILED, INTERRUPTED, RUNNING, KILLED, or UNKNOWN
+  std::string error;        // status.json's error
+  int stages_done = 0;      // stages started (status.json's stage + 1 when not complete)
+  int stages = 0;           // stages in the recipe (run.json "stage_keys")
+  std::string started;      // ISO time
+  double seconds = NAN;     // ended (or last heartbeat) − started
+  std::string metric_name;  // metrics.csv's metric column
+  double metric = NAN;      // last metrics.csv row
   double val_loss = NAN;
   double trn_loss = NAN;
-  std::map<std::string, double> tta;  // tta.json's flat numbers ("tta.accuracy", "plain.accuracy", …)
+  std::map<std::string, double>
+      tta;  // tta.json's flat numbers ("tta.accuracy", "plain.accuracy", …)
 };
 
 // metrics.csv, one row per epoch (a row cut short by a crash is left out).
@@ -37,25 +38,29 @@ struct EpochRow {
   double lr = NAN, trn_loss = NAN, val_loss = NAN, metric = NAN, seconds = NAN;
 };
 struct EpochLog {
-  std::string metric_name;  // the metric column's name: accuracy, accuracy_thresh, mse ("" without metrics.csv)
+  std::string metric_name;  // the metric column's name: accuracy, accuracy_thresh, mse ("" without
+                            // metrics.csv)
   std::vector<EpochRow> rows;
 };
 // A run folder's metrics.csv; empty when it has none. Throws DataError naming the file and line
 // when it is not valid CSV.
 EpochLog read_epoch_log(const std::filesystem::path& folder);
 
-// Every run folder (holding run.json) below `root`, `latest` links and caches left out, oldest first.
+// Every run folder (holding run.json) below `root`, `latest` links and caches left out, oldest
+// first.
 std::vector<std::filesystem::path> find_runs(const std::filesystem::path& root);
 
 // Throws xp::Error naming the folder when it is not a run folder.
 RunSummary summarize_run(const std::filesystem::path& folder);
 // The same from the folder's run.json and metrics.csv already read (report.html reads both itself).
-RunSummary summarize_run(const std::filesystem::path& folder, const nlohmann::json& run, const EpochLog& epochs);
+RunSummary summarize_run(const std::filesystem::path& folder, const nlohmann::json& run,
+                         const EpochLog& epochs);
 
 // A run folder's run.json; throws xp::Error naming the folder when it has none (not a run folder).
 nlohmann::json read_run_json(const std::filesystem::path& folder);
 
-// A JSON file (status.json, run.json, tta.json): null when missing, a discarded value when not JSON.
+// A JSON file (status.json, run.json, tta.json): null when missing, a discarded value when not
+// JSON.
 nlohmann::json read_json_file(const std::filesystem::path& path);
 
 // Seconds between two ISO-8601 UTC times "2026-11-28T15:42:33Z" (NaN when either is malformed).

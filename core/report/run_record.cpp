@@ -13,8 +13,8 @@
 #include "core/util/build_info.h"
 #include "core/util/cpu_features.h"
 #include "core/util/error.h"
-#include "core/util/strings.h"
 #include "core/util/json_text.h"
+#include "core/util/strings.h"
 
 namespace xp::report {
 
@@ -44,7 +44,8 @@ std::string utc_now_iso8601() {
   return stamp;
 }
 
-RunRecord::RunRecord(std::filesystem::path folder, const Provenance& provenance) : folder_(std::move(folder)) {
+RunRecord::RunRecord(std::filesystem::path folder, const Provenance& provenance)
+    : folder_(std::move(folder)) {
   const BuildInfo& build = build_info();
   run_["xp_version"] = build.version;
   run_["git_sha"] = build.git_sha;
@@ -68,7 +69,8 @@ RunRecord::RunRecord(std::filesystem::path folder, const Provenance& provenance)
   write_status("RUNNING");
 }
 
-RunRecord RunRecord::reopen(const std::filesystem::path& folder, const std::vector<std::string>& command_line) {
+RunRecord RunRecord::reopen(const std::filesystem::path& folder,
+                            const std::vector<std::string>& command_line) {
   RunRecord record;
   record.folder_ = folder;
   const std::string where = str_cat("cannot resume '", folder.string(), "': its ", files::kRun);
@@ -91,7 +93,8 @@ RunRecord RunRecord::reopen(const std::filesystem::path& folder, const std::vect
                    {"key_fields", &Json::is_object, "an object"}};
   for (const auto& field : kExpected) {
     if (!record.run_.contains(field.key) || (record.run_.at(field.key).*field.is)()) continue;
-    throw CacheError(str_cat(where, " field '", field.key, "' is not what xp writes (", field.wanted, "; found ",
+    throw CacheError(str_cat(where, " field '", field.key, "' is not what xp writes (",
+                             field.wanted, "; found ",
                              clipped(record.run_.at(field.key).dump(), 40), ")"));
   }
   record.run_["ended"] = nullptr;
@@ -120,19 +123,25 @@ void RunRecord::replay(const nlohmann::json& captured) {
   for (const auto& op : captured) {
     const std::string key = op.at("key");
     nlohmann::ordered_json value = nlohmann::ordered_json::parse(json_text(op.at("value"), -1));
-    if (op.at("op") == "set") set(key, std::move(value));
-    else append(key, std::move(value));
+    if (op.at("op") == "set")
+      set(key, std::move(value));
+    else
+      append(key, std::move(value));
   }
 }
 
 void RunRecord::set(const std::string& key, nlohmann::ordered_json value) {
-  if (capturing_) captured_.push_back({{"op", "set"}, {"key", key}, {"value", nlohmann::json::parse(json_text(value, -1))}});
+  if (capturing_)
+    captured_.push_back(
+        {{"op", "set"}, {"key", key}, {"value", nlohmann::json::parse(json_text(value, -1))}});
   run_[key] = std::move(value);
   write_run();
 }
 
 void RunRecord::append(const std::string& key, nlohmann::ordered_json value) {
-  if (capturing_) captured_.push_back({{"op", "append"}, {"key", key}, {"value", nlohmann::json::parse(json_text(value, -1))}});
+  if (capturing_)
+    captured_.push_back(
+        {{"op", "append"}, {"key", key}, {"value", nlohmann::json::parse(json_text(value, -1))}});
   if (!run_.contains(key)) run_[key] = nlohmann::ordered_json::array();
   run_[key].push_back(std::move(value));
   write_run();
@@ -170,8 +179,10 @@ void RunRecord::write_run() { write_file_atomic(folder_ / files::kRun, json_text
 void RunRecord::write_status(const std::string& state, const std::string& error) {
   nlohmann::ordered_json status;
   status["state"] = state;
-  status["stage"] = stage_index_ >= 0 ? nlohmann::ordered_json(stage_index_) : nlohmann::ordered_json(nullptr);
-  status["stage_type"] = stage_type_.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(stage_type_);
+  status["stage"] =
+      stage_index_ >= 0 ? nlohmann::ordered_json(stage_index_) : nlohmann::ordered_json(nullptr);
+  status["stage_type"] =
+      stage_type_.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(stage_type_);
   status["epoch"] = epoch_ >= 0 ? nlohmann::ordered_json(epoch_) : nlohmann::ordered_json(nullptr);
   status["heartbeat"] = utc_now_iso8601();
   status["pid"] = getpid();

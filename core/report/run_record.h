@@ -28,13 +28,14 @@ class RunRecord {
   // A stopped run's record, continued (xp run --resume): its run.json as it was, with this
   // resumption appended to "resumed" (time and command line), status RUNNING again.
   // Throws CacheError naming run.json when it is not the JSON object xp writes.
-  static RunRecord reopen(const std::filesystem::path& folder, const std::vector<std::string>& command_line);
-  // status.json of a run whose record cannot be opened (resuming it failed before reopen): FAILED with
-  // `error`; run.json is left as it is.
+  static RunRecord reopen(const std::filesystem::path& folder,
+                          const std::vector<std::string>& command_line);
+  // status.json of a run whose record cannot be opened (resuming it failed before reopen): FAILED
+  // with `error`; run.json is left as it is.
   static void mark_failed(const std::filesystem::path& folder, const std::string& error);
 
-  void set(const std::string& key, nlohmann::ordered_json value);  // extra run.json fields
-  void append(const std::string& key, nlohmann::ordered_json value);  // to a run.json list
+  void set(const std::string& key, nlohmann::ordered_json value);      // extra run.json fields
+  void append(const std::string& key, nlohmann::ordered_json value);   // to a run.json list
   void stage(int index, const std::string& type, std::int64_t epoch);  // heartbeat
   void complete();
   void fail(const std::string& error);

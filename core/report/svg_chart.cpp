@@ -23,7 +23,9 @@ struct Axis {
 
   bool drawable(double value) const { return std::isfinite(value) && (!log || value > 0); }
   double unit(double value) const { return log ? std::log10(value) : value; }
-  double pixel(double value) const { return pixel_lo + (unit(value) - lo) / (hi - lo) * (pixel_hi - pixel_lo); }
+  double pixel(double value) const {
+    return pixel_lo + (unit(value) - lo) / (hi - lo) * (pixel_hi - pixel_lo);
+  }
 
   // Values in axis units: decades on a log axis (with 2× and 5× when it spans under two), nice
   // steps otherwise.
@@ -50,7 +52,8 @@ std::string tick_label(double value, bool log) {
 }
 
 // The range of the drawable values, padded so that lines do not run along the frame.
-Axis fit_axis(const std::vector<double>& values, bool log, double pixel_lo, double pixel_hi, bool pad) {
+Axis fit_axis(const std::vector<double>& values, bool log, double pixel_lo, double pixel_hi,
+              bool pad) {
   Axis axis;
   axis.log = log;
   axis.pixel_lo = pixel_lo;
@@ -76,16 +79,19 @@ Axis fit_axis(const std::vector<double>& values, bool log, double pixel_lo, doub
   return axis;
 }
 
-std::string text(double x, double y, const std::string& content, const std::string& attributes = "") {
-  return str_printf("<text x=\"%.1f\" y=\"%.1f\"", x, y) + (attributes.empty() ? "" : " " + attributes) + ">" +
-         html_escape(content) + "</text>";
+std::string text(double x, double y, const std::string& content,
+                 const std::string& attributes = "") {
+  return str_printf("<text x=\"%.1f\" y=\"%.1f\"", x, y) +
+         (attributes.empty() ? "" : " " + attributes) + ">" + html_escape(content) + "</text>";
 }
 
 std::string svg_open(int width, int height, const std::string& title) {
-  return str_printf("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"%d\" height=\"%d\" "
-                    "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"",
-                    width, height, width, height) +
-         html_escape(title) + "\">" + text(width / 2.0, 18, title, "class=\"title\" text-anchor=\"middle\"");
+  return str_printf(
+             "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"%d\" height=\"%d\" "
+             "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"",
+             width, height, width, height) +
+         html_escape(title) + "\">" +
+         text(width / 2.0, 18, title, "class=\"title\" text-anchor=\"middle\"");
 }
 
 }  // namespace
@@ -103,14 +109,16 @@ std::vector<double> nice_ticks(double lo, double hi, int count) {
   const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
   double step = magnitude;  // the 1, 2, 5 or 10 × magnitude nearest to the raw step (in ratio)
   for (const double factor : {2.0, 5.0, 10.0})
-    if (std::abs(std::log(factor * magnitude / raw)) < std::abs(std::log(step / raw))) step = factor * magnitude;
+    if (std::abs(std::log(factor * magnitude / raw)) < std::abs(std::log(step / raw)))
+      step = factor * magnitude;
   std::vector<double> ticks;
   for (double tick = std::ceil(lo / step - 1e-9) * step; tick <= hi + step * 1e-9; tick += step)
     ticks.push_back(std::abs(tick) < step * 1e-9 ? 0.0 : tick);
   return ticks;
 }
 
-std::vector<std::pair<double, double>> thin_points(const std::vector<double>& xs, const std::vector<double>& ys,
+std::vector<std::pair<double, double>> thin_points(const std::vector<double>& xs,
+                                                   const std::vector<double>& ys,
                                                    std::size_t max_points) {
   XP_ASSERT(xs.size() == ys.size(), xs.size(), " x values, ", ys.size(), " y values");
   std::vector<std::pair<double, double>> out;
@@ -146,39 +154,51 @@ std::string svg_line_chart(const SvgChart& chart) {
   std::string svg = svg_open(chart.width, chart.height, chart.title);
   bool any = false;
   for (const auto& series : chart.series)
-    for (std::size_t i = 0; i < series.xs.size(); ++i) any |= x.drawable(series.xs[i]) && y.drawable(series.ys[i]);
-  if (!any) return svg + text(chart.width / 2.0, chart.height / 2.0, "no values to plot", "text-anchor=\"middle\"") + "</svg>";
+    for (std::size_t i = 0; i < series.xs.size(); ++i)
+      any |= x.drawable(series.xs[i]) && y.drawable(series.ys[i]);
+  if (!any)
+    return svg +
+           text(chart.width / 2.0, chart.height / 2.0, "no values to plot",
+                "text-anchor=\"middle\"") +
+           "</svg>";
 
   // Frame, grid and tick labels.
-  svg += str_printf("<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>", kLeft, kTop,
-                    plot_right - kLeft, plot_bottom - kTop);
+  svg += str_printf("<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
+                    kLeft, kTop, plot_right - kLeft, plot_bottom - kTop);
   for (const double tick : y.ticks()) {
     const double py = y.pixel(tick);
-    svg += str_printf("<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", kLeft, py, plot_right, py);
+    svg += str_printf("<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
+                      kLeft, py, plot_right, py);
     svg += text(kLeft - 6, py + 4, tick_label(tick, y.log), "text-anchor=\"end\"");
   }
   std::vector<double> x_ticks = x.ticks();
   if (chart.integer_x && !x.log) {  // epochs and iterations: no 1.5th epoch on the axis
-    x_ticks.erase(std::remove_if(x_ticks.begin(), x_ticks.end(), [](double tick) { return tick != std::round(tick); }),
+    x_ticks.erase(std::remove_if(x_ticks.begin(), x_ticks.end(),
+                                 [](double tick) { return tick != std::round(tick); }),
                   x_ticks.end());
     if (x_ticks.size() < 2)
       for (double tick = std::ceil(x.lo); tick <= x.hi; ++tick)
-        if (std::find(x_ticks.begin(), x_ticks.end(), tick) == x_ticks.end()) x_ticks.push_back(tick);
+        if (std::find(x_ticks.begin(), x_ticks.end(), tick) == x_ticks.end())
+          x_ticks.push_back(tick);
   }
   for (const double tick : x_ticks) {
     const double px = x.pixel(tick);
-    svg += str_printf("<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", px, kTop, px, plot_bottom);
+    svg += str_printf("<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", px,
+                      kTop, px, plot_bottom);
     svg += text(px, plot_bottom + 16, tick_label(tick, x.log), "text-anchor=\"middle\"");
   }
   svg += text((kLeft + plot_right) / 2, chart.height - 6, chart.x_label, "text-anchor=\"middle\"");
   svg += text(14, (kTop + plot_bottom) / 2, chart.y_label,
-              str_printf("text-anchor=\"middle\" transform=\"rotate(-90 14 %.1f)\"", (kTop + plot_bottom) / 2));
+              str_printf("text-anchor=\"middle\" transform=\"rotate(-90 14 %.1f)\"",
+                         (kTop + plot_bottom) / 2));
 
   for (const auto& marker : chart.markers) {
     if (!x.drawable(marker.x)) continue;
     const double px = x.pixel(marker.x);
-    svg += str_printf("<g class=\"marker\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", px, kTop, px, plot_bottom);
-    svg += text(px + 3, kTop + 4, marker.label, str_printf("transform=\"rotate(90 %.1f %.1f)\"", px + 3, kTop + 4));
+    svg += str_printf("<g class=\"marker\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
+                      px, kTop, px, plot_bottom);
+    svg += text(px + 3, kTop + 4, marker.label,
+                str_printf("transform=\"rotate(90 %.1f %.1f)\"", px + 3, kTop + 4));
     svg += "</g>";
   }
 
@@ -194,29 +214,32 @@ std::string svg_line_chart(const SvgChart& chart) {
         pen_down = false;
         continue;
       }
-      path += str_printf("%s%.1f %.1f", pen_down ? " L" : (path.empty() ? "M" : " M"), x.pixel(vx), y.pixel(vy));
+      path += str_printf("%s%.1f %.1f", pen_down ? " L" : (path.empty() ? "M" : " M"), x.pixel(vx),
+                         y.pixel(vy));
       pen_down = true;
     }
-    svg += str_printf("<g class=\"series\" data-name=\"%s\"><path d=\"%s\" stroke=\"%s\"/>", html_escape(series.name).c_str(),
-                      path.c_str(), color);
+    svg += str_printf("<g class=\"series\" data-name=\"%s\"><path d=\"%s\" stroke=\"%s\"/>",
+                      html_escape(series.name).c_str(), path.c_str(), color);
     if (series.dots && series.xs.size() <= kMaxDrawnPoints)
       for (std::size_t i = 0; i < series.xs.size(); ++i) {
         if (!x.drawable(series.xs[i]) || !y.drawable(series.ys[i])) continue;
-        svg += str_printf("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>", x.pixel(series.xs[i]),
-                          y.pixel(series.ys[i]), color) +
-               html_escape(str_cat(series.name, " ", format_number(series.ys[i]), " at ", chart.x_label, " ",
-                                   format_number(series.xs[i]))) +
+        svg += str_printf("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>",
+                          x.pixel(series.xs[i]), y.pixel(series.ys[i]), color) +
+               html_escape(str_cat(series.name, " ", format_number(series.ys[i]), " at ",
+                                   chart.x_label, " ", format_number(series.xs[i]))) +
                "</title></circle>";
       }
     svg += "</g>";
-    svg += str_printf("<rect x=\"%.1f\" y=\"26\" width=\"14\" height=\"4\" fill=\"%s\"/>", legend_x, color);
+    svg += str_printf("<rect x=\"%.1f\" y=\"26\" width=\"14\" height=\"4\" fill=\"%s\"/>", legend_x,
+                      color);
     svg += text(legend_x + 18, 32, series.name);
     legend_x += 30 + 7.0 * static_cast<double>(series.name.size());
   }
   return svg + "</svg>";
 }
 
-std::string svg_bar_chart(const std::vector<SvgBar>& bars, const std::string& title, const std::string& unit) {
+std::string svg_bar_chart(const std::vector<SvgBar>& bars, const std::string& title,
+                          const std::string& unit) {
   constexpr double kRowHeight = 22, kLabelWidth = 170, kValueWidth = 190;
   const int width = 760;
   const int height = static_cast<int>(kTop + kRowHeight * static_cast<double>(bars.size()) + 10);
@@ -228,13 +251,19 @@ std::string svg_bar_chart(const std::vector<SvgBar>& bars, const std::string& ti
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const auto& bar = bars[i];
     const double top = kTop + kRowHeight * static_cast<double>(i);
-    const double length = largest > 0 && std::isfinite(bar.value) ? std::max(1.0, bar.value / largest * bar_space) : 0;
+    const double length = largest > 0 && std::isfinite(bar.value)
+                              ? std::max(1.0, bar.value / largest * bar_space)
+                              : 0;
     svg += text(kLabelWidth - 8, top + 15, bar.label, "text-anchor=\"end\"");
-    svg += str_printf("<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
-                      kLabelWidth, top + 3, length, kRowHeight - 6, series_color(0)) +
-           html_escape(str_cat(bar.label, ": ", format_number(bar.value), " ", unit)) + "</title></rect>";
-    svg += text(kLabelWidth + length + 6, top + 15,
-                str_cat(format_number(bar.value), " ", unit, bar.note.empty() ? "" : "  " + bar.note));
+    svg += str_printf(
+               "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+               "fill=\"%s\"><title>",
+               kLabelWidth, top + 3, length, kRowHeight - 6, series_color(0)) +
+           html_escape(str_cat(bar.label, ": ", format_number(bar.value), " ", unit)) +
+           "</title></rect>";
+    svg +=
+        text(kLabelWidth + length + 6, top + 15,
+             str_cat(format_number(bar.value), " ", unit, bar.note.empty() ? "" : "  " + bar.note));
   }
   return svg + "</svg>";
 }

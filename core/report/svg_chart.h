@@ -43,14 +43,16 @@ struct SvgBar {
 };
 
 // One horizontal bar per entry from zero, the value (with `unit`) and note at its end.
-std::string svg_bar_chart(const std::vector<SvgBar>& bars, const std::string& title, const std::string& unit);
+std::string svg_bar_chart(const std::vector<SvgBar>& bars, const std::string& title,
+                          const std::string& unit);
 
 // "Nice" axis ticks (1, 2 or 5 × 10^k apart) covering [lo, hi] with about `count` of them.
 std::vector<double> nice_ticks(double lo, double hi, int count);
 
 // At most about `max_points` of the points, keeping each bucket's lowest and highest value in x
 // order, so that a thinned LR schedule still shows every restart and every peak.
-std::vector<std::pair<double, double>> thin_points(const std::vector<double>& xs, const std::vector<double>& ys,
+std::vector<std::pair<double, double>> thin_points(const std::vector<double>& xs,
+                                                   const std::vector<double>& ys,
                                                    std::size_t max_points);
 
 // The colour of series `index` (matplotlib's tab10, as fastai's plots use).

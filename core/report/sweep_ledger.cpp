@@ -10,8 +10,8 @@
 #include "core/report/sweep_report.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
-#include "core/util/strings.h"
 #include "core/util/json_text.h"
+#include "core/util/strings.h"
 
 namespace xp::report {
 
@@ -23,8 +23,12 @@ constexpr const char* kLedger = "ledger.json";
 constexpr const char* kSummary = "summary.csv";
 constexpr const char* kSummaryPlot = "summary.png";
 
-nlohmann::json number_or_null(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr); }
-double number_of(const nlohmann::json& value) { return value.is_number() ? value.get<double>() : NAN; }
+nlohmann::json number_or_null(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+double number_of(const nlohmann::json& value) {
+  return value.is_number() ? value.get<double>() : NAN;
+}
 
 }  // namespace
 
@@ -50,8 +54,8 @@ SweepLedger::SweepLedger(fs::path folder) : folder_(std::move(folder)) {
       trials_.push_back(std::move(trial));
     }
   } catch (const nlohmann::json::exception& failure) {
-    throw Error(str_cat((folder_ / kLedger).string(), " is not a valid sweep ledger (", failure.what(),
-                        "); move it away to start the sweep over"));
+    throw Error(str_cat((folder_ / kLedger).string(), " is not a valid sweep ledger (",
+                        failure.what(), "); move it away to start the sweep over"));
   }
 }
 
@@ -85,18 +89,21 @@ void SweepLedger::save() const {
 
 std::string override_value(const TrialRecord& trial, const std::string& key) {
   for (const auto& item : trial.overrides)
-    if (item.size() > key.size() && item.compare(0, key.size(), key) == 0 && item[key.size()] == '=')
+    if (item.size() > key.size() && item.compare(0, key.size(), key) == 0 &&
+        item[key.size()] == '=')
       return item.substr(key.size() + 1);
   return "";
 }
 
 std::string trial_label(const TrialRecord& trial, const std::vector<std::string>& grid_keys) {
   std::vector<std::string> parts;
-  for (const auto& key : grid_keys) parts.push_back(key.substr(key.rfind('.') + 1) + "=" + override_value(trial, key));
+  for (const auto& key : grid_keys)
+    parts.push_back(key.substr(key.rfind('.') + 1) + "=" + override_value(trial, key));
   return str_cat("t", trial.number, "  ", join(parts, " "));
 }
 
-void SweepLedger::write_summary(const std::vector<std::string>& grid_keys, const std::vector<int>& selected) const {
+void SweepLedger::write_summary(const std::vector<std::string>& grid_keys,
+                                const std::vector<int>& selected) const {
   std::string csv = "trial";
   for (const auto& key : grid_keys) csv += "," + csv_field(key);
   csv += ",state," + metric_name_ + ",val_loss,trn_loss,seconds,run\n";
@@ -104,7 +111,8 @@ void SweepLedger::write_summary(const std::vector<std::string>& grid_keys, const
   std::vector<double> values;
   std::vector<TrialRecord> shown;
   for (const int number : selected) {
-    const auto found = std::find_if(trials_.begin(), trials_.end(), [&](const TrialRecord& t) { return t.number == number; });
+    const auto found = std::find_if(trials_.begin(), trials_.end(),
+                                    [&](const TrialRecord& t) { return t.number == number; });
     if (found == trials_.end()) continue;
     const TrialRecord& trial = *found;
     shown.push_back(trial);
@@ -112,14 +120,18 @@ void SweepLedger::write_summary(const std::vector<std::string>& grid_keys, const
     for (const auto& key : grid_keys) csv += "," + csv_field(override_value(trial, key));
     const bool done = trial.state == trial_state::kComplete;
     csv += str_cat(",", trial.state, ",", done ? str_printf("%.9g", trial.metric) : "", ",",
-                   done ? str_printf("%.9g", trial.val_loss) : "", ",", done ? str_printf("%.9g", trial.trn_loss) : "",
-                   ",", str_printf("%.1f", trial.seconds), ",", csv_field(trial.run), "\n");
-    labels.push_back(trial_label(trial, grid_keys) + (done ? "" : str_cat("  (", trial.state, ")")));
+                   done ? str_printf("%.9g", trial.val_loss) : "", ",",
+                   done ? str_printf("%.9g", trial.trn_loss) : "", ",",
+                   str_printf("%.1f", trial.seconds), ",", csv_field(trial.run), "\n");
+    labels.push_back(trial_label(trial, grid_keys) +
+                     (done ? "" : str_cat("  (", trial.state, ")")));
     values.push_back(done ? trial.metric : NAN);
   }
   write_file_atomic(folder_ / kSummary, csv);
-  write_png(folder_ / kSummaryPlot, bar_chart(labels, values, str_cat("final ", metric_name_, " per trial (validation)")));
-  write_file_atomic(folder_ / files::kReport, render_sweep_report(folder_, grid_keys, shown, metric_name_));
+  write_png(folder_ / kSummaryPlot,
+            bar_chart(labels, values, str_cat("final ", metric_name_, " per trial (validation)")));
+  write_file_atomic(folder_ / files::kReport,
+                    render_sweep_report(folder_, grid_keys, shown, metric_name_));
 }
 
 }  // namespace xp::report

@@ -23,14 +23,14 @@ struct TrialRecord {
   int number = 0;
   std::vector<std::string> overrides;  // "KEY=VALUE", in grid order
   std::string state = trial_state::kPending;
-  std::string run;                     // its run folder, once it has one
+  std::string run;  // its run folder, once it has one
   int attempts = 0;
   int exit_code = 0;
-  std::string error;                   // a failed trial's status.json error
-  double metric = 0;                   // last metrics.csv row: the task's metric, losses
+  std::string error;  // a failed trial's status.json error
+  double metric = 0;  // last metrics.csv row: the task's metric, losses
   double val_loss = 0;
   double trn_loss = 0;
-  double seconds = 0;                  // wall time of the last attempt
+  double seconds = 0;  // wall time of the last attempt
 };
 
 class SweepLedger {
@@ -48,7 +48,8 @@ class SweepLedger {
   // summary.csv (trial, one column per grid key, state, metric, val_loss, trn_loss, seconds, run),
   // summary.png (the metric per trial) and report.html (sweep_report.h) for `selected` (the
   // current grid's trials), in order.
-  void write_summary(const std::vector<std::string>& grid_keys, const std::vector<int>& selected) const;
+  void write_summary(const std::vector<std::string>& grid_keys,
+                     const std::vector<int>& selected) const;
 
  private:
   std::filesystem::path folder_;

@@ -12,7 +12,9 @@
 
 namespace xp::report {
 
-std::string render_sweep_report(const std::filesystem::path& sweep_folder, const std::vector<std::string>& grid_keys,
-                                const std::vector<TrialRecord>& trials, const std::string& metric_name);
+std::string render_sweep_report(const std::filesystem::path& sweep_folder,
+                                const std::vector<std::string>& grid_keys,
+                                const std::vector<TrialRecord>& trials,
+                                const std::string& metric_name);
 
 }  // namespace xp::report

@@ -6,17 +6,23 @@
 
 namespace xp::train {
 
-ActivationBatches::ActivationBatches(torch::Tensor features, torch::Tensor labels, const data::LoaderOptions& options)
+ActivationBatches::ActivationBatches(torch::Tensor features, torch::Tensor labels,
+                                     const data::LoaderOptions& options)
     : features_(std::move(features)), labels_(std::move(labels)), options_(options) {
-  XP_ASSERT(features_.dim() == 2 && features_.size(0) == labels_.size(0), "activations and labels disagree: ",
-            features_.size(0), " rows for ", labels_.size(0), " labels");
-  XP_CHECK(batches_per_epoch() > 0, "precompute: ", features_.size(0), " activation rows are fewer than one batch of ",
-           options_.batch_size, "; lower data.batch_size");
-  XP_CHECK(features_.size(0) != 1 || !options_.merge_single_last,
-           "precompute: 1 activation row; training needs at least 2 (BatchNorm cannot train on one)");
+  XP_ASSERT(features_.dim() == 2 && features_.size(0) == labels_.size(0),
+            "activations and labels disagree: ", features_.size(0), " rows for ", labels_.size(0),
+            " labels");
+  XP_CHECK(batches_per_epoch() > 0, "precompute: ", features_.size(0),
+           " activation rows are fewer than one batch of ", options_.batch_size,
+           "; lower data.batch_size");
+  XP_CHECK(
+      features_.size(0) != 1 || !options_.merge_single_last,
+      "precompute: 1 activation row; training needs at least 2 (BatchNorm cannot train on one)");
 }
 
-std::int64_t ActivationBatches::batches_per_epoch() const { return data::batches_per_epoch(features_.size(0), options_); }
+std::int64_t ActivationBatches::batches_per_epoch() const {
+  return data::batches_per_epoch(features_.size(0), options_);
+}
 
 void ActivationBatches::start_epoch(std::int64_t epoch) {
   const std::vector<std::int64_t> order = data::epoch_order(features_.size(0), options_, epoch);

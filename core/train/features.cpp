@@ -8,8 +8,9 @@
 
 namespace xp::train {
 
-FeatureSet compute_features(models::ClassifierImpl& model, std::shared_ptr<const data::ImageSet> split,
-                            int batch_size, int workers, const data::PreprocessOptions& preprocess,
+FeatureSet compute_features(models::ClassifierImpl& model,
+                            std::shared_ptr<const data::ImageSet> split, int batch_size,
+                            int workers, const data::PreprocessOptions& preprocess,
                             const ComputeOptions& compute, bool reduced_decode) {
   torch::NoGradGuard no_grad;
   model.eval();
@@ -25,7 +26,8 @@ FeatureSet compute_features(models::ClassifierImpl& model, std::shared_ptr<const
   while (auto batch = loader.next()) {
     if (interrupt_requested()) throw Interrupted();
     AutocastScope autocast(compute);
-    features.push_back(model.features(to_layout(batch->images, compute)).to(torch::kFloat32).contiguous());
+    features.push_back(
+        model.features(to_layout(batch->images, compute)).to(torch::kFloat32).contiguous());
     labels.push_back(batch->labels);
   }
   return {torch::cat(features), torch::cat(labels)};

@@ -19,8 +19,9 @@ struct FeatureSet {
   torch::Tensor labels;    // the split's labels (data/dataset.h)
 };
 
-FeatureSet compute_features(models::ClassifierImpl& model, std::shared_ptr<const data::ImageSet> split,
-                            int batch_size, int workers, const data::PreprocessOptions& preprocess,
+FeatureSet compute_features(models::ClassifierImpl& model,
+                            std::shared_ptr<const data::ImageSet> split, int batch_size,
+                            int workers, const data::PreprocessOptions& preprocess,
                             const ComputeOptions& compute = {}, bool reduced_decode = true);
 
 }  // namespace xp::train

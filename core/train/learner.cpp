@@ -65,14 +65,16 @@ Learner::Learner(models::Classifier model, data::DataBundle data, LearnerOptions
 
 void Learner::make_loaders() {
   const data::LoaderOptions train_options =
-      data::training_loader_options(options_.batch_size, options_.workers, options_.seed, options_.augment,
-                                    options_.reduced_decode);
-  train_loader_ = std::make_unique<data::DataLoader>(data_.train, train_options, options_.preprocess);
+      data::training_loader_options(options_.batch_size, options_.workers, options_.seed,
+                                    options_.augment, options_.reduced_decode);
+  train_loader_ =
+      std::make_unique<data::DataLoader>(data_.train, train_options, options_.preprocess);
   data::LoaderOptions valid_options = train_options;
   valid_options.shuffle = false;
   valid_options.drop_last = false;
   valid_options.augment = {};  // validation: fastai's Scale + CenterCrop only
-  valid_loader_ = std::make_unique<data::DataLoader>(data_.valid, valid_options, options_.preprocess);
+  valid_loader_ =
+      std::make_unique<data::DataLoader>(data_.valid, valid_options, options_.preprocess);
   train_images_ = std::make_unique<LoaderBatches>(*train_loader_);
   valid_images_ = std::make_unique<LoaderBatches>(*valid_loader_);
 }
@@ -87,12 +89,15 @@ void Learner::set_data(int size, int batch_size) {
 }
 
 void Learner::set_precomputed(Precomputed precomputed) {
-  XP_ASSERT(precomputed.train.size(0) == data_.train->size() && precomputed.valid.size(0) == data_.valid->size(),
+  XP_ASSERT(precomputed.train.size(0) == data_.train->size() &&
+                precomputed.valid.size(0) == data_.valid->size(),
             "precomputed activations do not match the splits");
-  // The head trains on them as on images: same batch size, shuffle and last batch (fastai's fc_data).
-  const data::LoaderOptions options =
-      data::training_loader_options(options_.batch_size, options_.workers, options_.seed, {}, false);
-  train_activations_ = std::make_unique<ActivationBatches>(precomputed.train, data_.train->labels, options);
+  // The head trains on them as on images: same batch size, shuffle and last batch (fastai's
+  // fc_data).
+  const data::LoaderOptions options = data::training_loader_options(
+      options_.batch_size, options_.workers, options_.seed, {}, false);
+  train_activations_ =
+      std::make_unique<ActivationBatches>(precomputed.train, data_.train->labels, options);
   precomputed_ = std::move(precomputed);
 }
 
@@ -120,7 +125,8 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
   const std::int64_t per_epoch = batches.batches_per_epoch();
   const std::int64_t epochs = total_epochs(options.schedule);
   const std::vector<double> multipliers = lr_multipliers(options.schedule, per_epoch);
-  const std::vector<double> momenta = momentum_values(options.schedule, per_epoch, options.optimizer.momentum);
+  const std::vector<double> momenta =
+      momentum_values(options.schedule, per_epoch, options.optimizer.momentum);
   const std::vector<std::int64_t> cycle_ends = cycle_end_epochs(options.schedule);
   const auto group_lrs = [&](std::int64_t iteration) {  // frozen groups too, as fastai reports them
     std::vector<double> all_groups(base_lr);
@@ -128,20 +134,22 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
     return all_groups;
   };
 
-  FitProgress progress;  // kept current batch by batch: what on_progress hands out
+  FitProgress progress;   // kept current batch by batch: what on_progress hands out
   SmoothedLoss smoothed;  // spans the whole fit, as fastai's avg_loss does
   AverageMeter epoch_loss;
   if (options.resume) {
     progress = *options.resume;
     XP_CHECK(progress.epoch <= epochs && progress.batches_done <= per_epoch &&
                  progress.iteration == progress.epoch * per_epoch + progress.batches_done,
-             "resume: the saved fit stopped at epoch ", progress.epoch, " batch ", progress.batches_done,
-             ", which this fit (", epochs, " epochs of ", per_epoch, " batches) cannot continue from");
+             "resume: the saved fit stopped at epoch ", progress.epoch, " batch ",
+             progress.batches_done, ", which this fit (", epochs, " epochs of ", per_epoch,
+             " batches) cannot continue from");
     optimizer.load_state(progress.optimizer_state);
     smoothed.restore(progress.smoothed_average, progress.smoothed_count);
     epoch_loss.restore(progress.epoch_loss_sum, progress.epoch_loss_weight);
     // The LR log of the iterations trained before the stop, so lr_schedule.csv is whole.
-    for (std::int64_t iteration = 0; iteration < progress.iteration; ++iteration) observer.on_lr(iteration, group_lrs(iteration));
+    for (std::int64_t iteration = 0; iteration < progress.iteration; ++iteration)
+      observer.on_lr(iteration, group_lrs(iteration));
   }
   const auto report_progress = [&](double epoch_seconds) {
     if (!options.on_progress) return;
@@ -177,8 +185,9 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
         lr_now = all_groups.back();  // the head, always trainable
         observer.on_lr(progress.iteration, all_groups);
         const double loss_value = train_step(optimizer, *batch, options.precompute);
-        XP_CHECK(std::isfinite(loss_value), "training loss became ", loss_value, " at epoch ", progress.epoch,
-                 " batch ", batch->index, "; the learning rate is probably too high");
+        XP_CHECK(std::isfinite(loss_value), "training loss became ", loss_value, " at epoch ",
+                 progress.epoch, " batch ", batch->index,
+                 "; the learning rate is probably too high");
         smoothed.add(loss_value);
         epoch_loss.add(loss_value, static_cast<double>(batch->labels.size(0)));
         ++progress.iteration;
@@ -219,8 +228,10 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
 LearnerState Learner::state() {
   torch::NoGradGuard no_grad;
   LearnerState state;
-  for (const auto& item : model_->named_parameters()) state.weights.emplace_back(item.key(), item.value().detach().clone());
-  for (const auto& item : model_->named_buffers()) state.weights.emplace_back(item.key(), item.value().detach().clone());
+  for (const auto& item : model_->named_parameters())
+    state.weights.emplace_back(item.key(), item.value().detach().clone());
+  for (const auto& item : model_->named_buffers())
+    state.weights.emplace_back(item.key(), item.value().detach().clone());
   state.frozen_groups = model_->frozen_groups();
   state.bn_freeze = model_->bn_freeze();
   state.size = options_.preprocess.size;
@@ -238,19 +249,21 @@ void Learner::restore(const LearnerState& state) {
     std::unordered_map<std::string, torch::Tensor> targets;
     for (const auto& item : model_->named_parameters()) targets.emplace(item.key(), item.value());
     for (const auto& item : model_->named_buffers()) targets.emplace(item.key(), item.value());
-    XP_CHECK(targets.size() == state.weights.size(), "saved learner state has ", state.weights.size(),
-             " tensors but the model has ", targets.size());
+    XP_CHECK(targets.size() == state.weights.size(), "saved learner state has ",
+             state.weights.size(), " tensors but the model has ", targets.size());
     for (const auto& [name, saved] : state.weights) {
       const auto target = targets.find(name);
-      XP_CHECK(target != targets.end(), "saved learner state has tensor '", name, "', which the model does not");
-      XP_CHECK(target->second.sizes() == saved.sizes(), "saved learner state: tensor '", name, "' has shape ",
-               saved.sizes(), ", the model's is ", target->second.sizes());
+      XP_CHECK(target != targets.end(), "saved learner state has tensor '", name,
+               "', which the model does not");
+      XP_CHECK(target->second.sizes() == saved.sizes(), "saved learner state: tensor '", name,
+               "' has shape ", saved.sizes(), ", the model's is ", target->second.sizes());
       target->second.copy_(saved);
     }
   }
   model_->freeze_to(state.frozen_groups);
   model_->set_bn_freeze(state.bn_freeze);
-  if (state.size != options_.preprocess.size || state.batch_size != options_.batch_size) set_data(state.size, state.batch_size);
+  if (state.size != options_.preprocess.size || state.batch_size != options_.batch_size)
+    set_data(state.size, state.batch_size);
   epochs_done_ = state.epochs_done;
   auto generator = at::detail::getDefaultCPUGenerator();
   const std::lock_guard<std::mutex> lock(generator.mutex());
@@ -272,14 +285,15 @@ LrFindResult Learner::lr_find(const LrFindOptions& options, TrainingObserver& ob
   StateSnapshot snapshot(*model_);
   const auto groups = model_->layer_groups();
   const std::vector<double> start = per_group(options.start_lr, groups.size());
-  LayerOptimizer optimizer(groups, start, {});  // fastai 0.7: SGD_Momentum(0.9), no wd
+  LayerOptimizer optimizer(groups, start, {});         // fastai 0.7: SGD_Momentum(0.9), no wd
   const double start_last = optimizer.last_base_lr();  // the LR the ramp takes to end_lr
 
   BatchSource& batches = training_batches(options.precompute);
   LrFindResult result;
   const std::int64_t per_epoch = batches.batches_per_epoch();
   result.scheduled = options.num_it > 0 ? options.num_it : per_epoch;
-  const std::vector<double> multipliers = lr_find_multipliers(start_last, options.end_lr, result.scheduled, options.linear);
+  const std::vector<double> multipliers =
+      lr_find_multipliers(start_last, options.end_lr, result.scheduled, options.linear);
   SmoothedLoss smoothed;
   DivergenceStop stop;
   observer.on_epoch_begin(0, 1, result.scheduled);
@@ -343,7 +357,8 @@ torch::Tensor Learner::infer(BatchSource& source, bool precomputed, std::int64_t
   return torch::cat(outputs);
 }
 
-torch::Tensor Learner::predict(const std::shared_ptr<const data::ImageSet>& split, std::int64_t augmented_pass) {
+torch::Tensor Learner::predict(const std::shared_ptr<const data::ImageSet>& split,
+                               std::int64_t augmented_pass) {
   data::LoaderOptions options;
   options.batch_size = options_.batch_size;
   options.workers = options_.workers;

@@ -26,13 +26,13 @@
 namespace xp::train {
 
 struct EpochStats {
-  std::int64_t epoch = 0;       // within the fit, from 0
-  double lr = 0;                // last layer group's LR at the epoch's last batch
-  double trn_loss = 0;          // fastai's smoothed loss at the end of the epoch
-  double trn_loss_mean = 0;     // plain mean of the epoch's batch losses
-  double val_loss = 0;          // mean NLL over the whole validation split
-  double metric = 0;            // the task's metric over the whole validation split (meters.h)
-  double seconds = 0;           // wall time of the epoch, validation included
+  std::int64_t epoch = 0;    // within the fit, from 0
+  double lr = 0;             // last layer group's LR at the epoch's last batch
+  double trn_loss = 0;       // fastai's smoothed loss at the end of the epoch
+  double trn_loss_mean = 0;  // plain mean of the epoch's batch losses
+  double val_loss = 0;       // mean NLL over the whole validation split
+  double metric = 0;         // the task's metric over the whole validation split (meters.h)
+  double seconds = 0;        // wall time of the epoch, validation included
 };
 
 // Where a fit stands, with everything needed to continue it bit for bit (resume): at the end of
@@ -45,31 +45,32 @@ struct FitProgress {
   std::int64_t iteration = 0;     // batches of this fit trained: the schedule's position
   double smoothed_average = 0;    // SmoothedLoss's raw running average and count
   std::int64_t smoothed_count = 0;
-  double epoch_loss_sum = 0;      // the partial epoch's loss sum and sample count
+  double epoch_loss_sum = 0;  // the partial epoch's loss sum and sample count
   double epoch_loss_weight = 0;
-  double epoch_seconds = 0;       // time already spent on the partial epoch
+  double epoch_seconds = 0;  // time already spent on the partial epoch
   std::vector<EpochStats> history;
-  std::string optimizer_state;    // LayerOptimizer::save_state
+  std::string optimizer_state;  // LayerOptimizer::save_state
 };
 
 // The learner's state between two batches of a run: what a stage leaves to the next (the stage
 // cache) and what resume restores. Activations are not in it: precompute finds them again in
 // its own cache by key.
 struct LearnerState {
-  std::vector<std::pair<std::string, torch::Tensor>> weights;  // parameters and buffers, state-dict names
+  std::vector<std::pair<std::string, torch::Tensor>>
+      weights;  // parameters and buffers, state-dict names
   int frozen_groups = 0;
-  bool bn_freeze = false;         // the bn_freeze stage's setting
-  int size = 0;                   // image size (resize)
+  bool bn_freeze = false;  // the bn_freeze stage's setting
+  int size = 0;            // image size (resize)
   int batch_size = 0;
-  std::int64_t epochs_done = 0;   // keys each epoch's shuffle and augmentation
-  torch::Tensor rng;              // torch's CPU generator (dropout)
+  std::int64_t epochs_done = 0;  // keys each epoch's shuffle and augmentation
+  torch::Tensor rng;             // torch's CPU generator (dropout)
 };
 
 struct FitOptions {
   std::vector<double> lr = {1e-2};  // one value, or one per layer group
   ScheduleOptions schedule;
-  OptimizerOptions optimizer;       // fastai 0.7: SGD_Momentum(0.9), no weight decay
-  bool precompute = false;          // train the head on the learner's precomputed activations
+  OptimizerOptions optimizer;  // fastai 0.7: SGD_Momentum(0.9), no weight decay
+  bool precompute = false;     // train the head on the learner's precomputed activations
   // Called after the last epoch of each cycle with the cycle's index (fastai's cycle_save_name).
   std::function<void(int cycle)> on_cycle_end;
   // Called after every epoch, and where Ctrl-C stops the fit before Interrupted travels on: the
@@ -82,9 +83,9 @@ struct FitOptions {
 // The frozen body's activations of the training and validation images (features.h), in split
 // order, and what they were computed from: precompute trains the head on these.
 struct Precomputed {
-  std::string key;       // the cache key (pipeline/precompute.h); equal keys = the same activations
-  torch::Tensor train;   // float32 [N_train, F]
-  torch::Tensor valid;   // float32 [N_valid, F]
+  std::string key;      // the cache key (pipeline/precompute.h); equal keys = the same activations
+  torch::Tensor train;  // float32 [N_train, F]
+  torch::Tensor valid;  // float32 [N_valid, F]
 };
 
 struct LrFindResult {
@@ -105,9 +106,11 @@ struct Validation {
 class TrainingObserver {
  public:
   virtual ~TrainingObserver() = default;
-  virtual void on_epoch_begin(std::int64_t /*epoch*/, std::int64_t /*epochs*/, std::int64_t /*batches*/) {}
+  virtual void on_epoch_begin(std::int64_t /*epoch*/, std::int64_t /*epochs*/,
+                              std::int64_t /*batches*/) {}
   virtual void on_batch(std::int64_t /*batch*/, double /*smoothed_loss*/) {}
-  // A fit's LR of every layer group for its iteration (fastai's sched.plot_lr), frozen groups included.
+  // A fit's LR of every layer group for its iteration (fastai's sched.plot_lr), frozen groups
+  // included.
   virtual void on_lr(std::int64_t /*iteration*/, const std::vector<double>& /*group_lrs*/) {}
   virtual void on_validation_begin() {}
   virtual void on_epoch(const EpochStats& /*stats*/) {}
@@ -120,7 +123,7 @@ struct LearnerOptions {
   data::PreprocessOptions preprocess;
   data::AugmentOptions augment;  // training batches only
   bool reduced_decode = true;    // data::LoaderOptions::reduced_decode
-  ComputeOptions compute;  // fp32/bf16, NCHW/channels_last
+  ComputeOptions compute;        // fp32/bf16, NCHW/channels_last
 };
 
 class Learner {
@@ -131,7 +134,8 @@ class Learner {
   // fastai 0.7's learn.lr_find(): SGD with momentum 0.9 over one epoch (or num_it batches) with
   // the LR growing exponentially from start_lr to end_lr, stopping when the loss diverges. The
   // model's weights, BatchNorm statistics and torch's RNG are restored afterwards.
-  // With options.precompute, on the precomputed activations (fastai's lr_find with precompute=True).
+  // With options.precompute, on the precomputed activations (fastai's lr_find with
+  // precompute=True).
   LrFindResult lr_find(const LrFindOptions& options, TrainingObserver& observer);
   // Validation loss and the task's metric over the whole validation split (on the precomputed
   // validation activations when `precomputed`).
@@ -140,11 +144,12 @@ class Learner {
   // fastai's set_data for progressive resizing: the same images at a new size and batch size, the
   // model kept. (The caller freezes, as fastai's ConvLearner.set_data does.)
   void set_data(int size, int batch_size);
-  // The network's outputs as probabilities (single-label: exp of the log-probabilities; multi-label:
-  // the sigmoid outputs; regression: the values), float32 [N, C], for every image of `split` in
-  // order: under the validation transform when augmented_pass < 0, else under the training
-  // augmentation drawn for that pass (TTA), the same draws every time for the same seed.
-  torch::Tensor predict(const std::shared_ptr<const data::ImageSet>& split, std::int64_t augmented_pass = -1);
+  // The network's outputs as probabilities (single-label: exp of the log-probabilities;
+  // multi-label: the sigmoid outputs; regression: the values), float32 [N, C], for every image of
+  // `split` in order: under the validation transform when augmented_pass < 0, else under the
+  // training augmentation drawn for that pass (TTA), the same draws every time for the same seed.
+  torch::Tensor predict(const std::shared_ptr<const data::ImageSet>& split,
+                        std::int64_t augmented_pass = -1);
 
   void set_precomputed(Precomputed precomputed);
   // The activations set_precomputed last gave, or nullptr.
@@ -164,9 +169,11 @@ class Learner {
   void make_loaders();
   // The training batches: images, or precomputed activations.
   BatchSource& training_batches(bool precomputed);
-  // Forward pass of a batch's inputs: images through the whole network, or activations through the head.
+  // Forward pass of a batch's inputs: images through the whole network, or activations through the
+  // head.
   torch::Tensor forward(const torch::Tensor& inputs, bool precomputed);
-  // The outputs (float32 [N, C]) for every batch of `source`'s epoch `epoch`, in eval mode, in order.
+  // The outputs (float32 [N, C]) for every batch of `source`'s epoch `epoch`, in eval mode, in
+  // order.
   torch::Tensor infer(BatchSource& source, bool precomputed, std::int64_t epoch = 0);
   double train_step(LayerOptimizer& optimizer, const data::Batch& batch, bool precomputed);
 

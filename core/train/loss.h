@@ -9,6 +9,7 @@
 namespace xp::train {
 
 // Mean loss over the batch. `outputs` is the head's output in fp32.
-torch::Tensor task_loss(models::Task task, const torch::Tensor& outputs, const torch::Tensor& targets);
+torch::Tensor task_loss(models::Task task, const torch::Tensor& outputs,
+                        const torch::Tensor& targets);
 
 }  // namespace xp::train

@@ -5,12 +5,15 @@
 
 namespace xp::train {
 
-std::vector<double> lr_find_multipliers(double start_last, double end_lr, std::int64_t n, bool linear) {
+std::vector<double> lr_find_multipliers(double start_last, double end_lr, std::int64_t n,
+                                        bool linear) {
   std::vector<double> multipliers(static_cast<std::size_t>(n));
   const double ratio = end_lr / start_last;
-  const double step = linear ? ratio / static_cast<double>(n) : std::pow(ratio, 1.0 / static_cast<double>(n));
+  const double step =
+      linear ? ratio / static_cast<double>(n) : std::pow(ratio, 1.0 / static_cast<double>(n));
   for (std::int64_t i = 0; i < n; ++i)
-    multipliers[static_cast<std::size_t>(i)] = linear ? step * static_cast<double>(i) : std::pow(step, static_cast<double>(i));
+    multipliers[static_cast<std::size_t>(i)] =
+        linear ? step * static_cast<double>(i) : std::pow(step, static_cast<double>(i));
   return multipliers;
 }
 
@@ -45,7 +48,9 @@ double valley(const std::vector<double>& lrs, const std::vector<double>& losses)
     for (long j = 0; j < i; ++j) {
       auto& lds_i = lds[static_cast<std::size_t>(i)];
       const long lds_j = lds[static_cast<std::size_t>(j)];
-      if (losses[static_cast<std::size_t>(i)] < losses[static_cast<std::size_t>(j)] && lds_i < lds_j + 1) lds_i = lds_j + 1;
+      if (losses[static_cast<std::size_t>(i)] < losses[static_cast<std::size_t>(j)] &&
+          lds_i < lds_j + 1)
+        lds_i = lds_j + 1;
       if (lds[static_cast<std::size_t>(max_end)] < lds_i) {
         max_end = i;
         max_start = max_end - lds[static_cast<std::size_t>(max_end)];
@@ -62,7 +67,9 @@ double slide(const std::vector<double>& lrs, const std::vector<double>& losses) 
   constexpr double kThreshold = 0.005;
   const auto n = static_cast<long>(losses.size());
   const std::vector<double> slopes = gradient(losses);
-  const auto at = [&](const std::vector<double>& values, long negative) { return values[static_cast<std::size_t>(n + negative)]; };
+  const auto at = [&](const std::vector<double>& values, long negative) {
+    return values[static_cast<std::size_t>(n + negative)];
+  };
   long right = -1;
   long left = right - kLrDiff;
   if (-left > n) return lrs.front();
@@ -90,7 +97,8 @@ double steep(const std::vector<double>& lrs, const std::vector<double>& losses) 
 
 }  // namespace
 
-LrSuggestions suggest_lrs(const std::vector<double>& lrs, const std::vector<double>& losses, std::int64_t scheduled) {
+LrSuggestions suggest_lrs(const std::vector<double>& lrs, const std::vector<double>& losses,
+                          std::int64_t scheduled) {
   LrSuggestions suggestions;
   // fastai v2: lrs[num_it//10 : -5], losses likewise, then cut at the first NaN.
   const auto first = static_cast<std::size_t>(std::max<std::int64_t>(0, scheduled / 10));
@@ -104,7 +112,8 @@ LrSuggestions suggest_lrs(const std::vector<double>& lrs, const std::vector<doub
   if (window_losses.size() < 2) return suggestions;
   suggestions.valley = valley(window_lrs, window_losses);
   suggestions.slide = slide(window_lrs, window_losses);
-  const auto lowest = std::min_element(window_losses.begin(), window_losses.end()) - window_losses.begin();
+  const auto lowest =
+      std::min_element(window_losses.begin(), window_losses.end()) - window_losses.begin();
   suggestions.minimum = window_lrs[static_cast<std::size_t>(lowest)] / 10;
   suggestions.steep = steep(window_lrs, window_losses);
   suggestions.valid = true;

@@ -1,7 +1,8 @@
 // The learning-rate finder's arithmetic, apart from the training loop (Learner::lr_find runs it):
 //
 //   schedule     fastai 0.7's LR_Finder: lr_i = start · mult^i, mult = (end / start_last)^(1/n)
-//                (linear: lr_i = start · (end / start_last) / n · i), every layer group scaled alike
+//                (linear: lr_i = start · (end / start_last) / n · i), every layer group scaled
+//                alike
 //   stop         fastai 0.7: stop when the smoothed loss is NaN or above 4× the best; the best
 //                is updated only after 10 batches, and tested before it is updated
 //   suggestions  fastai v2's valley, slide, minimum and steep, over lrs[n/10 : −5] with the points
@@ -18,12 +19,13 @@ struct LrFindOptions {
   double end_lr = 10;                     // reached by the last group
   std::int64_t num_it = 0;                // batches; 0 = one epoch, as fastai 0.7
   bool linear = false;
-  bool stop_div = true;                   // stop when the loss diverges
-  bool precompute = false;                // on the learner's precomputed activations (head only)
+  bool stop_div = true;     // stop when the loss diverges
+  bool precompute = false;  // on the learner's precomputed activations (head only)
 };
 
 // The multiplier of batch i's start LRs, for i = 0 … n−1.
-std::vector<double> lr_find_multipliers(double start_last, double end_lr, std::int64_t n, bool linear);
+std::vector<double> lr_find_multipliers(double start_last, double end_lr, std::int64_t n,
+                                        bool linear);
 
 // fastai 0.7's divergence test; feed it each batch's smoothed loss in order.
 class DivergenceStop {
@@ -46,6 +48,7 @@ struct LrSuggestions {
 
 // fastai v2's suggestion functions on a recorded curve; `scheduled` is the number of batches the
 // finder was asked for (its num_it), which sets the skipped start.
-LrSuggestions suggest_lrs(const std::vector<double>& lrs, const std::vector<double>& losses, std::int64_t scheduled);
+LrSuggestions suggest_lrs(const std::vector<double>& lrs, const std::vector<double>& losses,
+                          std::int64_t scheduled);
 
 }  // namespace xp::train

@@ -32,9 +32,12 @@ void AccuracyMeter::reset() { correct_ = total_ = 0; }
 
 std::string TaskMetricMeter::name(models::Task task) {
   switch (task) {
-    case models::Task::kSingleLabel: return "accuracy";
-    case models::Task::kMultiLabel: return "accuracy_thresh";
-    case models::Task::kRegression: return "mse";
+    case models::Task::kSingleLabel:
+      return "accuracy";
+    case models::Task::kMultiLabel:
+      return "accuracy_thresh";
+    case models::Task::kRegression:
+      return "mse";
   }
   return "";
 }
@@ -42,12 +45,19 @@ std::string TaskMetricMeter::name(models::Task task) {
 void TaskMetricMeter::add(const torch::Tensor& outputs, const torch::Tensor& targets) {
   const double elements = static_cast<double>(targets.numel());
   switch (task_) {
-    case models::Task::kSingleLabel: accuracy_.add(outputs, targets); break;
+    case models::Task::kSingleLabel:
+      accuracy_.add(outputs, targets);
+      break;
     case models::Task::kMultiLabel:
-      elementwise_.add(outputs.gt(0.5).eq(targets.gt(0.5)).to(torch::kFloat64).mean().item<double>(), elements);
+      elementwise_.add(
+          outputs.gt(0.5).eq(targets.gt(0.5)).to(torch::kFloat64).mean().item<double>(), elements);
       break;
     case models::Task::kRegression:
-      elementwise_.add((outputs.to(torch::kFloat64) - targets.to(torch::kFloat64)).square().mean().item<double>(), elements);
+      elementwise_.add((outputs.to(torch::kFloat64) - targets.to(torch::kFloat64))
+                           .square()
+                           .mean()
+                           .item<double>(),
+                       elements);
       break;
   }
 }

@@ -19,7 +19,10 @@ class AverageMeter {
   double count() const { return weight_; }
   double sum() const { return sum_; }
   void reset();
-  void restore(double sum, double weight) { sum_ = sum; weight_ = weight; }  // a resumed epoch's partial mean
+  void restore(double sum, double weight) {
+    sum_ = sum;
+    weight_ = weight;
+  }  // a resumed epoch's partial mean
 
  private:
   double sum_ = 0;
@@ -69,7 +72,10 @@ class SmoothedLoss {
   // The raw running average and the number of losses: what a resumed fit continues from.
   double average() const { return average_; }
   std::int64_t count() const { return count_; }
-  void restore(double average, std::int64_t count) { average_ = average; count_ = count; }
+  void restore(double average, std::int64_t count) {
+    average_ = average;
+    count_ = count;
+  }
 
  private:
   double beta_;

@@ -17,9 +17,12 @@ OptimizerKind parse_optimizer(const std::string& name) {
 
 std::string to_string(OptimizerKind kind) {
   switch (kind) {
-    case OptimizerKind::kSgd: return "sgd";
-    case OptimizerKind::kAdam: return "adam";
-    case OptimizerKind::kAdamW: return "adamw";
+    case OptimizerKind::kSgd:
+      return "sgd";
+    case OptimizerKind::kAdam:
+      return "adam";
+    case OptimizerKind::kAdamW:
+      return "adamw";
   }
   return "sgd";
 }
@@ -39,7 +42,8 @@ double builtin_wd(const OptimizerOptions& options) {
   return options.wd_mode == WeightDecay::kL2 ? options.wd : 0.0;
 }
 
-std::unique_ptr<torch::optim::OptimizerOptions> group_options(const OptimizerOptions& options, double lr) {
+std::unique_ptr<torch::optim::OptimizerOptions> group_options(const OptimizerOptions& options,
+                                                              double lr) {
   switch (options.kind) {
     case OptimizerKind::kSgd: {
       auto sgd = std::make_unique<torch::optim::SGDOptions>(lr);
@@ -48,21 +52,28 @@ std::unique_ptr<torch::optim::OptimizerOptions> group_options(const OptimizerOpt
     }
     case OptimizerKind::kAdam: {
       auto adam = std::make_unique<torch::optim::AdamOptions>(lr);
-      adam->betas({options.momentum, options.beta2}).eps(options.eps).weight_decay(builtin_wd(options));
+      adam->betas({options.momentum, options.beta2})
+          .eps(options.eps)
+          .weight_decay(builtin_wd(options));
       return adam;
     }
     case OptimizerKind::kAdamW: {
       auto adamw = std::make_unique<torch::optim::AdamWOptions>(lr);
-      adamw->betas({options.momentum, options.beta2}).eps(options.eps).weight_decay(builtin_wd(options));
+      adamw->betas({options.momentum, options.beta2})
+          .eps(options.eps)
+          .weight_decay(builtin_wd(options));
       return adamw;
     }
   }
   return nullptr;
 }
 
-void set_group(torch::optim::OptimizerOptions& group, OptimizerKind kind, double lr, double momentum) {
+void set_group(torch::optim::OptimizerOptions& group, OptimizerKind kind, double lr,
+               double momentum) {
   switch (kind) {
-    case OptimizerKind::kSgd: static_cast<torch::optim::SGDOptions&>(group).lr(lr).momentum(momentum); break;
+    case OptimizerKind::kSgd:
+      static_cast<torch::optim::SGDOptions&>(group).lr(lr).momentum(momentum);
+      break;
     case OptimizerKind::kAdam: {
       auto& adam = static_cast<torch::optim::AdamOptions&>(group);
       adam.lr(lr).betas({momentum, std::get<1>(adam.betas())});
@@ -95,13 +106,16 @@ LayerOptimizer::LayerOptimizer(const std::vector<std::vector<torch::Tensor>>& gr
   const double last = base_lr.back();
   switch (options.kind) {
     case OptimizerKind::kSgd:
-      optimizer_ = std::make_unique<torch::optim::SGD>(std::move(param_groups), torch::optim::SGDOptions(last));
+      optimizer_ = std::make_unique<torch::optim::SGD>(std::move(param_groups),
+                                                       torch::optim::SGDOptions(last));
       break;
     case OptimizerKind::kAdam:
-      optimizer_ = std::make_unique<torch::optim::Adam>(std::move(param_groups), torch::optim::AdamOptions(last));
+      optimizer_ = std::make_unique<torch::optim::Adam>(std::move(param_groups),
+                                                        torch::optim::AdamOptions(last));
       break;
     case OptimizerKind::kAdamW:
-      optimizer_ = std::make_unique<torch::optim::AdamW>(std::move(param_groups), torch::optim::AdamWOptions(last));
+      optimizer_ = std::make_unique<torch::optim::AdamW>(std::move(param_groups),
+                                                         torch::optim::AdamWOptions(last));
       break;
   }
 }
@@ -119,11 +133,13 @@ void LayerOptimizer::set(double lr_multiplier, double momentum) {
 void LayerOptimizer::zero_grad() { optimizer_->zero_grad(); }
 
 void LayerOptimizer::step() {
-  if (options_.wd > 0 && options_.wd_mode == WeightDecay::kDecoupled && options_.kind != OptimizerKind::kAdamW) {
+  if (options_.wd > 0 && options_.wd_mode == WeightDecay::kDecoupled &&
+      options_.kind != OptimizerKind::kAdamW) {
     torch::NoGradGuard no_grad;
     auto& groups = optimizer_->param_groups();
     for (std::size_t group_idx = 0; group_idx < groups.size(); ++group_idx)
-      for (auto& parameter : groups[group_idx].params()) parameter.mul_(1 - current_lr_[group_idx] * options_.wd);
+      for (auto& parameter : groups[group_idx].params())
+        parameter.mul_(1 - current_lr_[group_idx] * options_.wd);
   }
   optimizer_->step();
 }

@@ -13,10 +13,13 @@ Precision parse_precision(const std::string& name) {
   throw UserError(str_cat("precision must be fp32 or bf16, got '", name, "'"));
 }
 
-std::string to_string(Precision precision) { return precision == Precision::kBf16 ? "bf16" : "fp32"; }
+std::string to_string(Precision precision) {
+  return precision == Precision::kBf16 ? "bf16" : "fp32";
+}
 
 AutocastScope::AutocastScope(const ComputeOptions& options)
-    : enabled_(options.precision == Precision::kBf16), was_enabled_(at::autocast::is_cpu_enabled()) {
+    : enabled_(options.precision == Precision::kBf16),
+      was_enabled_(at::autocast::is_cpu_enabled()) {
   if (!enabled_) return;
   at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
   at::autocast::set_cpu_enabled(true);
@@ -31,8 +34,10 @@ AutocastScope::~AutocastScope() {
 
 std::string precision_warning(const ComputeOptions& options, bool native_bf16) {
   if (options.precision != Precision::kBf16 || native_bf16) return "";
-  return "precision bf16: this CPU has no native bf16 instructions (AVX512-BF16, AMX-BF16 or Arm BF16), so "
-         "LibTorch emulates them and runs 10-30x slower than fp32 (resnet18 at 64 px: 211 img/s fp32, 6.8 bf16 "
+  return "precision bf16: this CPU has no native bf16 instructions (AVX512-BF16, AMX-BF16 or Arm "
+         "BF16), so "
+         "LibTorch emulates them and runs 10-30x slower than fp32 (resnet18 at 64 px: 211 img/s "
+         "fp32, 6.8 bf16 "
          "on an AVX2 CPU); use precision: fp32 on this machine";
 }
 
@@ -44,7 +49,8 @@ void apply_layout(torch::nn::Module& module, const ComputeOptions& options) {
   if (!options.channels_last) return;
   torch::NoGradGuard no_grad;
   for (auto& parameter : module.parameters())
-    if (parameter.dim() == 4) parameter.set_data(parameter.contiguous(at::MemoryFormat::ChannelsLast));
+    if (parameter.dim() == 4)
+      parameter.set_data(parameter.contiguous(at::MemoryFormat::ChannelsLast));
 }
 
 }  // namespace xp::train

@@ -9,7 +9,9 @@ namespace xp::train {
 namespace {
 
 // fastai v2's _cos_anneal(start, end, pos).
-double cos_anneal(double start, double end, double pos) { return start + (1 + std::cos(M_PI * (1 - pos))) * (end - start) / 2; }
+double cos_anneal(double start, double end, double pos) {
+  return start + (1 + std::cos(M_PI * (1 - pos))) * (end - start) / 2;
+}
 
 // fastai v2's combine_scheds([pct_start, 1 − pct_start], [cos(a, b), cos(b, c)]) at pos.
 double two_phase(double pos, double pct_start, double a, double b, double c) {
@@ -33,8 +35,8 @@ double total_epochs_unbounded(const ScheduleOptions& options) {
 
 std::int64_t total_epochs(const ScheduleOptions& options) {
   const double epochs = total_epochs_unbounded(options);
-  XP_CHECK(epochs <= static_cast<double>(kMaxEpochsPerFit), "a fit of ", epochs, " epochs is over the limit of ",
-           kMaxEpochsPerFit);
+  XP_CHECK(epochs <= static_cast<double>(kMaxEpochsPerFit), "a fit of ", epochs,
+           " epochs is over the limit of ", kMaxEpochsPerFit);
   return static_cast<std::int64_t>(epochs);
 }
 
@@ -45,8 +47,9 @@ std::vector<double> lr_multipliers(const ScheduleOptions& options, std::int64_t 
   if (options.kind == ScheduleKind::kConstant) return out;
   if (options.kind == ScheduleKind::kOneCycle) {
     for (std::int64_t k = 0; k < iterations; ++k)
-      out[static_cast<std::size_t>(k)] = two_phase(static_cast<double>(k) / static_cast<double>(iterations),
-                                                   options.pct_start, 1 / options.div, 1, 1 / options.div_final);
+      out[static_cast<std::size_t>(k)] =
+          two_phase(static_cast<double>(k) / static_cast<double>(iterations), options.pct_start,
+                    1 / options.div, 1, 1 / options.div_final);
     return out;
   }
 
@@ -70,19 +73,22 @@ std::vector<double> lr_multipliers(const ScheduleOptions& options, std::int64_t 
   return out;
 }
 
-std::vector<double> momentum_values(const ScheduleOptions& options, std::int64_t batches_per_epoch, double momentum) {
+std::vector<double> momentum_values(const ScheduleOptions& options, std::int64_t batches_per_epoch,
+                                    double momentum) {
   const std::int64_t iterations = total_epochs(options) * batches_per_epoch;
   std::vector<double> out(static_cast<std::size_t>(iterations), momentum);
   if (options.kind != ScheduleKind::kOneCycle) return out;
   const auto& moms = options.moms;
   for (std::int64_t k = 0; k < iterations; ++k)
     out[static_cast<std::size_t>(k)] =
-        two_phase(static_cast<double>(k) / static_cast<double>(iterations), options.pct_start, moms[0], moms[1], moms[2]);
+        two_phase(static_cast<double>(k) / static_cast<double>(iterations), options.pct_start,
+                  moms[0], moms[1], moms[2]);
   return out;
 }
 
 std::vector<std::int64_t> cycle_end_epochs(const ScheduleOptions& options) {
-  if (options.kind == ScheduleKind::kOneCycle) return {total_epochs(options)};  // constant: a cycle per epoch
+  if (options.kind == ScheduleKind::kOneCycle)
+    return {total_epochs(options)};  // constant: a cycle per epoch
   std::vector<std::int64_t> ends;
   std::int64_t end = 0;
   std::int64_t length = options.cycle_len;
@@ -96,9 +102,12 @@ std::vector<std::int64_t> cycle_end_epochs(const ScheduleOptions& options) {
 
 std::string to_string(ScheduleKind kind) {
   switch (kind) {
-    case ScheduleKind::kSgdr: return "sgdr";
-    case ScheduleKind::kOneCycle: return "one_cycle";
-    case ScheduleKind::kConstant: break;
+    case ScheduleKind::kSgdr:
+      return "sgdr";
+    case ScheduleKind::kOneCycle:
+      return "one_cycle";
+    case ScheduleKind::kConstant:
+      break;
   }
   return "constant";
 }

@@ -57,7 +57,8 @@ std::string why_not_replaceable(const std::filesystem::path& path) {
                  "); name a new file, or a regular one to replace");
 }
 
-void write_via_temp(const std::filesystem::path& path, const std::function<void(const std::string& temp)>& write) {
+void write_via_temp(const std::filesystem::path& path,
+                    const std::function<void(const std::string& temp)>& write) {
   if (const std::string refusal = why_not_replaceable(path); !refusal.empty()) throw Error(refusal);
   const std::string temp = temp_name_for(path);
   try {

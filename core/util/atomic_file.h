@@ -20,9 +20,10 @@ std::string why_not_replaceable(const std::filesystem::path& path);
 
 // For files written by a library (HDF5): `write` creates the file at the temporary path it is
 // given; then it is renamed into `path`. If `write` throws, the temporary file is removed and the
-// exception travels on; a failed rename throws xp::Error naming the path. A `path` that exists and is
-// not a regular file (a device, link, folder, pipe) is refused before anything is written.
-void write_via_temp(const std::filesystem::path& path, const std::function<void(const std::string& temp)>& write);
+// exception travels on; a failed rename throws xp::Error naming the path. A `path` that exists and
+// is not a regular file (a device, link, folder, pipe) is refused before anything is written.
+void write_via_temp(const std::filesystem::path& path,
+                    const std::function<void(const std::string& temp)>& write);
 
 // Reads a whole file; throws xp::DataError naming the path when it cannot be read or is a folder.
 std::string read_file(const std::filesystem::path& path);

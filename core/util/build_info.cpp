@@ -27,7 +27,8 @@ const BuildInfo& build_info() {
 
 nlohmann::ordered_json library_versions() {
   nlohmann::ordered_json out;
-  out["libtorch"] = XP_LIBTORCH_VERSION;  // from CMake's find_package(Torch): see core/CMakeLists.txt
+  out["libtorch"] =
+      XP_LIBTORCH_VERSION;  // from CMake's find_package(Torch): see core/CMakeLists.txt
   out["opencv"] = CV_VERSION;
   out["hdf5"] = str_cat(H5_VERS_MAJOR, ".", H5_VERS_MINOR, ".", H5_VERS_RELEASE);
   out["boost"] = BOOST_LIB_VERSION;
@@ -37,7 +38,8 @@ nlohmann::ordered_json library_versions() {
   // Which BLAS LibTorch's matmuls run on decides the head's speed by ~50x (performance.md).
   using ConfigFn = char* (*)();
   const auto openblas = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"));
-  out["blas"] = openblas ? std::string("OpenBLAS ") + openblas() : std::string("reference or unknown");
+  out["blas"] =
+      openblas ? std::string("OpenBLAS ") + openblas() : std::string("reference or unknown");
   return out;
 }
 

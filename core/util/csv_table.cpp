@@ -1,7 +1,7 @@
 #include "core/util/csv_table.h"
 
-#include "core/util/error.h"
 #include "core/util/atomic_file.h"
+#include "core/util/error.h"
 #include "core/util/strings.h"
 
 namespace xp {
@@ -50,13 +50,15 @@ class CsvReader {
   std::string next_field(int row_line) {
     std::string field;
     if (done() || text_[pos_] != '"') {
-      while (!done() && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r') field += text_[pos_++];
+      while (!done() && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r')
+        field += text_[pos_++];
       return field;
     }
     ++pos_;  // opening quote
     while (true) {
       if (done())
-        throw DataError(str_cat(path_, ":", row_line), "a quoted field is never closed (a '\"' is missing)");
+        throw DataError(str_cat(path_, ":", row_line),
+                        "a quoted field is never closed (a '\"' is missing)");
       const char c = text_[pos_++];
       if (c == '"') {
         if (!done() && text_[pos_] == '"') {
@@ -87,7 +89,8 @@ std::string CsvTable::where(const CsvRow& row) const { return str_cat(path, ":",
 std::size_t CsvTable::column(const std::string& name) const {
   for (std::size_t idx = 0; idx < header.size(); ++idx)
     if (header[idx] == name) return idx;
-  throw DataError(str_cat(path, ":1"), "the header has no column '", name, "' (columns: ", join(header), ")");
+  throw DataError(str_cat(path, ":1"), "the header has no column '", name,
+                  "' (columns: ", join(header), ")");
 }
 
 CsvTable parse_csv(std::string_view text, const std::string& path) {
@@ -103,7 +106,8 @@ CsvTable parse_csv(std::string_view text, const std::string& path) {
     }
     table.rows.push_back(std::move(row));
   }
-  if (table.header.empty()) throw DataError(path, "is empty; expected a header row (e.g. id,label) and one row per image");
+  if (table.header.empty())
+    throw DataError(path, "is empty; expected a header row (e.g. id,label) and one row per image");
   return table;
 }
 

@@ -1,7 +1,8 @@
 // Error handling for all of xp (shared/STYLE.md R10–R13).
 //
 // Two families that are never mixed:
-//   XP_CHECK(cond, parts...)  — something a recipe, a dataset, a weight file or the command line can
+//   XP_CHECK(cond, parts...)  — something a recipe, a dataset, a weight file or the command line
+//   can
 //                               trigger. Throws xp::UserError (or use the typed helpers below).
 //   XP_ASSERT(cond, parts...) — a broken invariant inside xp: a bug. Always on, unlike assert().
 //
@@ -76,14 +77,13 @@ namespace detail {
 
 }  // namespace xp
 
-#define XP_CHECK(cond, ...)                                  \
-  do {                                                       \
+#define XP_CHECK(cond, ...)                                         \
+  do {                                                              \
     if (!(cond)) throw ::xp::UserError(::xp::str_cat(__VA_ARGS__)); \
   } while (false)
 
-#define XP_ASSERT(cond, ...)                                                           \
-  do {                                                                                 \
-    if (!(cond))                                                                       \
-      ::xp::detail::throw_internal_error(__FILE__, __LINE__, #cond,                    \
-                                         ::xp::str_cat(__VA_ARGS__));                    \
+#define XP_ASSERT(cond, ...)                                                                     \
+  do {                                                                                           \
+    if (!(cond))                                                                                 \
+      ::xp::detail::throw_internal_error(__FILE__, __LINE__, #cond, ::xp::str_cat(__VA_ARGS__)); \
   } while (false)

@@ -18,7 +18,8 @@ int open_lock_file(const std::filesystem::path& path) {
   std::error_code ignored;
   std::filesystem::create_directories(path.parent_path(), ignored);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(str_cat("cannot open lock file '", path.string(), "': ", std::strerror(errno)));
+  if (fd < 0)
+    throw Error(str_cat("cannot open lock file '", path.string(), "': ", std::strerror(errno)));
   return fd;
 }
 

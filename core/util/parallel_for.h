@@ -1,6 +1,6 @@
-// Runs body(0) … body(count - 1) on `threads` threads (the caller's among them), each index once, in
-// no particular order. The first exception a body throws stops the others from taking new indices
-// and is rethrown here once all threads have finished.
+// Runs body(0) … body(count - 1) on `threads` threads (the caller's among them), each index once,
+// in no particular order. The first exception a body throws stops the others from taking new
+// indices and is rethrown here once all threads have finished.
 #pragma once
 
 #include <algorithm>
@@ -30,7 +30,9 @@ void parallel_for(std::size_t count, int threads, const Body& body) {
     }
   };
   std::vector<std::thread> pool;
-  for (int thread_idx = 1; thread_idx < std::max(1, threads) && static_cast<std::size_t>(thread_idx) < count; ++thread_idx)
+  for (int thread_idx = 1;
+       thread_idx < std::max(1, threads) && static_cast<std::size_t>(thread_idx) < count;
+       ++thread_idx)
     pool.emplace_back(work);
   work();
   for (auto& thread : pool) thread.join();

@@ -31,7 +31,8 @@ std::uint64_t Rng::below(std::uint64_t bound) {
   // Rejection keeps every value equally likely: draws in the incomplete top range are discarded.
   const std::uint64_t limit = ~std::uint64_t{0} - (~std::uint64_t{0} % bound);
   std::uint64_t draw;
-  do draw = next(); while (draw >= limit);
+  do draw = next();
+  while (draw >= limit);
   return draw % bound;
 }
 

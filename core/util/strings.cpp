@@ -82,7 +82,8 @@ std::vector<std::string> split(std::string_view text, char separator) {
   std::size_t start = 0;
   while (true) {
     const std::size_t end = text.find(separator, start);
-    parts.emplace_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    parts.emplace_back(
+        text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
     if (end == std::string_view::npos) return parts;
     start = end + 1;
   }
@@ -90,7 +91,8 @@ std::vector<std::string> split(std::string_view text, char separator) {
 
 std::string clipped(std::string_view text, std::size_t max_chars) {
   if (text.size() <= max_chars) return std::string(text);
-  return std::string(text.substr(0, max_chars)) + "… (" + std::to_string(text.size()) + " characters)";
+  return std::string(text.substr(0, max_chars)) + "… (" + std::to_string(text.size()) +
+         " characters)";
 }
 
 }  // namespace xp

@@ -30,24 +30,29 @@ std::vector<std::vector<std::string>> csv_rows(const fs::path& path) {
 
 }  // namespace
 
-TEST_CASE("fit, tta, resize, fit, predict: scores without and with TTA, predictions, a Kaggle submission") {
+TEST_CASE(
+    "fit, tta, resize, fit, predict: scores without and with TTA, predictions, a Kaggle "
+    "submission") {
   TempDir dir;
   xp::testing::write_image_folders(dir.path() / "data", 3, 32, 8, 6);
   const fs::path recipe = dir.path() / "tiny.yaml";
-  xp::testing::write_text(recipe, "name: tiny\nseed: 3\nthreads: 1\n"
-                                  "data: {source: folders, path: data, test: test, size: 32,\n"
-                                  "       batch_size: 8, workers: 2, augment: side_on, max_zoom: 1.1}\n"
-                                  "model: {arch: resnet18, xtra_fc: [32]}\n"
-                                  "stages:\n"
-                                  "  - fit: {lr: 0.01, cycles: 3, cycle_len: 1}\n"
-                                  "  - tta: {}\n"
-                                  "  - resize: {size: 40, batch_size: 12}\n"
-                                  "  - fit: {lr: 0.01, cycles: 1}\n"
-                                  "  - predict: {}\n");
-  const Outcome run = run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
+  xp::testing::write_text(recipe,
+                          "name: tiny\nseed: 3\nthreads: 1\n"
+                          "data: {source: folders, path: data, test: test, size: 32,\n"
+                          "       batch_size: 8, workers: 2, augment: side_on, max_zoom: 1.1}\n"
+                          "model: {arch: resnet18, xtra_fc: [32]}\n"
+                          "stages:\n"
+                          "  - fit: {lr: 0.01, cycles: 3, cycle_len: 1}\n"
+                          "  - tta: {}\n"
+                          "  - resize: {size: 40, batch_size: 12}\n"
+                          "  - fit: {lr: 0.01, cycles: 1}\n"
+                          "  - predict: {}\n");
+  const Outcome run =
+      run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
-  CHECK(run.output.find("resize   images now 40 px, batch size 12; head only trains") != std::string::npos);
+  CHECK(run.output.find("resize   images now 40 px, batch size 12; head only trains") !=
+        std::string::npos);
   const fs::path folder = only_run(dir.path() / "results");
 
   // tta.json: both passes scored on the 24 validation images; the plain pass is the fit's own
@@ -61,7 +66,8 @@ TEST_CASE("fit, tta, resize, fit, predict: scores without and with TTA, predicti
   }
   const auto metrics = csv_rows(folder / "metrics.csv");
   REQUIRE(metrics.size() == 1 + 3 + 1);
-  CHECK(tta["plain"]["log_loss"].get<double>() == doctest::Approx(std::stod(metrics[3][6])).epsilon(1e-5));
+  CHECK(tta["plain"]["log_loss"].get<double>() ==
+        doctest::Approx(std::stod(metrics[3][6])).epsilon(1e-5));
   CHECK(tta["plain"]["accuracy"].get<double>() == doctest::Approx(std::stod(metrics[3][7])));
   CHECK(metrics[4][1] == "fit");  // the fit after resize
 
@@ -69,7 +75,8 @@ TEST_CASE("fit, tta, resize, fit, predict: scores without and with TTA, predicti
   // sum to one, whose log loss and accuracy are what run.json reports.
   const auto predictions = csv_rows(folder / "predictions.csv");
   REQUIRE(predictions.size() == 1 + 24);
-  CHECK(predictions[0] == std::vector<std::string>{"id", "actual", "predicted", "class0", "class1", "class2"});
+  CHECK(predictions[0] ==
+        std::vector<std::string>{"id", "actual", "predicted", "class0", "class1", "class2"});
   double log_loss = 0;
   int correct = 0;
   for (std::size_t row = 1; row < predictions.size(); ++row) {
@@ -83,8 +90,10 @@ TEST_CASE("fit, tta, resize, fit, predict: scores without and with TTA, predicti
   }
   const auto run_json = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
   REQUIRE(run_json["predict"].size() == 1);
-  CHECK(run_json["predict"][0]["scores"]["log_loss"].get<double>() == doctest::Approx(log_loss / 24).epsilon(1e-4));
-  CHECK(run_json["predict"][0]["scores"]["accuracy"].get<double>() == doctest::Approx(correct / 24.0));
+  CHECK(run_json["predict"][0]["scores"]["log_loss"].get<double>() ==
+        doctest::Approx(log_loss / 24).epsilon(1e-4));
+  CHECK(run_json["predict"][0]["scores"]["accuracy"].get<double>() ==
+        doctest::Approx(correct / 24.0));
   CHECK(run_json["tta"].size() == 1);
 
   // confusion.csv: 3×3 counts of the 24 images, its diagonal the correct ones.
@@ -116,10 +125,13 @@ TEST_CASE("TTA is deterministic, and its v2 weighting is an option") {
   CAPTURE(first.output);
   REQUIRE(first.exit_code == 0);
   CHECK(first.output.find("tta      tta    accuracy ") != std::string::npos);
-  const Outcome second = run_xp("run " + recipe + augment + " --out " + (dir.path() / "b").string());
+  const Outcome second =
+      run_xp("run " + recipe + augment + " --out " + (dir.path() / "b").string());
   REQUIRE(second.exit_code == 0);
-  const auto a = nlohmann::json::parse(xp::testing::read_text(only_run(dir.path() / "a") / "tta.json"));
-  const auto b = nlohmann::json::parse(xp::testing::read_text(only_run(dir.path() / "b") / "tta.json"));
+  const auto a =
+      nlohmann::json::parse(xp::testing::read_text(only_run(dir.path() / "a") / "tta.json"));
+  const auto b =
+      nlohmann::json::parse(xp::testing::read_text(only_run(dir.path() / "b") / "tta.json"));
   CHECK(a["tta"] == b["tta"]);
   CHECK(a["combine"].get<std::string>().find("beta=0.25") != std::string::npos);
   CHECK(xp::testing::read_text(only_run(dir.path() / "a") / "predictions.csv") ==
@@ -127,23 +139,28 @@ TEST_CASE("TTA is deterministic, and its v2 weighting is an option") {
 
   // Without augmentation the augmented passes would equal the plain one: xp check says so.
   const Outcome plain = run_xp("check " + recipe);
-  CHECK(plain.output.find("warning: 'stages[1].tta': tta with data.augment: none") != std::string::npos);
+  CHECK(plain.output.find("warning: 'stages[1].tta': tta with data.augment: none") !=
+        std::string::npos);
 }
 
 TEST_CASE("resize beyond the resize cache's size is a recipe error") {
   TempDir dir;
   xp::testing::write_image_folders(dir.path() / "data", 3, 4, 2);
   const fs::path recipe = dir.path() / "tiny.yaml";
-  xp::testing::write_text(recipe, "name: tiny\n"
-                                  "data: {source: folders, path: data, size: 32, resize_cache: 48, max_zoom: 1.1}\n"
-                                  "model: {arch: resnet18}\n"
-                                  "stages:\n"
-                                  "  - resize: {size: 40}\n"
-                                  "  - resize: {size: 48}\n");
+  xp::testing::write_text(
+      recipe,
+      "name: tiny\n"
+      "data: {source: folders, path: data, size: 32, resize_cache: 48, max_zoom: 1.1}\n"
+      "model: {arch: resnet18}\n"
+      "stages:\n"
+      "  - resize: {size: 40}\n"
+      "  - resize: {size: 48}\n");
   const Outcome check = run_xp("check " + recipe.string());
   CAPTURE(check.output);
   CHECK(check.exit_code == 2);
-  CHECK(check.output.find("tiny.yaml:6:20: error: 'stages[1].resize.size': size 48 needs images of at least 52.8 px "
-                          "(size x max_zoom) but data.resize_cache shrinks them to 48") != std::string::npos);
+  CHECK(check.output.find("tiny.yaml:6:20: error: 'stages[1].resize.size': size 48 needs images of "
+                          "at least 52.8 px "
+                          "(size x max_zoom) but data.resize_cache shrinks them to 48") !=
+        std::string::npos);
   CHECK(check.output.find("stages[0]") == std::string::npos);  // 40 x 1.1 = 44 fits
 }

@@ -12,8 +12,8 @@
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
-using xp::testing::TempDir;
 using xp::testing::read_text;
+using xp::testing::TempDir;
 
 using namespace xp::e2e;
 
@@ -22,8 +22,10 @@ namespace {
 // 2 epochs of the head, unfreeze, bn_freeze, 3 epochs (SGDR 1+2) with differential LRs: 80 training
 // batches. A resumed run that lost bn_freeze would update BatchNorm statistics the whole run keeps.
 std::string resume_recipe(const fs::path& dir) {
-  return write_recipe(dir, "  - unfreeze: {}\n  - bn_freeze: true\n"
-                           "  - fit: {lr: [0.001, 0.003, 0.01], cycles: 2, cycle_len: 1, cycle_mult: 2}\n") +
+  return write_recipe(
+             dir,
+             "  - unfreeze: {}\n  - bn_freeze: true\n"
+             "  - fit: {lr: [0.001, 0.003, 0.01], cycles: 2, cycle_len: 1, cycle_mult: 2}\n") +
          " --set stages[0].fit.cycles=2 --no-cache";
 }
 
@@ -39,7 +41,9 @@ void check_same_run(const fs::path& expected, const fs::path& resumed) {
 
 }  // namespace
 
-TEST_CASE("resume: a run killed (SIGKILL) at a random batch, or stopped by Ctrl-C, ends bit for bit like an uninterrupted one") {
+TEST_CASE(
+    "resume: a run killed (SIGKILL) at a random batch, or stopped by Ctrl-C, ends bit for bit like "
+    "an uninterrupted one") {
   TempDir dir;
   const std::string recipe = resume_recipe(dir.path());
   REQUIRE(run_xp("run " + recipe + " --out " + (dir.path() / "whole").string()).exit_code == 0);
@@ -49,23 +53,27 @@ TEST_CASE("resume: a run killed (SIGKILL) at a random batch, or stopped by Ctrl-
     std::random_device random;
     const int batch = std::uniform_int_distribution<int>(1, 79)(random);
     MESSAGE("killed after training batch " << batch);
-    const Outcome killed = run_xp_with("XP_TEST_KILL_AT_BATCH=" + std::to_string(batch) + " ",
-                                       "run " + recipe + " --out " + (dir.path() / "killed").string());
+    const Outcome killed =
+        run_xp_with("XP_TEST_KILL_AT_BATCH=" + std::to_string(batch) + " ",
+                    "run " + recipe + " --out " + (dir.path() / "killed").string());
     CHECK(killed.exit_code != 0);
     const fs::path folder = only_run(dir.path() / "killed");
     const auto status = nlohmann::json::parse(read_text(folder / "status.json"));
-    CHECK(status["state"] == "RUNNING");  // nothing ran to say otherwise: its heartbeat and pid say when and who
+    CHECK(status["state"] ==
+          "RUNNING");  // nothing ran to say otherwise: its heartbeat and pid say when and who
     CHECK(status.contains("heartbeat"));
     const Outcome resumed = run_xp("run --resume " + folder.string());
     CAPTURE(resumed.output);
     REQUIRE(resumed.exit_code == 0);
     check_same_run(whole, folder);
     // Finished: resuming again is refused.
-    CHECK(run_xp("run --resume " + folder.string()).output.find("already complete") != std::string::npos);
+    CHECK(run_xp("run --resume " + folder.string()).output.find("already complete") !=
+          std::string::npos);
   }
   {  // Ctrl-C
-    const Outcome stopped = run_xp_with("timeout --foreground --preserve-status -s INT 4 ",
-                                        "run " + recipe + " --out " + (dir.path() / "stopped").string());
+    const Outcome stopped =
+        run_xp_with("timeout --foreground --preserve-status -s INT 4 ",
+                    "run " + recipe + " --out " + (dir.path() / "stopped").string());
     CAPTURE(stopped.output);
     REQUIRE(stopped.exit_code == 130);
     CHECK(stopped.output.find("continue with  xp run --resume") != std::string::npos);
@@ -86,10 +94,13 @@ TEST_CASE("resume: a folder that is not a run, or resume with a recipe, is a usa
   CHECK(run_xp("run " + recipe + " --resume " + dir.path().string()).exit_code == 2);
 }
 
-TEST_CASE("resume: a damaged resume.h5 or run.json, or an edited recipe.yaml, fails the resumption (status FAILED, the cause named) and loses nothing") {
+TEST_CASE(
+    "resume: a damaged resume.h5 or run.json, or an edited recipe.yaml, fails the resumption "
+    "(status FAILED, the cause named) and loses nothing") {
   TempDir dir;
   const std::string recipe = resume_recipe(dir.path());
-  const Outcome killed = run_xp_with("XP_TEST_KILL_AT_BATCH=40 ", "run " + recipe + " --out " + (dir.path() / "killed").string());
+  const Outcome killed = run_xp_with(
+      "XP_TEST_KILL_AT_BATCH=40 ", "run " + recipe + " --out " + (dir.path() / "killed").string());
   REQUIRE(killed.exit_code != 0);
   const fs::path folder = only_run(dir.path() / "killed");
   REQUIRE(fs::exists(folder / "resume.h5"));
@@ -140,7 +151,8 @@ TEST_CASE("resume: a damaged resume.h5 or run.json, or an edited recipe.yaml, fa
     const Outcome resumed = run_xp("run --resume " + folder.string());
     CAPTURE(resumed.output);
     CHECK(resumed.exit_code == 1);
-    CHECK(resumed.output.find("recipe.yaml was edited: stages[3].fit.lr[1]: 0.003 → 0.004") != std::string::npos);
+    CHECK(resumed.output.find("recipe.yaml was edited: stages[3].fit.lr[1]: 0.003 → 0.004") !=
+          std::string::npos);
     CHECK(resumed.output.find("data changed") == std::string::npos);
     CHECK(state_and_error().rfind("FAILED: ", 0) == 0);
     restore(kept);

@@ -2,8 +2,8 @@
 // console output and the result folder it writes.
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -24,7 +24,9 @@ TEST_CASE("xp check prints the plan and runs nothing") {
   const Outcome outcome = run_xp("check " + recipe);
   CAPTURE(outcome.output);
   CHECK(outcome.exit_code == 0);
-  CHECK(outcome.output.find("[0] fit  lr=0.01 sgdr cycles=4 cycle_len=1 cycle_mult=1  → 4 epochs") != std::string::npos);
+  CHECK(
+      outcome.output.find("[0] fit  lr=0.01 sgdr cycles=4 cycle_len=1 cycle_mult=1  → 4 epochs") !=
+      std::string::npos);
   CHECK(outcome.output.find("total   4 epochs") != std::string::npos);
   CHECK_FALSE(fs::exists(dir.path() / "results"));
 }
@@ -41,11 +43,14 @@ TEST_CASE("xp run trains, writes the result folder and ends with its path") {
   CHECK(std::regex_match(folder.filename().string(), std::regex(R"(\d{8}T\d{6}Z-[0-9a-f]{6})")));
   CHECK(outcome.output.find("epoch      trn_loss   val_loss   accuracy") != std::string::npos);
 
-  for (const char* file : {"recipe.yaml", "run.json", "status.json", "metrics.csv", "log.txt", "model.h5"})
+  for (const char* file :
+       {"recipe.yaml", "run.json", "status.json", "metrics.csv", "log.txt", "model.h5"})
     CHECK_MESSAGE(fs::exists(folder / file), file);
   // model.h5 is plain HDF5: h5py reads it, one dataset per state-dict key.
-  const std::string h5py = "/usr/bin/python3 -c \"import h5py, sys; f = h5py.File(sys.argv[1], 'r'); "
-                           "assert f['body.conv1.weight'].shape == (64, 3, 7, 7); assert f['head.6.weight'].shape == (4, 32)\" ";
+  const std::string h5py =
+      "/usr/bin/python3 -c \"import h5py, sys; f = h5py.File(sys.argv[1], 'r'); "
+      "assert f['body.conv1.weight'].shape == (64, 3, 7, 7); assert f['head.6.weight'].shape == "
+      "(4, 32)\" ";
   CHECK(std::system((h5py + (folder / "model.h5").string()).c_str()) == 0);
   const auto status = nlohmann::json::parse(xp::testing::read_text(folder / "status.json"));
   CHECK(status["state"] == "COMPLETE");
@@ -60,14 +65,17 @@ TEST_CASE("xp run trains, writes the result folder and ends with its path") {
   CHECK(run["command_line"].size() == 5);  // xp run RECIPE --out DIR
 
   const std::string metrics = xp::testing::read_text(folder / "metrics.csv");
-  CHECK(metrics.rfind("stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,accuracy,seconds\n", 0) == 0);
+  CHECK(metrics.rfind(
+            "stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,accuracy,seconds\n", 0) ==
+        0);
   CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 5);
   // The bars are easy: two epochs must learn them.
   CHECK(last_accuracy(folder) >= 0.9);
   // recipe.yaml is the resolved recipe: defaults written out, and it validates again.
   const std::string resolved = xp::testing::read_text(folder / "recipe.yaml");
   CHECK(resolved.find("momentum: 0.9") != std::string::npos);
-  CHECK(xp::testing::read_text(folder / "log.txt").find("epoch      trn_loss") != std::string::npos);
+  CHECK(xp::testing::read_text(folder / "log.txt").find("epoch      trn_loss") !=
+        std::string::npos);
 
   // lr_schedule.csv: every iteration's LR per layer group, as fastai 0.7's CosAnneal sets it —
   // 16 batches per cycle of one epoch: the first cycle's iteration 0 (< 16/20) at lr/100, then
@@ -77,7 +85,10 @@ TEST_CASE("xp run trains, writes the result folder and ends with its path") {
   for (std::string line; std::getline(schedule, line);) rows.push_back(line);
   REQUIRE(rows.size() == 1 + 4 * 16);
   CHECK(rows[0] == "stage,iteration,lr_g0,lr_g1,lr_g2");
-  const auto lr_at = [&](int iteration) { return std::stod(rows[static_cast<std::size_t>(1 + iteration)].substr(rows[1 + iteration].rfind(',') + 1)); };
+  const auto lr_at = [&](int iteration) {
+    return std::stod(
+        rows[static_cast<std::size_t>(1 + iteration)].substr(rows[1 + iteration].rfind(',') + 1));
+  };
   const double pi = std::acos(-1.0);
   CHECK(lr_at(0) == doctest::Approx(0.01 / 100));
   CHECK(lr_at(1) == doctest::Approx(0.01 * (1 + std::cos(pi * 1 / 16)) / 2));
@@ -92,20 +103,23 @@ TEST_CASE("the same recipe and seed give identical metrics") {
   TempDir dir;
   const auto recipe = write_recipe(dir.path());
   REQUIRE(run_xp("run " + recipe + " --out " + (dir.path() / "a").string()).exit_code == 0);
-  REQUIRE(run_xp("run " + recipe + " --out " + (dir.path() / "b").string() + " --set data.workers=1").exit_code == 0);
-  CHECK(metrics_without_time(only_run(dir.path() / "a")) == metrics_without_time(only_run(dir.path() / "b")));
+  REQUIRE(
+      run_xp("run " + recipe + " --out " + (dir.path() / "b").string() + " --set data.workers=1")
+          .exit_code == 0);
+  CHECK(metrics_without_time(only_run(dir.path() / "a")) ==
+        metrics_without_time(only_run(dir.path() / "b")));
 }
 
 TEST_CASE("a recipe error exits 2, lists every error and writes nothing") {
   TempDir dir;
   const auto recipe = write_recipe(dir.path());
-  const Outcome outcome =
-      run_xp("run " + recipe + " --out " + (dir.path() / "results").string() + " --set stages[0].fit.lr=-1" +
-             " --set data.batch_sise=3");
+  const Outcome outcome = run_xp("run " + recipe + " --out " + (dir.path() / "results").string() +
+                                 " --set stages[0].fit.lr=-1" + " --set data.batch_sise=3");
   CAPTURE(outcome.output);
   CHECK(outcome.exit_code == 2);
   CHECK(outcome.output.find("--set stages[0].fit.lr=-1:1:18: error:") != std::string::npos);
-  CHECK(outcome.output.find("unknown key 'batch_sise' (did you mean 'batch_size'?)") != std::string::npos);
+  CHECK(outcome.output.find("unknown key 'batch_sise' (did you mean 'batch_size'?)") !=
+        std::string::npos);
   CHECK(outcome.output.find("2 errors in recipe") != std::string::npos);
   CHECK_FALSE(fs::exists(dir.path() / "results"));
 }
@@ -129,7 +143,8 @@ TEST_CASE("a run that fails on bad data exits 1 and its status.json says why") {
   CAPTURE(outcome.output);
   CHECK(outcome.exit_code == 1);
   CHECK(outcome.output.find("train-images-idx3-ubyte.gz") != std::string::npos);
-  const auto status = nlohmann::json::parse(xp::testing::read_text(only_run(dir.path() / "results") / "status.json"));
+  const auto status = nlohmann::json::parse(
+      xp::testing::read_text(only_run(dir.path() / "results") / "status.json"));
   CHECK(status["state"] == "FAILED");
   CHECK(status["error"].get<std::string>().find("train-images-idx3-ubyte.gz") != std::string::npos);
 }
@@ -138,13 +153,17 @@ TEST_CASE("Ctrl-C stops a run at a batch boundary: exit 130 and status INTERRUPT
   TempDir dir;
   const auto recipe = write_recipe(dir.path());
   // 200 epochs would take minutes; SIGINT arrives after two seconds (coreutils timeout).
-  const Outcome outcome = run_xp_with("timeout --foreground --preserve-status -s INT 2 ", "run " + recipe + " --out " +
-                                      (dir.path() / "results").string() + " --set stages[0].fit.cycles=200");
+  const Outcome outcome =
+      run_xp_with("timeout --foreground --preserve-status -s INT 2 ",
+                  "run " + recipe + " --out " + (dir.path() / "results").string() +
+                      " --set stages[0].fit.cycles=200");
   CAPTURE(outcome.output);
   CHECK(outcome.exit_code == 130);
-  const auto status = nlohmann::json::parse(xp::testing::read_text(only_run(dir.path() / "results") / "status.json"));
+  const auto status = nlohmann::json::parse(
+      xp::testing::read_text(only_run(dir.path() / "results") / "status.json"));
   CHECK(status["state"] == "INTERRUPTED");
-  const auto run = nlohmann::json::parse(xp::testing::read_text(only_run(dir.path() / "results") / "run.json"));
+  const auto run =
+      nlohmann::json::parse(xp::testing::read_text(only_run(dir.path() / "results") / "run.json"));
   CHECK(run["ended"].is_string());
 }
 
@@ -155,59 +174,76 @@ TEST_CASE("xp model prints layer groups with parameter and trainable counts") {
   CAPTURE(outcome.output);
   CHECK(outcome.exit_code == 0);
   CHECK(outcome.output.find("model    resnet18") != std::string::npos);
-  CHECK(outcome.output.find("input    3×32×32 RGB, normalized with mean [0.485, 0.456, 0.406]") != std::string::npos);
+  CHECK(outcome.output.find("input    3×32×32 RGB, normalized with mean [0.485, 0.456, 0.406]") !=
+        std::string::npos);
   CHECK(outcome.output.find("frozen   nothing") != std::string::npos);
   // resnet18: layer3 + layer4 hold 2,099,712 + 8,393,728 parameters (torchvision).
-  CHECK(outcome.output.find("1          10,493,440     10,493,440  layer3, layer4") != std::string::npos);
+  CHECK(outcome.output.find("1          10,493,440     10,493,440  layer3, layer4") !=
+        std::string::npos);
 }
 
 TEST_CASE("pretrained weights load, freeze the body, and a run trains only the head") {
   TempDir dir;
   const auto recipe = write_recipe(dir.path());
-  REQUIRE(xp::testing::run_python_tool("torchvision_reference.py", dir.path().string() + " resnet18") == 0);
-  const std::string weights = "--set model.weights=" + (dir.path() / "resnet18.safetensors").string();
+  REQUIRE(xp::testing::run_python_tool("torchvision_reference.py",
+                                       dir.path().string() + " resnet18") == 0);
+  const std::string weights =
+      "--set model.weights=" + (dir.path() / "resnet18.safetensors").string();
   const Outcome model = run_xp("model " + recipe + " " + weights);
   CAPTURE(model.output);
   CHECK(model.exit_code == 0);
   CHECK(model.output.find("frozen   layer groups 0-1") != std::string::npos);
-  CHECK(model.output.find("1          10,493,440              0  layer3, layer4") != std::string::npos);
+  CHECK(model.output.find("1          10,493,440              0  layer3, layer4") !=
+        std::string::npos);
 
-  const Outcome run = run_xp("run " + recipe + " " + weights + " --set stages[0].fit.cycles=1 --out " +
-                             (dir.path() / "results").string());
+  const Outcome run =
+      run_xp("run " + recipe + " " + weights + " --set stages[0].fit.cycles=1 --out " +
+             (dir.path() / "results").string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
   CHECK(run.output.find("body frozen (layer groups 0-1)") != std::string::npos);
-  const auto run_json = nlohmann::json::parse(xp::testing::read_text(only_run(dir.path() / "results") / "run.json"));
+  const auto run_json =
+      nlohmann::json::parse(xp::testing::read_text(only_run(dir.path() / "results") / "run.json"));
   CHECK(run_json["weights"].get<std::string>().find("resnet18.safetensors") != std::string::npos);
 }
 
 TEST_CASE("a trained model.h5 starts another recipe: its body loads and freezes") {
   TempDir dir;
   const auto recipe = write_recipe(dir.path());
-  REQUIRE(run_xp("run " + recipe + " --set stages[0].fit.cycles=1 --out " + (dir.path() / "first").string()).exit_code == 0);
+  REQUIRE(run_xp("run " + recipe + " --set stages[0].fit.cycles=1 --out " +
+                 (dir.path() / "first").string())
+              .exit_code == 0);
   const fs::path model = only_run(dir.path() / "first") / "model.h5";
-  const Outcome second = run_xp("run " + recipe + " --set stages[0].fit.cycles=1 --set model.weights=" + model.string() +
-                                " --out " + (dir.path() / "second").string());
+  const Outcome second = run_xp(
+      "run " + recipe + " --set stages[0].fit.cycles=1 --set model.weights=" + model.string() +
+      " --out " + (dir.path() / "second").string());
   CAPTURE(second.output);
   CHECK(second.exit_code == 0);
   CHECK(second.output.find("body frozen (layer groups 0-1)") != std::string::npos);
 }
 
-TEST_CASE("a TorchScript body runs the whole recipe as the native resnet18 does: frozen fit, unfreeze, differential LRs") {
+TEST_CASE(
+    "a TorchScript body runs the whole recipe as the native resnet18 does: frozen fit, unfreeze, "
+    "differential LRs") {
   TempDir dir;
   // A bare `- unfreeze`, as the fastai line reads, is a stage without parameters.
-  const auto recipe = write_recipe(dir.path(), "  - unfreeze\n  - fit: {lr: [0.001, 0.003, 0.01], cycles: 1}\n");
-  REQUIRE(xp::testing::run_python_tool("torchvision_reference.py", "--torchscript " + dir.path().string() + " resnet18") == 0);
-  const std::string model = " --set model.arch=torchscript --set model.split_at=layer3 --set model.weights=" +
-                            (dir.path() / "resnet18-body.pt").string();
+  const auto recipe =
+      write_recipe(dir.path(), "  - unfreeze\n  - fit: {lr: [0.001, 0.003, 0.01], cycles: 1}\n");
+  REQUIRE(xp::testing::run_python_tool("torchvision_reference.py",
+                                       "--torchscript " + dir.path().string() + " resnet18") == 0);
+  const std::string model =
+      " --set model.arch=torchscript --set model.split_at=layer3 --set model.weights=" +
+      (dir.path() / "resnet18-body.pt").string();
   const Outcome summary = run_xp("model " + recipe + model);
   CAPTURE(summary.output);
   CHECK(summary.exit_code == 0);
-  CHECK(summary.output.find("1          10,493,440              0  layer3, layer4") != std::string::npos);
+  CHECK(summary.output.find("1          10,493,440              0  layer3, layer4") !=
+        std::string::npos);
   CHECK(summary.output.find("features 1024 (concat pooling of 512 channels)") != std::string::npos);
 
   const std::string one_cycle = " --set stages[0].fit.cycles=1 --no-cache --out ";
-  const Outcome run = run_xp("run " + recipe + model + one_cycle + (dir.path() / "script").string());
+  const Outcome run =
+      run_xp("run " + recipe + model + one_cycle + (dir.path() / "script").string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
   const fs::path folder = only_run(dir.path() / "script");
@@ -216,17 +252,19 @@ TEST_CASE("a TorchScript body runs the whole recipe as the native resnet18 does:
   // The frozen fit learns the bars (chance is 0.25; 1.0 on the CPUs seen).
   CHECK(accuracy_of_row(folder, 0) >= 0.9);
   // model.h5 holds the TorchScript body's tensors under their TorchScript names.
-  CHECK(xp::testing::run_python_tool("check_h5_keys.py", (folder / "model.h5").string() + " body.layer3.0.conv1.weight") == 0);
+  CHECK(xp::testing::run_python_tool("check_h5_keys.py", (folder / "model.h5").string() +
+                                                             " body.layer3.0.conv1.weight") == 0);
 
-  // The same weights as a native resnet18 give the same run, epoch by epoch (bit for bit on the Xeon
-  // this was written on; the margin allows for kernels that sum in another order). The unfrozen fit's
-  // own accuracy says little here: this body's BatchNorm statistics were drawn at random, not measured
-  // on the bars, so switching them from eval (frozen) to batch statistics (unfrozen) changes every
-  // feature the head learnt; how much one epoch wins back varies with the head's draw and the CPU's
-  // kernels (from chance, 0.25, to 0.66 seen). tests/core/models/parity_test.cpp compares the two
-  // bodies step by step.
-  const Outcome native = run_xp("run " + recipe + " --set model.weights=" + (dir.path() / "resnet18.safetensors").string() +
-                                one_cycle + (dir.path() / "native").string());
+  // The same weights as a native resnet18 give the same run, epoch by epoch (bit for bit on the
+  // Xeon this was written on; the margin allows for kernels that sum in another order). The
+  // unfrozen fit's own accuracy says little here: this body's BatchNorm statistics were drawn at
+  // random, not measured on the bars, so switching them from eval (frozen) to batch statistics
+  // (unfrozen) changes every feature the head learnt; how much one epoch wins back varies with the
+  // head's draw and the CPU's kernels (from chance, 0.25, to 0.66 seen).
+  // tests/core/models/parity_test.cpp compares the two bodies step by step.
+  const Outcome native = run_xp(
+      "run " + recipe + " --set model.weights=" + (dir.path() / "resnet18.safetensors").string() +
+      one_cycle + (dir.path() / "native").string());
   CAPTURE(native.output);
   REQUIRE(native.exit_code == 0);
   check_close_metrics(folder, only_run(dir.path() / "native"), 1e-3);
@@ -237,29 +275,37 @@ TEST_CASE("a folders dataset runs end to end, with a test split and skipped bad 
   xp::testing::write_image_folders(dir.path() / "data", 3, 32, 8, 6);
   xp::testing::write_text(dir.path() / "data" / "train" / "class0" / "empty.jpg", "");
   // Two that pass the signature check: one above the pixel budget, one that cannot be decoded.
-  xp::testing::write_text(dir.path() / "data" / "train" / "class1" / "bomb.png", xp::testing::png_claiming(30000, 30000));
+  xp::testing::write_text(dir.path() / "data" / "train" / "class1" / "bomb.png",
+                          xp::testing::png_claiming(30000, 30000));
   xp::testing::write_cut_jpeg(dir.path() / "data" / "valid" / "class2" / "cut.jpg", 400);
   const fs::path recipe = dir.path() / "tiny.yaml";
-  xp::testing::write_text(recipe, "name: tiny\n"
-                                  "seed: 3\n"
-                                  "threads: 1\n"
-                                  "data: {source: folders, path: data, test: test, on_bad_image: skip, size: 32,\n"
-                                  "       batch_size: 8, workers: 2, augment: side_on, max_zoom: 1.1}\n"
-                                  "model: {arch: resnet18, xtra_fc: [32]}\n"
-                                  "stages:\n"
-                                  "  - fit: {lr: 0.01, cycles: 4, cycle_len: 1}\n");
-  const Outcome run = run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
+  xp::testing::write_text(
+      recipe,
+      "name: tiny\n"
+      "seed: 3\n"
+      "threads: 1\n"
+      "data: {source: folders, path: data, test: test, on_bad_image: skip, size: 32,\n"
+      "       batch_size: 8, workers: 2, augment: side_on, max_zoom: 1.1}\n"
+      "model: {arch: resnet18, xtra_fc: [32]}\n"
+      "stages:\n"
+      "  - fit: {lr: 0.01, cycles: 4, cycle_len: 1}\n");
+  const Outcome run =
+      run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
   CHECK(run.output.find("warning: skipped 3 bad image files") != std::string::npos);
-  CHECK(run.output.find("decode check  127 images: 127 decoded, 0 verdicts reused, 1 undecodable") != std::string::npos);
+  CHECK(
+      run.output.find("decode check  127 images: 127 decoded, 0 verdicts reused, 1 undecodable") !=
+      std::string::npos);
   CHECK(run.output.find("data    96 train, 24 valid images, 3 classes") != std::string::npos);
   CHECK(run.output.find("augment=side_on max_zoom=1.1") != std::string::npos);
   const fs::path folder = only_run(dir.path() / "results");
   const std::string skipped = xp::testing::read_text(folder / "skipped.csv");
   CHECK(skipped.find("train,") != std::string::npos);
   CHECK(skipped.find("empty.jpg,is empty (0 bytes)") != std::string::npos);
-  CHECK(skipped.find("bomb.png,\"is 30000x30000 = 900000000 pixels, more than data.max_image_pixels") != std::string::npos);
+  CHECK(skipped.find(
+            "bomb.png,\"is 30000x30000 = 900000000 pixels, more than data.max_image_pixels") !=
+        std::string::npos);
   CHECK(skipped.find("valid,") != std::string::npos);
   CHECK(skipped.find("cut.jpg,cannot be decoded") != std::string::npos);
   const auto run_json = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
@@ -267,11 +313,13 @@ TEST_CASE("a folders dataset runs end to end, with a test split and skipped bad 
   CHECK(run_json["data"]["test_images"] == 6);
   CHECK(last_accuracy(folder) > 0.5);  // the bars are learnable; chance is 1/3
 
-  const Outcome features = run_xp("features " + recipe.string() + " --split test --out " + (dir.path() / "t.h5").string());
+  const Outcome features = run_xp("features " + recipe.string() + " --split test --out " +
+                                  (dir.path() / "t.h5").string());
   CAPTURE(features.output);
   CHECK(features.exit_code == 0);
   CHECK(features.output.find("features 6 test images") != std::string::npos);
-  CHECK(xp::testing::run_python_tool("check_h5_keys.py", (dir.path() / "t.h5").string() + " features labels") == 0);
+  CHECK(xp::testing::run_python_tool("check_h5_keys.py",
+                                     (dir.path() / "t.h5").string() + " features labels") == 0);
 }
 
 TEST_CASE("a class folder whose name is not UTF-8 trains, and run.json and status.json record it") {
@@ -280,17 +328,21 @@ TEST_CASE("a class folder whose name is not UTF-8 trains, and run.json and statu
   for (const char* split : {"train", "valid"})  // a Latin-1 name, as old archives have them
     fs::rename(dir.path() / "data" / split / "class1", dir.path() / "data" / split / "caf\xe9");
   const fs::path recipe = dir.path() / "tiny.yaml";
-  xp::testing::write_text(recipe, "name: tiny\n"
-                                  "threads: 1\n"
-                                  "data: {source: folders, path: data, size: 32, batch_size: 8, workers: 1}\n"
-                                  "model: {arch: resnet18, xtra_fc: []}\n"
-                                  "stages:\n"
-                                  "  - fit: {lr: 0.01}\n");
-  const Outcome run = run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
+  xp::testing::write_text(
+      recipe,
+      "name: tiny\n"
+      "threads: 1\n"
+      "data: {source: folders, path: data, size: 32, batch_size: 8, workers: 1}\n"
+      "model: {arch: resnet18, xtra_fc: []}\n"
+      "stages:\n"
+      "  - fit: {lr: 0.01}\n");
+  const Outcome run =
+      run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
   const fs::path folder = only_run(dir.path() / "results");
-  CHECK(nlohmann::json::parse(xp::testing::read_text(folder / "status.json"))["state"] == "COMPLETE");
+  CHECK(nlohmann::json::parse(xp::testing::read_text(folder / "status.json"))["state"] ==
+        "COMPLETE");
   // Before, writing run.json threw on the name, and so did writing FAILED: the folder said RUNNING.
   const auto run_json = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
   CHECK(run_json["classes"] == nlohmann::json({"caf\xef\xbf\xbd", "class0"}));
@@ -298,32 +350,39 @@ TEST_CASE("a class folder whose name is not UTF-8 trains, and run.json and statu
 
 TEST_CASE("save and load stages: a checkpoint in the run folder brings the weights back") {
   TempDir dir;
-  const std::string recipe = write_recipe(dir.path(), "  - save: 224\n  - fit: {lr: 0.5, cycles: 1}\n  - load: 224\n");
+  const std::string recipe =
+      write_recipe(dir.path(), "  - save: 224\n  - fit: {lr: 0.5, cycles: 1}\n  - load: 224\n");
   const Outcome run = run_xp("run " + recipe + " --out " + (dir.path() / "a").string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
   const fs::path folder = only_run(dir.path() / "a");
   REQUIRE(fs::exists(folder / "checkpoints" / "224.h5"));
   // The final model is the saved one, not the one the lr 0.5 fit left.
-  const std::string same = "/usr/bin/python3 -c \"import h5py, sys, numpy as np; a = h5py.File(sys.argv[1], 'r'); "
-                           "b = h5py.File(sys.argv[2], 'r'); assert set(a) == set(b); "
-                           "assert all(np.array_equal(a[k][()], b[k][()]) for k in a)\" ";
-  CHECK(std::system((same + (folder / "model.h5").string() + " " + (folder / "checkpoints" / "224.h5").string()).c_str()) == 0);
+  const std::string same =
+      "/usr/bin/python3 -c \"import h5py, sys, numpy as np; a = h5py.File(sys.argv[1], 'r'); "
+      "b = h5py.File(sys.argv[2], 'r'); assert set(a) == set(b); "
+      "assert all(np.array_equal(a[k][()], b[k][()]) for k in a)\" ";
+  CHECK(std::system((same + (folder / "model.h5").string() + " " +
+                     (folder / "checkpoints" / "224.h5").string())
+                        .c_str()) == 0);
 
   // A load without an earlier save of that name is a recipe error, found before anything runs.
   const std::string unknown = write_recipe(dir.path(), "  - save: a\n  - load: nope\n");
   const Outcome missing = run_xp("check " + unknown);
   CAPTURE(missing.output);
   CHECK(missing.exit_code == 2);
-  CHECK(missing.output.find("tiny.yaml:10:11: error: 'stages[2].load': no earlier `save: nope` stage in this recipe "
-                            "(saved before it: a)") != std::string::npos);
+  CHECK(
+      missing.output.find(
+          "tiny.yaml:10:11: error: 'stages[2].load': no earlier `save: nope` stage in this recipe "
+          "(saved before it: a)") != std::string::npos);
 }
 
 // metrics.csv without the stage index and seconds columns.
 std::string metrics_without_stage_and_time(const fs::path& folder) {
   std::istringstream in(xp::testing::read_text(folder / "metrics.csv"));
   std::string out;
-  for (std::string line; std::getline(in, line);) out += line.substr(line.find(','), line.rfind(',') - line.find(',')) + "\n";
+  for (std::string line; std::getline(in, line);)
+    out += line.substr(line.find(','), line.rfind(',') - line.find(',')) + "\n";
   return out;
 }
 
@@ -338,7 +397,8 @@ TEST_CASE("lr_find writes its curve and suggestions, and leaves the stages after
   const Outcome check = run_xp("check " + with_finder.string());
   CAPTURE(check.output);
   CHECK(check.output.find("[0] lr_find  start_lr=1e-05 end_lr=10 num_it=40") != std::string::npos);
-  const Outcome finder = run_xp("run " + with_finder.string() + " --out " + (dir.path() / "a").string());
+  const Outcome finder =
+      run_xp("run " + with_finder.string() + " --out " + (dir.path() / "a").string());
   CAPTURE(finder.output);
   REQUIRE(finder.exit_code == 0);
   CHECK(finder.output.find("lr_find  suggestions: valley ") != std::string::npos);
@@ -347,7 +407,8 @@ TEST_CASE("lr_find writes its curve and suggestions, and leaves the stages after
 
   const fs::path folder = only_run(dir.path() / "a");
   // Weights, BatchNorm statistics and RNG restored: the fit after lr_find is the fit without it.
-  CHECK(metrics_without_stage_and_time(folder) == metrics_without_stage_and_time(only_run(dir.path() / "b")));
+  CHECK(metrics_without_stage_and_time(folder) ==
+        metrics_without_stage_and_time(only_run(dir.path() / "b")));
   const std::string curve = xp::testing::read_text(folder / "lr_find.csv");
   CHECK(curve.rfind("stage,iteration,lr,loss,raw_loss\n0,0,1e-05,", 0) == 0);
   CHECK(fs::file_size(folder / "lr_find.png") > 1000);
@@ -372,24 +433,31 @@ std::string metrics_header(const fs::path& folder) {
 // A csv-layout recipe over `data` (written by write_csv_dataset) with extra data keys.
 fs::path write_csv_recipe(const fs::path& dir, const std::string& data_keys, int epochs = 4) {
   const fs::path recipe = dir / "tiny.yaml";
-  xp::testing::write_text(recipe, "name: tiny\n"
-                                  "seed: 3\n"
-                                  "threads: 1\n"
-                                  "data: {source: csv, path: data, labels: labels.csv, suffix: .jpg, size: 32,\n"
-                                  "       batch_size: 8, workers: 2, " + data_keys + "}\n"
-                                  "model: {arch: resnet18, xtra_fc: [32]}\n"
-                                  "stages:\n"
-                                  "  - fit: {lr: 0.01, cycles: " + std::to_string(epochs) + ", cycle_len: 1}\n");
+  xp::testing::write_text(
+      recipe,
+      "name: tiny\n"
+      "seed: 3\n"
+      "threads: 1\n"
+      "data: {source: csv, path: data, labels: labels.csv, suffix: .jpg, size: 32,\n"
+      "       batch_size: 8, workers: 2, " +
+          data_keys +
+          "}\n"
+          "model: {arch: resnet18, xtra_fc: [32]}\n"
+          "stages:\n"
+          "  - fit: {lr: 0.01, cycles: " +
+          std::to_string(epochs) + ", cycle_len: 1}\n");
   return recipe;
 }
 
-TEST_CASE("a csv dataset (dog breeds layout) runs end to end: fastai's validation split, a test folder") {
+TEST_CASE(
+    "a csv dataset (dog breeds layout) runs end to end: fastai's validation split, a test folder") {
   TempDir dir;
   xp::testing::write_csv_dataset(dir.path() / "data", "single_label", 120, 3, 5);
-  const fs::path recipe = write_csv_recipe(dir.path(), "test: test, augment: side_on, resize_cache: 40");
+  const fs::path recipe =
+      write_csv_recipe(dir.path(), "test: test, augment: side_on, resize_cache: 40");
   const fs::path results = dir.path() / "results";
-  const Outcome data = run_xp("data " + recipe.string() + " --out " + results.string() + " --cache " +
-                              (results / ".cache").string());
+  const Outcome data = run_xp("data " + recipe.string() + " --out " + results.string() +
+                              " --cache " + (results / ".cache").string());
   CAPTURE(data.output);
   REQUIRE(data.exit_code == 0);
   CHECK(data.output.find("target   single_label") != std::string::npos);
@@ -410,8 +478,10 @@ TEST_CASE("a csv dataset (dog breeds layout) runs end to end: fastai's validatio
   const Outcome run = run_xp("run " + recipe.string() + " --out " + results.string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
-  CHECK(run.output.find("data    96 train, 24 valid images, 3 classes (single_label)") != std::string::npos);
-  CHECK(run.output.find(" 0 written, ") != std::string::npos);  // the copies `xp data` wrote are reused
+  CHECK(run.output.find("data    96 train, 24 valid images, 3 classes (single_label)") !=
+        std::string::npos);
+  CHECK(run.output.find(" 0 written, ") !=
+        std::string::npos);  // the copies `xp data` wrote are reused
   const fs::path folder = only_run(results);
   const auto run_json = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
   CHECK(run_json["target"] == "single_label");
@@ -420,7 +490,8 @@ TEST_CASE("a csv dataset (dog breeds layout) runs end to end: fastai's validatio
   CHECK(last_accuracy(folder) > 0.5);  // chance is 1/3
 }
 
-TEST_CASE("a multi-label csv dataset (planet layout) trains a sigmoid head and reports accuracy_thresh") {
+TEST_CASE(
+    "a multi-label csv dataset (planet layout) trains a sigmoid head and reports accuracy_thresh") {
   TempDir dir;
   xp::testing::write_csv_dataset(dir.path() / "data", "multi_label", 140, 3);
   const fs::path recipe = write_csv_recipe(dir.path(), "augment: top_down, max_zoom: 1.05", 6);
@@ -428,12 +499,14 @@ TEST_CASE("a multi-label csv dataset (planet layout) trains a sigmoid head and r
   CAPTURE(data.output);
   REQUIRE(data.exit_code == 0);
   CHECK(data.output.find("target   multi_label") != std::string::npos);
-  const Outcome run = run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
+  const Outcome run =
+      run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
   CHECK(run.output.find("3 classes (multi_label)") != std::string::npos);
   const fs::path folder = only_run(dir.path() / "results");
-  CHECK(metrics_header(folder) == "stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,accuracy_thresh,seconds");
+  CHECK(metrics_header(folder) ==
+        "stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,accuracy_thresh,seconds");
   // Each label is present in 4 of 7 images: always answering "present" scores 4/7 = 0.571, which a
   // softmax head or misread targets would not beat. A random-init body on 112 images with a restart
   // every epoch ends anywhere in 0.69–0.93 (seeds 1–5, one CPU), so the last epoch must beat the
@@ -448,35 +521,43 @@ TEST_CASE("a regression csv dataset trains an L1 head and reports mse") {
   TempDir dir;
   xp::testing::write_csv_dataset(dir.path() / "data", "regression", 120);
   const fs::path recipe = write_csv_recipe(dir.path(), "target: regression", 8);
-  const Outcome run = run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
+  const Outcome run =
+      run_xp("run " + recipe.string() + " --out " + (dir.path() / "results").string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
   CHECK(run.output.find("1 value (regression)") != std::string::npos);
   const fs::path folder = only_run(dir.path() / "results");
-  CHECK(metrics_header(folder) == "stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,mse,seconds");
+  CHECK(metrics_header(folder) ==
+        "stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,mse,seconds");
   // Values are uniform on [0, 1]: always answering the mean scores an mse of 1/12 = 0.083.
   CHECK(last_accuracy(folder) < 0.04);
 }
 
-TEST_CASE("csv recipe errors: a missing labels file, csv keys under another source, a bad CSV row") {
+TEST_CASE(
+    "csv recipe errors: a missing labels file, csv keys under another source, a bad CSV row") {
   TempDir dir;
   xp::testing::write_csv_dataset(dir.path() / "data", "single_label", 10, 2);
   const fs::path recipe = dir.path() / "tiny.yaml";
-  xp::testing::write_text(recipe, "name: tiny\ndata: {source: csv, path: data, labels: label.csv}\n"
-                                  "model: {arch: resnet18}\nstages:\n  - fit: {lr: 0.01}\n");
+  xp::testing::write_text(recipe,
+                          "name: tiny\ndata: {source: csv, path: data, labels: label.csv}\n"
+                          "model: {arch: resnet18}\nstages:\n  - fit: {lr: 0.01}\n");
   Outcome check = run_xp("check " + recipe.string());
   CAPTURE(check.output);
   CHECK(check.exit_code == 2);
-  CHECK(check.output.find("tiny.yaml:2:41: error: 'data.labels': expected the labels CSV '") != std::string::npos);
+  CHECK(check.output.find("tiny.yaml:2:41: error: 'data.labels': expected the labels CSV '") !=
+        std::string::npos);
 
-  xp::testing::write_text(recipe, "name: tiny\ndata: {source: folders, path: data, suffix: .jpg}\n"
-                                  "model: {arch: resnet18}\nstages:\n  - fit: {lr: 0.01}\n");
+  xp::testing::write_text(recipe,
+                          "name: tiny\ndata: {source: folders, path: data, suffix: .jpg}\n"
+                          "model: {arch: resnet18}\nstages:\n  - fit: {lr: 0.01}\n");
   check = run_xp("check " + recipe.string());
   CAPTURE(check.output);
   CHECK(check.exit_code == 2);
-  CHECK(check.output.find("'data.suffix' applies to source csv only, not folders") != std::string::npos);
+  CHECK(check.output.find("'data.suffix' applies to source csv only, not folders") !=
+        std::string::npos);
 
-  xp::testing::write_text(dir.path() / "data" / "labels.csv", "id,tags\nimg0,class0\nimg0,class1\n");
+  xp::testing::write_text(dir.path() / "data" / "labels.csv",
+                          "id,tags\nimg0,class0\nimg0,class1\n");
   const fs::path good = write_csv_recipe(dir.path(), "workers: 1");
   const Outcome run = run_xp("data " + good.string());
   CAPTURE(run.output);
@@ -488,61 +569,75 @@ TEST_CASE("a folders recipe with a missing split folder is a recipe error naming
   TempDir dir;
   xp::testing::write_image_folders(dir.path() / "data", 2, 2, 1);
   const fs::path recipe = dir.path() / "tiny.yaml";
-  xp::testing::write_text(recipe, "name: tiny\ndata: {source: folders, path: data, valid: validation}\n"
-                                  "model: {arch: resnet18}\nstages:\n  - fit: {lr: 0.01}\n");
+  xp::testing::write_text(recipe,
+                          "name: tiny\ndata: {source: folders, path: data, valid: validation}\n"
+                          "model: {arch: resnet18}\nstages:\n  - fit: {lr: 0.01}\n");
   const Outcome check = run_xp("check " + recipe.string());
   CAPTURE(check.output);
   CHECK(check.exit_code == 2);
-  CHECK(check.output.find("tiny.yaml:2:44: error: 'data.valid': expected the folder") != std::string::npos);
-  CHECK(check.output.find("validation' (<path>/<split>/<class>/<image>), which does not exist") != std::string::npos);
+  CHECK(check.output.find("tiny.yaml:2:44: error: 'data.valid': expected the folder") !=
+        std::string::npos);
+  CHECK(check.output.find("validation' (<path>/<split>/<class>/<image>), which does not exist") !=
+        std::string::npos);
 }
 
 TEST_CASE("xp features exports the body's features, and torchvision computes the same numbers") {
   TempDir dir;
   const auto recipe = write_recipe(dir.path());
-  REQUIRE(xp::testing::run_python_tool("torchvision_reference.py", dir.path().string() + " resnet18") == 0);
+  REQUIRE(xp::testing::run_python_tool("torchvision_reference.py",
+                                       dir.path().string() + " resnet18") == 0);
   const fs::path weights = dir.path() / "resnet18.pth";
   const fs::path out = dir.path() / "valid-features.h5";
   // size 28 = the images' own size, so the check script can apply the transform by hand.
-  const Outcome outcome = run_xp("features " + recipe + " --split valid --set data.size=28 --set model.weights=" +
-                                 weights.string() + " --out " + out.string());
+  const Outcome outcome =
+      run_xp("features " + recipe + " --split valid --set data.size=28 --set model.weights=" +
+             weights.string() + " --out " + out.string());
   CAPTURE(outcome.output);
   REQUIRE(outcome.exit_code == 0);
   CHECK(outcome.output.find("wrote " + out.string() + ": features 32x1024") != std::string::npos);
-  CHECK(xp::testing::run_python_tool("check_features.py", out.string() + " " + (dir.path() / "data").string() +
-                                                              " resnet18 " + weights.string()) == 0);
+  CHECK(xp::testing::run_python_tool("check_features.py",
+                                     out.string() + " " + (dir.path() / "data").string() +
+                                         " resnet18 " + weights.string()) == 0);
   CHECK(run_xp("features " + recipe + " --split test --out x.h5").exit_code == 2);
   CHECK(run_xp("features " + recipe).exit_code == 2);  // --out is required
   // --out never replaces what is not a regular file (as root, `--out /dev/null` once replaced the
   // device node): a symbolic link stays a link to its untouched target.
   xp::testing::write_text(dir.path() / "kept.txt", "kept");
   fs::create_symlink(dir.path() / "kept.txt", dir.path() / "link.h5");
-  const Outcome onto_link = run_xp("features " + recipe + " --split valid --out " + (dir.path() / "link.h5").string());
+  const Outcome onto_link =
+      run_xp("features " + recipe + " --split valid --out " + (dir.path() / "link.h5").string());
   CAPTURE(onto_link.output);
   CHECK(onto_link.exit_code == 2);  // refused before any work, as a usage error
-  CHECK(onto_link.output.find("link.h5': it exists and is not a regular file (a symbolic link)") != std::string::npos);
+  CHECK(onto_link.output.find("link.h5': it exists and is not a regular file (a symbolic link)") !=
+        std::string::npos);
   CHECK(fs::is_symlink(dir.path() / "link.h5"));
   CHECK(xp::testing::read_text(dir.path() / "kept.txt") == "kept");
 }
 
-TEST_CASE("bf16 and channels_last serve xp features, and xp run refuses them until their training crash is fixed") {
+TEST_CASE(
+    "bf16 and channels_last serve xp features, and xp run refuses them until their training crash "
+    "is fixed") {
   TempDir dir;
   const auto recipe = write_recipe(dir.path());
-  const Outcome refused = run_xp("run " + recipe + " --set precision=bf16 --out " + (dir.path() / "results").string());
+  const Outcome refused =
+      run_xp("run " + recipe + " --set precision=bf16 --out " + (dir.path() / "results").string());
   CAPTURE(refused.output);
   CHECK(refused.exit_code == 2);  // a recipe error, located at the value that set it
-  CHECK(refused.output.find("--set precision=bf16:1:11: error: 'precision': bf16 serves xp features (inference) only") !=
-        std::string::npos);
+  CHECK(refused.output.find("--set precision=bf16:1:11: error: 'precision': bf16 serves xp "
+                            "features (inference) only") != std::string::npos);
   CHECK_FALSE(fs::exists(dir.path() / "results"));
   // xp check refuses what xp run would, before any data is read: the same bf16, and a device this
   // build does not have (it once passed xp check and failed only at xp run).
   const Outcome checked = run_xp("check " + recipe + " --set precision=bf16 --set device=cuda");
   CAPTURE(checked.output);
   CHECK(checked.exit_code == 2);
-  CHECK(checked.output.find("'device': 'cuda' is not available: this build of xp runs on the CPU") != std::string::npos);
+  CHECK(
+      checked.output.find("'device': 'cuda' is not available: this build of xp runs on the CPU") !=
+      std::string::npos);
   CHECK(checked.output.find("'precision': bf16 serves xp features") != std::string::npos);
-  const Outcome features = run_xp("features " + recipe + " --set precision=bf16 --set channels_last=true --out " +
-                                  (dir.path() / "f.h5").string());
+  const Outcome features =
+      run_xp("features " + recipe + " --set precision=bf16 --set channels_last=true --out " +
+             (dir.path() / "f.h5").string());
   CAPTURE(features.output);
   CHECK(features.exit_code == 0);
   CHECK(fs::exists(dir.path() / "f.h5"));

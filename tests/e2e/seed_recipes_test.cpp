@@ -15,13 +15,17 @@ using xp::testing::TempDir;
 
 namespace {
 
-std::string shipped(const std::string& name) { return (fs::path(XP_SOURCE_DIR) / "recipes" / name).string(); }
+std::string shipped(const std::string& name) {
+  return (fs::path(XP_SOURCE_DIR) / "recipes" / name).string();
+}
 
 // Pretrained weights, small images and one thread: what makes a seed recipe take seconds here.
 std::string small_run_overrides(const fs::path& dir) {
   if (!fs::exists(dir / "resnet18.safetensors"))
-    REQUIRE(xp::testing::run_python_tool("torchvision_reference.py", dir.string() + " resnet18") == 0);
-  return " --set model.arch=resnet18 --set model.weights=" + (dir / "resnet18.safetensors").string() +
+    REQUIRE(xp::testing::run_python_tool("torchvision_reference.py", dir.string() + " resnet18") ==
+            0);
+  return " --set model.arch=resnet18 --set model.weights=" +
+         (dir / "resnet18.safetensors").string() +
          " --set data.size=32 --set data.batch_size=8 --set data.workers=2 --set threads=1";
 }
 
@@ -42,12 +46,13 @@ fs::path the_run(const fs::path& results) {
 TEST_CASE("recipes/dogscats.yaml runs on a generated dogs-vs-cats layout") {
   TempDir dir;
   xp::testing::write_image_folders(dir.path() / "dogscats", 2, 24, 8, 4);
-  const std::string overrides = " --set data.path=" + (dir.path() / "dogscats").string() + " --set data.test=test" +
-                                small_run_overrides(dir.path());
+  const std::string overrides = " --set data.path=" + (dir.path() / "dogscats").string() +
+                                " --set data.test=test" + small_run_overrides(dir.path());
   const Outcome check = run_xp("check " + shipped("dogscats.yaml") + overrides);
   CAPTURE(check.output);
   REQUIRE(check.exit_code == 0);
-  const Outcome run = run_xp("run " + shipped("dogscats.yaml") + overrides + " --out " + (dir.path() / "results").string());
+  const Outcome run = run_xp("run " + shipped("dogscats.yaml") + overrides + " --out " +
+                             (dir.path() / "results").string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
   const fs::path folder = the_run(dir.path() / "results");
@@ -61,13 +66,16 @@ TEST_CASE("recipes/dogscats.yaml runs on a generated dogs-vs-cats layout") {
   CHECK(fs::exists(folder / "submission.csv"));
 }
 
-TEST_CASE("recipes/dogbreeds.yaml runs on a generated dog-breeds layout, 224 then 299 scaled down") {
+TEST_CASE(
+    "recipes/dogbreeds.yaml runs on a generated dog-breeds layout, 224 then 299 scaled down") {
   TempDir dir;
   xp::testing::write_csv_dataset(dir.path() / "dogbreeds", "single_label", 60, 3, 5);
   const std::string overrides = " --set data.path=" + (dir.path() / "dogbreeds").string() +
-                                small_run_overrides(dir.path()) + " --set data.resize_cache=48 --set stages[4].resize.size=40";
-  const Outcome run = run_xp("run " + shipped("dogbreeds.yaml") + overrides + " --out " + (dir.path() / "results").string() +
-                             " --cache " + (dir.path() / "cache").string());
+                                small_run_overrides(dir.path()) +
+                                " --set data.resize_cache=48 --set stages[4].resize.size=40";
+  const Outcome run =
+      run_xp("run " + shipped("dogbreeds.yaml") + overrides + " --out " +
+             (dir.path() / "results").string() + " --cache " + (dir.path() / "cache").string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
   CHECK(run.output.find("resize   images now 40 px") != std::string::npos);
@@ -79,15 +87,19 @@ TEST_CASE("recipes/dogbreeds.yaml runs on a generated dog-breeds layout, 224 the
   CHECK(submission.rfind("id,class0,class1,class2\n", 0) == 0);
 }
 
-TEST_CASE("recipes/planet.yaml runs on a generated planet layout: multi-label, 64 → 128 → 256 scaled down") {
+TEST_CASE(
+    "recipes/planet.yaml runs on a generated planet layout: multi-label, 64 → 128 → 256 scaled "
+    "down") {
   TempDir dir;
   xp::testing::write_csv_dataset(dir.path() / "planet", "multi_label", 40, 3, 4);
-  const std::string overrides = " --set data.path=" + (dir.path() / "planet").string() +
-                                " --set data.labels=labels.csv --set data.train=train --set data.test=test" +
-                                small_run_overrides(dir.path()) +
-                                " --set data.resize_cache=48 --set stages[5].resize.size=36 --set stages[10].resize.size=40";
-  const Outcome run = run_xp("run " + shipped("planet.yaml") + overrides + " --out " + (dir.path() / "results").string() +
-                             " --cache " + (dir.path() / "cache").string());
+  const std::string overrides =
+      " --set data.path=" + (dir.path() / "planet").string() +
+      " --set data.labels=labels.csv --set data.train=train --set data.test=test" +
+      small_run_overrides(dir.path()) +
+      " --set data.resize_cache=48 --set stages[5].resize.size=36 --set stages[10].resize.size=40";
+  const Outcome run =
+      run_xp("run " + shipped("planet.yaml") + overrides + " --out " +
+             (dir.path() / "results").string() + " --cache " + (dir.path() / "cache").string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
   const fs::path folder = the_run(dir.path() / "results");

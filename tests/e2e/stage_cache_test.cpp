@@ -13,8 +13,8 @@
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
-using xp::testing::TempDir;
 using xp::testing::read_text;
+using xp::testing::TempDir;
 
 using namespace xp::e2e;
 
@@ -22,12 +22,15 @@ namespace {
 
 // Three stages: 2 epochs of the tiny fit, an lr_find, a 1-epoch fit.
 std::string three_stage_recipe(const fs::path& dir) {
-  return write_recipe(dir, "  - lr_find: {num_it: 8}\n  - fit: {lr: 0.01, cycles: 1}\n") + " --set stages[0].fit.cycles=2";
+  return write_recipe(dir, "  - lr_find: {num_it: 8}\n  - fit: {lr: 0.01, cycles: 1}\n") +
+         " --set stages[0].fit.cycles=2";
 }
 
 }  // namespace
 
-TEST_CASE("stage cache: editing the last stage runs only that stage, with the results of an uncached run") {
+TEST_CASE(
+    "stage cache: editing the last stage runs only that stage, with the results of an uncached "
+    "run") {
   TempDir dir;
   const std::string recipe = three_stage_recipe(dir.path());
   const std::string cached_out = " --out " + (dir.path() / "cached").string();
@@ -38,13 +41,15 @@ TEST_CASE("stage cache: editing the last stage runs only that stage, with the re
 
   const std::string edit = " --set stages[2].fit.lr=0.02";
   // --cache names the cache; run's own command line with check instead of run (--out) finds it too.
-  for (const std::string& where : {" --cache " + (dir.path() / "cached" / ".cache").string(), cached_out}) {
+  for (const std::string& where :
+       {" --cache " + (dir.path() / "cached" / ".cache").string(), cached_out}) {
     const Outcome check = run_xp("check " + recipe + edit + where);
     CAPTURE(check.output);
     CHECK(check.exit_code == 0);
     CHECK(check.output.find("[0] fit       HIT") != std::string::npos);
     CHECK(check.output.find("[1] lr_find   HIT") != std::string::npos);
-    CHECK(check.output.find("[2] fit       MISS  stages[2].fit.lr: 0.01 → 0.02") != std::string::npos);
+    CHECK(check.output.find("[2] fit       MISS  stages[2].fit.lr: 0.01 → 0.02") !=
+          std::string::npos);
   }
 
   const Outcome edited = run_xp("run " + recipe + edit + cached_out);
@@ -54,14 +59,17 @@ TEST_CASE("stage cache: editing the last stage runs only that stage, with the re
   CHECK(edited.output.find("stage [2] fit  lr=0.02") != std::string::npos);
   const fs::path edited_run = fs::path(last_line(edited.output).substr(9));
 
-  const Outcome uncached = run_xp("run " + recipe + edit + " --no-cache --out " + (dir.path() / "uncached").string());
+  const Outcome uncached =
+      run_xp("run " + recipe + edit + " --no-cache --out " + (dir.path() / "uncached").string());
   REQUIRE(uncached.exit_code == 0);
   const fs::path uncached_run = only_run(dir.path() / "uncached");
   CHECK(metrics_without_time(edited_run) == metrics_without_time(uncached_run));
   CHECK(read_text(edited_run / "lr_schedule.csv") == read_text(uncached_run / "lr_schedule.csv"));
-  CHECK(read_text(edited_run / "lr_find.csv") == read_text(uncached_run / "lr_find.csv"));  // a replayed file
+  CHECK(read_text(edited_run / "lr_find.csv") ==
+        read_text(uncached_run / "lr_find.csv"));  // a replayed file
   check_same_weights(edited_run / "model.h5", uncached_run / "model.h5");
-  CHECK_FALSE(fs::exists(dir.path() / "uncached" / ".cache" / "stages"));  // --no-cache stores nothing
+  CHECK_FALSE(
+      fs::exists(dir.path() / "uncached" / ".cache" / "stages"));  // --no-cache stores nothing
 
   const auto run = nlohmann::json::parse(read_text(edited_run / "run.json"));
   REQUIRE(run["stage_cache"].size() == 3);
@@ -96,11 +104,15 @@ TEST_CASE("stage cache: a damaged entry is reported, removed and computed again"
   CHECK(count(third.output, "[cached") == 1);
 }
 
-TEST_CASE("stage cache: stages that leave the weights unchanged share the previous entry's weights file") {
+TEST_CASE(
+    "stage cache: stages that leave the weights unchanged share the previous entry's weights "
+    "file") {
   TempDir dir;
-  // fit (new weights), lr_find (weights restored), unfreeze (frozen groups only), fit (new weights).
+  // fit (new weights), lr_find (weights restored), unfreeze (frozen groups only), fit (new
+  // weights).
   const std::string recipe =
-      write_recipe(dir.path(), "  - lr_find: {num_it: 6}\n  - unfreeze: {}\n  - fit: {lr: 0.01, cycles: 1}\n") +
+      write_recipe(dir.path(),
+                   "  - lr_find: {num_it: 6}\n  - unfreeze: {}\n  - fit: {lr: 0.01, cycles: 1}\n") +
       " --set stages[0].fit.cycles=1";
   const Outcome first = run_xp("run " + recipe + " --out " + (dir.path() / "results").string());
   CAPTURE(first.output);
@@ -108,7 +120,8 @@ TEST_CASE("stage cache: stages that leave the weights unchanged share the previo
   std::map<int, fs::path> weights;  // stage → its entry's weights.h5
   for (const auto& entry : fs::directory_iterator(dir.path() / "results" / ".cache" / "stages"))
     if (entry.is_directory())
-      weights[nlohmann::json::parse(read_text(entry.path() / "entry.json"))["stage"].get<int>()] = entry.path() / "weights.h5";
+      weights[nlohmann::json::parse(read_text(entry.path() / "entry.json"))["stage"].get<int>()] =
+          entry.path() / "weights.h5";
   REQUIRE(weights.size() == 4);
   CHECK(fs::equivalent(weights[0], weights[1]));
   CHECK(fs::equivalent(weights[0], weights[2]));
@@ -142,7 +155,8 @@ TEST_CASE("stage cache: two processes sharing a cache compute a stage once and a
   const Outcome& second = outcomes.second;
   // Whichever took the entry's lock first computed it; the other waited and reused it.
   CHECK(count(first.output, "[cached") + count(second.output, "[cached") == 1);
-  CHECK(metrics_without_time(only_run(dir.path() / "a")) == metrics_without_time(only_run(dir.path() / "b")));
+  CHECK(metrics_without_time(only_run(dir.path() / "a")) ==
+        metrics_without_time(only_run(dir.path() / "b")));
   for (const auto& entry : fs::directory_iterator(dir.path() / "shared-cache" / "stages"))
     CHECK_MESSAGE(entry.path().filename().string().rfind(".tmp", 0) != 0, entry.path());
 }
@@ -154,17 +168,21 @@ TEST_CASE("xp ls, xp diff and xp cache ls|gc read result folders and the cache")
   const std::string out = " --out " + results.string();
   REQUIRE(run_xp("run " + recipe + out).exit_code == 0);
   REQUIRE(run_xp("run " + recipe + out + " --set stages[0].fit.lr=0.02").exit_code == 0);
-  CHECK(run_xp_with("XP_TEST_KILL_AT_BATCH=3 ", "run " + recipe + out + " --set seed=8").exit_code != 0);
+  CHECK(
+      run_xp_with("XP_TEST_KILL_AT_BATCH=3 ", "run " + recipe + out + " --set seed=8").exit_code !=
+      0);
 
   const Outcome listed = run_xp("ls " + results.string());
   CAPTURE(listed.output);
   CHECK(listed.exit_code == 0);
   CHECK(count(listed.output, "COMPLETE    1/1     accuracy") == 2);
-  CHECK(listed.output.find("KILLED") != std::string::npos);  // RUNNING in its status.json, but no process holds it
+  CHECK(listed.output.find("KILLED") !=
+        std::string::npos);  // RUNNING in its status.json, but no process holds it
 
   std::vector<fs::path> complete;
   for (const auto& entry : fs::directory_iterator(results / "tiny"))
-    if (entry.path().filename() != "latest" && fs::exists(entry.path() / "model.h5")) complete.push_back(entry.path());
+    if (entry.path().filename() != "latest" && fs::exists(entry.path() / "model.h5"))
+      complete.push_back(entry.path());
   std::sort(complete.begin(), complete.end());
   REQUIRE(complete.size() == 2);
   const Outcome diff = run_xp("diff " + complete[0].string() + " " + complete[1].string());
@@ -187,16 +205,20 @@ TEST_CASE("xp ls, xp diff and xp cache ls|gc read result folders and the cache")
   CHECK(run_xp("cache frobnicate" + cache).exit_code == 2);
 }
 
-TEST_CASE("stage cache: a cache that cannot be used is a warning, and the run completes without it") {
+TEST_CASE(
+    "stage cache: a cache that cannot be used is a warning, and the run completes without it") {
   TempDir dir;
   const auto recipe = write_recipe(dir.path(), "  - fit: {lr: 0.01, cycles: 1}\n");
   const fs::path results = dir.path() / "results";
   fs::create_directories(results / ".cache");
-  xp::testing::write_text(results / ".cache" / "stages", "a file where the cache's folder should be");
-  const Outcome run = run_xp("run " + recipe + " --set stages[0].fit.cycles=1 --out " + results.string());
+  xp::testing::write_text(results / ".cache" / "stages",
+                          "a file where the cache's folder should be");
+  const Outcome run =
+      run_xp("run " + recipe + " --set stages[0].fit.cycles=1 --out " + results.string());
   CAPTURE(run.output);
   REQUIRE(run.exit_code == 0);
-  CHECK(count(run.output, "warning: stage cache lookup failed, continuing without it") == 1);  // once, not per stage
+  CHECK(count(run.output, "warning: stage cache lookup failed, continuing without it") ==
+        1);  // once, not per stage
   const fs::path folder = only_run(results);
   CHECK(nlohmann::json::parse(read_text(folder / "status.json"))["state"] == "COMPLETE");
   const auto run_json = nlohmann::json::parse(read_text(folder / "run.json"));

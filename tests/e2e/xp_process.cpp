@@ -28,9 +28,11 @@ Outcome run_xp_with(const std::string& prefix, const std::string& arguments) {
 
 Outcome run_xp(const std::string& arguments) { return run_xp_with("", arguments); }
 
-std::pair<Outcome, Outcome> run_twice_at_once(const std::string& arguments, const fs::path& out_a, const fs::path& out_b) {
+std::pair<Outcome, Outcome> run_twice_at_once(const std::string& arguments, const fs::path& out_a,
+                                              const fs::path& out_b) {
   const auto launch = [&](const fs::path& out) {
-    return std::async(std::launch::async, [command = "run " + arguments + " --out " + out.string()] { return run_xp(command); });
+    return std::async(std::launch::async, [command = "run " + arguments + " --out " +
+                                                     out.string()] { return run_xp(command); });
   };
   auto a = launch(out_a);
   auto b = launch(out_b);
@@ -45,14 +47,16 @@ std::pair<Outcome, Outcome> run_twice_at_once(const std::string& arguments, cons
 std::string write_recipe(const fs::path& dir, const std::string& extra_stage) {
   xp::testing::write_tiny_idx_dataset(dir / "data", 64, 8);
   const fs::path recipe = dir / "tiny.yaml";
-  xp::testing::write_text(recipe, "name: tiny\n"
-                                  "seed: 7\n"
-                                  "threads: 1  # ctest runs two tests at once on two cores\n"
-                                  "data: {source: idx, path: data, size: 32, batch_size: 16, workers: 2,\n"
-                                  "       classes: [top, middle-high, middle-low, bottom]}\n"
-                                  "model: {arch: resnet18, xtra_fc: [32]}\n"
-                                  "stages:\n"
-                                  "  - fit: {lr: 0.01, cycles: 4, cycle_len: 1}\n" + extra_stage);
+  xp::testing::write_text(recipe,
+                          "name: tiny\n"
+                          "seed: 7\n"
+                          "threads: 1  # ctest runs two tests at once on two cores\n"
+                          "data: {source: idx, path: data, size: 32, batch_size: 16, workers: 2,\n"
+                          "       classes: [top, middle-high, middle-low, bottom]}\n"
+                          "model: {arch: resnet18, xtra_fc: [32]}\n"
+                          "stages:\n"
+                          "  - fit: {lr: 0.01, cycles: 4, cycle_len: 1}\n" +
+                              extra_stage);
   return recipe.string();
 }
 
@@ -114,22 +118,27 @@ void check_close_metrics(const fs::path& a, const fs::path& b, double relative) 
       CAPTURE(second[row]);
       char* end = nullptr;
       const double value = std::strtod(cells[column].c_str(), &end);
-      if (end == cells[column].c_str()) CHECK(cells[column] == others[column]);
-      else CHECK(std::stod(others[column]) == doctest::Approx(value).epsilon(relative));
+      if (end == cells[column].c_str())
+        CHECK(cells[column] == others[column]);
+      else
+        CHECK(std::stod(others[column]) == doctest::Approx(value).epsilon(relative));
     }
   }
 }
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t found = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++found;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++found;
   return found;
 }
 
 void check_same_weights(const fs::path& a, const fs::path& b) {
-  // h5py reads both files: the check does not trust xp's own HDF5 reader, and this suite needs no LibTorch.
-  CHECK_MESSAGE(xp::testing::run_python_tool("same_h5_tensors.py", a.string() + " " + b.string()) == 0,
-                "model weights differ: ", a, " vs ", b);
+  // h5py reads both files: the check does not trust xp's own HDF5 reader, and this suite needs no
+  // LibTorch.
+  CHECK_MESSAGE(
+      xp::testing::run_python_tool("same_h5_tensors.py", a.string() + " " + b.string()) == 0,
+      "model weights differ: ", a, " vs ", b);
 }
 
 fs::path only_run(const fs::path& results) {

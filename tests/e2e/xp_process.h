@@ -19,7 +19,8 @@ Outcome run_xp_with(const std::string& prefix, const std::string& arguments);
 Outcome run_xp(const std::string& arguments);
 // `xp run ARGUMENTS --out A` and `--out B` started together (to race on a shared cache); both
 // must succeed (doctest REQUIREs, with both outputs captured).
-std::pair<Outcome, Outcome> run_twice_at_once(const std::string& arguments, const std::filesystem::path& out_a,
+std::pair<Outcome, Outcome> run_twice_at_once(const std::string& arguments,
+                                              const std::filesystem::path& out_a,
                                               const std::filesystem::path& out_b);
 
 // A tiny recipe named "tiny" (4 classes of bars in an IDX dataset under dir/data, resnet18 at
@@ -33,9 +34,10 @@ std::string metrics_without_time(const std::filesystem::path& folder);
 double last_accuracy(const std::filesystem::path& folder);
 // The metric column of metrics.csv's data row `row` (0 = the first epoch).
 double accuracy_of_row(const std::filesystem::path& folder, std::size_t row);
-// metrics.csv of two runs, wall time aside, has the same rows and numbers within `relative` (doctest
-// checks, one per cell): the same recipe computed by two routes.
-void check_close_metrics(const std::filesystem::path& a, const std::filesystem::path& b, double relative);
+// metrics.csv of two runs, wall time aside, has the same rows and numbers within `relative`
+// (doctest checks, one per cell): the same recipe computed by two routes.
+void check_close_metrics(const std::filesystem::path& a, const std::filesystem::path& b,
+                         double relative);
 // How many times `what` occurs in `text` (console lines such as "[cached").
 std::size_t count(const std::string& text, const std::string& what);
 // Two model.h5 files hold the same tensors, bitwise (checked with h5py; what differs is printed).

@@ -12,7 +12,8 @@ CliOptions parse(std::vector<const char*> args) {
 }  // namespace
 
 TEST_CASE("run takes a recipe, repeated --set, --out and --threads") {
-  const auto options = parse({"run", "r.yaml", "--set", "a=1", "-s", "stages[0].fit.lr=0.1", "--out", "o", "-j", "2"});
+  const auto options = parse(
+      {"run", "r.yaml", "--set", "a=1", "-s", "stages[0].fit.lr=0.1", "--out", "o", "-j", "2"});
   CHECK(options.verb == Verb::kRun);
   CHECK(options.recipe == "r.yaml");
   CHECK(options.overrides == std::vector<std::string>{"a=1", "stages[0].fit.lr=0.1"});
@@ -32,15 +33,19 @@ TEST_CASE("defaults and help") {
 }
 
 TEST_CASE("command-line mistakes are UsageErrors that say what is wrong") {
-  CHECK_THROWS_WITH_AS(parse({"rnu", "r.yaml"}), doctest::Contains("did you mean 'run'?"), UsageError);
-  CHECK_THROWS_WITH_AS(parse({"run"}), doctest::Contains("missing RECIPE"), UsageError);
-  CHECK_THROWS_WITH_AS(parse({"run", "r.yaml", "--bogus"}), doctest::Contains("unrecognised option '--bogus'"), UsageError);
-  CHECK_THROWS_WITH_AS(parse({"run", "r.yaml", "--threads", "x"}), doctest::Contains("threads"), UsageError);
-  CHECK_THROWS_WITH_AS(parse({"check", "--resume", "results/a/b"}), doctest::Contains("xp check results/a/b/recipe.yaml"),
+  CHECK_THROWS_WITH_AS(parse({"rnu", "r.yaml"}), doctest::Contains("did you mean 'run'?"),
                        UsageError);
+  CHECK_THROWS_WITH_AS(parse({"run"}), doctest::Contains("missing RECIPE"), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"run", "r.yaml", "--bogus"}),
+                       doctest::Contains("unrecognised option '--bogus'"), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"run", "r.yaml", "--threads", "x"}), doctest::Contains("threads"),
+                       UsageError);
+  CHECK_THROWS_WITH_AS(parse({"check", "--resume", "results/a/b"}),
+                       doctest::Contains("xp check results/a/b/recipe.yaml"), UsageError);
 }
 
-TEST_CASE("check takes run's options: the same command line with check reports that run's stage cache") {
+TEST_CASE(
+    "check takes run's options: the same command line with check reports that run's stage cache") {
   const auto options = parse({"check", "r.yaml", "--out", "elsewhere", "-j", "2", "--no-cache"});
   CHECK(options.verb == Verb::kCheck);
   CHECK(cache_root(options) == "elsewhere/.cache");
@@ -54,7 +59,8 @@ TEST_CASE("features needs --out and takes --split") {
   CHECK(options.verb == Verb::kFeatures);
   CHECK(options.split == "valid");
   CHECK(options.out == "f.h5");
-  CHECK_THROWS_WITH_AS(parse({"features", "r.yaml"}), doctest::Contains("'--out' is required"), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"features", "r.yaml"}), doctest::Contains("'--out' is required"),
+                       UsageError);
   CHECK(parse({"features", "r.yaml", "--out", "f.h5", "--split", "test"}).split == "test");
   CHECK_THROWS_WITH_AS(parse({"features", "r.yaml", "--out", "f.h5", "--split", "tests"}),
                        doctest::Contains("--split must be train, valid or test"), UsageError);

@@ -39,18 +39,27 @@ void silence_hdf5() {
   (void)silenced;
 }
 
-const H5::PredType& h5_type(torch::ScalarType type, const std::string& name, const std::string& path) {
+const H5::PredType& h5_type(torch::ScalarType type, const std::string& name,
+                            const std::string& path) {
   switch (type) {
-    case torch::kFloat32: return H5::PredType::NATIVE_FLOAT;
-    case torch::kFloat64: return H5::PredType::NATIVE_DOUBLE;
-    case torch::kInt64: return H5::PredType::NATIVE_INT64;
-    case torch::kInt32: return H5::PredType::NATIVE_INT32;
-    case torch::kUInt8: return H5::PredType::NATIVE_UINT8;
-    default: throw ModelError(str_cat("cannot write '", path, "': tensor '", name, "' has unsupported dtype ", type));
+    case torch::kFloat32:
+      return H5::PredType::NATIVE_FLOAT;
+    case torch::kFloat64:
+      return H5::PredType::NATIVE_DOUBLE;
+    case torch::kInt64:
+      return H5::PredType::NATIVE_INT64;
+    case torch::kInt32:
+      return H5::PredType::NATIVE_INT32;
+    case torch::kUInt8:
+      return H5::PredType::NATIVE_UINT8;
+    default:
+      throw ModelError(
+          str_cat("cannot write '", path, "': tensor '", name, "' has unsupported dtype ", type));
   }
 }
 
-torch::ScalarType torch_type(const H5::DataSet& dataset, const std::string& name, const std::string& path) {
+torch::ScalarType torch_type(const H5::DataSet& dataset, const std::string& name,
+                             const std::string& path) {
   const H5T_class_t type_class = dataset.getTypeClass();
   const std::size_t size = dataset.getDataType().getSize();
   if (type_class == H5T_FLOAT && size == 4) return torch::kFloat32;
@@ -61,16 +70,18 @@ torch::ScalarType torch_type(const H5::DataSet& dataset, const std::string& name
     if (size == 4 && is_signed) return torch::kInt32;
     if (size == 1 && !is_signed) return torch::kUInt8;
   }
-  throw ModelError(str_cat("weights '", path, "': dataset '", name, "' has an unsupported type (class ", type_class,
-                           ", ", size, " bytes)"));
+  throw ModelError(str_cat("weights '", path, "': dataset '", name,
+                           "' has an unsupported type (class ", type_class, ", ", size, " bytes)"));
 }
 
 }  // namespace
 
 StateDict state_dict_of(torch::nn::Module& module) {
   StateDict state;
-  for (auto& item : module.named_parameters(true)) state.tensors.emplace_back(item.key(), item.value());
-  for (auto& item : module.named_buffers(true)) state.tensors.emplace_back(item.key(), item.value());
+  for (auto& item : module.named_parameters(true))
+    state.tensors.emplace_back(item.key(), item.value());
+  for (auto& item : module.named_buffers(true))
+    state.tensors.emplace_back(item.key(), item.value());
   return state;
 }
 
@@ -82,8 +93,9 @@ void write_h5(const std::filesystem::path& path, const StateDict& state) {
       for (const auto& [name, tensor] : state.tensors) {
         const torch::Tensor data = tensor.detach().contiguous().cpu();
         std::vector<hsize_t> dims(data.sizes().begin(), data.sizes().end());
-        const H5::DataSpace space = dims.empty() ? H5::DataSpace(H5S_SCALAR)
-                                                 : H5::DataSpace(static_cast<int>(dims.size()), dims.data());
+        const H5::DataSpace space = dims.empty()
+                                        ? H5::DataSpace(H5S_SCALAR)
+                                        : H5::DataSpace(static_cast<int>(dims.size()), dims.data());
         const H5::PredType& type = h5_type(data.scalar_type(), name, path.string());
         H5::DataSet dataset = file.createDataSet(name, type, space);
         if (data.numel() > 0) dataset.write(data.data_ptr(), type);
@@ -99,11 +111,14 @@ void write_h5(const std::filesystem::path& path, const StateDict& state) {
 StateDict read_untrusted_h5(const std::string& path) {
   std::fflush(nullptr);  // nothing buffered is written twice
   const pid_t child = fork();
-  if (child < 0) throw ModelError(str_cat("weights '", path, "': cannot start the process that checks it (fork failed)"));
+  if (child < 0)
+    throw ModelError(
+        str_cat("weights '", path, "': cannot start the process that checks it (fork failed)"));
   if (child == 0) {
     // Default dispositions: a crash must kill the child (not run a handler the parent installed,
     // such as a test framework's), and Ctrl-C stops it with the parent.
-    for (const int signal_number : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGINT}) std::signal(signal_number, SIG_DFL);
+    for (const int signal_number : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGINT})
+      std::signal(signal_number, SIG_DFL);
     int code = 0;
     try {
       (void)read_h5(path);
@@ -120,17 +135,19 @@ StateDict read_untrusted_h5(const std::string& path) {
     if (std::chrono::steady_clock::now() - started > kLimit) {
       kill(child, SIGKILL);
       waitpid(child, &status, 0);
-      throw ModelError(str_cat("weights '", path, "': reading it with libhdf5 took over 2 minutes; a malformed HDF5 file"));
+      throw ModelError(
+          str_cat("weights '", path,
+                  "': reading it with libhdf5 took over 2 minutes; a malformed HDF5 file"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   if (interrupt_requested()) throw Interrupted();
   if (WIFSIGNALED(status))
-    throw ModelError(str_cat("weights '", path, "': libhdf5 crashed reading it (", strsignal(WTERMSIG(status)),
-                             "); a malformed HDF5 file"));
+    throw ModelError(str_cat("weights '", path, "': libhdf5 crashed reading it (",
+                             strsignal(WTERMSIG(status)), "); a malformed HDF5 file"));
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw ModelError(str_cat("weights '", path, "': libhdf5 failed reading it (exit ", WEXITSTATUS(status),
-                             "); a malformed HDF5 file"));
+    throw ModelError(str_cat("weights '", path, "': libhdf5 failed reading it (exit ",
+                             WEXITSTATUS(status), "); a malformed HDF5 file"));
   return read_h5(path);
 }
 
@@ -138,7 +155,8 @@ StateDict read_h5(const std::string& path) {
   silence_hdf5();
   StateDict state;
   try {
-    if (!H5::H5File::isHdf5(path)) throw ModelError(str_cat("weights '", path, "': not an HDF5 file"));
+    if (!H5::H5File::isHdf5(path))
+      throw ModelError(str_cat("weights '", path, "': not an HDF5 file"));
     H5::H5File file(path, H5F_ACC_RDONLY);
     const auto file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(path));
     const hsize_t count = file.getNumObjs();
@@ -155,15 +173,17 @@ StateDict read_h5(const std::string& path) {
       // can declare terabytes. Its tensors must fit in what the file could hold.
       const auto bytes = tensor_bytes(shape, static_cast<std::int64_t>(c10::elementSize(type)));
       if (!bytes || *bytes > file_bytes * kMaxExpansion + kSlackBytes)
-        throw ModelError(str_cat("weights '", path, "': dataset '", name, "' claims ",
-                                 bytes ? str_cat(*bytes, " bytes") : std::string("more than 2^63 bytes"),
-                                 ", more than a file of ", file_bytes, " bytes can hold"));
+        throw ModelError(
+            str_cat("weights '", path, "': dataset '", name, "' claims ",
+                    bytes ? str_cat(*bytes, " bytes") : std::string("more than 2^63 bytes"),
+                    ", more than a file of ", file_bytes, " bytes can hold"));
       torch::Tensor tensor = torch::empty(shape, type);
       if (tensor.numel() > 0) dataset.read(tensor.data_ptr(), h5_type(type, name, path));
       state.tensors.emplace_back(name, tensor);
     }
   } catch (const H5::Exception& error) {
-    throw ModelError(str_cat("weights '", path, "': cannot read HDF5 (", error.getDetailMsg(), "); truncated or corrupt?"));
+    throw ModelError(str_cat("weights '", path, "': cannot read HDF5 (", error.getDetailMsg(),
+                             "); truncated or corrupt?"));
   }
   return state;
 }

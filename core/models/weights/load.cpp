@@ -1,7 +1,7 @@
 #include "core/models/weights/load.h"
 
-#include <filesystem>
 #include <array>
+#include <filesystem>
 #include <optional>
 #include <string_view>
 
@@ -23,13 +23,15 @@ StateDict read_weights(const std::string& path) {
   if (extension == ".safetensors") return read_safetensors(path);
   if (extension == ".pth" || extension == ".pt") return read_pth(path);
   if (extension == ".h5") return read_untrusted_h5(path);
-  throw ModelError(str_cat("weights '", path, "': unsupported file type '", extension, "' (supported: ",
-                           join(weight_file_extensions()), ")"));
+  throw ModelError(str_cat("weights '", path, "': unsupported file type '", extension,
+                           "' (supported: ", join(weight_file_extensions()), ")"));
 }
 
 namespace {
 
-bool starts_with(const std::string& text, std::string_view prefix) { return text.rfind(prefix, 0) == 0; }
+bool starts_with(const std::string& text, std::string_view prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
 
 // An xp model.h5 holds the whole classifier ("body.*", "head.*"): keep its body.
 bool is_xp_classifier(const std::string& path, const StateDict& state) {
@@ -50,9 +52,10 @@ StateDict body_of(StateDict state) {
   return body;
 }
 
-// A legacy name ends in "denselayer<N>", norm|relu|conv, 1|2 and the tensor, as torchvision's pattern
-// ^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:1|2)\.(?:weight|…))$ has it; found by scanning (std::regex
-// recurses per character: a 50,000-character key overflowed the stack).
+// A legacy name ends in "denselayer<N>", norm|relu|conv, 1|2 and the tensor, as torchvision's
+// pattern
+// ^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:1|2)\.(?:weight|…))$ has it; found by scanning
+// (std::regex recurses per character: a 50,000-character key overflowed the stack).
 std::optional<std::string> modern_densenet_name(const std::string& name) {
   std::array<std::size_t, 3> dots{};  // the last three dots, last first
   std::size_t end = name.size();
@@ -66,11 +69,14 @@ std::optional<std::string> modern_densenet_name(const std::string& name) {
   const std::string_view index = view.substr(dots[1] + 1, dots[0] - dots[1] - 1);
   const std::string_view module = view.substr(dots[2] + 1, dots[1] - dots[2] - 1);
   const std::string_view layer = view.substr(0, dots[2]);
-  const std::size_t digits_from = layer.find_last_not_of("0123456789") + 1;  // 0 when all digits (npos + 1)
+  const std::size_t digits_from =
+      layer.find_last_not_of("0123456789") + 1;  // 0 when all digits (npos + 1)
   const bool numbered_layer = digits_from < layer.size() && digits_from >= 10 &&
                               layer.substr(digits_from - 10, 10) == "denselayer";
-  if (!numbered_layer || (module != "norm" && module != "relu" && module != "conv") || (index != "1" && index != "2") ||
-      (tensor != "weight" && tensor != "bias" && tensor != "running_mean" && tensor != "running_var"))
+  if (!numbered_layer || (module != "norm" && module != "relu" && module != "conv") ||
+      (index != "1" && index != "2") ||
+      (tensor != "weight" && tensor != "bias" && tensor != "running_mean" &&
+       tensor != "running_var"))
     return std::nullopt;
   return name.substr(0, dots[1]) + name.substr(dots[1] + 1);  // "norm.1.weight" → "norm1.weight"
 }

@@ -21,12 +21,24 @@ struct Value;
 using ValuePtr = std::shared_ptr<Value>;
 
 struct Value {
-  enum class Kind { kNone, kBool, kInt, kFloat, kString, kTuple, kList, kDict, kGlobal, kTensor, kMark };
+  enum class Kind {
+    kNone,
+    kBool,
+    kInt,
+    kFloat,
+    kString,
+    kTuple,
+    kList,
+    kDict,
+    kGlobal,
+    kTensor,
+    kMark
+  };
   Kind kind = Kind::kNone;
   bool boolean = false;
   std::int64_t integer = 0;
   double number = 0;
-  std::string text;  // string value, or "module.name" of a global
+  std::string text;                                    // string value, or "module.name" of a global
   std::vector<ValuePtr> items;                         // tuple, list
   std::vector<std::pair<ValuePtr, ValuePtr>> entries;  // dict, in insertion order
   torch::Tensor tensor;                                // tensor, or a storage (1-D)
@@ -42,7 +54,8 @@ struct Value {
 using PersistentLoader = std::function<ValuePtr(const Value& id)>;
 
 // Unpickles `bytes`. Throws ModelError mentioning `source` on malformed or disallowed content.
-ValuePtr unpickle(const std::string& bytes, const PersistentLoader& persistent_load, const std::string& source);
+ValuePtr unpickle(const std::string& bytes, const PersistentLoader& persistent_load,
+                  const std::string& source);
 
 // The dtype of a torch storage global such as "torch.FloatStorage"; throws for unknown names.
 torch::ScalarType storage_dtype(const std::string& global, const std::string& source);

@@ -31,13 +31,17 @@ bool holds_tensors(const Value& dict) {
 
 // The state dict inside `root`: root itself, or its "state_dict" / "model" entry.
 const Value& find_state_dict(const Value& root, const std::string& path) {
-  if (root.kind != Value::Kind::kDict) throw ModelError(str_cat("weights '", path, "': the file does not hold a dict of tensors"));
+  if (root.kind != Value::Kind::kDict)
+    throw ModelError(str_cat("weights '", path, "': the file does not hold a dict of tensors"));
   if (holds_tensors(root) || root.entries.empty()) return root;
   for (const char* wrapper : {"state_dict", "model"})
     for (const auto& [key, value] : root.entries)
-      if (key->kind == Value::Kind::kString && key->text == wrapper && value->kind == Value::Kind::kDict && holds_tensors(*value))
+      if (key->kind == Value::Kind::kString && key->text == wrapper &&
+          value->kind == Value::Kind::kDict && holds_tensors(*value))
         return *value;
-  throw ModelError(str_cat("weights '", path, "': no tensors found (neither at the top level nor under 'state_dict' or 'model')"));
+  throw ModelError(
+      str_cat("weights '", path,
+              "': no tensors found (neither at the top level nor under 'state_dict' or 'model')"));
 }
 
 }  // namespace
@@ -45,8 +49,10 @@ const Value& find_state_dict(const Value& root, const std::string& path) {
 StateDict read_pth(const std::string& path) {
   if (!std::ifstream(path)) throw ModelError(str_cat("weights '", path, "': cannot open"));
   if (!is_zip(path))
-    throw ModelError(str_cat("weights '", path, "': not a zip archive; xp reads the torch.save format of PyTorch >= 1.6 "
-                             "(re-save with torch.save(torch.load(f), f2), or export .safetensors)"));
+    throw ModelError(
+        str_cat("weights '", path,
+                "': not a zip archive; xp reads the torch.save format of PyTorch >= 1.6 "
+                "(re-save with torch.save(torch.load(f), f2), or export .safetensors)"));
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
   std::string pickled;
   try {
@@ -55,10 +61,13 @@ StateDict read_pth(const std::string& path) {
     // code (a module's __setstate__ can do anything TorchScript can, such as writing files), so a
     // weights file never is one: TorchScript runs only where the recipe asks for it by name.
     if (reader->hasRecord("constants.pkl"))
-      throw ModelError(str_cat("weights '", path, "': a TorchScript archive (torch.jit.save) holds code, which xp runs only "
-                               "for model.arch: torchscript; as weights, save the module's state_dict "
-                               "(torch.save(m.state_dict(), f)) or a .safetensors file"));
-    if (!reader->hasRecord("data.pkl")) throw ModelError(str_cat("weights '", path, "': archive has no data.pkl"));
+      throw ModelError(
+          str_cat("weights '", path,
+                  "': a TorchScript archive (torch.jit.save) holds code, which xp runs only "
+                  "for model.arch: torchscript; as weights, save the module's state_dict "
+                  "(torch.save(m.state_dict(), f)) or a .safetensors file"));
+    if (!reader->hasRecord("data.pkl"))
+      throw ModelError(str_cat("weights '", path, "': archive has no data.pkl"));
     auto [data, size] = reader->getRecord("data.pkl");
     pickled.assign(static_cast<const char*>(data.get()), size);
   } catch (const c10::Error& error) {
@@ -77,18 +86,21 @@ StateDict read_pth(const std::string& path) {
     auto found = storages.find(key);
     if (found == storages.end()) {
       const std::string record = "data/" + key;
-      if (!reader->hasRecord(record)) throw ModelError(str_cat("weights '", path, "': archive lacks storage '", record, "'"));
+      if (!reader->hasRecord(record))
+        throw ModelError(str_cat("weights '", path, "': archive lacks storage '", record, "'"));
       torch::Tensor storage;
       try {
         auto [data, size] = reader->getRecord(record);
         const auto element = static_cast<std::int64_t>(c10::elementSize(dtype));
         if (numel < 0 || numel > static_cast<std::int64_t>(size) / element)
-          throw ModelError(str_cat("weights '", path, "': storage '", record, "' has ", size, " bytes, fewer than its ",
-                                   numel, " elements of ", element, " bytes need"));
+          throw ModelError(str_cat("weights '", path, "': storage '", record, "' has ", size,
+                                   " bytes, fewer than its ", numel, " elements of ", element,
+                                   " bytes need"));
         storage = torch::empty({numel}, dtype);
         std::memcpy(storage.data_ptr(), data.get(), static_cast<std::size_t>(numel * element));
       } catch (const c10::Error& error) {
-        throw ModelError(str_cat("weights '", path, "': cannot read '", record, "' (", error.msg(), ")"));
+        throw ModelError(
+            str_cat("weights '", path, "': cannot read '", record, "' (", error.msg(), ")"));
       }
       found = storages.emplace(key, storage).first;
     }
@@ -102,7 +114,8 @@ StateDict read_pth(const std::string& path) {
   const Value& dict = find_state_dict(*root, path);
   StateDict state;
   for (const auto& [key, value] : dict.entries) {
-    if (key->kind != Value::Kind::kString) throw ModelError(str_cat("weights '", path, "': a state dict key is not a string"));
+    if (key->kind != Value::Kind::kString)
+      throw ModelError(str_cat("weights '", path, "': a state dict key is not a string"));
     if (value->kind != Value::Kind::kTensor)
       throw ModelError(str_cat("weights '", path, "': entry '", key->text, "' is not a tensor"));
     state.tensors.emplace_back(key->text, value->tensor);

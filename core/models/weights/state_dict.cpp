@@ -36,8 +36,10 @@ const torch::Tensor* StateDict::find(const std::string& name) const {
 void load_state_dict(torch::nn::Module& module, const StateDict& state, const std::string& source,
                      const LoadOptions& options) {
   std::map<std::string, torch::Tensor> targets;
-  for (auto& item : module.named_parameters(/*recurse=*/true)) targets.emplace(item.key(), item.value());
-  for (auto& item : module.named_buffers(/*recurse=*/true)) targets.emplace(item.key(), item.value());
+  for (auto& item : module.named_parameters(/*recurse=*/true))
+    targets.emplace(item.key(), item.value());
+  for (auto& item : module.named_buffers(/*recurse=*/true))
+    targets.emplace(item.key(), item.value());
 
   std::vector<std::string> problems;
   std::map<std::string, const torch::Tensor*> sources;
@@ -53,29 +55,34 @@ void load_state_dict(torch::nn::Module& module, const StateDict& state, const st
   // 2017 weights among them) lack it, and PyTorch then starts it at 0. So does xp.
   const auto predates_batch_counter = [](const std::string& name) {
     const std::string counter = "num_batches_tracked";
-    return name.size() >= counter.size() && name.compare(name.size() - counter.size(), counter.size(), counter) == 0;
+    return name.size() >= counter.size() &&
+           name.compare(name.size() - counter.size(), counter.size(), counter) == 0;
   };
   for (const auto& [name, target] : targets) {
     const auto found = sources.find(name);
     if (found == sources.end() && predates_batch_counter(name)) continue;
     if (found == sources.end()) {
-      problems.push_back(str_cat("missing tensor '", name, "' (expected shape ", shape_text(target.sizes()), ")"));
+      problems.push_back(
+          str_cat("missing tensor '", name, "' (expected shape ", shape_text(target.sizes()), ")"));
     } else if (found->second->sizes() != target.sizes()) {
-      problems.push_back(str_cat("tensor '", name, "': expected shape ", shape_text(target.sizes()), ", found ",
-                                 shape_text(found->second->sizes())));
+      problems.push_back(str_cat("tensor '", name, "': expected shape ", shape_text(target.sizes()),
+                                 ", found ", shape_text(found->second->sizes())));
     }
   }
   if (!problems.empty()) {
-    std::string message = str_cat("weights '", source, "' do not match the model (", problems.size(), " problem",
-                                  problems.size() == 1 ? "" : "s", "):");
+    std::string message =
+        str_cat("weights '", source, "' do not match the model (", problems.size(), " problem",
+                problems.size() == 1 ? "" : "s", "):");
     for (const auto& problem : problems) message += "\n  " + problem;
     throw ModelError(message);
   }
   torch::NoGradGuard no_grad;
   for (auto& [name, target] : targets) {
     const auto found = sources.find(name);
-    if (found == sources.end()) target.zero_();  // a num_batches_tracked the file predates
-    else target.copy_(found->second->to(target.dtype()));
+    if (found == sources.end())
+      target.zero_();  // a num_batches_tracked the file predates
+    else
+      target.copy_(found->second->to(target.dtype()));
   }
 }
 

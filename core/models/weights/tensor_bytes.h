@@ -12,7 +12,8 @@ namespace xp::models {
 
 // shape[0] × shape[1] × … × element_bytes, or nullopt when a size is negative or the product
 // exceeds int64.
-inline std::optional<std::int64_t> tensor_bytes(const std::vector<std::int64_t>& shape, std::int64_t element_bytes) {
+inline std::optional<std::int64_t> tensor_bytes(const std::vector<std::int64_t>& shape,
+                                                std::int64_t element_bytes) {
   std::int64_t bytes = element_bytes;
   for (const std::int64_t size : shape)
     if (size < 0 || __builtin_mul_overflow(bytes, size, &bytes)) return std::nullopt;

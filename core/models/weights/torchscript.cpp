@@ -19,16 +19,19 @@ std::string last_line(std::string text) {
 }  // namespace
 
 torch::jit::Module load_torchscript(const std::string& path) {
-  if (!std::filesystem::is_regular_file(path)) throw ModelError(str_cat("TorchScript file '", path, "': no such file"));
+  if (!std::filesystem::is_regular_file(path))
+    throw ModelError(str_cat("TorchScript file '", path, "': no such file"));
   try {
     return torch::jit::load(path, torch::kCPU);
   } catch (const c10::Error& error) {
     const std::string message = error.what_without_backtrace();
-    throw ModelError(str_cat("TorchScript file '", path, "': not a readable TorchScript archive (torch.jit.save): ",
+    throw ModelError(str_cat("TorchScript file '", path,
+                             "': not a readable TorchScript archive (torch.jit.save): ",
                              message.substr(0, message.find('\n'))));
   } catch (const std::exception& error) {
     // Loading runs the modules' __setstate__; what it raised ends the interpreter's traceback.
-    throw ModelError(str_cat("TorchScript file '", path, "': its code failed while loading: ", last_line(error.what())));
+    throw ModelError(str_cat("TorchScript file '", path,
+                             "': its code failed while loading: ", last_line(error.what())));
   }
 }
 

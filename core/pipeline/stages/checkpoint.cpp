@@ -38,7 +38,8 @@ class LoadStage : public Stage {
     if (!std::filesystem::exists(path))
       throw UserError(str_cat("load: no checkpoint '", name_, "' in this run (", path.string(),
                               "); an earlier stage must `save: ", name_, "`"));
-    models::load_state_dict(*context.learner.model(), models::read_h5(path.string()), path.string());
+    models::load_state_dict(*context.learner.model(), models::read_h5(path.string()),
+                            path.string());
     context.console.line(str_cat("load     ", path.string()));
   }
 
@@ -51,7 +52,8 @@ std::string checkpoint_name(const recipe::Node& params) {
   return params.json().is_string() ? params.string() : std::to_string(params.integer());
 }
 
-std::unique_ptr<Stage> create_save(const recipe::Node& params, PlanContext& context, std::vector<recipe::Diagnostic>&) {
+std::unique_ptr<Stage> create_save(const recipe::Node& params, PlanContext& context,
+                                   std::vector<recipe::Diagnostic>&) {
   context.saved_checkpoints.push_back(checkpoint_name(params));
   return std::make_unique<SaveStage>(context.saved_checkpoints.back());
 }
@@ -62,8 +64,9 @@ std::unique_ptr<Stage> create_load(const recipe::Node& params, PlanContext& cont
   const std::string name = checkpoint_name(params);
   const auto& saved = context.saved_checkpoints;
   if (std::find(saved.begin(), saved.end(), name) == saved.end()) {
-    errors.push_back(params.error(str_cat("no earlier `save: ", name, "` stage in this recipe",
-                                          saved.empty() ? std::string() : str_cat(" (saved before it: ", join(saved), ")"))));
+    errors.push_back(params.error(
+        str_cat("no earlier `save: ", name, "` stage in this recipe",
+                saved.empty() ? std::string() : str_cat(" (saved before it: ", join(saved), ")"))));
     return nullptr;
   }
   return std::make_unique<LoadStage>(name);
@@ -80,14 +83,16 @@ std::filesystem::path save_checkpoint(StageContext& context, const std::string& 
 }
 
 const StageDescriptor& save_stage_descriptor() {
-  static const StageDescriptor descriptor{"save", "learn.save(name): the network's weights as checkpoints/<name>.h5.",
-                                          "save: \"224\"", &create_save};
+  static const StageDescriptor descriptor{
+      "save", "learn.save(name): the network's weights as checkpoints/<name>.h5.", "save: \"224\"",
+      &create_save};
   return descriptor;
 }
 
 const StageDescriptor& load_stage_descriptor() {
-  static const StageDescriptor descriptor{"load", "learn.load(name): the weights an earlier `save: name` stage wrote.",
-                                          "load: \"224\"", &create_load};
+  static const StageDescriptor descriptor{
+      "load", "learn.load(name): the weights an earlier `save: name` stage wrote.", "load: \"224\"",
+      &create_load};
   return descriptor;
 }
 

@@ -30,7 +30,8 @@ class BnFreezeStage : public Stage {
  public:
   explicit BnFreezeStage(bool frozen) : frozen_(frozen) {}
   std::string describe() const override {
-    return frozen_ ? "BatchNorm layers keep their running statistics (eval mode)" : "BatchNorm layers train again";
+    return frozen_ ? "BatchNorm layers keep their running statistics (eval mode)"
+                   : "BatchNorm layers train again";
   }
   void run(StageContext& context) override { context.learner.model()->set_bn_freeze(frozen_); }
 
@@ -38,21 +39,26 @@ class BnFreezeStage : public Stage {
   bool frozen_;
 };
 
-std::unique_ptr<Stage> create_bn_freeze(const recipe::Node& params, PlanContext&, std::vector<recipe::Diagnostic>&) {
+std::unique_ptr<Stage> create_bn_freeze(const recipe::Node& params, PlanContext&,
+                                        std::vector<recipe::Diagnostic>&) {
   return std::make_unique<BnFreezeStage>(params.json().get<bool>());
 }
 
 std::string trainable_text(int group, int groups) {
-  return group == 0 ? "all layer groups train" : str_cat("layer groups ", group, "-", groups - 1, " train");
+  return group == 0 ? "all layer groups train"
+                    : str_cat("layer groups ", group, "-", groups - 1, " train");
 }
 
-std::unique_ptr<Stage> create_freeze(const recipe::Node&, PlanContext& context, std::vector<recipe::Diagnostic>&) {
+std::unique_ptr<Stage> create_freeze(const recipe::Node&, PlanContext& context,
+                                     std::vector<recipe::Diagnostic>&) {
   const int group = context.layer_groups - 1;
   context.frozen_groups = group;
-  return std::make_unique<FreezeToStage>(group, trainable_text(group, context.layer_groups) + " (head only)");
+  return std::make_unique<FreezeToStage>(
+      group, trainable_text(group, context.layer_groups) + " (head only)");
 }
 
-std::unique_ptr<Stage> create_unfreeze(const recipe::Node&, PlanContext& context, std::vector<recipe::Diagnostic>&) {
+std::unique_ptr<Stage> create_unfreeze(const recipe::Node&, PlanContext& context,
+                                       std::vector<recipe::Diagnostic>&) {
   context.frozen_groups = 0;
   return std::make_unique<FreezeToStage>(0, trainable_text(0, context.layer_groups));
 }
@@ -63,8 +69,9 @@ std::unique_ptr<Stage> create_freeze_to(const recipe::Node& params, PlanContext&
   // fastai accepts Python-style negative indices: freeze_to(-1) is freeze().
   if (group < 0) group += context.layer_groups;
   if (group < 0 || group >= context.layer_groups) {
-    errors.push_back(params.error(str_cat("layer group ", params.integer(), " does not exist; the model has ",
-                                          context.layer_groups, " (0 to ", context.layer_groups - 1, ", or -1 for the last)")));
+    errors.push_back(params.error(str_cat(
+        "layer group ", params.integer(), " does not exist; the model has ", context.layer_groups,
+        " (0 to ", context.layer_groups - 1, ", or -1 for the last)")));
     return nullptr;
   }
   const int index = static_cast<int>(group);
@@ -75,26 +82,30 @@ std::unique_ptr<Stage> create_freeze_to(const recipe::Node& params, PlanContext&
 }  // namespace
 
 const StageDescriptor& freeze_stage_descriptor() {
-  static const StageDescriptor descriptor{"freeze", "Freeze every layer group but the head (learn.freeze()).",
+  static const StageDescriptor descriptor{"freeze",
+                                          "Freeze every layer group but the head (learn.freeze()).",
                                           "freeze: {}", &create_freeze};
   return descriptor;
 }
 
 const StageDescriptor& unfreeze_stage_descriptor() {
-  static const StageDescriptor descriptor{"unfreeze", "Make every layer group trainable (learn.unfreeze()).",
+  static const StageDescriptor descriptor{"unfreeze",
+                                          "Make every layer group trainable (learn.unfreeze()).",
                                           "unfreeze: {}", &create_unfreeze};
   return descriptor;
 }
 
 const StageDescriptor& bn_freeze_stage_descriptor() {
   static const StageDescriptor descriptor{
-      "bn_freeze", "Keep every BatchNorm layer's running statistics while training (learn.bn_freeze(True)).",
+      "bn_freeze",
+      "Keep every BatchNorm layer's running statistics while training (learn.bn_freeze(True)).",
       "bn_freeze: true", &create_bn_freeze};
   return descriptor;
 }
 
 const StageDescriptor& freeze_to_stage_descriptor() {
-  static const StageDescriptor descriptor{"freeze_to", "Freeze layer groups before N (learn.freeze_to(N)).",
+  static const StageDescriptor descriptor{"freeze_to",
+                                          "Freeze layer groups before N (learn.freeze_to(N)).",
                                           "freeze_to: 1", &create_freeze_to};
   return descriptor;
 }

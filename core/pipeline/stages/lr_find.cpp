@@ -38,10 +38,11 @@ class LrFindStage : public Stage {
   explicit LrFindStage(train::LrFindOptions options) : options_(std::move(options)) {}
 
   std::string describe() const override {
-    return str_cat("start_lr=", number(options_.start_lr.back()), " end_lr=", number(options_.end_lr),
-                   options_.num_it > 0 ? str_cat(" num_it=", options_.num_it) : std::string(" (one epoch)"),
-                   options_.linear ? " linear" : "", options_.precompute ? " precompute" : "",
-                   "  (weights restored afterwards)");
+    return str_cat(
+        "start_lr=", number(options_.start_lr.back()), " end_lr=", number(options_.end_lr),
+        options_.num_it > 0 ? str_cat(" num_it=", options_.num_it) : std::string(" (one epoch)"),
+        options_.linear ? " linear" : "", options_.precompute ? " precompute" : "",
+        "  (weights restored afterwards)");
   }
 
   void run(StageContext& context) override {
@@ -55,15 +56,20 @@ class LrFindStage : public Stage {
                                       {"batches", result.lrs.size()},
                                       {"scheduled", result.scheduled},
                                       {"diverged", result.diverged}};
-    if (s.valid) summary["suggestions"] = {{"valley", s.valley}, {"slide", s.slide}, {"minimum", s.minimum}, {"steep", s.steep}};
-    context.record.append("lr_find", summary);
-    context.console.line(str_cat("lr_find  ", result.lrs.size(), " of ", result.scheduled, " batches",
-                                 result.diverged ? " (stopped: the loss diverged)" : "", "; weights restored"));
     if (s.valid)
-      context.console.line(str_cat("lr_find  suggestions: valley ", short_number(s.valley), "  slide ", short_number(s.slide),
-                                   "  minimum ", short_number(s.minimum), "  steep ", short_number(s.steep)));
+      summary["suggestions"] = {
+          {"valley", s.valley}, {"slide", s.slide}, {"minimum", s.minimum}, {"steep", s.steep}};
+    context.record.append("lr_find", summary);
+    context.console.line(str_cat("lr_find  ", result.lrs.size(), " of ", result.scheduled,
+                                 " batches", result.diverged ? " (stopped: the loss diverged)" : "",
+                                 "; weights restored"));
+    if (s.valid)
+      context.console.line(str_cat("lr_find  suggestions: valley ", short_number(s.valley),
+                                   "  slide ", short_number(s.slide), "  minimum ",
+                                   short_number(s.minimum), "  steep ", short_number(s.steep)));
     else
-      context.console.line("lr_find  too few batches for suggestions (lower data.batch_size or set num_it)");
+      context.console.line(
+          "lr_find  too few batches for suggestions (lower data.batch_size or set num_it)");
   }
 
  private:
@@ -71,27 +77,32 @@ class LrFindStage : public Stage {
     const fs::path path = context.folder / report::files::kLrFind;
     std::string text = fs::exists(path) ? read_file(path) : "stage,iteration,lr,loss,raw_loss\n";
     for (std::size_t i = 0; i < result.lrs.size(); ++i)
-      text += str_cat(context.stage_index, ",", i, ",", number(result.lrs[i]), ",", number(result.losses[i]), ",",
-                      number(result.raw_losses[i]), "\n");
+      text += str_cat(context.stage_index, ",", i, ",", number(result.lrs[i]), ",",
+                      number(result.losses[i]), ",", number(result.raw_losses[i]), "\n");
     write_file_atomic(path, text);
   }
 
   static void write_plot(StageContext& context, const train::LrFindResult& result) {
     fs::path path = context.folder / report::files::kLrFindPlot;
-    if (fs::exists(path)) path.replace_filename(str_cat("lr_find-stage", context.stage_index, ".png"));
+    if (fs::exists(path))
+      path.replace_filename(str_cat("lr_find-stage", context.stage_index, ".png"));
     const std::size_t n = result.lrs.size();
     const std::size_t end = n > kSkipStart + kSkipEnd ? n - kSkipEnd : n;
     const std::size_t begin = n > kSkipStart + kSkipEnd ? kSkipStart : 0;
-    const std::vector<double> lrs(result.lrs.begin() + static_cast<long>(begin), result.lrs.begin() + static_cast<long>(end));
+    const std::vector<double> lrs(result.lrs.begin() + static_cast<long>(begin),
+                                  result.lrs.begin() + static_cast<long>(end));
     const std::vector<double> losses(result.losses.begin() + static_cast<long>(begin),
                                      result.losses.begin() + static_cast<long>(end));
     std::vector<report::ChartMarker> markers;
     const auto& s = result.suggestions;
     if (s.valid)
-      markers = {{s.valley, "valley " + short_number(s.valley)}, {s.slide, "slide " + short_number(s.slide)},
-                 {s.minimum, "minimum " + short_number(s.minimum)}, {s.steep, "steep " + short_number(s.steep)}};
-    report::write_png(path, report::line_chart(lrs, losses, str_cat("lr_find (stage ", context.stage_index,
-                                                                    "): smoothed training loss"),
+      markers = {{s.valley, "valley " + short_number(s.valley)},
+                 {s.slide, "slide " + short_number(s.slide)},
+                 {s.minimum, "minimum " + short_number(s.minimum)},
+                 {s.steep, "steep " + short_number(s.steep)}};
+    report::write_png(path, report::line_chart(lrs, losses,
+                                               str_cat("lr_find (stage ", context.stage_index,
+                                                       "): smoothed training loss"),
                                                "learning rate (log scale)", true, markers));
   }
 
@@ -102,15 +113,17 @@ std::unique_ptr<Stage> create(const recipe::Node& params, PlanContext& context,
                               std::vector<recipe::Diagnostic>& errors) {
   train::LrFindOptions options;
   options.start_lr = params["start_lr"].numbers();
-  if (options.start_lr.size() != 1 && options.start_lr.size() != static_cast<std::size_t>(context.layer_groups)) {
-    errors.push_back(params["start_lr"].error(str_cat("has ", options.start_lr.size(), " values but the model has ",
-                                                      context.layer_groups, " layer groups; give one value or ",
-                                                      context.layer_groups)));
+  if (options.start_lr.size() != 1 &&
+      options.start_lr.size() != static_cast<std::size_t>(context.layer_groups)) {
+    errors.push_back(params["start_lr"].error(
+        str_cat("has ", options.start_lr.size(), " values but the model has ", context.layer_groups,
+                " layer groups; give one value or ", context.layer_groups)));
     return nullptr;
   }
   options.end_lr = params["end_lr"].number();
   if (options.end_lr <= options.start_lr.back()) {
-    errors.push_back(params["end_lr"].error(str_cat("must be above start_lr (", number(options.start_lr.back()), ")")));
+    errors.push_back(params["end_lr"].error(
+        str_cat("must be above start_lr (", number(options.start_lr.back()), ")")));
     return nullptr;
   }
   if (params.has("num_it")) options.num_it = params["num_it"].integer();
@@ -125,7 +138,8 @@ std::unique_ptr<Stage> create(const recipe::Node& params, PlanContext& context,
 const StageDescriptor& lr_find_stage_descriptor() {
   static const StageDescriptor descriptor{
       "lr_find",
-      "learn.lr_find(): the loss over one epoch of exponentially growing LRs, with suggestions; weights restored.",
+      "learn.lr_find(): the loss over one epoch of exponentially growing LRs, with suggestions; "
+      "weights restored.",
       "lr_find: {start_lr: 1e-5, end_lr: 10}", &create};
   return descriptor;
 }

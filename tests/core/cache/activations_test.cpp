@@ -10,8 +10,10 @@ using namespace xp;
 
 TEST_CASE("activation files round-trip features, labels and ids") {
   testing::TempDir dir;
-  cache::Activations written{torch::randn({5, 8}), torch::tensor({0, 1, 2, 1, 0}, torch::kInt64),
-                             {"a.png", "b.png", "train-images-idx3-ubyte.gz#7", "d", "é.jpg"}, ""};
+  cache::Activations written{torch::randn({5, 8}),
+                             torch::tensor({0, 1, 2, 1, 0}, torch::kInt64),
+                             {"a.png", "b.png", "train-images-idx3-ubyte.gz#7", "d", "é.jpg"},
+                             ""};
   const auto path = dir.path() / "features.h5";
   cache::write_activations(path, written);
   const cache::Activations read = cache::read_activations(path);
@@ -22,8 +24,10 @@ TEST_CASE("activation files round-trip features, labels and ids") {
 
 TEST_CASE("activation files keep n-hot and regression label rows as float matrices") {
   testing::TempDir dir;
-  cache::Activations written{torch::randn({3, 4}), torch::tensor({1.f, 0.f, 1.f, 0.f, 0.f, 0.f}).view({3, 2}),
-                             {"a", "b", "c"}, ""};
+  cache::Activations written{torch::randn({3, 4}),
+                             torch::tensor({1.f, 0.f, 1.f, 0.f, 0.f, 0.f}).view({3, 2}),
+                             {"a", "b", "c"},
+                             ""};
   const auto path = dir.path() / "features.h5";
   cache::write_activations(path, written);
   const cache::Activations read = cache::read_activations(path);
@@ -39,5 +43,6 @@ TEST_CASE("a truncated activation file is an error, never partial data") {
   std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
   CHECK_THROWS_AS(cache::read_activations(path), CacheError);
   testing::write_text(path, "text");
-  CHECK_THROWS_WITH_AS(cache::read_activations(path), doctest::Contains("is not an HDF5 file"), CacheError);
+  CHECK_THROWS_WITH_AS(cache::read_activations(path), doctest::Contains("is not an HDF5 file"),
+                       CacheError);
 }

@@ -53,7 +53,8 @@ TEST_CASE("skip_undecodable leaves out a JPEG cut to 400 bytes, and reuses its v
   CHECK(data.skipped[0].split == "train");
   CHECK(data.skipped[0].path == cut.string());
   CHECK(data.skipped[0].reason.find("cannot be decoded") != std::string::npos);
-  CHECK(data.skipped[0].reason.find("data error") == std::string::npos);  // the reason, not the whole message
+  CHECK(data.skipped[0].reason.find("data error") ==
+        std::string::npos);  // the reason, not the whole message
 
   data::DataBundle again = data::load_data(skipping_folders(dir.path() / "data"), 1);
   const cache::DecodeCheckStats second = cache::skip_undecodable(again, cache, 0, 2);
@@ -72,7 +73,9 @@ TEST_CASE("skip_undecodable leaves out a JPEG cut to 400 bytes, and reuses its v
   CHECK(repaired.skipped.empty());
 }
 
-TEST_CASE("skip_undecodable: a split with no decodable image is an error naming it, and a cache it cannot write is reported") {
+TEST_CASE(
+    "skip_undecodable: a split with no decodable image is an error naming it, and a cache it "
+    "cannot write is reported") {
   testing::TempDir dir;
   testing::write_image_folders(dir.path() / "data", 2, 2, 1);
   for (const auto& entry : fs::recursive_directory_iterator(dir.path() / "data" / "valid"))
@@ -84,7 +87,8 @@ TEST_CASE("skip_undecodable: a split with no decodable image is an error naming 
 
   testing::write_image_folders(dir.path() / "more", 2, 2, 1);
   data::DataBundle decodable = data::load_data(skipping_folders(dir.path() / "more"), 1);
-  const cache::DecodeCheckStats stats = cache::skip_undecodable(decodable, dir.path() / "file", 0, 1);
+  const cache::DecodeCheckStats stats =
+      cache::skip_undecodable(decodable, dir.path() / "file", 0, 1);
   CHECK(stats.undecodable == 0);
   CHECK(!stats.cache_problem.empty());
 }

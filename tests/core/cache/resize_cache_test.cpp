@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include <opencv2/imgcodecs.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include <chrono>
 #include <thread>
@@ -31,7 +31,8 @@ data::DataBundle bundle_of(const std::vector<std::string>& files) {
 
 }  // namespace
 
-TEST_CASE("the resize cache shrinks large images once, reuses them, and reads small ones in place") {
+TEST_CASE(
+    "the resize cache shrinks large images once, reuses them, and reads small ones in place") {
   testing::TempDir dir;
   const std::string big = (dir.path() / "big.jpg").string();
   const std::string small = (dir.path() / "small.png").string();
@@ -50,7 +51,7 @@ TEST_CASE("the resize cache shrinks large images once, reuses them, and reads sm
   CHECK(copy.rfind((root / "resized" / "100").string(), 0) == 0);
   CHECK(fs::path(copy).extension() == ".jpg");
   const cv::Mat shrunk = data::read_image_rgb(copy);
-  CHECK(shrunk.size() == cv::Size(166, 100));  // fastai's Scale: 500 · 100/300 = 166.7 → 166
+  CHECK(shrunk.size() == cv::Size(166, 100));     // fastai's Scale: 500 · 100/300 = 166.7 → 166
   CHECK(std::abs(cv::mean(shrunk)[0] - 30) < 3);  // RGB: the BGR (10, 200, 30) image's red is 30
   CHECK(first.train->files[1] == small);
   CHECK(first.train->ids[0] == big);  // ids are untouched

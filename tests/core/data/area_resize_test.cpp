@@ -6,7 +6,8 @@
 
 using namespace xp;
 
-TEST_CASE("resize_area equals OpenCV's INTER_AREA bit for bit, for colour and gray, any shrink factor") {
+TEST_CASE(
+    "resize_area equals OpenCV's INTER_AREA bit for bit, for colour and gray, any shrink factor") {
   cv::RNG rng(5);
   for (const int type : {CV_8UC3, CV_8UC1}) {
     cv::Mat image(471, 429, type);
@@ -15,8 +16,9 @@ TEST_CASE("resize_area equals OpenCV's INTER_AREA bit for bit, for colour and gr
     cv::Mat noise(image.size(), type);
     rng.fill(noise, cv::RNG::UNIFORM, 0, 40);
     image += noise;
-    for (const cv::Size size : {cv::Size(246, 270), cv::Size(224, 224), cv::Size(428, 470), cv::Size(13, 7),
-                                cv::Size(429, 100), cv::Size(143, 157) /* factor 3 */, cv::Size(300, 301)}) {
+    for (const cv::Size size :
+         {cv::Size(246, 270), cv::Size(224, 224), cv::Size(428, 470), cv::Size(13, 7),
+          cv::Size(429, 100), cv::Size(143, 157) /* factor 3 */, cv::Size(300, 301)}) {
       CAPTURE(size);
       cv::Mat expected;
       cv::resize(image, expected, size, 0, 0, cv::INTER_AREA);

@@ -19,18 +19,22 @@ namespace {
 cv::Mat numbered(int rows, int cols) {
   cv::Mat image(rows, cols, CV_8UC3);
   for (int row = 0; row < rows; ++row)
-    for (int col = 0; col < cols; ++col) image.at<cv::Vec3b>(row, col) = cv::Vec3b(10 * row + col, 100 + col, 200 - row);
+    for (int col = 0; col < cols; ++col)
+      image.at<cv::Vec3b>(row, col) = cv::Vec3b(10 * row + col, 100 + col, 200 - row);
   return image;
 }
 
-bool same(const cv::Mat& a, const cv::Mat& b) { return a.size() == b.size() && cv::norm(a, b, cv::NORM_INF) == 0; }
+bool same(const cv::Mat& a, const cv::Mat& b) {
+  return a.size() == b.size() && cv::norm(a, b, cv::NORM_INF) == 0;
+}
 
 }  // namespace
 
 TEST_CASE("RandomRotate by 90° about (W/2, H/2) is np.rot90 on an odd square image") {
   const cv::Mat image = numbered(5, 5);
   cv::Mat expected;
-  cv::rotate(image, expected, cv::ROTATE_90_COUNTERCLOCKWISE);  // OpenCV: positive angles turn counter-clockwise
+  cv::rotate(image, expected,
+             cv::ROTATE_90_COUNTERCLOCKWISE);  // OpenCV: positive angles turn counter-clockwise
   CHECK(same(rotate_reflect(image, 90.0), expected));
   CHECK(same(rotate_reflect(image, 0.0), image));
 }
@@ -38,20 +42,23 @@ TEST_CASE("RandomRotate by 90° about (W/2, H/2) is np.rot90 on an odd square im
 TEST_CASE("RandomRotate reflects the border instead of filling it with black") {
   const cv::Mat white(9, 9, CV_8UC3, cv::Scalar(255, 255, 255));
   const cv::Mat rotated = rotate_reflect(white, 10.0);
-  CHECK(cv::norm(rotated, white, cv::NORM_INF) == 0);  // a constant image stays constant: no black corners
+  CHECK(cv::norm(rotated, white, cv::NORM_INF) ==
+        0);  // a constant image stays constant: no black corners
 }
 
 TEST_CASE("RandomCrop starts at floor(u · (side − size))") {
   const cv::Mat image = numbered(8, 12);
   const cv::Mat crop = random_crop(image, 4, 0.5, 0.99);
   CHECK(crop.size() == cv::Size(4, 4));
-  CHECK(crop.at<cv::Vec3b>(0, 0) == image.at<cv::Vec3b>(2, 7));  // floor(0.5·4) = 2, floor(0.99·8) = 7
+  CHECK(crop.at<cv::Vec3b>(0, 0) ==
+        image.at<cv::Vec3b>(2, 7));  // floor(0.5·4) = 2, floor(0.99·8) = 7
   CHECK(random_crop(image, 4, 0.0, 0.0).at<cv::Vec3b>(0, 0) == image.at<cv::Vec3b>(0, 0));
 }
 
 TEST_CASE("RandomDihedral: k quarter turns like np.rot90, then np.fliplr") {
   const cv::Mat image = numbered(3, 3);
-  // np.rot90 of [[a b c] [d e f] [g h i]] once is [[c f i] [b e h] [a d g]]: the top-left becomes c.
+  // np.rot90 of [[a b c] [d e f] [g h i]] once is [[c f i] [b e h] [a d g]]: the top-left becomes
+  // c.
   CHECK(dihedral(image, 1, false).at<cv::Vec3b>(0, 0) == image.at<cv::Vec3b>(0, 2));
   CHECK(dihedral(image, 2, false).at<cv::Vec3b>(0, 0) == image.at<cv::Vec3b>(2, 2));
   CHECK(dihedral(image, 3, false).at<cv::Vec3b>(0, 0) == image.at<cv::Vec3b>(2, 0));
@@ -65,7 +72,9 @@ TEST_CASE("RandomLighting: clip((x − μ)·c + μ + b, 0, 1)") {
   CHECK(lighting(0.0f, 0.6, -0.05, 1.05) == 0.0f);  // clipped below
 }
 
-TEST_CASE("draws follow fastai's distributions: p 0.75 rotations within ±10°, contrast in [1/1.05, 1.05]") {
+TEST_CASE(
+    "draws follow fastai's distributions: p 0.75 rotations within ±10°, contrast in [1/1.05, "
+    "1.05]") {
   AugmentOptions options{AugmentPreset::kSideOn, 1.1};
   int rotated = 0, zoomed = 0, flipped = 0;
   const int samples = 4000;
@@ -105,7 +114,8 @@ TEST_CASE("top_down draws every dihedral symmetry, none draws nothing") {
 }
 
 TEST_CASE("augment_into: zoom, crop and normalization compose as fastai's training transform") {
-  const cv::Mat image(20, 30, CV_8UC3, cv::Scalar(51, 102, 153));  // constant: only the arithmetic shows
+  const cv::Mat image(20, 30, CV_8UC3,
+                      cv::Scalar(51, 102, 153));  // constant: only the arithmetic shows
   AugmentDraw draw;
   draw.zoom = 1.1;
   draw.lighting = true;
@@ -117,7 +127,8 @@ TEST_CASE("augment_into: zoom, crop and normalization compose as fastai's traini
   normalize.std = {0.25f, 0.25f, 0.25f};
   std::vector<float> out(3 * 16 * 16);
   augment_into(image, draw, normalize, out.data());
-  // μ = (0.2 + 0.4 + 0.6) / 3 = 0.4; red: (0.2 − 0.4)·1.05 + 0.4 + 0.05 = 0.24 → (0.24 − 0.5) / 0.25.
+  // μ = (0.2 + 0.4 + 0.6) / 3 = 0.4; red: (0.2 − 0.4)·1.05 + 0.4 + 0.05 = 0.24 → (0.24 − 0.5) /
+  // 0.25.
   CHECK(out[0] == doctest::Approx((0.24 - 0.5) / 0.25).epsilon(1e-4));
   CHECK(out[16 * 16] == doctest::Approx(((0.4 - 0.4) * 1.05 + 0.45 - 0.5) / 0.25).epsilon(1e-4));
 }
@@ -135,14 +146,15 @@ TEST_CASE("augment_into's one-warp rotate-and-crop equals rotate_reflect then ra
   identity.std = {1, 1, 1};
   std::vector<float> out(3 * 24 * 24);
   augment_into(image, draw, identity, out.data());
-  const cv::Mat expected = random_crop(rotate_reflect(data::scale_shorter_side(image, 24), 7.5), 24, 0.3, 0.8);
+  const cv::Mat expected =
+      random_crop(rotate_reflect(data::scale_shorter_side(image, 24), 7.5), 24, 0.3, 0.8);
   double worst = 0;
   double total = 0;
   for (int row = 0; row < 24; ++row)
     for (int col = 0; col < 24; ++col)
       for (int channel = 0; channel < 3; ++channel) {
-        const double difference =
-            std::abs(out[channel * 576 + row * 24 + col] * 255.0 - expected.at<cv::Vec3b>(row, col)[channel]);
+        const double difference = std::abs(out[channel * 576 + row * 24 + col] * 255.0 -
+                                           expected.at<cv::Vec3b>(row, col)[channel]);
         worst = std::max(worst, difference);
         total += difference;
       }

@@ -8,7 +8,9 @@
 
 using namespace xp;
 
-TEST_CASE("fastai_cv_idxs equals fastai's get_cv_idxs under NumPy, dataset sizes of the lessons and more") {
+TEST_CASE(
+    "fastai_cv_idxs equals fastai's get_cv_idxs under NumPy, dataset sizes of the lessons and "
+    "more") {
   testing::TempDir dir;
   const auto out = dir.path() / "cv_idxs.txt";
   REQUIRE(testing::run_python_tool("numpy_cv_idxs.py", out.string()) == 0);

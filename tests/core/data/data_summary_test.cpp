@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include <opencv2/imgcodecs.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include "core/data/data_summary.h"
 #include "core/data/image_file.h"
@@ -36,7 +36,8 @@ TEST_CASE("channel_stats: per-channel mean and population std of pixels in [0, 1
   data::ImageSet set;
   set.images = torch::zeros({2, 2, 2, 3}, torch::kUInt8);
   set.images.index_put_({0, torch::indexing::Slice(), torch::indexing::Slice(), 0}, 255);
-  set.images.index_put_({torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(), 1}, 51);
+  set.images.index_put_(
+      {torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(), 1}, 51);
   set.images.index_put_({torch::indexing::Slice(), 1, torch::indexing::Slice(), 2}, 255);
   set.labels = torch::zeros({2}, torch::kInt64);
   const data::ChannelStats stats = data::channel_stats(set, 100, 1);
@@ -55,7 +56,8 @@ TEST_CASE("augmentation_preview: the validation transform first, then a new draw
   testing::write_image_folders(dir.path(), 2, 3, 1);
   data::ImageSet set;
   for (int idx = 0; idx < 3; ++idx) {
-    set.files.push_back((dir.path() / "train" / "class0" / (std::to_string(idx) + ".jpg")).string());
+    set.files.push_back(
+        (dir.path() / "train" / "class0" / (std::to_string(idx) + ".jpg")).string());
     set.ids.push_back(std::to_string(idx));
   }
   set.labels = torch::zeros({3}, torch::kInt64);
@@ -66,7 +68,8 @@ TEST_CASE("augmentation_preview: the validation transform first, then a new draw
   CHECK(rows[0][0].size() == cv::Size(32, 32));
   CHECK(rows[0][0].type() == CV_8UC3);
   // The first tile is fastai's Scale + CenterCrop of the image.
-  const cv::Mat expected = data::center_crop(data::scale_shorter_side(data::read_image_rgb(set.files[0]), 32), 32);
+  const cv::Mat expected =
+      data::center_crop(data::scale_shorter_side(data::read_image_rgb(set.files[0]), 32), 32);
   cv::Mat difference;
   cv::absdiff(expected, rows[0][0], difference);
   CHECK(cv::norm(difference, cv::NORM_INF) <= 1.0);

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include <opencv2/imgcodecs.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include "core/data/dataset.h"
 #include "core/data/image_file.h"
@@ -22,7 +22,9 @@ data::DataOptions folders_options(const fs::path& root) {
 
 }  // namespace
 
-TEST_CASE("folders: classes are the sorted training folders, labels follow them, ids are relative paths") {
+TEST_CASE(
+    "folders: classes are the sorted training folders, labels follow them, ids are relative "
+    "paths") {
   testing::TempDir dir;
   testing::write_image_folders(dir.path(), 3, 4, 2, 5);
   testing::write_text(dir.path() / "train" / "class1" / ".DS_Store", "hidden files are ignored");
@@ -56,7 +58,8 @@ TEST_CASE("folders: train_limit keeps a seeded subset with its files") {
 
 TEST_CASE("images decode to RGB: OpenCV's BGR is swapped, grayscale becomes three channels") {
   testing::TempDir dir;
-  cv::imwrite((dir.path() / "red.png").string(), cv::Mat(4, 6, CV_8UC3, cv::Scalar(0, 0, 255)));  // BGR red
+  cv::imwrite((dir.path() / "red.png").string(),
+              cv::Mat(4, 6, CV_8UC3, cv::Scalar(0, 0, 255)));  // BGR red
   cv::imwrite((dir.path() / "gray.png").string(), cv::Mat(5, 5, CV_8UC1, cv::Scalar(77)));
   const cv::Mat red = data::read_image_rgb((dir.path() / "red.png").string());
   CHECK(red.rows == 4);
@@ -74,7 +77,8 @@ TEST_CASE("folders: each kind of bad data is an error that names the file or fol
   const fs::path train = dir.path() / "train";
   const auto expect_error = [&](const std::string& named, const std::string& message) {
     CHECK_THROWS_WITH_AS(data::load_data(options, 1), doctest::Contains(named.c_str()), DataError);
-    CHECK_THROWS_WITH_AS(data::load_data(options, 1), doctest::Contains(message.c_str()), DataError);
+    CHECK_THROWS_WITH_AS(data::load_data(options, 1), doctest::Contains(message.c_str()),
+                         DataError);
   };
   SUBCASE("a zero-byte file") {
     testing::write_text(train / "class0" / "empty.jpg", "");
@@ -94,8 +98,10 @@ TEST_CASE("folders: each kind of bad data is an error that names the file or fol
   }
   SUBCASE("a validation class that never occurs in training") {
     fs::create_directories(dir.path() / "valid" / "zebra");
-    cv::imwrite((dir.path() / "valid" / "zebra" / "z.png").string(), cv::Mat(8, 8, CV_8UC3, cv::Scalar(1, 2, 3)));
-    expect_error("valid/zebra", "class 'zebra' never occurs in training (training classes: class0, class1)");
+    cv::imwrite((dir.path() / "valid" / "zebra" / "z.png").string(),
+                cv::Mat(8, 8, CV_8UC3, cv::Scalar(1, 2, 3)));
+    expect_error("valid/zebra",
+                 "class 'zebra' never occurs in training (training classes: class0, class1)");
   }
   SUBCASE("a stray image beside the class folders") {
     cv::imwrite((train / "stray.png").string(), cv::Mat(8, 8, CV_8UC3, cv::Scalar(1, 2, 3)));
@@ -133,7 +139,8 @@ TEST_CASE("a truncated image that passes the listing check fails at decode, nami
   cv::imwrite(path.string(), noise);
   fs::resize_file(path, fs::file_size(path) / 3);
   CHECK(data::image_file_problem(path.string()).empty());  // the signature is intact
-  CHECK_THROWS_WITH_AS(data::read_image_rgb(path.string()), doctest::Contains("cut.png"), DataError);
+  CHECK_THROWS_WITH_AS(data::read_image_rgb(path.string()), doctest::Contains("cut.png"),
+                       DataError);
 }
 
 TEST_CASE("keep_classes keeps those classes' images, relabelled in the order given") {
@@ -151,9 +158,11 @@ TEST_CASE("keep_classes keeps those classes' images, relabelled in the order giv
   for (std::int64_t row = 0; row < kept.train->size(); ++row) {
     const std::string& id = kept.train->ids[static_cast<std::size_t>(row)];
     const std::int64_t label = kept.train->labels[row].item<std::int64_t>();
-    CHECK(id.find(label == 0 ? "class2" : "class0") != std::string::npos);  // class2 is now 0, class0 is 1
+    CHECK(id.find(label == 0 ? "class2" : "class0") !=
+          std::string::npos);  // class2 is now 0, class0 is 1
   }
   CHECK(all.train->size() == 12);
   options.keep_classes = {"class0", "cat"};
-  CHECK_THROWS_WITH(data::load_data(options, 1), doctest::Contains("data.keep_classes: no class 'cat'"));
+  CHECK_THROWS_WITH(data::load_data(options, 1),
+                    doctest::Contains("data.keep_classes: no class 'cat'"));
 }

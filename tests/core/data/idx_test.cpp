@@ -25,7 +25,8 @@ TEST_CASE("IDX files round-trip through write_idx and read_idx") {
   testing::TempDir dir;
   const std::string path = (dir.path() / "x-images-idx3-ubyte.gz").string();
   IdxArray array{{2, 3, 4}, {}};
-  for (int value = 0; value < 24; ++value) array.values.push_back(static_cast<std::uint8_t>(value * 10));
+  for (int value = 0; value < 24; ++value)
+    array.values.push_back(static_cast<std::uint8_t>(value * 10));
   data::write_idx(path, array);
   const IdxArray back = data::read_idx(path);
   CHECK(back.dims == array.dims);
@@ -53,7 +54,8 @@ TEST_CASE("bad IDX files are errors that name the file and the problem") {
   } cases[] = {
       {{1, 0, 8, 1, 0, 0, 0, 1, 5}, "not an IDX file"},
       {{0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0}, "unsupported IDX element type 0xd"},
-      {{0, 0, 8, 1, 0, 0, 0, 5, 1, 2}, "truncated or corrupt IDX file while reading the data (read 2 of 5 bytes"},
+      {{0, 0, 8, 1, 0, 0, 0, 5, 1, 2},
+       "truncated or corrupt IDX file while reading the data (read 2 of 5 bytes"},
       {{0, 0, 8, 1, 0, 0, 0, 1, 7, 7}, "bytes after the 1 values"},
       {{0, 0}, "truncated or corrupt IDX file while reading the header"},
       {{0, 0, 8, 0}, "IDX file with 0 dimensions"},
@@ -63,16 +65,20 @@ TEST_CASE("bad IDX files are errors that name the file and the problem") {
     CHECK_THROWS_WITH_AS(data::read_idx(path), doctest::Contains(c.message), DataError);
     CHECK_THROWS_WITH_AS(data::read_idx(path), doctest::Contains(path.c_str()), DataError);
   }
-  CHECK_THROWS_WITH_AS(data::read_idx((dir.path() / "missing.gz").string()), doctest::Contains("cannot open"), DataError);
+  CHECK_THROWS_WITH_AS(data::read_idx((dir.path() / "missing.gz").string()),
+                       doctest::Contains("cannot open"), DataError);
 }
 
 TEST_CASE("the Fashion-MNIST files of the Debian package read with their documented shapes" *
-          doctest::skip(!std::filesystem::exists("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"))) {
-  const IdxArray labels = data::read_idx("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
+          doctest::skip(!std::filesystem::exists(
+              "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"))) {
+  const IdxArray labels =
+      data::read_idx("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
   CHECK(labels.dims == std::vector<std::int64_t>{10000});
   std::vector<int> counts(10, 0);
   for (auto label : labels.values) counts.at(label) += 1;
   for (int count : counts) CHECK(count == 1000);  // the test split is balanced: 1,000 per class
-  const IdxArray images = data::read_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
+  const IdxArray images =
+      data::read_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
   CHECK(images.dims == std::vector<std::int64_t>{10000, 28, 28});
 }

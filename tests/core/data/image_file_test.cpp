@@ -36,11 +36,11 @@ TEST_CASE("jpeg_dimensions reads a JPEG's frame header, and nothing else") {
 }
 
 TEST_CASE("reduced_decode_factor keeps at least the pixels the transform needs") {
-  CHECK(data::reduced_decode_factor(3000, 4000, 224) == 8);   // 375 ≥ 224
-  CHECK(data::reduced_decode_factor(1000, 1500, 224) == 4);   // 250 ≥ 224, 125 < 224
+  CHECK(data::reduced_decode_factor(3000, 4000, 224) == 8);  // 375 ≥ 224
+  CHECK(data::reduced_decode_factor(1000, 1500, 224) == 4);  // 250 ≥ 224, 125 < 224
   CHECK(data::reduced_decode_factor(500, 600, 224) == 2);
-  CHECK(data::reduced_decode_factor(447, 600, 224) == 1);     // 223 < 224
-  CHECK(data::reduced_decode_factor(3000, 4000, 0) == 1);     // off
+  CHECK(data::reduced_decode_factor(447, 600, 224) == 1);  // 223 < 224
+  CHECK(data::reduced_decode_factor(3000, 4000, 0) == 1);  // off
 }
 
 TEST_CASE("read_image_rgb decodes a large JPEG at reduced size, close to the full decode") {

@@ -15,7 +15,12 @@ namespace {
 std::shared_ptr<const ImageSet> numbered_set() {
   ImageSet set;
   set.name = "train";
-  set.images = torch::arange(10, torch::kInt64).mul(20).to(torch::kUInt8).view({10, 1, 1, 1}).expand({10, 4, 4, 1}).contiguous();
+  set.images = torch::arange(10, torch::kInt64)
+                   .mul(20)
+                   .to(torch::kUInt8)
+                   .view({10, 1, 1, 1})
+                   .expand({10, 4, 4, 1})
+                   .contiguous();
   set.labels = torch::arange(10, torch::kInt64).remainder(3);
   return std::make_shared<const ImageSet>(set);
 }
@@ -59,7 +64,9 @@ TEST_CASE("drop_last drops the incomplete batch") {
   CHECK(epoch_ids(loader, 0).size() == 2);
 }
 
-TEST_CASE("training keeps the last partial batch (ceil(N/bs), fastai 0.7), merging a last batch of one into the one before") {
+TEST_CASE(
+    "training keeps the last partial batch (ceil(N/bs), fastai 0.7), merging a last batch of one "
+    "into the one before") {
   // 10 images: batches of 4 → 4, 4, 2 (ceil); of 3 → 3, 3, 4 (the tenth joins the third batch).
   LoaderOptions options = training_loader_options(4, 2, 1, {});
   options.shuffle = false;
@@ -109,7 +116,9 @@ TEST_CASE("gray images become three normalized channels, resized to the model's 
   CHECK_FALSE(loader.next());
 }
 
-TEST_CASE("augmented batches depend on (seed, epoch, sample) only: equal for 1 and 3 workers, new each epoch") {
+TEST_CASE(
+    "augmented batches depend on (seed, epoch, sample) only: equal for 1 and 3 workers, new each "
+    "epoch") {
   // Random 12×12 gray images: rotation, lighting and crops all change their pixels.
   ImageSet set;
   set.name = "train";

@@ -22,13 +22,15 @@ std::int64_t count(const std::vector<torch::Tensor>& parameters) {
 }  // namespace
 
 TEST_CASE("ResNet bodies have torchvision's parameter counts (model card totals minus fc)") {
-  // torchvision: resnet18 11,689,512 params, fc = 512·1000 + 1000; resnet50 25,557,032, fc = 2048·1000 + 1000.
+  // torchvision: resnet18 11,689,512 params, fc = 512·1000 + 1000; resnet50 25,557,032, fc =
+  // 2048·1000 + 1000.
   CHECK(count(ResNetBodyImpl(find_architecture("resnet18")).parameters()) == 11689512 - 513000);
   CHECK(count(ResNetBodyImpl(find_architecture("resnet34")).parameters()) == 21797672 - 513000);
   CHECK(count(ResNetBodyImpl(find_architecture("resnet50")).parameters()) == 25557032 - 2049000);
 }
 
-TEST_CASE("vgg16_bn and densenet121 bodies have torchvision's parameter counts and fastai's splits") {
+TEST_CASE(
+    "vgg16_bn and densenet121 bodies have torchvision's parameter counts and fastai's splits") {
   // torchvision: vgg16_bn 138,365,992 params of which the classifier holds 123,642,856;
   // densenet121 7,978,856 of which the classifier holds 1,025,000.
   ModelOptions options;
@@ -41,7 +43,8 @@ TEST_CASE("vgg16_bn and densenet121 bodies have torchvision's parameter counts a
   options.arch = "densenet121";
   Classifier densenet(options, 2);
   CHECK(count(densenet->body->parameters()) == 7978856 - 1025000);
-  CHECK(densenet->body->layer_group_text()[0] == "features.conv0 … features.denseblock2");  // lr_cut 7
+  CHECK(densenet->body->layer_group_text()[0] ==
+        "features.conv0 … features.denseblock2");  // lr_cut 7
   CHECK(densenet->body->layer_group_text()[1] == "features.transition2 … features.norm5");
   CHECK(densenet->features(torch::randn({2, 3, 32, 32})).size(1) == 2048);  // fastai's nf for dn121
   for (auto* model : {&vgg, &densenet}) {
@@ -56,8 +59,9 @@ TEST_CASE("ResNet bodies use torchvision's state-dict names") {
   std::set<std::string> names;
   for (const auto& item : body.named_parameters()) names.insert(item.key());
   for (const auto& item : body.named_buffers()) names.insert(item.key());
-  for (const char* name : {"conv1.weight", "bn1.running_mean", "layer1.0.conv3.weight", "layer1.0.downsample.0.weight",
-                           "layer1.0.downsample.1.num_batches_tracked", "layer4.2.bn3.bias"})
+  for (const char* name :
+       {"conv1.weight", "bn1.running_mean", "layer1.0.conv3.weight", "layer1.0.downsample.0.weight",
+        "layer1.0.downsample.1.num_batches_tracked", "layer4.2.bn3.bias"})
     CHECK_MESSAGE(names.count(name) == 1, name);
 }
 
@@ -70,7 +74,8 @@ TEST_CASE("the classifier outputs log-probabilities and the fastai head has fast
   const auto out = model->forward(torch::randn({2, 3, 32, 32}));
   CHECK(out.sizes() == torch::IntArrayRef({2, 5}));
   CHECK(out.exp().sum(1).allclose(torch::ones({2})));
-  // BN1d(1024) → Dropout(0.25) → Linear(1024,512) → ReLU → BN1d(512) → Dropout(0.5) → Linear(512,5) → LogSoftmax
+  // BN1d(1024) → Dropout(0.25) → Linear(1024,512) → ReLU → BN1d(512) → Dropout(0.5) → Linear(512,5)
+  // → LogSoftmax
   CHECK(model->head->size() == 8);
   CHECK(model->features(torch::randn({2, 3, 32, 32})).size(1) == 1024);
 }
@@ -97,5 +102,6 @@ TEST_CASE("layer groups partition the parameters as fastai splits a resnet") {
   for (const auto& group : groups) in_groups += count(group);
   CHECK(in_groups == count(model->parameters()));
   CHECK(count(groups[2]) == count(model->head->parameters()));
-  CHECK(count(groups[1]) == count(testing::resnet_body(model).layer3->parameters()) + count(testing::resnet_body(model).layer4->parameters()));
+  CHECK(count(groups[1]) == count(testing::resnet_body(model).layer3->parameters()) +
+                                count(testing::resnet_body(model).layer4->parameters()));
 }

@@ -28,7 +28,8 @@ void write_references(const testing::TempDir& dir, const std::vector<std::string
 }
 
 // The largest |xp − torchvision| / (|torchvision| + 1e-3) over the reference batch's features.
-double max_relative_difference(ClassifierImpl& model, const testing::TempDir& dir, const std::string& arch) {
+double max_relative_difference(ClassifierImpl& model, const testing::TempDir& dir,
+                               const std::string& arch) {
   model.eval();
   const StateDict io = read_safetensors((dir.path() / (arch + "-io.safetensors")).string());
   torch::NoGradGuard no_grad;
@@ -38,7 +39,8 @@ double max_relative_difference(ClassifierImpl& model, const testing::TempDir& di
   return ((features - reference).abs() / (reference.abs() + 1e-3)).max().item<double>();
 }
 
-void check_parity(const testing::TempDir& dir, const std::string& arch, const std::string& weights_file) {
+void check_parity(const testing::TempDir& dir, const std::string& arch,
+                  const std::string& weights_file) {
   CAPTURE(arch);
   CAPTURE(weights_file);
   ModelOptions options;
@@ -52,14 +54,17 @@ void check_parity(const testing::TempDir& dir, const std::string& arch, const st
 
 }  // namespace
 
-TEST_CASE("resnets reproduce torchvision's features from torchvision's weights" * doctest::timeout(300)) {
+TEST_CASE("resnets reproduce torchvision's features from torchvision's weights" *
+          doctest::timeout(300)) {
   testing::TempDir dir;
-  const std::vector<std::string> archs = {"resnet18", "resnet34", "resnet50", "resnext50_32x4d", "wide_resnet50_2"};
+  const std::vector<std::string> archs = {"resnet18", "resnet34", "resnet50", "resnext50_32x4d",
+                                          "wide_resnet50_2"};
   write_references(dir, archs);
   for (const auto& file : {std::string("resnet18.pth"), std::string("resnet50.pth")}) {
     // torchvision's own format must give exactly the tensors of its safetensors twin.
     const StateDict pth = read_weights((dir.path() / file).string());
-    const StateDict twin = read_weights((dir.path() / (file.substr(0, file.size() - 4) + ".safetensors")).string());
+    const StateDict twin =
+        read_weights((dir.path() / (file.substr(0, file.size() - 4) + ".safetensors")).string());
     REQUIRE(pth.tensors.size() == twin.tensors.size());
     for (std::size_t idx = 0; idx < pth.tensors.size(); ++idx) {
       CHECK(pth.tensors[idx].first == twin.tensors[idx].first);
@@ -70,15 +75,17 @@ TEST_CASE("resnets reproduce torchvision's features from torchvision's weights" 
   check_parity(dir, "resnet34", "resnet34.safetensors");
 }
 
-TEST_CASE("the deep resnets reproduce torchvision's features (resnet101, resnet152, resnext101_32x8d)" *
-          doctest::timeout(600)) {
+TEST_CASE(
+    "the deep resnets reproduce torchvision's features (resnet101, resnet152, resnext101_32x8d)" *
+    doctest::timeout(600)) {
   testing::TempDir dir;
   const std::vector<std::string> archs = {"resnet101", "resnet152", "resnext101_32x8d"};
   write_references(dir, archs);
   for (const auto& arch : archs) check_parity(dir, arch, arch + ".pth");
 }
 
-TEST_CASE("vgg16_bn and densenet121 reproduce torchvision's features from .features" * doctest::timeout(300)) {
+TEST_CASE("vgg16_bn and densenet121 reproduce torchvision's features from .features" *
+          doctest::timeout(300)) {
   testing::TempDir dir;
   write_references(dir, {"vgg16_bn", "densenet121"});
   check_parity(dir, "vgg16_bn", "vgg16_bn.pth");
@@ -106,7 +113,8 @@ TEST_CASE("a TorchScript body reproduces torchvision's features and splits where
     CHECK(text[1] == "layer3, layer4");
     // The mirrored modules keep TorchScript's (here torchvision's) tensor names.
     bool found = false;
-    for (const auto& item : model->named_parameters()) found = found || item.key() == "body.layer3.0.conv1.weight";
+    for (const auto& item : model->named_parameters())
+      found = found || item.key() == "body.layer3.0.conv1.weight";
     CHECK(found);
     const double difference = max_relative_difference(*model, dir, "resnet18");
     MESSAGE("torchscript resnet18 body: max relative feature difference ", difference);
@@ -118,18 +126,22 @@ TEST_CASE("a TorchScript body reproduces torchvision's features and splits where
       ModelOptions options;
       options.arch = "resnet18";
       Classifier model(options, 2);
-      CHECK_THROWS_WITH_AS(load_backbone_weights(*model, (dir.path() / file).string()),
-                           doctest::Contains("holds code, which xp runs only for model.arch: torchscript"), ModelError);
+      CHECK_THROWS_WITH_AS(
+          load_backbone_weights(*model, (dir.path() / file).string()),
+          doctest::Contains("holds code, which xp runs only for model.arch: torchscript"),
+          ModelError);
     }
   }
   SUBCASE("a whole classifier is not a body; an unknown split point names the modules") {
     ModelOptions options;
     options.arch = "torchscript";
     options.weights = (dir.path() / "resnet18-script.pt").string();
-    CHECK_THROWS_WITH_AS(Classifier(options, 2), doctest::Contains("must return a feature map [N, C, H, W]"), ModelError);
+    CHECK_THROWS_WITH_AS(Classifier(options, 2),
+                         doctest::Contains("must return a feature map [N, C, H, W]"), ModelError);
     options.weights = body_file;
     options.split_at = "layer9";
-    CHECK_THROWS_WITH_AS(Classifier(options, 2), doctest::Contains("modules: conv1, bn1, relu, maxpool, layer1"),
+    CHECK_THROWS_WITH_AS(Classifier(options, 2),
+                         doctest::Contains("modules: conv1, bn1, relu, maxpool, layer1"),
                          ModelError);
   }
   SUBCASE("truncated and foreign TorchScript files are clear errors, as bodies and as weights") {
@@ -140,14 +152,17 @@ TEST_CASE("a TorchScript body reproduces torchvision's features and splits where
     options.arch = "torchscript";
     options.weights = truncated.string();
     CHECK_THROWS_WITH_AS(Classifier(options, 2), doctest::Contains("truncated.pt"), ModelError);
-    CHECK_THROWS_WITH_AS(read_weights(truncated.string()), doctest::Contains("truncated.pt"), ModelError);
+    CHECK_THROWS_WITH_AS(read_weights(truncated.string()), doctest::Contains("truncated.pt"),
+                         ModelError);
     // A plain torch.save state dict is not a TorchScript body.
     options.weights = (dir.path() / "resnet18.pth").string();
-    CHECK_THROWS_WITH_AS(Classifier(options, 2), doctest::Contains("not a readable TorchScript archive"), ModelError);
+    CHECK_THROWS_WITH_AS(Classifier(options, 2),
+                         doctest::Contains("not a readable TorchScript archive"), ModelError);
   }
 }
 
-TEST_CASE("training a TorchScript body updates the tensors its TorchScript code runs with" * doctest::timeout(300)) {
+TEST_CASE("training a TorchScript body updates the tensors its TorchScript code runs with" *
+          doctest::timeout(300)) {
   testing::TempDir dir;
   write_references(dir, {"resnet18"}, "--torchscript");
   ModelOptions options;
@@ -192,8 +207,9 @@ TEST_CASE("training a TorchScript body updates the tensors its TorchScript code 
 // weights. Compared after each step: outputs, the loss, every gradient, every BatchNorm statistic,
 // and the eval-mode output (the train/eval mismatch a lost `training` flag or an unshared running
 // statistic would show).
-TEST_CASE("a TorchScript body trains as the native resnet18 with the same weights, frozen and unfrozen" *
-          doctest::timeout(300)) {
+TEST_CASE(
+    "a TorchScript body trains as the native resnet18 with the same weights, frozen and unfrozen" *
+    doctest::timeout(300)) {
   testing::TempDir dir;
   write_references(dir, {"resnet18"}, "--torchscript");
   ModelOptions native_options;
@@ -221,7 +237,8 @@ TEST_CASE("a TorchScript body trains as the native resnet18 with the same weight
     for (const auto& item : native_buffers) {
       CAPTURE(item.key());
       REQUIRE(script_buffers.contains(item.key()));
-      CHECK(largest_difference(script_buffers[item.key()].to(torch::kDouble), item.value().to(torch::kDouble)) < kTolerance);
+      CHECK(largest_difference(script_buffers[item.key()].to(torch::kDouble),
+                               item.value().to(torch::kDouble)) < kTolerance);
     }
     for (const auto& item : native_parameters) {
       CAPTURE(item.key());
@@ -248,7 +265,8 @@ TEST_CASE("a TorchScript body trains as the native resnet18 with the same weight
       const torch::Tensor native_loss = torch::nll_loss(native->forward(images), labels);
       torch::manual_seed(100 + step);
       const torch::Tensor script_loss = torch::nll_loss(script->forward(images), labels);
-      CHECK(script_loss.item<double>() == doctest::Approx(native_loss.item<double>()).epsilon(kTolerance));
+      CHECK(script_loss.item<double>() ==
+            doctest::Approx(native_loss.item<double>()).epsilon(kTolerance));
       native_sgd.zero_grad();
       script_sgd.zero_grad();
       native_loss.backward();
@@ -257,7 +275,10 @@ TEST_CASE("a TorchScript body trains as the native resnet18 with the same weight
         const torch::Tensor& grad = script_parameters[item.key()].grad();
         CAPTURE(item.key());
         REQUIRE(grad.defined() == item.value().grad().defined());
-        if (grad.defined()) CHECK(((grad - item.value().grad()).abs().max() / (item.value().grad().abs().max() + 1e-8)).item<double>() < kTolerance);
+        if (grad.defined())
+          CHECK(
+              ((grad - item.value().grad()).abs().max() / (item.value().grad().abs().max() + 1e-8))
+                  .item<double>() < kTolerance);
       }
       native_sgd.step();
       script_sgd.step();
@@ -273,7 +294,8 @@ TEST_CASE("a TorchScript body trains as the native resnet18 with the same weight
   train_steps(ClassifierImpl::kLayerGroups - 1, 0.01, 2);
   CHECK(script_buffers["body.layer3.0.bn1.running_mean"].equal(loaded_mean));
   CHECK_FALSE(script_parameters["body.conv1.weight"].grad().defined());
-  // Unfrozen (fastai's unfreeze): every group trains and every BatchNorm layer updates its statistics.
+  // Unfrozen (fastai's unfreeze): every group trains and every BatchNorm layer updates its
+  // statistics.
   train_steps(0, 0.01, 3);
   CHECK_FALSE(script_buffers["body.layer3.0.bn1.running_mean"].equal(loaded_mean));
 }

@@ -21,7 +21,8 @@ using namespace xp::models;
 namespace {
 
 // Writes a .safetensors file by the format's specification (independent of xp's reader).
-void write_safetensors(const std::string& path, const std::string& header, const std::string& data) {
+void write_safetensors(const std::string& path, const std::string& header,
+                       const std::string& data) {
   std::ofstream out(path, std::ios::binary);
   const std::uint64_t length = header.size();
   for (int byte = 0; byte < 8; ++byte) out.put(static_cast<char>((length >> (8 * byte)) & 0xff));
@@ -39,10 +40,11 @@ std::string floats(std::initializer_list<float> values) {
 TEST_CASE("safetensors: tensors are read by name, shape and dtype") {
   testing::TempDir dir;
   const std::string path = (dir.path() / "w.safetensors").string();
-  write_safetensors(path,
-                    R"({"b":{"dtype":"F32","shape":[2],"data_offsets":[16,24]},)"
-                    R"("a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"__metadata__":{"format":"pt"}})",
-                    floats({1, 2, 3, 4, 5, 6}));
+  write_safetensors(
+      path,
+      R"({"b":{"dtype":"F32","shape":[2],"data_offsets":[16,24]},)"
+      R"("a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"__metadata__":{"format":"pt"}})",
+      floats({1, 2, 3, 4, 5, 6}));
   const StateDict state = read_safetensors(path);
   REQUIRE(state.tensors.size() == 2);
   CHECK(state.tensors[0].first == "a");  // file order
@@ -59,8 +61,10 @@ TEST_CASE("safetensors: damaged files are clear errors") {
     const char* message;
   } cases[] = {
       {"{not json", "", "header is not JSON"},
-      {R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", floats({1, 2}), "lies outside the 8 data bytes; truncated?"},
-      {R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", floats({1, 2}), "has 8 bytes but its shape and dtype need 12"},
+      {R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", floats({1, 2}),
+       "lies outside the 8 data bytes; truncated?"},
+      {R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", floats({1, 2}),
+       "has 8 bytes but its shape and dtype need 12"},
       {R"({"a":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}})", "x", "unsupported dtype 'Q4'"},
       {R"({"a":{"shape":[1]}})", "", "lacks dtype, shape or data_offsets"},
       // 2^62 × 4 × 4 bytes wraps to 0 in int64: once it matched the 0 data bytes and torch::empty
@@ -73,21 +77,27 @@ TEST_CASE("safetensors: damaged files are clear errors") {
     CHECK_THROWS_WITH_AS(read_safetensors(path), doctest::Contains(c.message), ModelError);
   }
   std::ofstream(path, std::ios::binary) << "abc";
-  CHECK_THROWS_WITH_AS(read_safetensors(path), doctest::Contains("fewer than the 8-byte header length"), ModelError);
+  CHECK_THROWS_WITH_AS(read_safetensors(path),
+                       doctest::Contains("fewer than the 8-byte header length"), ModelError);
   write_safetensors(path, std::string(100, ' '), "");
   std::filesystem::resize_file(path, 50);
   CHECK_THROWS_WITH_AS(read_safetensors(path), doctest::Contains("exceeds the file"), ModelError);
 }
 
-TEST_CASE("a 50,000-character tensor name is an unexpected tensor, not a crash (densenet's legacy renaming)") {
+TEST_CASE(
+    "a 50,000-character tensor name is an unexpected tensor, not a crash (densenet's legacy "
+    "renaming)") {
   testing::TempDir dir;
   const std::string path = (dir.path() / "long.safetensors").string();
-  const std::string name = "features.denseblock1." + std::string(50000, 'a') + "denselayer1.norm.1.weight";
-  write_safetensors(path, R"({")" + name + R"(":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", floats({1}));
+  const std::string name =
+      "features.denseblock1." + std::string(50000, 'a') + "denselayer1.norm.1.weight";
+  write_safetensors(path, R"({")" + name + R"(":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+                    floats({1}));
   ModelOptions options;
   options.arch = "densenet121";
   Classifier model(options, 2);
-  CHECK_THROWS_WITH_AS(load_backbone_weights(*model, path), doctest::Contains("unexpected"), ModelError);
+  CHECK_THROWS_WITH_AS(load_backbone_weights(*model, path), doctest::Contains("unexpected"),
+                       ModelError);
 }
 
 TEST_CASE("strict loading names every missing, unexpected and misshapen tensor") {
@@ -99,7 +109,8 @@ TEST_CASE("strict loading names every missing, unexpected and misshapen tensor")
     FAIL("no error");
   } catch (const ModelError& error) {
     const std::string text = error.what();
-    CHECK(text.find("weights 'w.safetensors' do not match the model (3 problems)") != std::string::npos);
+    CHECK(text.find("weights 'w.safetensors' do not match the model (3 problems)") !=
+          std::string::npos);
     CHECK(text.find("unexpected tensor 'extra' [1]") != std::string::npos);
     CHECK(text.find("missing tensor 'bias' (expected shape [2])") != std::string::npos);
     CHECK(text.find("tensor 'weight': expected shape [2, 3], found [2, 4]") != std::string::npos);
@@ -127,10 +138,12 @@ TEST_CASE("freeze_to stops gradients of earlier groups and keeps their BatchNorm
   CHECK(testing::resnet_body(model).conv1->weight.requires_grad());
 }
 
-TEST_CASE("bn_freeze keeps every BatchNorm in eval mode, the head's too, while their affine weights train (learn.bn_freeze)") {
+TEST_CASE(
+    "bn_freeze keeps every BatchNorm in eval mode, the head's too, while their affine weights "
+    "train (learn.bn_freeze)") {
   ModelOptions options;
   options.arch = "resnet18";
-  options.xtra_fc = {16};  // a head with BatchNorm1d layers
+  options.xtra_fc = {16};   // a head with BatchNorm1d layers
   options.train_bn = true;  // bn_freeze wins over it, as fastai's set_train_mode
   Classifier model(options, 3);
   model->freeze_to(0);
@@ -156,7 +169,9 @@ TEST_CASE("bn_freeze keeps every BatchNorm in eval mode, the head's too, while t
   CHECK(testing::resnet_body(model).bn1->is_training());
 }
 
-TEST_CASE("pth: torch.save'd state dicts read exactly, wrapped or not, and unsafe or damaged files are refused") {
+TEST_CASE(
+    "pth: torch.save'd state dicts read exactly, wrapped or not, and unsafe or damaged files are "
+    "refused") {
   testing::TempDir dir;
   REQUIRE(testing::run_python_tool("torch_save_cases.py", dir.path().string()) == 0);
   for (const char* name : {"small.pth", "wrapped.pth"}) {
@@ -168,7 +183,8 @@ TEST_CASE("pth: torch.save'd state dicts read exactly, wrapped or not, and unsaf
     CHECK(state.find("bias")->equal(torch::tensor({0.5f, -1.5f})));
     CHECK(state.find("steps")->dtype() == torch::kInt64);
     CHECK(state.find("steps")->item<std::int64_t>() == 7);
-    CHECK(state.find("view")->equal(torch::tensor({3.0f, 4.0f, 5.0f})));  // a view into weight's storage
+    CHECK(state.find("view")->equal(
+        torch::tensor({3.0f, 4.0f, 5.0f})));  // a view into weight's storage
   }
   const struct {
     const char* file;
@@ -179,36 +195,51 @@ TEST_CASE("pth: torch.save'd state dicts read exactly, wrapped or not, and unsaf
       {"truncated.pth", "truncated.pth"},
       // Nested 200,000 deep: once a stack overflow in the values' destructor.
       {"deep.pth", "does not hold a dict of tensors"},
-      // A TorchScript archive is code: refused before anything in it runs (its __setstate__ raises).
-      {"script.pth", "a TorchScript archive (torch.jit.save) holds code, which xp runs only for model.arch: torchscript"},
+      // A TorchScript archive is code: refused before anything in it runs (its __setstate__
+      // raises).
+      {"script.pth",
+       "a TorchScript archive (torch.jit.save) holds code, which xp runs only for model.arch: "
+       "torchscript"},
       // Sizes times strides that wrap around in int64, and a stride-0 view claiming 2^40 elements.
       {"overflow.pth", "tensor size times stride overflows 64 bits"},
       {"broadcast.pth", "would take more than 1024 times as many"},
   };
   for (const auto& c : refused) {
     CAPTURE(c.file);
-    CHECK_THROWS_WITH_AS(read_weights((dir.path() / c.file).string()), doctest::Contains(c.message), ModelError);
+    CHECK_THROWS_WITH_AS(read_weights((dir.path() / c.file).string()), doctest::Contains(c.message),
+                         ModelError);
   }
   // The same file as a TorchScript body, which the recipe asks for by name, is loaded — and runs.
-  CHECK_THROWS_WITH_AS(load_torchscript((dir.path() / "script.pth").string()),
-                       doctest::Contains("script.pth': its code failed while loading: builtins.RuntimeError: code from "
-                                         "the weights file ran"),
-                       ModelError);
+  CHECK_THROWS_WITH_AS(
+      load_torchscript((dir.path() / "script.pth").string()),
+      doctest::Contains(
+          "script.pth': its code failed while loading: builtins.RuntimeError: code from "
+          "the weights file ran"),
+      ModelError);
 }
 
 TEST_CASE("pickle: a reference cycle is refused, not leaked (found by fuzz_pickle)") {
   const auto unpickle = [](const std::string& bytes) {
-    return xp::models::pickle::unpickle(bytes, [](const xp::models::pickle::Value&) { return nullptr; }, "cycle.pkl");
+    return xp::models::pickle::unpickle(
+        bytes, [](const xp::models::pickle::Value&) { return nullptr; }, "cycle.pkl");
   };
   // EMPTY_LIST, BINPUT 0, BINGET 0, APPEND: a list appended to itself. (Literals split before "a":
   // "\x00a" would be one hex escape.)
-  CHECK_THROWS_WITH_AS(unpickle(std::string("\x80\x02]q\x00h\x00" "a.", 9)), doctest::Contains("contains itself"),
-                       ModelError);
-  // The list nested in a tuple, then fetched from the memo and appended to: how a longer cycle starts.
-  CHECK_THROWS_WITH_AS(unpickle(std::string("\x80\x02]q\x00(h\x00th\x00K\x01" "a.", 15)),
+  CHECK_THROWS_WITH_AS(unpickle(std::string("\x80\x02]q\x00h\x00"
+                                            "a.",
+                                            9)),
+                       doctest::Contains("contains itself"), ModelError);
+  // The list nested in a tuple, then fetched from the memo and appended to: how a longer cycle
+  // starts.
+  CHECK_THROWS_WITH_AS(unpickle(std::string("\x80\x02]q\x00(h\x00th\x00K\x01"
+                                            "a.",
+                                            15)),
                        doctest::Contains("receives items after being nested"), ModelError);
   // Filled first, nested after, as torch.save writes: fine.
-  const auto nested = unpickle(std::string("\x80\x02]q\x00K\x01" "a\x85.", 10));
+  const auto nested =
+      unpickle(std::string("\x80\x02]q\x00K\x01"
+                           "a\x85.",
+                           10));
   REQUIRE(nested->items.size() == 1);
   CHECK(nested->items[0]->items.size() == 1);
 }
@@ -234,8 +265,10 @@ TEST_CASE("h5: xp checkpoints round-trip every tensor and give their body to a n
   torch::manual_seed(2);
   Classifier fresh(options, 3);
   load_backbone_weights(*fresh, path.string());
-  CHECK(testing::resnet_body(fresh).layer3->parameters()[0].equal(testing::resnet_body(trained).layer3->parameters()[0]));
-  CHECK(testing::resnet_body(fresh).bn1->running_var.equal(testing::resnet_body(trained).bn1->running_var));
+  CHECK(testing::resnet_body(fresh).layer3->parameters()[0].equal(
+      testing::resnet_body(trained).layer3->parameters()[0]));
+  CHECK(testing::resnet_body(fresh).bn1->running_var.equal(
+      testing::resnet_body(trained).bn1->running_var));
 }
 
 TEST_CASE("h5: damaged and foreign files are clear errors") {
@@ -248,22 +281,31 @@ TEST_CASE("h5: damaged and foreign files are clear errors") {
   std::filesystem::resize_file(path, std::filesystem::file_size(path) / 3);
   CHECK_THROWS_WITH_AS(read_h5(path.string()), doctest::Contains("model.h5"), ModelError);
   testing::write_text(dir.path() / "text.h5", "not hdf5 at all");
-  CHECK_THROWS_WITH_AS(read_h5((dir.path() / "text.h5").string()), doctest::Contains("not an HDF5 file"), ModelError);
+  CHECK_THROWS_WITH_AS(read_h5((dir.path() / "text.h5").string()),
+                       doctest::Contains("not an HDF5 file"), ModelError);
   // A dataset that claims 2^40 floats but was never written: a few KB on disk, 4 TB to read.
   REQUIRE(testing::run_python_tool("h5_claiming.py", (dir.path() / "claims.h5").string()) == 0);
-  CHECK_THROWS_WITH_AS(read_h5((dir.path() / "claims.h5").string()),
-                       doctest::Contains("dataset 'huge' claims 4398046511104 bytes, more than a file of"), ModelError);
+  CHECK_THROWS_WITH_AS(
+      read_h5((dir.path() / "claims.h5").string()),
+      doctest::Contains("dataset 'huge' claims 4398046511104 bytes, more than a file of"),
+      ModelError);
 }
 
-TEST_CASE("h5 weights that crash libhdf5 are a ModelError, not a crash of xp (read in a child process first)") {
+TEST_CASE(
+    "h5 weights that crash libhdf5 are a ModelError, not a crash of xp (read in a child process "
+    "first)") {
   const std::string crasher = std::string(XP_SOURCE_DIR) + "/tests/fixtures/libhdf5_crash.h5";
-  CHECK_THROWS_WITH_AS(read_weights(crasher), doctest::Contains("libhdf5_crash.h5': libhdf5 crashed reading it"), ModelError);
+  CHECK_THROWS_WITH_AS(read_weights(crasher),
+                       doctest::Contains("libhdf5_crash.h5': libhdf5 crashed reading it"),
+                       ModelError);
   // A good file still reads through the same path.
   testing::TempDir dir;
   StateDict state;
   state.tensors.emplace_back("w", torch::arange(6, torch::kFloat32));
   write_h5(dir.path() / "w.h5", state);
-  CHECK(read_weights((dir.path() / "w.h5").string()).find("w")->equal(torch::arange(6, torch::kFloat32)));
+  CHECK(read_weights((dir.path() / "w.h5").string())
+            .find("w")
+            ->equal(torch::arange(6, torch::kFloat32)));
 }
 
 TEST_CASE("train_bn keeps BatchNorm of frozen groups training, as fastai v2") {
@@ -275,7 +317,8 @@ TEST_CASE("train_bn keeps BatchNorm of frozen groups training, as fastai v2") {
   model->train_respecting_frozen_bn();
   CHECK_FALSE(testing::resnet_body(model).conv1->weight.requires_grad());
   CHECK(testing::resnet_body(model).bn1->weight.requires_grad());
-  CHECK(testing::resnet_body(model).layer3->parameters()[1].requires_grad());  // layer3.0.bn1.weight
+  CHECK(
+      testing::resnet_body(model).layer3->parameters()[1].requires_grad());  // layer3.0.bn1.weight
   CHECK(testing::resnet_body(model).bn1->is_training());
   const torch::Tensor mean_before = testing::resnet_body(model).bn1->running_mean.clone();
   model->forward(torch::randn({4, 3, 32, 32}));

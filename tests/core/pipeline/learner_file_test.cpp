@@ -14,7 +14,8 @@ namespace {
 
 LearnerFile sample() {
   LearnerFile file;
-  file.state.weights = {{"body.0.weight", torch::randn({100, 100})}, {"head.bias", torch::randn({5})},
+  file.state.weights = {{"body.0.weight", torch::randn({100, 100})},
+                        {"head.bias", torch::randn({5})},
                         {"body.1.num_batches_tracked", torch::tensor(7, torch::kInt64)}};
   file.state.frozen_groups = 2;
   file.state.bn_freeze = true;

@@ -22,7 +22,9 @@ std::vector<StageKey> keys_of(const std::string& text, const std::vector<std::st
 std::string recipe(const std::string& path) {
   return "name: a\n"
          "seed: 3\n"
-         "data: {source: idx, path: " + path + ", size: 32}\n"
+         "data: {source: idx, path: " +
+         path +
+         ", size: 32}\n"
          "model: {arch: resnet18}\n"
          "stages:\n"
          "  - fit: {lr: 0.01, cycles: 2, cycle_len: 1}\n"
@@ -46,13 +48,16 @@ TEST_CASE("stage keys ignore key order, number spelling, comments, run name, thr
       "      lr: [1.0e-3, 0.0030, 0.01]\n"
       "      cycles: 1\n"
       "model: {arch: resnet18}\n"
-      "data: {size: 32, path: " + path + ", source: idx, workers: 7}\n"
+      "data: {size: 32, path: " +
+      path +
+      ", source: idx, workers: 7}\n"
       "name: b\n"
       "threads: 1\n"
       "seed: 3\n");
   REQUIRE(base.size() == 3);
   REQUIRE(reformatted.size() == 3);
-  for (std::size_t idx = 0; idx < base.size(); ++idx) CHECK(base[idx].hash == reformatted[idx].hash);
+  for (std::size_t idx = 0; idx < base.size(); ++idx)
+    CHECK(base[idx].hash == reformatted[idx].hash);
 }
 
 TEST_CASE("a stage's key covers the stages before it and the inputs, not the stages after it") {
@@ -65,17 +70,21 @@ TEST_CASE("a stage's key covers the stages before it and the inputs, not the sta
   CHECK(later[1].hash == base[1].hash);
   CHECK(later[2].hash != base[2].hash);
   const auto changes = key_changes(base[2].fields, later[2].fields);
-  CHECK(std::find(changes.begin(), changes.end(), "stages[2].fit.lr[0]: removed (was 0.001)") != changes.end());
+  CHECK(std::find(changes.begin(), changes.end(), "stages[2].fit.lr[0]: removed (was 0.001)") !=
+        changes.end());
   CHECK(std::find(changes.begin(), changes.end(), "stages[2].fit.lr: added 0.02") != changes.end());
 
   const auto first = keys_of(recipe(path), {"stages[0].fit.lr=0.02"});
   for (std::size_t idx = 0; idx < base.size(); ++idx) CHECK(first[idx].hash != base[idx].hash);
-  CHECK(key_changes(base[0].fields, first[0].fields) == std::vector<std::string>{"stages[0].fit.lr: 0.01 → 0.02"});
+  CHECK(key_changes(base[0].fields, first[0].fields) ==
+        std::vector<std::string>{"stages[0].fit.lr: 0.01 → 0.02"});
 
   CHECK(keys_of(recipe(path), {"seed=4"})[0].hash != base[0].hash);
   CHECK(keys_of(recipe(path), {"data.size=64"})[0].hash != base[0].hash);
-  CHECK(keys_of(recipe(path), {}, {"data-2", ""})[0].hash != base[0].hash);       // the images or labels changed
-  CHECK(keys_of(recipe(path), {}, {"data-1", "w-1"})[0].hash != base[0].hash);    // another weights file
+  CHECK(keys_of(recipe(path), {}, {"data-2", ""})[0].hash !=
+        base[0].hash);  // the images or labels changed
+  CHECK(keys_of(recipe(path), {}, {"data-1", "w-1"})[0].hash !=
+        base[0].hash);  // another weights file
   const auto data_changed = keys_of(recipe(path), {}, {"data-2", ""});
   CHECK(key_changes(base[0].fields, data_changed[0].fields) ==
         std::vector<std::string>{"xp.data_identity: data-1 → data-2"});

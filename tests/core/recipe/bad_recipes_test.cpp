@@ -27,11 +27,13 @@ struct Expectation {
 };
 
 std::string substitute(std::string text, const std::string& data) {
-  for (auto at = text.find("@DATA@"); at != std::string::npos; at = text.find("@DATA@", at)) text.replace(at, 6, data);
+  for (auto at = text.find("@DATA@"); at != std::string::npos; at = text.find("@DATA@", at))
+    text.replace(at, 6, data);
   return text;
 }
 
-pipeline::Plan plan_from(const std::string& name, const std::string& text, const std::vector<std::string>& sets) {
+pipeline::Plan plan_from(const std::string& name, const std::string& text,
+                         const std::vector<std::string>& sets) {
   pipeline::StageRegistry registry;
   pipeline::register_builtin_stages(registry);
   return pipeline::make_plan(recipe::parse_recipe(name, text, sets), registry);
@@ -109,11 +111,12 @@ TEST_CASE("every recipe in tests/recipes/good and recipes/ loads and plans") {
       {"fashion-pretrain.yaml", {"data.path=" + (data.path() / "idx").string()}},
       {"fashion-transfer.yaml", {"data.path=" + (data.path() / "idx").string(), weights}},
       {"fashion-scratch.yaml", {"data.path=" + (data.path() / "idx").string()}},
-      {"dogscats.yaml", {"data.path=" + (data.path() / "folders").string(), "data.test=test", weights}},
+      {"dogscats.yaml",
+       {"data.path=" + (data.path() / "folders").string(), "data.test=test", weights}},
       {"dogbreeds.yaml", {"data.path=" + (data.path() / "csv").string(), weights}},
       {"planet.yaml",
-       {"data.path=" + (data.path() / "multi").string(), "data.labels=labels.csv", "data.train=train", "data.test=test",
-        weights}}};
+       {"data.path=" + (data.path() / "multi").string(), "data.labels=labels.csv",
+        "data.train=train", "data.test=test", weights}}};
   for (const auto& file : yaml_files(fs::path(XP_SOURCE_DIR) / "recipes")) {
     CAPTURE(file.filename().string());
     const auto found = overrides.find(file.filename().string());
@@ -123,16 +126,20 @@ TEST_CASE("every recipe in tests/recipes/good and recipes/ loads and plans") {
   }
 }
 
-TEST_CASE("cycle_mult without cycle_len is fastai 0.7's: a constant LR for sum_geom(1, mult, cycles) epochs, with a warning") {
+TEST_CASE(
+    "cycle_mult without cycle_len is fastai 0.7's: a constant LR for sum_geom(1, mult, cycles) "
+    "epochs, with a warning") {
   testing::TempDir dir;
   testing::write_tiny_idx_dataset(dir.path(), 2, 1);
-  const std::string text = "name: x\ndata: {source: idx, path: \"" + dir.path().string() +
-                           "\"}\nmodel: {arch: resnet18}\nstages:\n  - fit: {lr: 0.01, cycles: 3, cycle_mult: 2}\n";
+  const std::string text =
+      "name: x\ndata: {source: idx, path: \"" + dir.path().string() +
+      "\"}\nmodel: {arch: resnet18}\nstages:\n  - fit: {lr: 0.01, cycles: 3, cycle_mult: 2}\n";
   const pipeline::Plan plan = plan_from("m.yaml", text, {});
   CHECK(plan.stages.at(0).stage->epochs() == 7);  // 1 + 2 + 4, as fastai's fit(lr, 3, cycle_mult=2)
   CHECK(plan.stages.at(0).stage->describe().find("constant") != std::string::npos);
   const auto warnings = plan.rendered_warnings();
   REQUIRE(warnings.size() == 1);
-  CHECK(warnings[0].find("without cycle_len there is no SGDR: as in fastai 0.7, cycle_mult only sets the length, 7 epochs "
+  CHECK(warnings[0].find("without cycle_len there is no SGDR: as in fastai 0.7, cycle_mult only "
+                         "sets the length, 7 epochs "
                          "at a constant LR") != std::string::npos);
 }

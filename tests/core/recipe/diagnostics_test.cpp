@@ -6,8 +6,10 @@ using namespace xp::recipe;
 
 TEST_CASE("a diagnostic renders like a compiler error with the line and a caret") {
   Sources sources;
-  const int file = sources.add("recipes/x.yaml", "name: x\nstages:\n  - fit: {lr: 0.01, cycle_lenn: 1}\n");
-  const Diagnostic diagnostic{{file, 3, 21}, "unknown key 'cycle_lenn' (did you mean 'cycle_len'?)", 10};
+  const int file =
+      sources.add("recipes/x.yaml", "name: x\nstages:\n  - fit: {lr: 0.01, cycle_lenn: 1}\n");
+  const Diagnostic diagnostic{
+      {file, 3, 21}, "unknown key 'cycle_lenn' (did you mean 'cycle_len'?)", 10};
   CHECK(render(diagnostic, sources) ==
         "recipes/x.yaml:3:21: error: unknown key 'cycle_lenn' (did you mean 'cycle_len'?)\n"
         "   3 |   - fit: {lr: 0.01, cycle_lenn: 1}\n"
@@ -30,7 +32,8 @@ TEST_CASE("a long line is shown as a window around the column, with the caret st
   const std::string before_caret = source_row.substr(0, caret + 3);  // "…" is 3 bytes, 1 column
   CHECK(before_caret.back() == 'x');
   // A short line is untouched.
-  CHECK(render({{file, 1, 7}, "short", 1}, sources).find("   1 | name: x\n     |       ^") != std::string::npos);
+  CHECK(render({{file, 1, 7}, "short", 1}, sources).find("   1 | name: x\n     |       ^") !=
+        std::string::npos);
 }
 
 TEST_CASE("RecipeError lists every diagnostic and counts them") {

@@ -12,7 +12,9 @@ std::string recipe_text(const std::string& data_path) {
   return "name: tiny\n"
          "data:\n"
          "  source: idx\n"
-         "  path: " + data_path + "\n"
+         "  path: " +
+         data_path +
+         "\n"
          "  size: 32\n"
          "model:\n"
          "  arch: resnet18\n"
@@ -47,11 +49,13 @@ TEST_CASE("a valid recipe resolves with the schema's defaults") {
 TEST_CASE("--set overrides scalars, list items and adds keys") {
   TempDir dir;
   xp::testing::write_tiny_idx_dataset(dir.path(), 2, 1);
-  const Recipe recipe = parse_recipe("tiny.yaml", recipe_text(dir.path().string()),
-                                     {"stages[0].fit.lr=0.02", "stages[1].fit.lr[0]=5e-4", "data.batch_size=16",
-                                      "stages[1].fit.cycle_len=2", "model.dropout=0.5"});
+  const Recipe recipe =
+      parse_recipe("tiny.yaml", recipe_text(dir.path().string()),
+                   {"stages[0].fit.lr=0.02", "stages[1].fit.lr[0]=5e-4", "data.batch_size=16",
+                    "stages[1].fit.cycle_len=2", "model.dropout=0.5"});
   CHECK(recipe.node(recipe.stages[0].path)["lr"].numbers() == std::vector<double>{0.02});
-  CHECK(recipe.node(recipe.stages[1].path)["lr"].numbers() == std::vector<double>{5e-4, 0.003, 0.01});
+  CHECK(recipe.node(recipe.stages[1].path)["lr"].numbers() ==
+        std::vector<double>{5e-4, 0.003, 0.01});
   CHECK(recipe.node(recipe.stages[1].path)["cycle_len"].integer() == 2);
   CHECK(recipe.data.batch_size == 16);
   CHECK(recipe.model.dropout == std::vector<double>{0.5, 0.5});  // fastai broadcasts a scalar ps
@@ -69,11 +73,13 @@ TEST_CASE("a bad override is reported against the override's text") {
     }
     return std::string("no error");
   };
-  CHECK(message("stages[0].fit.lr=-1").find("--set stages[0].fit.lr=-1:1:18: error: 'stages[0].fit.lr'") !=
+  CHECK(message("stages[0].fit.lr=-1")
+            .find("--set stages[0].fit.lr=-1:1:18: error: 'stages[0].fit.lr'") !=
         std::string::npos);
-  CHECK(message("stages[5].fit.lr=1").find("'stages' has 2 items; index 5 is out of range") != std::string::npos);
-  CHECK(message("stages[0].fit.cycle_lenn=1").find("unknown key 'cycle_lenn' (did you mean 'cycle_len'?)") !=
+  CHECK(message("stages[5].fit.lr=1").find("'stages' has 2 items; index 5 is out of range") !=
         std::string::npos);
+  CHECK(message("stages[0].fit.cycle_lenn=1")
+            .find("unknown key 'cycle_lenn' (did you mean 'cycle_len'?)") != std::string::npos);
   CHECK(message("data.batch_size").find("override must look like KEY=VALUE") != std::string::npos);
   CHECK(message("data.batch_size=[1,").find("cannot parse the value") != std::string::npos);
 }
@@ -81,16 +87,20 @@ TEST_CASE("a bad override is reported against the override's text") {
 TEST_CASE("the resolved recipe is emitted as YAML that loads back to the same values") {
   TempDir dir;
   xp::testing::write_tiny_idx_dataset(dir.path(), 2, 1);
-  const Recipe recipe = parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {"stages[0].fit.lr=0.02"});
+  const Recipe recipe =
+      parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {"stages[0].fit.lr=0.02"});
   const std::string yaml = recipe.doc.to_yaml();
   const Recipe again = parse_recipe("again.yaml", yaml, {});
   CHECK(again.doc.root() == recipe.doc.root());
   CHECK(yaml.find("batch_size: 64") != std::string::npos);  // defaults are written out
 }
 
-TEST_CASE("strings that plain YAML would misread or refuse are written quoted (found by fuzz_recipe_document)") {
+TEST_CASE(
+    "strings that plain YAML would misread or refuse are written quoted (found by "
+    "fuzz_recipe_document)") {
   // Each once made to_yaml throw (YAML::Load of "@DATA@" or "`x`") or would have read back changed.
-  for (const std::string value : {"@DATA@", "`x`", "a # not a comment", "[a]", "a: b", "%x", "1e-3", "null", "yes", " x"}) {
+  for (const std::string value :
+       {"@DATA@", "`x`", "a # not a comment", "[a]", "a: b", "%x", "1e-3", "null", "yes", " x"}) {
     CAPTURE(value);
     xp::recipe::Document doc = xp::recipe::Document::parse("s.yaml", "name: x\n", {});
     doc.root()["name"] = value;
@@ -104,26 +114,33 @@ TEST_CASE("quoted numbers stay strings, plain YAML 1.2 numbers are numbers") {
   xp::testing::write_tiny_idx_dataset(dir.path(), 2, 1);
   std::string text = recipe_text(dir.path().string());
   text.replace(text.find("lr: 0.01"), 8, "lr: '0.01'");
-  CHECK_THROWS_WITH_AS(parse_recipe("tiny.yaml", text, {}), doctest::Contains("found a string '0.01'"), RecipeError);
-  CHECK_NOTHROW(parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {"stages[0].fit.lr=1e-2"}));
+  CHECK_THROWS_WITH_AS(parse_recipe("tiny.yaml", text, {}),
+                       doctest::Contains("found a string '0.01'"), RecipeError);
+  CHECK_NOTHROW(
+      parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {"stages[0].fit.lr=1e-2"}));
 }
 
-TEST_CASE("the default dropout follows the head as fastai's: 0.25 per hidden block, 0.5 for the last") {
+TEST_CASE(
+    "the default dropout follows the head as fastai's: 0.25 per hidden block, 0.5 for the last") {
   xp::testing::TempDir dir;
   xp::testing::write_tiny_idx_dataset(dir.path(), 1, 1);
   const auto dropout_with = [&](const std::string& xtra_fc) {
-    return parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {"model.xtra_fc=" + xtra_fc}).model.dropout;
+    return parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {"model.xtra_fc=" + xtra_fc})
+        .model.dropout;
   };
   CHECK(dropout_with("[]") == std::vector<double>{0.5});
   CHECK(dropout_with("[512, 256]") == std::vector<double>{0.25, 0.25, 0.5});
   // The resolved recipe shows the value, so that it runs again as it is.
-  const Recipe recipe = parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {"model.xtra_fc=[]"});
-  CHECK(parse_recipe("again.yaml", recipe.doc.to_yaml(), {}).model.dropout == std::vector<double>{0.5});
+  const Recipe recipe =
+      parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {"model.xtra_fc=[]"});
+  CHECK(parse_recipe("again.yaml", recipe.doc.to_yaml(), {}).model.dropout ==
+        std::vector<double>{0.5});
 }
 
 TEST_CASE("a recipe path that is a folder is a recipe error naming it") {
   TempDir dir;
-  CHECK_THROWS_WITH_AS(Document::load(dir.path(), {}), doctest::Contains("is a folder"), RecipeError);
+  CHECK_THROWS_WITH_AS(Document::load(dir.path(), {}), doctest::Contains("is a folder"),
+                       RecipeError);
 }
 
 TEST_CASE("model.weights that is a folder says so (it once read 'does not exist')") {
@@ -132,5 +149,6 @@ TEST_CASE("model.weights that is a folder says so (it once read 'does not exist'
   std::filesystem::create_directory(dir.path() / "resnet18.pth");
   const std::string weights = "model.weights=" + (dir.path() / "resnet18.pth").string();
   CHECK_THROWS_WITH_AS(parse_recipe("tiny.yaml", recipe_text(dir.path().string()), {weights}),
-                       doctest::Contains("resnet18.pth' is a folder; name the weights file"), RecipeError);
+                       doctest::Contains("resnet18.pth' is a folder; name the weights file"),
+                       RecipeError);
 }

@@ -38,6 +38,7 @@ TEST_CASE("every stage's example validates and plans") {
 }
 
 TEST_CASE("the compiled-in schema is the file in schemas/") {
-  const auto on_disk = recipe::Json::parse(testing::read_text(std::string(XP_SOURCE_DIR) + "/schemas/recipe.schema.json"));
+  const auto on_disk = recipe::Json::parse(
+      testing::read_text(std::string(XP_SOURCE_DIR) + "/schemas/recipe.schema.json"));
   CHECK(on_disk == recipe::Schema::builtin().document());
 }

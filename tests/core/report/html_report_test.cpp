@@ -16,15 +16,16 @@
 
 namespace fs = std::filesystem;
 using namespace xp::report;
-using xp::testing::TempDir;
 using xp::testing::read_text;
+using xp::testing::TempDir;
 using xp::testing::write_text;
 
 namespace {
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size()))
+    ++n;
   return n;
 }
 
@@ -32,34 +33,70 @@ std::size_t count(const std::string& text, const std::string& what) {
 // three layer groups and a TTA; the first fit came from the stage cache.
 void write_complete_run(const fs::path& folder) {
   const nlohmann::json run = {
-      {"xp_version", "0.1.0"}, {"git_sha", "abc123"}, {"git_dirty", false}, {"threads", 2}, {"precision", "fp32"},
-      {"seed", 42}, {"started", "2026-11-29T10:00:00Z"}, {"ended", "2026-11-29T10:02:05Z"},
+      {"xp_version", "0.1.0"},
+      {"git_sha", "abc123"},
+      {"git_dirty", false},
+      {"threads", 2},
+      {"precision", "fp32"},
+      {"seed", 42},
+      {"started", "2026-11-29T10:00:00Z"},
+      {"ended", "2026-11-29T10:02:05Z"},
       {"command_line", {"xp", "run", "recipes/shoes.yaml"}},
-      {"plan", {{{"stage", 0}, {"type", "fit"}, {"description", "lr=0.01 constant precompute"}, {"epochs", 2}},
-                {{"stage", 1}, {"type", "unfreeze"}, {"description", "all layer groups train"}, {"epochs", 0}},
-                {{"stage", 2}, {"type", "fit"}, {"description", "lr=[0.001, 0.003, 0.01] sgdr"}, {"epochs", 3}},
-                {{"stage", 3}, {"type", "tta"}, {"description", "1 plain + 4 augmented passes"}, {"epochs", 0}}}},
-      {"timings", {{{"stage", 0}, {"type", "fit"}, {"seconds", 0.0}, {"cached", true}},
-                   {{"stage", 1}, {"type", "unfreeze"}, {"seconds", 0.01}, {"cached", false}},
-                   {{"stage", 2}, {"type", "fit"}, {"seconds", 95.5}, {"cached", false}},
-                   {{"stage", 3}, {"type", "tta"}, {"seconds", 20.0}, {"cached", false}}}},
-      {"stage_cache", {{{"stage", 0}, {"hit", true}, {"from", "results/shoes/20261128T090000Z-aaaaaa"}, {"seconds_saved", 61.0}}}},
-      {"lr_find", {{{"stage", 0}, {"batches", 5}, {"scheduled", 5}, {"diverged", false},
-                    {"suggestions", {{"valley", 0.001}, {"steep", 0.01}}}}}},
-      {"tta", {{{"stage", 3}, {"valid_images", 20}, {"n_aug", 4}, {"combine", "mean"},
-                {"plain", {{"accuracy", 0.85}, {"log_loss", 0.5}}}, {"tta", {{"accuracy", 0.9}, {"log_loss", 0.4}}}}}}};
+      {"plan",
+       {{{"stage", 0},
+         {"type", "fit"},
+         {"description", "lr=0.01 constant precompute"},
+         {"epochs", 2}},
+        {{"stage", 1},
+         {"type", "unfreeze"},
+         {"description", "all layer groups train"},
+         {"epochs", 0}},
+        {{"stage", 2},
+         {"type", "fit"},
+         {"description", "lr=[0.001, 0.003, 0.01] sgdr"},
+         {"epochs", 3}},
+        {{"stage", 3},
+         {"type", "tta"},
+         {"description", "1 plain + 4 augmented passes"},
+         {"epochs", 0}}}},
+      {"timings",
+       {{{"stage", 0}, {"type", "fit"}, {"seconds", 0.0}, {"cached", true}},
+        {{"stage", 1}, {"type", "unfreeze"}, {"seconds", 0.01}, {"cached", false}},
+        {{"stage", 2}, {"type", "fit"}, {"seconds", 95.5}, {"cached", false}},
+        {{"stage", 3}, {"type", "tta"}, {"seconds", 20.0}, {"cached", false}}}},
+      {"stage_cache",
+       {{{"stage", 0},
+         {"hit", true},
+         {"from", "results/shoes/20261128T090000Z-aaaaaa"},
+         {"seconds_saved", 61.0}}}},
+      {"lr_find",
+       {{{"stage", 0},
+         {"batches", 5},
+         {"scheduled", 5},
+         {"diverged", false},
+         {"suggestions", {{"valley", 0.001}, {"steep", 0.01}}}}}},
+      {"tta",
+       {{{"stage", 3},
+         {"valid_images", 20},
+         {"n_aug", 4},
+         {"combine", "mean"},
+         {"plain", {{"accuracy", 0.85}, {"log_loss", 0.5}}},
+         {"tta", {{"accuracy", 0.9}, {"log_loss", 0.4}}}}}}};
   write_text(folder / "run.json", run.dump(2));
-  write_text(folder / "status.json", R"({"state": "COMPLETE", "stage": 3, "heartbeat": "2026-11-29T10:02:05Z"})");
+  write_text(folder / "status.json",
+             R"({"state": "COMPLETE", "stage": 3, "heartbeat": "2026-11-29T10:02:05Z"})");
   write_text(folder / "metrics.csv",
              "stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,accuracy,seconds\n"
              "0,fit,0,0.01,1.2,1.3,0.9,0.6,1\n0,fit,1,0.01,1.0,1.1,0.8,0.7,1\n"
-             "2,fit,0,0.01,0.9,0.95,0.7,0.75,30\n2,fit,1,0.01,0.7,0.8,0.6,0.8,30\n2,fit,2,0.01,0.6,0.65,0.55,0.85,30\n");
+             "2,fit,0,0.01,0.9,0.95,0.7,0.75,30\n2,fit,1,0.01,0.7,0.8,0.6,0.8,30\n2,fit,2,0.01,0.6,"
+             "0.65,0.55,0.85,30\n");
   std::string schedule = "stage,iteration,lr_g0,lr_g1,lr_g2\n";
   for (int it = 0; it < 6; ++it) schedule += "0," + std::to_string(it) + ",0.01,0.01,0.01\n";
   for (int it = 0; it < 9; ++it) schedule += "2," + std::to_string(it) + ",0.001,0.003,0.01\n";
   write_text(folder / "lr_schedule.csv", schedule);
-  write_text(folder / "lr_find.csv", "stage,iteration,lr,loss,raw_loss\n0,0,1e-05,2.5,2.5\n0,1,0.0001,2.4,2.3\n"
-                                     "0,2,0.001,2.0,1.9\n0,3,0.01,1.5,1.4\n0,4,0.1,3.0,4.0\n");
+  write_text(folder / "lr_find.csv",
+             "stage,iteration,lr,loss,raw_loss\n0,0,1e-05,2.5,2.5\n0,1,0.0001,2.4,2.3\n"
+             "0,2,0.001,2.0,1.9\n0,3,0.01,1.5,1.4\n0,4,0.1,3.0,4.0\n");
   // A class name with a comma and one with markup: both must come through the CSV and the HTML.
   write_text(folder / "confusion.csv",
              "actual\\predicted,\"Boot, ankle\",<Sandal>\n\"Boot, ankle\",8,2\n<Sandal>,0,10\n");
@@ -70,7 +107,8 @@ void write_complete_run(const fs::path& folder) {
 }  // namespace
 
 TEST_CASE("html_escape replaces the five characters that end text or attributes") {
-  CHECK(html_escape(R"(<a href="x">Tom & 'Jerry'</a>)") == "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;");
+  CHECK(html_escape(R"(<a href="x">Tom & 'Jerry'</a>)") ==
+        "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;");
   CHECK(format_number(NAN) == "—");
   CHECK(format_number(0.123456) == "0.1235");
 }
@@ -81,7 +119,8 @@ TEST_CASE("nice_ticks steps by 1, 2 or 5 times a power of ten and covers the ran
   REQUIRE(ticks.size() >= 3);
   CHECK(ticks.front() == doctest::Approx(0.5));
   CHECK(ticks.back() == doctest::Approx(2.5));
-  for (std::size_t i = 1; i < ticks.size(); ++i) CHECK(ticks[i] - ticks[i - 1] == doctest::Approx(0.5));
+  for (std::size_t i = 1; i < ticks.size(); ++i)
+    CHECK(ticks[i] - ticks[i - 1] == doctest::Approx(0.5));
   CHECK(nice_ticks(3, 3, 5) == std::vector<double>{3});
 }
 
@@ -105,7 +144,9 @@ TEST_CASE("thin_points keeps every peak and trough of a long SGDR schedule") {
   CHECK(thin_points({1, 2}, {3, 4}, 400).size() == 2);
 }
 
-TEST_CASE("svg_line_chart draws each series as a path, breaks it at values a log axis cannot show, and escapes text") {
+TEST_CASE(
+    "svg_line_chart draws each series as a path, breaks it at values a log axis cannot show, and "
+    "escapes text") {
   SvgChart chart;
   chart.title = "loss <vs> lr";
   chart.log_x = true;
@@ -133,14 +174,17 @@ TEST_CASE("svg_line_chart draws each series as a path, breaks it at values a log
   CHECK(svg_line_chart(empty).find("no values to plot") != std::string::npos);
 }
 
-TEST_CASE("svg_line_chart maps the highest value to the top of the plot and the lowest to the bottom") {
+TEST_CASE(
+    "svg_line_chart maps the highest value to the top of the plot and the lowest to the bottom") {
   SvgChart chart;
   chart.width = 400;
   chart.height = 200;
   chart.series.push_back({"y", {0, 1, 2}, {5, 10, 7.5}, false});
   std::smatch match;
   const std::string svg = svg_line_chart(chart);
-  REQUIRE(std::regex_search(svg, match, std::regex("<path d=\"M([0-9.]+) ([0-9.]+) L([0-9.]+) ([0-9.]+) L([0-9.]+) ([0-9.]+)\"")));
+  REQUIRE(std::regex_search(
+      svg, match,
+      std::regex("<path d=\"M([0-9.]+) ([0-9.]+) L([0-9.]+) ([0-9.]+) L([0-9.]+) ([0-9.]+)\"")));
   const double y5 = std::stod(match[2]), y10 = std::stod(match[4]), y75 = std::stod(match[6]);
   CHECK(y10 < y75);  // SVG's y grows downwards
   CHECK(y75 < y5);
@@ -149,7 +193,9 @@ TEST_CASE("svg_line_chart maps the highest value to the top of the plot and the 
   CHECK(std::stod(match[5]) <= 400);
 }
 
-TEST_CASE("report.html of a complete run shows its state, plan, curves with stage boundaries, LR schedule, lr_find, TTA, confusion and timings") {
+TEST_CASE(
+    "report.html of a complete run shows its state, plan, curves with stage boundaries, LR "
+    "schedule, lr_find, TTA, confusion and timings") {
   TempDir dir;
   const fs::path folder = dir.path() / "shoes" / "20261129T100000Z-abcdef";
   fs::create_directories(folder);
@@ -160,10 +206,12 @@ TEST_CASE("report.html of a complete run shows its state, plan, curves with stag
   CHECK(page.find("<title>shoes · COMPLETE") != std::string::npos);
   CHECK(page.find("class=\"state COMPLETE\"") != std::string::npos);
   CHECK(page.find("2:05") != std::string::npos);  // the duration, started → ended
-  for (const char* id : {"plan", "curves", "lr-schedule", "lr-find", "tta", "confusion", "timings", "provenance", "log", "files"})
+  for (const char* id : {"plan", "curves", "lr-schedule", "lr-find", "tta", "confusion", "timings",
+                         "provenance", "log", "files"})
     CHECK_MESSAGE(page.find(std::string("<section id=\"") + id + "\"") != std::string::npos, id);
   // Plan: the cached stage says where it came from; epochs done of planned.
-  CHECK(page.find("<span class=\"hit\">HIT</span> from 20261128T090000Z-aaaaaa, 1:01 saved") != std::string::npos);
+  CHECK(page.find("<span class=\"hit\">HIT</span> from 20261128T090000Z-aaaaaa, 1:01 saved") !=
+        std::string::npos);
   CHECK(page.find("<td class=\"num\">3 / 3</td>") != std::string::npos);
   // Curves: one dot per epoch for trn_loss, val_loss and accuracy; the unfreeze and the second fit
   // start at the same epoch and share one boundary line.
@@ -191,26 +239,31 @@ TEST_CASE("report.html of a complete run shows its state, plan, curves with stag
   CHECK(page.find("http://") == page.find("http://www.w3.org/2000/svg"));
 }
 
-TEST_CASE("report.html of a failed run shows the error and how to continue, and damaged files do not break the page") {
+TEST_CASE(
+    "report.html of a failed run shows the error and how to continue, and damaged files do not "
+    "break the page") {
   TempDir dir;
   const fs::path folder = dir.path() / "shoes" / "20261129T100000Z-abcdef";
   fs::create_directories(folder);
   write_complete_run(folder);
-  write_text(folder / "status.json", R"({"state": "FAILED", "stage": 2, "error": "stage [2]: <boom> at epoch 1"})");
+  write_text(folder / "status.json",
+             R"({"state": "FAILED", "stage": 2, "error": "stage [2]: <boom> at epoch 1"})");
   write_text(folder / "resume.h5", "");
-  write_text(folder / "lr_find.csv", "stage,iteration,lr,loss,raw_loss\n0,0,\"1e-05\n");  // unterminated quote
+  write_text(folder / "lr_find.csv",
+             "stage,iteration,lr,loss,raw_loss\n0,0,\"1e-05\n");  // unterminated quote
   fs::remove(folder / "confusion.csv");
   const std::string page = render_report(folder);
   CHECK(page.find("class=\"state FAILED\"") != std::string::npos);
   CHECK(page.find("stage [2]: &lt;boom&gt; at epoch 1") != std::string::npos);
   CHECK(page.find("xp run --resume " + folder.string()) != std::string::npos);
-  CHECK(page.find("<section id=\"lr-find\"><h2>Learning rate finder</h2>\n<p class=\"banner warn\">could not be shown") !=
-        std::string::npos);
+  CHECK(page.find("<section id=\"lr-find\"><h2>Learning rate finder</h2>\n<p class=\"banner "
+                  "warn\">could not be shown") != std::string::npos);
   CHECK(page.find("lr_find.csv:2") != std::string::npos);  // where the damage is
   CHECK(page.find("<section id=\"confusion\"") == std::string::npos);
   CHECK(page.find("<section id=\"curves\"") != std::string::npos);
 
-  CHECK_THROWS_WITH_AS(render_report(dir.path()), doctest::Contains("is not a run folder"), xp::Error);
+  CHECK_THROWS_WITH_AS(render_report(dir.path()), doctest::Contains("is not a run folder"),
+                       xp::Error);
 }
 
 TEST_CASE("report.html: for regression the best epoch is the one with the lowest mse") {
@@ -218,14 +271,16 @@ TEST_CASE("report.html: for regression the best epoch is the one with the lowest
   const fs::path folder = dir.path() / "ages" / "20261129T100000Z-abcdef";
   fs::create_directories(folder);
   write_complete_run(folder);
-  write_text(folder / "metrics.csv", "stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,mse,seconds\n"
-                                     "0,fit,0,0.01,9,9,8,40.5,1\n0,fit,1,0.01,5,5,4,12.25,1\n2,fit,0,0.01,6,6,5,20,1\n");
+  write_text(folder / "metrics.csv",
+             "stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,mse,seconds\n"
+             "0,fit,0,0.01,9,9,8,40.5,1\n0,fit,1,0.01,5,5,4,12.25,1\n2,fit,0,0.01,6,6,5,20,1\n");
   const std::string page = render_report(folder);
   CHECK(page.find("best mse</span><b>12.25</b>") != std::string::npos);
   CHECK(page.find("mse (last epoch)</span><b>20</b>") != std::string::npos);
 }
 
-TEST_CASE("report.html: beyond 30 classes the confusion matrix gives way to the most confused pairs") {
+TEST_CASE(
+    "report.html: beyond 30 classes the confusion matrix gives way to the most confused pairs") {
   TempDir dir;
   const fs::path folder = dir.path() / "breeds" / "20261129T100000Z-abcdef";
   fs::create_directories(folder);

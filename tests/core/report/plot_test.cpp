@@ -41,7 +41,8 @@ TEST_CASE("tile_grid lays tiles out in rows with gaps, and write_png writes a re
 }
 
 TEST_CASE("bar_chart draws one bar per value, longer for larger values, none for NaN") {
-  const cv::Mat chart = report::bar_chart({"t0", "t1", "t2"}, {0.90, 0.95, NAN}, "accuracy per trial");
+  const cv::Mat chart =
+      report::bar_chart({"t0", "t1", "t2"}, {0.90, 0.95, NAN}, "accuracy per trial");
   REQUIRE(chart.type() == CV_8UC3);
   const auto bar_length = [&](int row_index) {  // blue pixels across the middle of a bar's row
     const int row = 40 + row_index * 26 + 13;
@@ -52,7 +53,8 @@ TEST_CASE("bar_chart draws one bar per value, longer for larger values, none for
   };
   CHECK(chart.rows == 40 + 16 + 3 * 26);
   CHECK(bar_length(0) > 0);
-  CHECK(bar_length(1) > bar_length(0));  // close values stay apart: the axis starts below the smallest
+  CHECK(bar_length(1) >
+        bar_length(0));  // close values stay apart: the axis starts below the smallest
   CHECK(bar_length(1) > 2 * bar_length(0));
   CHECK(bar_length(2) == 0);
 }

@@ -3,8 +3,8 @@
 #include <regex>
 #include <set>
 
-#include "core/report/run_folder.h"
 #include "core/report/metrics_csv.h"
+#include "core/report/run_folder.h"
 #include "tests/test_support.h"
 
 using namespace xp;
@@ -17,7 +17,8 @@ TEST_CASE("run ids are UTC timestamps with a random suffix") {
 TEST_CASE("run folders never collide, even when created in the same second") {
   testing::TempDir dir;
   std::set<std::string> folders;
-  for (int run = 0; run < 50; ++run) folders.insert(report::create_run_folder(dir.path(), "demo").string());
+  for (int run = 0; run < 50; ++run)
+    folders.insert(report::create_run_folder(dir.path(), "demo").string());
   CHECK(folders.size() == 50);
   for (const auto& folder : folders) CHECK(std::filesystem::is_directory(folder));
 }

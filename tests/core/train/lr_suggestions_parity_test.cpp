@@ -14,7 +14,8 @@ namespace {
 std::vector<double> numbers_after_colon(const std::string& line) {
   std::istringstream in(line.substr(line.find(':') + 1));
   std::vector<double> values;
-  for (std::string token; in >> token;) values.push_back(token == "nan" ? std::nan("") : std::stod(token));
+  for (std::string token; in >> token;)
+    values.push_back(token == "nan" ? std::nan("") : std::stod(token));
   return values;
 }
 
@@ -26,13 +27,15 @@ TEST_CASE("lr_find suggestions equal fastai v2's valley, slide, minimum and stee
   REQUIRE(testing::run_python_tool("lr_suggestions.py", out.string()) == 0);
   std::istringstream lines(testing::read_text(out));
   int cases = 0;
-  for (std::string curve, losses, expected; std::getline(lines, curve) && std::getline(lines, losses) &&
+  for (std::string curve, losses, expected; std::getline(lines, curve) &&
+                                            std::getline(lines, losses) &&
                                             std::getline(lines, expected);) {
     const std::vector<double> lrs = numbers_after_colon(curve);
     const std::vector<double> loss_values = numbers_after_colon(losses);
     const std::vector<double> want = numbers_after_colon(expected);
     CAPTURE(cases);
-    const train::LrSuggestions got = train::suggest_lrs(lrs, loss_values, static_cast<std::int64_t>(lrs.size()));
+    const train::LrSuggestions got =
+        train::suggest_lrs(lrs, loss_values, static_cast<std::int64_t>(lrs.size()));
     REQUIRE(got.valid);
     CHECK(got.valley == doctest::Approx(want[0]).epsilon(1e-12));
     CHECK(got.slide == doctest::Approx(want[1]).epsilon(1e-12));

@@ -44,15 +44,18 @@ TEST_CASE("TaskMetricMeter: accuracy, fastai's accuracy_thresh(0.5) over all ele
   CHECK(TaskMetricMeter::name(xp::models::Task::kRegression) == "mse");
 
   TaskMetricMeter multi(xp::models::Task::kMultiLabel);
-  // Batch 1: predictions > 0.5 → [1,0,1], [0,0,0] (0.5 is not > 0.5); targets [1,1,1], [0,0,1]: 4 of 6 agree.
+  // Batch 1: predictions > 0.5 → [1,0,1], [0,0,0] (0.5 is not > 0.5); targets [1,1,1], [0,0,1]: 4
+  // of 6 agree.
   multi.add(torch::tensor({0.9f, 0.2f, 0.6f, 0.1f, 0.5f, 0.4f}).view({2, 3}),
             torch::tensor({1.f, 1.f, 1.f, 0.f, 0.f, 1.f}).view({2, 3}));
   // Batch 2: [1,1,0] against [1,1,0]: 3 of 3.
-  multi.add(torch::tensor({0.7f, 0.8f, 0.3f}).view({1, 3}), torch::tensor({1.f, 1.f, 0.f}).view({1, 3}));
+  multi.add(torch::tensor({0.7f, 0.8f, 0.3f}).view({1, 3}),
+            torch::tensor({1.f, 1.f, 0.f}).view({1, 3}));
   CHECK(multi.value() == doctest::Approx(7.0 / 9));
 
   TaskMetricMeter mse(xp::models::Task::kRegression);
-  mse.add(torch::tensor({1.f, 2.f}).view({2, 1}), torch::tensor({0.f, 0.f}).view({2, 1}));  // squares 1, 4
-  mse.add(torch::tensor({3.f}).view({1, 1}), torch::tensor({1.f}).view({1, 1}));          // square 4
+  mse.add(torch::tensor({1.f, 2.f}).view({2, 1}),
+          torch::tensor({0.f, 0.f}).view({2, 1}));                                // squares 1, 4
+  mse.add(torch::tensor({3.f}).view({1, 1}), torch::tensor({1.f}).view({1, 1}));  // square 4
   CHECK(mse.value() == doctest::Approx(9.0 / 3));
 }

@@ -82,7 +82,8 @@ TEST_CASE("frozen layer groups are left out, all frozen is an error") {
   optimizer.set(1.0, 0);
   (trained * 3.0).sum().backward();
   optimizer.step();
-  CHECK(trained.item<double>() == doctest::Approx(1 - 0.3));  // the head's LR, not the frozen group's
+  CHECK(trained.item<double>() ==
+        doctest::Approx(1 - 0.3));  // the head's LR, not the frozen group's
   CHECK(frozen.item<double>() == 1.0);
   CHECK_THROWS(LayerOptimizer({{frozen}}, {0.1}, sgd));
 }

@@ -33,12 +33,13 @@ double relative_to_max(const torch::Tensor& a, const torch::Tensor& b) {
 
 }  // namespace
 
-TEST_CASE("channels_last computes the same features as NCHW, and bf16 stays within bf16's precision") {
+TEST_CASE(
+    "channels_last computes the same features as NCHW, and bf16 stays within bf16's precision") {
   const torch::Tensor fp32 = features_with({Precision::kFp32, false});
   CHECK(relative_to_max(features_with({Precision::kFp32, true}), fp32) < 1e-5);
   const double bf16 = relative_to_max(features_with({Precision::kBf16, true}), fp32);
-  CHECK(bf16 > 0);      // autocast really ran in bfloat16
-  CHECK(bf16 < 0.05);   // 8 mantissa bits through 18 layers
+  CHECK(bf16 > 0);     // autocast really ran in bfloat16
+  CHECK(bf16 < 0.05);  // 8 mantissa bits through 18 layers
 }
 
 TEST_CASE("AutocastScope enables CPU autocast only for bf16, and only while it lives") {
@@ -60,7 +61,8 @@ TEST_CASE("AutocastScope enables CPU autocast only for bf16, and only while it l
 TEST_CASE("bf16 on a CPU without native bf16 gets a warning that says what to do") {
   xp::train::ComputeOptions bf16;
   bf16.precision = xp::train::Precision::kBf16;
-  CHECK(xp::train::precision_warning(bf16, /*native_bf16=*/false).find("use precision: fp32") != std::string::npos);
+  CHECK(xp::train::precision_warning(bf16, /*native_bf16=*/false).find("use precision: fp32") !=
+        std::string::npos);
   CHECK(xp::train::precision_warning(bf16, /*native_bf16=*/true).empty());
   CHECK(xp::train::precision_warning(xp::train::ComputeOptions{}, /*native_bf16=*/false).empty());
 }

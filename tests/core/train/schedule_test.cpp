@@ -50,7 +50,8 @@ std::string run_python(const char* code, const std::string& arguments) {
   xp::testing::TempDir dir;
   const auto script = dir.path() / "reference.py";
   xp::testing::write_text(script, code);
-  FILE* pipe = popen(("/usr/bin/python3 " + script.string() + " " + arguments + " 2>/dev/null").c_str(), "r");
+  FILE* pipe = popen(
+      ("/usr/bin/python3 " + script.string() + " " + arguments + " 2>/dev/null").c_str(), "r");
   REQUIRE(pipe != nullptr);
   std::string output;
   char buffer[4096];
@@ -59,9 +60,11 @@ std::string run_python(const char* code, const std::string& arguments) {
   return output;
 }
 
-std::pair<long, std::vector<double>> fastai_reference(int batches, int cycle_len, int cycle_mult, int cycles) {
-  std::istringstream in(run_python(kFastaiCosAnneal, std::to_string(batches) + " " + std::to_string(cycle_len) + " " +
-                                                         std::to_string(cycle_mult) + " " + std::to_string(cycles)));
+std::pair<long, std::vector<double>> fastai_reference(int batches, int cycle_len, int cycle_mult,
+                                                      int cycles) {
+  std::istringstream in(
+      run_python(kFastaiCosAnneal, std::to_string(batches) + " " + std::to_string(cycle_len) + " " +
+                                       std::to_string(cycle_mult) + " " + std::to_string(cycles)));
   long epochs = 0;
   in >> epochs;
   std::vector<double> lrs;
@@ -74,22 +77,27 @@ std::pair<long, std::vector<double>> fastai_reference(int batches, int cycle_len
 TEST_CASE("SGDR multipliers equal fastai 0.7's CosAnneal, iteration by iteration") {
   const struct {
     int batches, cycle_len, cycle_mult, cycles;
-  } cases[] = {{20, 1, 2, 3}, {37, 1, 1, 3}, {10, 2, 1, 1}, {7, 1, 2, 4}, {100, 3, 3, 2}, {1, 1, 1, 2}};
+  } cases[] = {{20, 1, 2, 3}, {37, 1, 1, 3},  {10, 2, 1, 1},
+               {7, 1, 2, 4},  {100, 3, 3, 2}, {1, 1, 1, 2}};
   for (const auto& c : cases) {
     CAPTURE(c.batches);
     CAPTURE(c.cycle_len);
     CAPTURE(c.cycle_mult);
     CAPTURE(c.cycles);
-    const auto [epochs, reference] = fastai_reference(c.batches, c.cycle_len, c.cycle_mult, c.cycles);
+    const auto [epochs, reference] =
+        fastai_reference(c.batches, c.cycle_len, c.cycle_mult, c.cycles);
     ScheduleOptions options{ScheduleKind::kSgdr, c.cycles, c.cycle_len, c.cycle_mult};
     CHECK(total_epochs(options) == epochs);
     const auto ours = lr_multipliers(options, c.batches);
     REQUIRE(ours.size() == reference.size());
-    for (std::size_t idx = 0; idx < ours.size(); ++idx) REQUIRE(ours[idx] == doctest::Approx(reference[idx]).epsilon(1e-12));
+    for (std::size_t idx = 0; idx < ours.size(); ++idx)
+      REQUIRE(ours[idx] == doctest::Approx(reference[idx]).epsilon(1e-12));
   }
 }
 
-TEST_CASE("the documented simulation: nb=20, cycle_mult=2 starts 0.01, 0.994, 0.976 and restarts at 1.0") {
+TEST_CASE(
+    "the documented simulation: nb=20, cycle_mult=2 starts 0.01, 0.994, 0.976 and restarts at "
+    "1.0") {
   const auto lrs = lr_multipliers({ScheduleKind::kSgdr, 2, 1, 2}, 20);
   CHECK(lrs[0] == doctest::Approx(0.01));
   CHECK(lrs[1] == doctest::Approx(0.994).epsilon(1e-3));
@@ -102,8 +110,9 @@ TEST_CASE("the documented simulation: nb=20, cycle_mult=2 starts 0.01, 0.994, 0.
 TEST_CASE("epoch counts follow fastai's sum_geom") {
   CHECK(total_epochs({ScheduleKind::kConstant, 2, 1, 1}) == 2);  // fit(1e-2, 2)
   CHECK(total_epochs({ScheduleKind::kSgdr, 3, 1, 1}) == 3);      // fit(1e-2, 3, cycle_len=1)
-  CHECK(total_epochs({ScheduleKind::kSgdr, 3, 1, 2}) == 7);      // fit(lr, 3, cycle_len=1, cycle_mult=2)
-  CHECK(total_epochs({ScheduleKind::kSgdr, 1, 2, 1}) == 2);      // fit(1e-2, 1, cycle_len=2)
+  CHECK(total_epochs({ScheduleKind::kSgdr, 3, 1, 2}) ==
+        7);  // fit(lr, 3, cycle_len=1, cycle_mult=2)
+  CHECK(total_epochs({ScheduleKind::kSgdr, 1, 2, 1}) == 2);  // fit(1e-2, 1, cycle_len=2)
 }
 
 TEST_CASE("the constant schedule keeps the base LR") {
@@ -141,9 +150,11 @@ for _ in range(n_iter * n_epoch):
 print(" ".join(repr(x) for x in lrs)); print(" ".join(repr(x) for x in moms))
 )PY";
 
-std::vector<std::vector<double>> one_cycle_reference(int batches, int epochs, double pct_start, double div, double div_final) {
+std::vector<std::vector<double>> one_cycle_reference(int batches, int epochs, double pct_start,
+                                                     double div, double div_final) {
   char arguments[128];
-  std::snprintf(arguments, sizeof arguments, "%d %d %.17g %.17g %.17g", batches, epochs, pct_start, div, div_final);
+  std::snprintf(arguments, sizeof arguments, "%d %d %.17g %.17g %.17g", batches, epochs, pct_start,
+                div, div_final);
   std::istringstream in(run_python(kFastaiOneCycle, arguments));
   std::vector<std::vector<double>> rows;
   for (std::string line; std::getline(in, line);) {
@@ -156,16 +167,19 @@ std::vector<std::vector<double>> one_cycle_reference(int batches, int epochs, do
 
 }  // namespace
 
-TEST_CASE("one_cycle LR and momentum equal fastai v2's fit_one_cycle scheduler, iteration by iteration") {
+TEST_CASE(
+    "one_cycle LR and momentum equal fastai v2's fit_one_cycle scheduler, iteration by iteration") {
   const struct {
     int batches, epochs;
     double pct_start, div, div_final;
-  } cases[] = {{20, 1, 0.25, 25, 1e5}, {7, 3, 0.25, 25, 1e5}, {13, 2, 0.3, 5, 1e5}, {10, 4, 0.99, 25, 1e4}};
+  } cases[] = {
+      {20, 1, 0.25, 25, 1e5}, {7, 3, 0.25, 25, 1e5}, {13, 2, 0.3, 5, 1e5}, {10, 4, 0.99, 25, 1e4}};
   for (const auto& c : cases) {
     CAPTURE(c.batches);
     CAPTURE(c.epochs);
     CAPTURE(c.pct_start);
-    const auto reference = one_cycle_reference(c.batches, c.epochs, c.pct_start, c.div, c.div_final);
+    const auto reference =
+        one_cycle_reference(c.batches, c.epochs, c.pct_start, c.div, c.div_final);
     REQUIRE(reference.size() == 2);
     ScheduleOptions options;
     options.kind = ScheduleKind::kOneCycle;
@@ -180,7 +194,8 @@ TEST_CASE("one_cycle LR and momentum equal fastai v2's fit_one_cycle scheduler, 
     REQUIRE(moms.size() == reference[1].size());
     for (std::size_t idx = 0; idx < lrs.size(); ++idx) {
       CAPTURE(idx);
-      // fastai keeps the phase boundaries in a float32 tensor, so its positions carry float32 rounding.
+      // fastai keeps the phase boundaries in a float32 tensor, so its positions carry float32
+      // rounding.
       REQUIRE(lrs[idx] == doctest::Approx(reference[0][idx]).epsilon(1e-6));
       REQUIRE(moms[idx] == doctest::Approx(reference[1][idx]).epsilon(1e-6));
     }

@@ -1,6 +1,7 @@
-// xp's whole-split scores and TTA combination against tests/tools/scores_reference.py: scikit-learn's
-// log_loss and fbeta_score(average='samples'), planet's f2 threshold search and fastai's TTA
-// averaging, written out in NumPy from their definitions, on seeded random predictions.
+// xp's whole-split scores and TTA combination against tests/tools/scores_reference.py:
+// scikit-learn's log_loss and fbeta_score(average='samples'), planet's f2 threshold search and
+// fastai's TTA averaging, written out in NumPy from their definitions, on seeded random
+// predictions.
 #include <doctest/doctest.h>
 
 #include <torch/torch.h>
@@ -43,12 +44,16 @@ TEST_CASE("scores and TTA equal scikit-learn's and fastai's definitions computed
   const torch::Tensor single = matrix(reference["single_probs"], kClasses);
   const torch::Tensor single_labels = torch::tensor(reference["single_labels"]).to(torch::kInt64);
   const torch::Tensor multi = matrix(reference["multi_probs"], kClasses);
-  const torch::Tensor multi_labels = matrix(reference["multi_labels"], kClasses).to(torch::kFloat32);
+  const torch::Tensor multi_labels =
+      matrix(reference["multi_labels"], kClasses).to(torch::kFloat32);
 
   CHECK(train::accuracy(single, single_labels) == doctest::Approx(reference["accuracy"][0]));
-  CHECK(train::log_loss(single, single_labels) == doctest::Approx(reference["log_loss"][0]).epsilon(1e-6));
-  CHECK(train::fbeta_samples(multi, multi_labels, 0.2, 2.0) == doctest::Approx(reference["f2_at_0.2"][0]).epsilon(1e-9));
-  CHECK(train::fbeta_samples(multi, multi_labels, 0.5, 2.0) == doctest::Approx(reference["f2_at_0.5"][0]).epsilon(1e-9));
+  CHECK(train::log_loss(single, single_labels) ==
+        doctest::Approx(reference["log_loss"][0]).epsilon(1e-6));
+  CHECK(train::fbeta_samples(multi, multi_labels, 0.2, 2.0) ==
+        doctest::Approx(reference["f2_at_0.2"][0]).epsilon(1e-9));
+  CHECK(train::fbeta_samples(multi, multi_labels, 0.5, 2.0) ==
+        doctest::Approx(reference["f2_at_0.5"][0]).epsilon(1e-9));
   const train::F2Score f2 = train::planet_f2(multi, multi_labels);
   CHECK(f2.score == doctest::Approx(reference["planet_f2"][0]).epsilon(1e-9));
   CHECK(f2.threshold == doctest::Approx(reference["planet_f2"][1]));

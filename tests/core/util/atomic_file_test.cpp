@@ -12,7 +12,8 @@
 using namespace xp;
 namespace fs = std::filesystem;
 
-TEST_CASE("write_file_atomic writes a new file and replaces a regular one, leaving no temporary file") {
+TEST_CASE(
+    "write_file_atomic writes a new file and replaces a regular one, leaving no temporary file") {
   testing::TempDir dir;
   const fs::path path = dir.path() / "out.txt";
   write_file_atomic(path, "first");
