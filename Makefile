@@ -12,7 +12,7 @@ export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_f
 export CCACHE_BASEDIR := $(CURDIR)
 LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: demo test build build-xp deps configure clean
+.PHONY: demo test build build-xp deps configure clean format
 
 # The demo needs the xp binary only: building the tests as well took ~40 of a fresh machine's
 # 70 minutes before its first epoch (issue #15).
@@ -33,6 +33,10 @@ configure: deps
 
 deps:
 	@bash scripts/install-deps.sh
+
+# Applies .clang-format to every C++ file (make test checks it).
+format:
+	@bash scripts/check-format.sh --fix
 
 clean:
 	rm -rf $(BUILD_DIR)

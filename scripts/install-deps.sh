@@ -32,6 +32,7 @@ done
 # less (the report test reads report.html as written instead of rendering it).
 test_tools=(
   chromium                          # the report test renders report.html headless
+  clang-format-14                   # make test checks that the tree follows .clang-format
 )
 missing_tools=()
 for pkg in "${test_tools[@]}"; do
