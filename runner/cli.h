@@ -6,10 +6,9 @@
 //   xp run   --resume RUN_FOLDER [--threads N]
 //   xp model RECIPE [--set KEY=VALUE]...
 //   xp features RECIPE [--set KEY=VALUE]... [--split train|valid|test] --out FILE.h5
-//   xp sweep RECIPE [--set KEY=VALUE]... [--grid KEY=V1,V2]... [--jobs N]
-//   [--fail-fast|--keep-going] xp ls [DIR]    xp diff RUN_A RUN_B    xp report RUN...    xp cache
-//   ls|gc [--cache DIR] [--older-than DAYS] [--max-size SIZE] [--all] xp data RECIPE [--set
-//   KEY=VALUE]... [--out DIR] [--bench [--epochs N]]
+//   xp sweep RECIPE [--set KEY=VALUE]... [--grid KEY=V1,V2]... [--jobs N] [--fail-fast|--keep-going]
+//   xp ls [DIR]    xp diff RUN_A RUN_B    xp report RUN...    xp cache ls|gc [--cache DIR] [--older-than DAYS] [--max-size SIZE] [--all]
+//   xp data RECIPE [--set KEY=VALUE]... [--out DIR] [--bench [--epochs N]]
 #pragma once
 
 #include <string>

@@ -95,8 +95,7 @@ int run(const cli::CliOptions& options) {
     // count, and a resumed run must end bit for bit where an uninterrupted one would.
     if (options.threads == 0) {
       const auto run_json = report::read_json_file(folder / report::files::kRun);
-      // Not a number: left to the engine, which reports the damaged run.json and marks the run
-      // FAILED.
+      // Not a number: left to the engine, which reports the damaged run.json and marks the run FAILED.
       if (run_json.is_object() && run_json.value("threads", nlohmann::json()).is_number_integer())
         run_options.threads = std::clamp(run_json["threads"].get<int>(), 1, 4096);
     }

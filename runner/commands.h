@@ -1,5 +1,4 @@
-// The xp commands (check, run, model, features) as functions of parsed options; each returns the
-// exit code.
+// The xp commands (check, run, model, features) as functions of parsed options; each returns the exit code.
 #pragma once
 
 #include "core/recipe/diagnostics.h"

@@ -301,8 +301,7 @@ int sweep(const cli::CliOptions& options) {
         "recipe");
   const auto combinations = pipeline::expand_grid(spec.grid);
 
-  // Every trial's recipe is checked before any runs: a typo in the 9th value should not cost 8
-  // trials.
+  // Every trial's recipe is checked before any runs: a typo in the 9th value should not cost 8 trials.
   for (const auto& combination : combinations) {
     std::vector<std::string> sets = options.overrides;
     sets.insert(sets.end(), combination.begin(), combination.end());

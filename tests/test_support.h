@@ -35,9 +35,8 @@ void write_tiny_idx_dataset(const std::filesystem::path& folder, int train_per_c
 void write_image_folders(const std::filesystem::path& root, int classes, int train_per_class,
                          int valid_per_class, int test_images = 0);
 
-// Writes fastai's from_csv layout under `root`: labels.csv ("id,tags" header, rows
-// "img<n>,<labels>") and train/img<n>.jpg (so the recipe's suffix is .jpg); test/t<n>.jpg when
-// test_images > 0.
+// Writes fastai's from_csv layout under `root`: labels.csv ("id,tags" header, rows "img<n>,<labels>")
+// and train/img<n>.jpg (so the recipe's suffix is .jpg); test/t<n>.jpg when test_images > 0.
 //   single_label  one label per image, "class0" … cycling; one bar at the class's height
 //   multi_label   a non-empty set of labels per image ("class0 class2"), one bar per label
 //   regression    one value per image in [0, 1]: the bar's height in the image (top = 0)
@@ -47,11 +46,9 @@ void write_csv_dataset(const std::filesystem::path& root, const std::string& tar
 void write_text(const std::filesystem::path& path, const std::string& text);
 
 // Bad image files that pass listing's signature check:
-//   png_claiming     a PNG signature and an IHDR chunk claiming width × height, nothing after —
-//   what
+//   png_claiming     a PNG signature and an IHDR chunk claiming width × height, nothing after — what
 //                    a decompression bomb shows before its tiny, highly compressible image data;
-//   write_cut_jpeg   a noisy 64×64 JPEG cut to `bytes`: headers intact, image data gone
-//   (undecodable
+//   write_cut_jpeg   a noisy 64×64 JPEG cut to `bytes`: headers intact, image data gone (undecodable
 //                    below ~600 bytes).
 std::string png_claiming(std::uint32_t width, std::uint32_t height);
 void write_cut_jpeg(const std::filesystem::path& path, std::uintmax_t bytes);

@@ -3,8 +3,7 @@
 // with h5py; contiguous and uncompressed, because random batches read ~600x faster that way
 // (shared/reference/performance.md):
 //
-//   features  float32 [N, F]     labels  int64 [N] (class indices)   ids  variable-length strings
-//   [N]
+//   features  float32 [N, F]     labels  int64 [N] (class indices)   ids  variable-length strings [N]
 //                                 or float32 [N, C] (n-hot rows, regression values)
 #pragma once
 

@@ -1,8 +1,7 @@
 // What identifies a dataset's content for a cache key without reading every image: file-backed
 // splits by each file's identity (path, size, mtime), in-memory ones (IDX) by their pixel bytes,
 // plus the ids, labels and class names. Precompute keys its activations by split_identity (labels
-// do not change activations); the stage cache keys stages by data_identity (they do change
-// training).
+// do not change activations); the stage cache keys stages by data_identity (they do change training).
 #pragma once
 
 #include <torch/types.h>

@@ -29,8 +29,8 @@ struct DecodeCheckStats {
   double seconds = 0;
 };
 
-// Removes from every file-backed split of `data` the files that cannot be decoded, appending them
-// to data.skipped. Decodes with `workers` threads, at the reduced size the loader uses for
+// Removes from every file-backed split of `data` the files that cannot be decoded, appending them to
+// data.skipped. Decodes with `workers` threads, at the reduced size the loader uses for
 // `min_shorter_side` (read_image_rgb; 0 = full size). Ctrl-C stops it (xp::Interrupted).
 DecodeCheckStats skip_undecodable(data::DataBundle& data, const std::filesystem::path& cache_root,
                                   int min_shorter_side, int workers);

@@ -2,9 +2,8 @@
 //
 //   <hash>/entry.json   what the entry is: its key fields, the stage, the run that made it, the
 //                       outputs to replay (metrics rows, LR log, run.json fields, console lines)
-//   <hash>/state.h5     the learner's state after the stage (pipeline/learner_file.h) but its
-//   weights <hash>/weights.h5   the weights (model.h5's format), a hard link to the previous
-//   stage's entry's
+//   <hash>/state.h5     the learner's state after the stage (pipeline/learner_file.h) but its weights
+//   <hash>/weights.h5   the weights (model.h5's format), a hard link to the previous stage's entry's
 //                       when the stage left them unchanged (entry.json's weights_digest says so)
 //   <hash>/files/…      the files the stage wrote into its run folder (tta.json, checkpoints/…)
 //   <hash>.lock         held (flock) by the process computing or replacing that entry

@@ -74,8 +74,8 @@ DenseTaps dense(const std::vector<Tap>& taps, int outputs, int inputs) {
   return table;
 }
 
-// One source row resampled horizontally: out[x·C + c] = Σ_k weight[x][k] · row[(first[x] + k)·C +
-// c], summed in k order as OpenCV does. W (the table's width) is a compile-time constant for the
+// One source row resampled horizontally: out[x·C + c] = Σ_k weight[x][k] · row[(first[x] + k)·C + c],
+// summed in k order as OpenCV does. W (the table's width) is a compile-time constant for the
 // common shrink factors (below 4) so that the k loop unrolls.
 template <int C, int W>
 void resample_row_fixed(const float* row, const DenseTaps& taps, float* out) {

@@ -31,8 +31,7 @@ std::uint32_t random_interval(std::mt19937& engine, std::uint32_t max) {
 std::vector<std::int64_t> numpy_permutation(std::int64_t n, std::uint32_t seed) {
   XP_CHECK(n >= 0 && n <= std::int64_t{0xffffffff},
            "numpy_permutation supports up to 2^32 items, got ", n);
-  // std::mt19937's seed(value) is MT19937's init_genrand, the same as NumPy's legacy seeding of an
-  // int.
+  // std::mt19937's seed(value) is MT19937's init_genrand, the same as NumPy's legacy seeding of an int.
   std::mt19937 engine(seed);
   std::vector<std::int64_t> items(static_cast<std::size_t>(n));
   std::iota(items.begin(), items.end(), 0);

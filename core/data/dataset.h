@@ -44,8 +44,7 @@ struct DataBundle {
   std::vector<SkippedImage> skipped;
 };
 
-// Images per class of a labelled split: int64 [classes] (an image with several labels counts for
-// each).
+// Images per class of a labelled split: int64 [classes] (an image with several labels counts for each).
 torch::Tensor class_counts(const torch::Tensor& labels, std::size_t classes);
 
 // Loads the splits `options` names and applies train_limit / valid_limit (a random subset drawn

@@ -19,8 +19,7 @@ struct IdxArray {
 };
 
 // Reads a .gz (or uncompressed) IDX file of unsigned bytes. Throws DataError naming the file for a
-// missing file, a bad magic number, an unsupported element type, a truncated body or trailing
-// bytes.
+// missing file, a bad magic number, an unsupported element type, a truncated body or trailing bytes.
 IdxArray read_idx(const std::string& path);
 
 // Writes `array` as a gzip-compressed IDX file (tests and tools make small datasets with it).

@@ -19,9 +19,9 @@ std::string image_extension(const std::string& path);
 // (case-insensitive).
 bool has_image_extension(const std::string& path);
 
-// Why `path` cannot be used as an image, judged cheaply (size, file signature and the pixel size
-// its header claims, no decoding); "" when it looks fine. Used when a dataset is listed, so that
-// bad files are found before training, and an image above `max_pixels` is refused before a worker
+// Why `path` cannot be used as an image, judged cheaply (size, file signature and the pixel size its
+// header claims, no decoding); "" when it looks fine. Used when a dataset is listed, so that bad
+// files are found before training, and an image above `max_pixels` is refused before a worker
 // allocates it (data.max_image_pixels).
 std::string image_file_problem(const std::string& path,
                                std::int64_t max_pixels = std::numeric_limits<std::int64_t>::max());
@@ -29,10 +29,10 @@ std::string image_file_problem(const std::string& path,
 // Decodes `path` to an 8-bit RGB image. Throws DataError naming the file when it cannot be decoded.
 //
 // With min_shorter_side > 0, a JPEG much larger than needed is decoded at 1/2, 1/4 or 1/8 of its
-// size (libjpeg's DCT scaling, OpenCV's IMREAD_REDUCED_COLOR_*): the largest reduction whose
-// shorter side still has at least min_shorter_side pixels. The image is then scaled the rest of the
-// way as usual; decoding a 4000 px photo for a 224 px input becomes ~20x cheaper. The file is read
-// once: its header is parsed from the same bytes the decoder gets.
+// size (libjpeg's DCT scaling, OpenCV's IMREAD_REDUCED_COLOR_*): the largest reduction whose shorter
+// side still has at least min_shorter_side pixels. The image is then scaled the rest of the way as
+// usual; decoding a 4000 px photo for a 224 px input becomes ~20x cheaper. The file is read once:
+// its header is parsed from the same bytes the decoder gets.
 cv::Mat read_image_rgb(const std::string& path, int min_shorter_side = 0);
 
 // The pixel size of a JPEG file read from its frame header (rows, cols), or {0, 0} when `path`

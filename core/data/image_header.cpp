@@ -68,8 +68,8 @@ ImageHeader png_header(const std::string& head) {
   return sized("png", be32(head, 20), be32(head, 16));
 }
 
-// BMP: a 14-byte file header, then the DIB header: OS/2's 12-byte one holds 16-bit sizes, the
-// others 32-bit signed ones (a negative height means rows stored top-down).
+// BMP: a 14-byte file header, then the DIB header: OS/2's 12-byte one holds 16-bit sizes, the others
+// 32-bit signed ones (a negative height means rows stored top-down).
 ImageHeader bmp_header(const std::string& head) {
   if (head.size() < 26) return {"bmp"};
   if (le32(head, 14) == 12) return sized("bmp", le16(head, 20), le16(head, 18));
@@ -80,8 +80,8 @@ ImageHeader bmp_header(const std::string& head) {
                static_cast<std::uint64_t>(cols));
 }
 
-// PBM/PGM/PPM (P1–P6): magic, then width and height as decimal text, with whitespace and '#'
-// comments between. PAM (P7): "WIDTH n" and "HEIGHT n" lines before ENDHDR.
+// PBM/PGM/PPM (P1–P6): magic, then width and height as decimal text, with whitespace and '#' comments
+// between. PAM (P7): "WIDTH n" and "HEIGHT n" lines before ENDHDR.
 ImageHeader pnm_header(const std::string& head) {
   std::size_t pos = 2;
   // The next whitespace-separated token, comments skipped; "" at the end of the header read.
@@ -122,8 +122,7 @@ ImageHeader pnm_header(const std::string& head) {
 }
 
 // WebP: a RIFF container whose first chunk is VP8 (lossy: 14-bit sizes after the key frame's start
-// code), VP8L (lossless: 14-bit sizes minus one, bit-packed) or VP8X (extended: 24-bit sizes minus
-// one).
+// code), VP8L (lossless: 14-bit sizes minus one, bit-packed) or VP8X (extended: 24-bit sizes minus one).
 ImageHeader webp_header(const std::string& head) {
   if (head.size() < 30) return {"webp"};
   const std::string chunk = head.substr(12, 4);
@@ -138,8 +137,7 @@ ImageHeader webp_header(const std::string& head) {
 }
 
 // TIFF: byte order ("II" little, "MM" big), 42, the first IFD's offset; the IFD's entries hold
-// ImageWidth (tag 256) and ImageLength (257) as SHORT or LONG values. OpenCV decodes the first
-// image.
+// ImageWidth (tag 256) and ImageLength (257) as SHORT or LONG values. OpenCV decodes the first image.
 ImageHeader tiff_header(const ReadAt& read, const std::string& head) {
   const bool little = head[0] == 'I';
   const auto u16 = [&](const std::string& b, std::size_t pos) {

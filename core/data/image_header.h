@@ -1,7 +1,7 @@
 // An image file's pixel size read from its header, without decoding: JPEG (frame header), PNG
-// (IHDR), BMP, PNM (PBM/PGM/PPM/PAM), WebP (VP8, VP8L, VP8X) and TIFF (first IFD). Listing uses it
-// to refuse images above data.max_image_pixels before any worker decodes one: a 900 KB PNG can
-// claim 30000×30000 pixels and decode to gigabytes.
+// (IHDR), BMP, PNM (PBM/PGM/PPM/PAM), WebP (VP8, VP8L, VP8X) and TIFF (first IFD). Listing uses it to
+// refuse images above data.max_image_pixels before any worker decodes one: a 900 KB PNG can claim
+// 30000×30000 pixels and decode to gigabytes.
 //
 // Only the bytes the header needs are read (JPEG: 4 bytes per marker segment, seeking over their
 // bodies), so checking a dataset of large photos costs a few reads per file.

@@ -121,11 +121,11 @@ DataLoader::DataLoader(std::shared_ptr<const ImageSet> set, LoaderOptions option
       state_(std::make_unique<State>()),
       buffers_(std::make_shared<BufferPool>(
           static_cast<std::size_t>(options.prefetch + options.workers + 2))) {
-  // The loader's parallelism is its workers: no nested OpenCV pools. cv::setNumThreads is
-  // process-wide and rebuilds OpenCV's pool, so it must not run while any thread is inside an
-  // OpenCV parallel loop: it is called once, here, on the thread that makes the first loader
-  // (before any worker exists), never from the workers (each worker calling it at every epoch start
-  // raced with the others' cv::resize and crashed intermittently).
+  // The loader's parallelism is its workers: no nested OpenCV pools. cv::setNumThreads is process-wide
+  // and rebuilds OpenCV's pool, so it must not run while any thread is inside an OpenCV parallel
+  // loop: it is called once, here, on the thread that makes the first loader (before any worker
+  // exists), never from the workers (each worker calling it at every epoch start raced with the
+  // others' cv::resize and crashed intermittently).
   static std::once_flag opencv_threads;
   std::call_once(opencv_threads, [] { cv::setNumThreads(1); });
   XP_CHECK(options_.batch_size > 0, "batch_size must be > 0, got ", options_.batch_size);

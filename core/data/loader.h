@@ -3,9 +3,9 @@
 // whatever the number of workers: the shuffle is drawn from (seed, epoch) and batches are handed
 // out in index order.
 //
-//   DataLoader loader(set, {.batch_size = 64, .shuffle = true, .merge_single_last = true},
-//   preprocess); loader.start_epoch(epoch); while (auto batch = loader.next())
-//   train_step(batch->images, batch->labels);
+//   DataLoader loader(set, {.batch_size = 64, .shuffle = true, .merge_single_last = true}, preprocess);
+//   loader.start_epoch(epoch);
+//   while (auto batch = loader.next()) train_step(batch->images, batch->labels);
 #pragma once
 
 #include <torch/types.h>

@@ -13,8 +13,7 @@ namespace xp::data {
 cv::Mat scale_shorter_side(const cv::Mat& image, int target) {
   const int shorter = std::min(image.rows, image.cols);
   if (shorter == target) return image;
-  // fastai 0.7 scale_min: ratio = target / shorter side, each side floor(side · ratio), at least
-  // target.
+  // fastai 0.7 scale_min: ratio = target / shorter side, each side floor(side · ratio), at least target.
   const double ratio = static_cast<double>(target) / shorter;
   const int rows = std::max(static_cast<int>(std::floor(image.rows * ratio)), target);
   const int cols = std::max(static_cast<int>(std::floor(image.cols * ratio)), target);

@@ -19,8 +19,7 @@ struct PreprocessOptions {
 
 // fastai 0.7's Scale: the shorter side becomes `target`, the other floor(side · ratio).
 cv::Mat scale_shorter_side(const cv::Mat& image, int target);
-// fastai 0.7's CenterCrop: the centre size×size (rows and columns start at ceil((side − size) /
-// 2)).
+// fastai 0.7's CenterCrop: the centre size×size (rows and columns start at ceil((side − size) / 2)).
 cv::Mat center_crop(const cv::Mat& image, int size);
 
 // Writes a size×size uint8 image (1 channel, or 3 in RGB order) as 3×size×size CHW floats,

@@ -21,8 +21,7 @@ torch::Tensor concat_pool(const torch::Tensor& features);
 class ClassifierImpl : public torch::nn::Module {
  public:
   ClassifierImpl(const ModelOptions& options, int classes);
-  // [B, classes]: log-probabilities (single-label), probabilities (multi-label) or values
-  // (regression).
+  // [B, classes]: log-probabilities (single-label), probabilities (multi-label) or values (regression).
   torch::Tensor forward(torch::Tensor images);
   // Concat-pooled body features [B, 2 × feature_channels] (what precompute caches).
   torch::Tensor features(torch::Tensor images);
@@ -32,8 +31,7 @@ class ClassifierImpl : public torch::nn::Module {
   static constexpr int kLayerGroups = 3;
 
   // fastai's freeze_to(n): groups before n get no gradients (and are left out of the optimizer),
-  // groups from n on train. freeze_to(kLayerGroups - 1) is fastai's freeze(), freeze_to(0)
-  // unfreeze().
+  // groups from n on train. freeze_to(kLayerGroups - 1) is fastai's freeze(), freeze_to(0) unfreeze().
   void freeze_to(int group);
   int frozen_groups() const { return frozen_groups_; }
   // train(), except that BatchNorm layers of frozen groups stay in eval mode and keep their

@@ -25,8 +25,8 @@ class ScriptMirrorImpl : public torch::nn::Module {
   torch::jit::Module module_;
 };
 
-// A BatchNorm layer inside a TorchScript body, recognised by its class name, so that fastai's rule
-// — BatchNorm in frozen groups stays in eval mode — applies to it too.
+// A BatchNorm layer inside a TorchScript body, recognised by its class name, so that fastai's rule —
+// BatchNorm in frozen groups stays in eval mode — applies to it too.
 class ScriptBatchNormImpl : public ScriptMirrorImpl {
  public:
   using ScriptMirrorImpl::ScriptMirrorImpl;

@@ -28,8 +28,7 @@ Body make_vgg_body(const ArchDescriptor& arch) {
     features->push_back(nn::ReLU());
     in = out;
   }
-  // torchvision's VGG initialisation: Kaiming-normal (fan_out, ReLU) convs with zero bias, BN 1 and
-  // 0.
+  // torchvision's VGG initialisation: Kaiming-normal (fan_out, ReLU) convs with zero bias, BN 1 and 0.
   for (auto& module : features->modules(/*include_self=*/false)) {
     if (auto* conv = module->as<nn::Conv2d>()) {
       nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);

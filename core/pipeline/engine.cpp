@@ -95,8 +95,7 @@ class RunObserver : public train::TrainingObserver {
 
   void on_epoch(const train::EpochStats& stats) override {
     console_.progress_end();
-    if (!header_printed_) {  // printed with the first epoch's line: lr_find has progress but no
-                             // epochs
+    if (!header_printed_) {  // printed with the first epoch's line: lr_find has progress but no epochs
       console_.line(str_printf("%-10s %-10s %-10s %-10s %s", "epoch", "trn_loss", "val_loss",
                                metric_name_.c_str(), "time"));
       header_printed_ = true;
@@ -265,9 +264,8 @@ nlohmann::json plan_record(const Plan& plan) {
   return stages;
 }
 
-// What changed since a run started, from the key fields its run.json recorded (runs before they
-// were recorded get the general reason): "recipe.yaml: stages[1].fit.lr: 0.01 → 0.02; the data
-// changed …".
+// What changed since a run started, from the key fields its run.json recorded (runs before they were
+// recorded get the general reason): "recipe.yaml: stages[1].fit.lr: 0.01 → 0.02; the data changed …".
 std::string why_keys_differ(const nlohmann::ordered_json& started, const KeyFields& now) {
   const auto recorded = started.is_object() ? started.value("key_fields", nlohmann::ordered_json())
                                             : nlohmann::ordered_json();
@@ -345,8 +343,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
   } else {
     result.folder = report::create_run_folder(options.results_root, recipe.run.name);
     in_use = FileLock::try_lock(result.folder / report::files::kInUse);
-    // The paths as absolute ones, so that the folder's recipe.yaml runs (and resumes) from
-    // anywhere.
+    // The paths as absolute ones, so that the folder's recipe.yaml runs (and resumes) from anywhere.
     recipe::Document resolved = recipe.doc;
     resolved.root()["data"]["path"] =
         std::filesystem::absolute(recipe.data.path).lexically_normal().string();

@@ -57,8 +57,7 @@ std::string describe(const cache::DecodeCheckStats& stats);
 // activation and loss: single-label, multi-label, regression), and pretrained weights when the
 // recipe names them (which freezes everything but the head, as fastai's ConvLearner.pretrained).
 // The seed alone decides the initial weights: the body's from seed, the head's from a stream of it,
-// so the same backbone supplied another way (a TorchScript body, which draws nothing) gets the same
-// head.
+// so the same backbone supplied another way (a TorchScript body, which draws nothing) gets the same head.
 models::Classifier build_model(const recipe::Recipe& recipe, const data::DataBundle& data);
 
 // What the stage keys need beyond the recipe: the data's identity and the weights file's.

@@ -31,8 +31,7 @@ std::string tensor_bytes(const torch::Tensor& tensor) {
                      static_cast<std::size_t>(bytes.numel()));
 }
 
-// One hash over every tensor's name and bytes, in name order (HDF5 lists a file's datasets by
-// name).
+// One hash over every tensor's name and bytes, in name order (HDF5 lists a file's datasets by name).
 std::string checksum(const models::StateDict& state) {
   std::map<std::string, std::string> digests;
   for (const auto& [name, tensor] : state.tensors) {

@@ -58,8 +58,8 @@ std::vector<recipe::Diagnostic> Plan::training_refusals() const {
     refusals.push_back(root["device"].error(str_cat("'", recipe.run.device,
                                                     "' is not available: this build of xp runs "
                                                     "on the CPU (device: auto or cpu)")));
-  // bf16/channels_last training crashed once (SIGSEGV after the first epoch) in a parallel ctest
-  // run and could not be reproduced in time; until it is understood, they serve inference only.
+  // bf16/channels_last training crashed once (SIGSEGV after the first epoch) in a parallel ctest run
+  // and could not be reproduced in time; until it is understood, they serve inference only.
   const char* why =
       "serves xp features (inference) only in this version: training with it crashed "
       "intermittently "

@@ -60,8 +60,7 @@ std::string split_key(const std::string& body_and_transform, const data::ImageSe
                  cache::split_identity(split));
 }
 
-// The split's activations for `key`: read from the cache when it holds them, else computed and
-// written.
+// The split's activations for `key`: read from the cache when it holds them, else computed and written.
 SplitActivations obtain(StageContext& context, const std::shared_ptr<const data::ImageSet>& split,
                         const std::string& key) {
   auto& learner = context.learner;

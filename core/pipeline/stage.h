@@ -86,8 +86,7 @@ struct StageDescriptor {
       example;  // a minimal YAML stage, e.g. "fit: {lr: 0.01, cycles: 3, cycle_len: 1}"
   StageFactory create;
   // Bumped when the stage's results change for the same parameters (a fixed bug, a new default
-  // behaviour): it is part of the stage cache's key, so entries made by the old code are not
-  // reused.
+  // behaviour): it is part of the stage cache's key, so entries made by the old code are not reused.
   int version = 1;
 };
 

@@ -34,8 +34,7 @@ struct StageOutputs {
 // Every regular file below a run folder: relative path → (size, mtime in ns).
 using FolderSnapshot = std::map<std::string, std::pair<std::uintmax_t, std::int64_t>>;
 FolderSnapshot snapshot_folder(const std::filesystem::path& folder);
-// Files new or changed from `before` to `after`, bookkeeping files (run.json, metrics.csv, …) left
-// out.
+// Files new or changed from `before` to `after`, bookkeeping files (run.json, metrics.csv, …) left out.
 std::vector<std::string> written_files(const FolderSnapshot& before, const FolderSnapshot& after);
 
 struct StageRun {  // who made an entry
@@ -58,8 +57,8 @@ struct CachedStage {
   std::filesystem::path folder;
 };
 // The entry for `hash` with its state read and checked; nullopt on a miss. A damaged entry (bad
-// entry.json, a truncated or checksum-failing state.h5 or weights.h5, a missing file) is reported
-// through `warn`, removed, and treated as a miss.
+// entry.json, a truncated or checksum-failing state.h5 or weights.h5, a missing file) is reported through
+// `warn`, removed, and treated as a miss.
 std::optional<CachedStage> find_cached_stage(const cache::StageStore& store,
                                              const std::string& hash,
                                              const std::function<void(const std::string&)>& warn);

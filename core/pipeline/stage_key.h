@@ -2,10 +2,9 @@
 // depends on: the recipe's data, model, seed, precision and device, stages 0..k with their
 // parameters and each stage type's semantics version, the content identity of the data (files or
 // pixels, labels) and of the pretrained weights file — which stand in for data.path and
-// model.weights. Run name, threads and data.workers are left out: they do not change results. The
-// recipe is flattened into canonical "path = value" fields (keys sorted, numbers in one form), so
-// key order, formatting, comments and `1e-2` vs `0.01` do not matter; the fields are kept with the
-// key so that a miss can say which value changed.
+// model.weights. Run name, threads and data.workers are left out: they do not change results. The recipe is flattened into canonical "path = value" fields
+// (keys sorted, numbers in one form), so key order, formatting, comments and `1e-2` vs `0.01` do
+// not matter; the fields are kept with the key so that a miss can say which value changed.
 #pragma once
 
 #include <map>

@@ -37,8 +37,7 @@ std::string_view without_sign(std::string_view text) {
   return text;
 }
 
-// YAML 1.2 core schema's int: [-+]?[0-9]+ (scanned, not matched by std::regex, which recurses per
-// character).
+// YAML 1.2 core schema's int: [-+]?[0-9]+ (scanned, not matched by std::regex, which recurses per character).
 bool is_yaml_int(std::string_view text) { return all_digits(without_sign(text)); }
 
 // YAML 1.2 core schema's float: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?

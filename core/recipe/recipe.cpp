@@ -36,8 +36,8 @@ void check_not_csv(const Document& doc, const Json& data, std::vector<Diagnostic
                                source, " has one class per image")));
 }
 
-// Stage parameters may be written as `lr_find:` (null), `lr_find: {}` or a bare `- lr_find`: all
-// mean "no parameters".
+// Stage parameters may be written as `lr_find:` (null), `lr_find: {}` or a bare `- lr_find`: all mean
+// "no parameters".
 void normalize_stage_params(Json& root) {
   if (!root.contains("stages") || !root["stages"].is_array()) return;
   for (auto& stage : root["stages"]) {
@@ -49,9 +49,8 @@ void normalize_stage_params(Json& root) {
   }
 }
 
-// A relative path (data folder, weights file) is resolved against the recipe's folder when it is
-// not found from the working directory, so `xp run recipes/x.yaml` works from the repository root
-// and elsewhere.
+// A relative path (data folder, weights file) is resolved against the recipe's folder when it is not found from the
+// working directory, so `xp run recipes/x.yaml` works from the repository root and elsewhere.
 std::string resolve_near_recipe(const std::string& written, const std::string& recipe_path) {
   if (fs::path(written).is_absolute() || fs::exists(written)) return written;
   const fs::path beside = fs::path(recipe_path).parent_path() / written;
@@ -223,8 +222,7 @@ Recipe parse_recipe_document(Document doc) {
   auto& csv = d.csv;
   if (data.has("labels")) csv.labels = data["labels"].string();
   if (data.has("label_column")) csv.label_column = data["label_column"].string();
-  // csv-only keys have no schema defaults (a resolved idx recipe would list them); CsvOptions has
-  // them.
+  // csv-only keys have no schema defaults (a resolved idx recipe would list them); CsvOptions has them.
   if (data.has("label_separator")) csv.label_separator = data["label_separator"].string();
   if (data.has("suffix")) csv.suffix = data["suffix"].string();
   if (data.has("valid_pct")) csv.valid_pct = data["valid_pct"].number();

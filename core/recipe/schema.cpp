@@ -31,8 +31,7 @@ KeyPath context_to_path(const std::vector<std::string>& context) {
   return path;
 }
 
-// Removes "additionalProperties": false everywhere: unknown keys are reported by
-// check_unknown_keys.
+// Removes "additionalProperties": false everywhere: unknown keys are reported by check_unknown_keys.
 void strip_additional_properties(nlohmann::json& schema) {
   if (schema.is_object()) {
     schema.erase("additionalProperties");
@@ -72,8 +71,7 @@ const Json* find_pointer(const Json& root, const KeyPath& path) {
   return node;
 }
 
-// valijson's bound as a person writes it: "1.000000" → "1", "1048576.000000" → "1048576", 0.1 →
-// "0.1".
+// valijson's bound as a person writes it: "1.000000" → "1", "1048576.000000" → "1048576", 0.1 → "0.1".
 std::string format_number(const std::string& text) {
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);

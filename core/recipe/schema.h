@@ -2,8 +2,8 @@
 //
 // valijson checks types, ranges, enums and required keys; xp's own walk of the same schema reports
 // unknown keys with "did you mean", because valijson's additionalProperties message names neither
-// the key's position nor a suggestion. Defaults come only from the schema's "default" fields, so
-// the schema is the one place where a default is written down (shared/STYLE.md R5).
+// the key's position nor a suggestion. Defaults come only from the schema's "default" fields, so the
+// schema is the one place where a default is written down (shared/STYLE.md R5).
 #pragma once
 
 #include <string>

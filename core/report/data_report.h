@@ -3,9 +3,8 @@
 //
 //   data.json            classes, target, image counts per split, size summary, channel mean/std
 //   sizes.csv            split,id,rows,cols for every image
-//   sizes.png            histograms of image heights and widths (the seed's
-//   plt.hist(row_sz/col_sz)) augment_preview.png  one row per training image: its validation
-//   transform, then the training
+//   sizes.png            histograms of image heights and widths (the seed's plt.hist(row_sz/col_sz))
+//   augment_preview.png  one row per training image: its validation transform, then the training
 //                        transforms `xp run` draws for it in epochs 0, 1, … (the seed's plots(ims))
 #pragma once
 

@@ -292,8 +292,8 @@ std::string lr_find_section(const fs::path& folder, const json& run) {
   const CsvTable table = read_csv((folder / files::kLrFind).string());
   const auto stage_column = table.column("stage"), lr = table.column("lr"),
              loss = table.column("loss");
-  // The smoothed loss only, as fastai's sched.plot(): the last batches' raw losses explode and
-  // would flatten the curve the suggestions are read from (lr_find.csv keeps them).
+  // The smoothed loss only, as fastai's sched.plot(): the last batches' raw losses explode and would
+  // flatten the curve the suggestions are read from (lr_find.csv keeps them).
   std::map<int, SvgSeries> curves;  // per lr_find stage
   for (const auto& row : table.rows) {
     if (row.fields.size() < table.header.size()) continue;

@@ -88,8 +88,7 @@ cv::Mat bar_chart(const std::vector<std::string>& labels, const std::vector<doub
   for (double value : values)
     if (std::isfinite(value)) low = std::min(low, value), high = std::max(high, value);
   if (!std::isfinite(low)) return canvas;
-  // The axis starts a little below the smallest value (at 0 when all are within 2x of each other's
-  // scale).
+  // The axis starts a little below the smallest value (at 0 when all are within 2x of each other's scale).
   const double floor =
       low > 0 && (high - low) < low * 0.5 ? low - (high - low + 1e-12) * 0.5 : std::min(0.0, low);
   const double span = std::max(high - floor, 1e-12);

@@ -38,16 +38,15 @@ struct EpochRow {
   double lr = NAN, trn_loss = NAN, val_loss = NAN, metric = NAN, seconds = NAN;
 };
 struct EpochLog {
-  std::string metric_name;  // the metric column's name: accuracy, accuracy_thresh, mse ("" without
-                            // metrics.csv)
+  std::string
+      metric_name;  // the metric column's name: accuracy, accuracy_thresh, mse ("" without metrics.csv)
   std::vector<EpochRow> rows;
 };
 // A run folder's metrics.csv; empty when it has none. Throws DataError naming the file and line
 // when it is not valid CSV.
 EpochLog read_epoch_log(const std::filesystem::path& folder);
 
-// Every run folder (holding run.json) below `root`, `latest` links and caches left out, oldest
-// first.
+// Every run folder (holding run.json) below `root`, `latest` links and caches left out, oldest first.
 std::vector<std::filesystem::path> find_runs(const std::filesystem::path& root);
 
 // Throws xp::Error naming the folder when it is not a run folder.
@@ -59,8 +58,7 @@ RunSummary summarize_run(const std::filesystem::path& folder, const nlohmann::js
 // A run folder's run.json; throws xp::Error naming the folder when it has none (not a run folder).
 nlohmann::json read_run_json(const std::filesystem::path& folder);
 
-// A JSON file (status.json, run.json, tta.json): null when missing, a discarded value when not
-// JSON.
+// A JSON file (status.json, run.json, tta.json): null when missing, a discarded value when not JSON.
 nlohmann::json read_json_file(const std::filesystem::path& path);
 
 // Seconds between two ISO-8601 UTC times "2026-11-28T15:42:33Z" (NaN when either is malformed).

@@ -30,8 +30,8 @@ class RunRecord {
   // Throws CacheError naming run.json when it is not the JSON object xp writes.
   static RunRecord reopen(const std::filesystem::path& folder,
                           const std::vector<std::string>& command_line);
-  // status.json of a run whose record cannot be opened (resuming it failed before reopen): FAILED
-  // with `error`; run.json is left as it is.
+  // status.json of a run whose record cannot be opened (resuming it failed before reopen): FAILED with
+  // `error`; run.json is left as it is.
   static void mark_failed(const std::filesystem::path& folder, const std::string& error);
 
   void set(const std::string& key, nlohmann::ordered_json value);      // extra run.json fields

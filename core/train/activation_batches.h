@@ -1,7 +1,7 @@
 // Batches of precomputed body activations held in memory: what the head trains on while
 // precompute is on (fastai 0.7's fc_data: no transforms, the training rows shuffled). Shuffling
-// and batching (the last partial batch kept) follow the image loader's (loader.h), so an epoch
-// visits the rows in the order it would have visited the images.
+// and batching (the last partial batch kept) follow the image loader's (loader.h), so an epoch visits the rows in the order it
+// would have visited the images.
 #pragma once
 
 #include <torch/types.h>

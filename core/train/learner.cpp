@@ -92,8 +92,7 @@ void Learner::set_precomputed(Precomputed precomputed) {
   XP_ASSERT(precomputed.train.size(0) == data_.train->size() &&
                 precomputed.valid.size(0) == data_.valid->size(),
             "precomputed activations do not match the splits");
-  // The head trains on them as on images: same batch size, shuffle and last batch (fastai's
-  // fc_data).
+  // The head trains on them as on images: same batch size, shuffle and last batch (fastai's fc_data).
   const data::LoaderOptions options = data::training_loader_options(
       options_.batch_size, options_.workers, options_.seed, {}, false);
   train_activations_ =

@@ -109,8 +109,7 @@ class TrainingObserver {
   virtual void on_epoch_begin(std::int64_t /*epoch*/, std::int64_t /*epochs*/,
                               std::int64_t /*batches*/) {}
   virtual void on_batch(std::int64_t /*batch*/, double /*smoothed_loss*/) {}
-  // A fit's LR of every layer group for its iteration (fastai's sched.plot_lr), frozen groups
-  // included.
+  // A fit's LR of every layer group for its iteration (fastai's sched.plot_lr), frozen groups included.
   virtual void on_lr(std::int64_t /*iteration*/, const std::vector<double>& /*group_lrs*/) {}
   virtual void on_validation_begin() {}
   virtual void on_epoch(const EpochStats& /*stats*/) {}
@@ -134,8 +133,7 @@ class Learner {
   // fastai 0.7's learn.lr_find(): SGD with momentum 0.9 over one epoch (or num_it batches) with
   // the LR growing exponentially from start_lr to end_lr, stopping when the loss diverges. The
   // model's weights, BatchNorm statistics and torch's RNG are restored afterwards.
-  // With options.precompute, on the precomputed activations (fastai's lr_find with
-  // precompute=True).
+  // With options.precompute, on the precomputed activations (fastai's lr_find with precompute=True).
   LrFindResult lr_find(const LrFindOptions& options, TrainingObserver& observer);
   // Validation loss and the task's metric over the whole validation split (on the precomputed
   // validation activations when `precomputed`).
@@ -144,10 +142,10 @@ class Learner {
   // fastai's set_data for progressive resizing: the same images at a new size and batch size, the
   // model kept. (The caller freezes, as fastai's ConvLearner.set_data does.)
   void set_data(int size, int batch_size);
-  // The network's outputs as probabilities (single-label: exp of the log-probabilities;
-  // multi-label: the sigmoid outputs; regression: the values), float32 [N, C], for every image of
-  // `split` in order: under the validation transform when augmented_pass < 0, else under the
-  // training augmentation drawn for that pass (TTA), the same draws every time for the same seed.
+  // The network's outputs as probabilities (single-label: exp of the log-probabilities; multi-label:
+  // the sigmoid outputs; regression: the values), float32 [N, C], for every image of `split` in
+  // order: under the validation transform when augmented_pass < 0, else under the training
+  // augmentation drawn for that pass (TTA), the same draws every time for the same seed.
   torch::Tensor predict(const std::shared_ptr<const data::ImageSet>& split,
                         std::int64_t augmented_pass = -1);
 
@@ -169,11 +167,9 @@ class Learner {
   void make_loaders();
   // The training batches: images, or precomputed activations.
   BatchSource& training_batches(bool precomputed);
-  // Forward pass of a batch's inputs: images through the whole network, or activations through the
-  // head.
+  // Forward pass of a batch's inputs: images through the whole network, or activations through the head.
   torch::Tensor forward(const torch::Tensor& inputs, bool precomputed);
-  // The outputs (float32 [N, C]) for every batch of `source`'s epoch `epoch`, in eval mode, in
-  // order.
+  // The outputs (float32 [N, C]) for every batch of `source`'s epoch `epoch`, in eval mode, in order.
   torch::Tensor infer(BatchSource& source, bool precomputed, std::int64_t epoch = 0);
   double train_step(LayerOptimizer& optimizer, const data::Batch& batch, bool precomputed);
 

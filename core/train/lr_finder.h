@@ -1,8 +1,7 @@
 // The learning-rate finder's arithmetic, apart from the training loop (Learner::lr_find runs it):
 //
 //   schedule     fastai 0.7's LR_Finder: lr_i = start · mult^i, mult = (end / start_last)^(1/n)
-//                (linear: lr_i = start · (end / start_last) / n · i), every layer group scaled
-//                alike
+//                (linear: lr_i = start · (end / start_last) / n · i), every layer group scaled alike
 //   stop         fastai 0.7: stop when the smoothed loss is NaN or above 4× the best; the best
 //                is updated only after 10 batches, and tested before it is updated
 //   suggestions  fastai v2's valley, slide, minimum and steep, over lrs[n/10 : −5] with the points

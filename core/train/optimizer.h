@@ -4,8 +4,7 @@
 //
 //   sgd    fastai 0.7's default: SGD with momentum 0.9
 //   adam   torch Adam with fastai v2's defaults: β = (momentum, 0.99), eps 1e-5
-//   adamw  the same with decoupled weight decay (Loshchilov & Hutter), fastai v2's default
-//   optimizer
+//   adamw  the same with decoupled weight decay (Loshchilov & Hutter), fastai v2's default optimizer
 //
 // Weight decay: `l2` adds wd·w to the gradient (fastai 0.7, torch's weight_decay); `decoupled`
 // shrinks the weights by lr·wd before each step, apart from the gradient (fastai v2's true_wd).

@@ -7,9 +7,8 @@
 //             iterations within the cycle; at c == nb the cycle restarts and nb ← nb·cycle_mult.
 //   one_cycle fastai v2's fit_one_cycle(cycle_len, lr_max, div=25, div_final=1e5, pct_start=0.25):
 //             with pos = k / iterations, cosine from 1/div up to 1 over pos ∈ [0, pct_start), then
-//             cosine down to 1/div_final; momentum cosine moms[0] → moms[1], then moms[1] →
-//             moms[2]. Cosine from a to b at p ∈ [0, 1]: a + (1 + cos(π·(1 − p)))·(b − a)/2 (v2's
-//             SchedCos).
+//             cosine down to 1/div_final; momentum cosine moms[0] → moms[1], then moms[1] → moms[2].
+//             Cosine from a to b at p ∈ [0, 1]: a + (1 + cos(π·(1 − p)))·(b − a)/2 (v2's SchedCos).
 //
 // Epochs: fastai's sum_geom(cycle_len or 1, cycle_mult, cycles); one_cycle: cycle_len.
 #pragma once
@@ -44,12 +43,10 @@ constexpr std::int64_t kMaxEpochsPerFit = 1000000;
 
 // The LR multiplier of every training iteration of the fit (total_epochs × batches_per_epoch).
 std::vector<double> lr_multipliers(const ScheduleOptions& options, std::int64_t batches_per_epoch);
-// The momentum (SGD) or β₁ (Adam) of every iteration: `momentum` throughout, except one_cycle's
-// moms.
+// The momentum (SGD) or β₁ (Adam) of every iteration: `momentum` throughout, except one_cycle's moms.
 std::vector<double> momentum_values(const ScheduleOptions& options, std::int64_t batches_per_epoch,
                                     double momentum);
-// The epochs (counted from 1) after which each cycle ends: sgdr's restarts, or the fit's last
-// epoch.
+// The epochs (counted from 1) after which each cycle ends: sgdr's restarts, or the fit's last epoch.
 std::vector<std::int64_t> cycle_end_epochs(const ScheduleOptions& options);
 
 std::string to_string(ScheduleKind kind);

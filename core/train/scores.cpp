@@ -59,8 +59,7 @@ double fbeta_samples(const torch::Tensor& probs, const torch::Tensor& labels, do
   const torch::Tensor predicted_count = predicted.sum(1);
   const torch::Tensor actual_count = actual.sum(1);
   // F_beta = (1 + β²)·tp / ((1 + β²)·tp + β²·fn + fp) = (1 + β²)·tp / (β²·|actual| + |predicted|):
-  // zero when there is no true positive (and for a sample with nothing actual and nothing
-  // predicted).
+  // zero when there is no true positive (and for a sample with nothing actual and nothing predicted).
   const double b2 = beta * beta;
   const torch::Tensor denominator = b2 * actual_count + predicted_count;
   const torch::Tensor score =

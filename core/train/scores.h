@@ -8,9 +8,9 @@
 //   f2               planet's f2: max over thresholds 0.17, 0.18 … 0.23 of the per-sample F2 of
 //                    (probs > t) averaged over samples (sklearn fbeta_score(beta=2,
 //                    average='samples'); a sample with no true and no predicted label scores 0)
-//   accuracy_thresh  mean over all elements of ((probs > 0.5) == y)         (fastai
-//   accuracy_thresh) bce              mean binary cross-entropy of clipped probabilities     (log
-//   loss, multi-label) l1, mse          mean absolute / squared error over all values (regression)
+//   accuracy_thresh  mean over all elements of ((probs > 0.5) == y)         (fastai accuracy_thresh)
+//   bce              mean binary cross-entropy of clipped probabilities     (log loss, multi-label)
+//   l1, mse          mean absolute / squared error over all values          (regression)
 #pragma once
 
 #include <torch/types.h>

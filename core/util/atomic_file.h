@@ -20,8 +20,8 @@ std::string why_not_replaceable(const std::filesystem::path& path);
 
 // For files written by a library (HDF5): `write` creates the file at the temporary path it is
 // given; then it is renamed into `path`. If `write` throws, the temporary file is removed and the
-// exception travels on; a failed rename throws xp::Error naming the path. A `path` that exists and
-// is not a regular file (a device, link, folder, pipe) is refused before anything is written.
+// exception travels on; a failed rename throws xp::Error naming the path. A `path` that exists and is
+// not a regular file (a device, link, folder, pipe) is refused before anything is written.
 void write_via_temp(const std::filesystem::path& path,
                     const std::function<void(const std::string& temp)>& write);
 

@@ -1,8 +1,7 @@
 // Error handling for all of xp (shared/STYLE.md R10–R13).
 //
 // Two families that are never mixed:
-//   XP_CHECK(cond, parts...)  — something a recipe, a dataset, a weight file or the command line
-//   can
+//   XP_CHECK(cond, parts...)  — something a recipe, a dataset, a weight file or the command line can
 //                               trigger. Throws xp::UserError (or use the typed helpers below).
 //   XP_ASSERT(cond, parts...) — a broken invariant inside xp: a bug. Always on, unlike assert().
 //

@@ -1,6 +1,6 @@
-// Runs body(0) … body(count - 1) on `threads` threads (the caller's among them), each index once,
-// in no particular order. The first exception a body throws stops the others from taking new
-// indices and is rethrown here once all threads have finished.
+// Runs body(0) … body(count - 1) on `threads` threads (the caller's among them), each index once, in
+// no particular order. The first exception a body throws stops the others from taking new indices
+// and is rethrown here once all threads have finished.
 #pragma once
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // Counter-based randomness: every draw is a pure function of (seed, stream keys), so results do not
-// depend on thread count or scheduling (DESIGN.md, runners.md §5.4). Used for shuffling, subsets
-// and, later, per-sample augmentation keyed by (seed, epoch, sample index).
+// depend on thread count or scheduling (DESIGN.md, runners.md §5.4). Used for shuffling, subsets and,
+// later, per-sample augmentation keyed by (seed, epoch, sample index).
 //
 //   Rng rng(seed, {kShuffleStream, epoch});
 //   std::uint64_t r = rng.next();   double u = rng.uniform();

@@ -27,8 +27,7 @@ std::vector<std::string> split(std::string_view text, char separator);
 // console columns), where str_cat's stream formatting is not what is wanted.
 std::string str_printf(const char* format, ...) __attribute__((format(printf, 1, 2)));
 
-// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break, inner quotes
-// doubled.
+// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break, inner quotes doubled.
 std::string csv_field(const std::string& text);
 
 // `text` for a message: whole when short, else its first `max_chars` bytes, "…" and its length —

@@ -1,6 +1,6 @@
 // Why a write failed, in words a user acts on. Libraries report a failed write by their own step
-// ("H5Dwrite failed"); the cause is usually the disk. Call right where the failure is caught,
-// before anything else can change errno.
+// ("H5Dwrite failed"); the cause is usually the disk. Call right where the failure is caught, before
+// anything else can change errno.
 #pragma once
 
 #include <cerrno>

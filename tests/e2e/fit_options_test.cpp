@@ -34,8 +34,7 @@ TEST_CASE("fit with one_cycle and adamw trains, logs v2's LR curve, and snapshot
   CHECK(fs::exists(folder / "checkpoints" / "stage1-cycle0.h5"));
   CHECK(!fs::exists(folder / "checkpoints" / "stage1-cycle1.h5"));
 
-  // lr_schedule.csv's one_cycle rows: lr/25 at the start, lr at 25% of the 32 iterations, then
-  // down.
+  // lr_schedule.csv's one_cycle rows: lr/25 at the start, lr at 25% of the 32 iterations, then down.
   std::istringstream rows(xp::testing::read_text(folder / "lr_schedule.csv"));
   std::vector<double> head_lrs;
   for (std::string line; std::getline(rows, line);)

@@ -59,8 +59,7 @@ TEST_CASE("precompute trains the head exactly as the frozen body would, and reus
   const std::string stages =
       "  - lr_find: {precompute: true}\n  - fit: {lr: 0.02, cycles: 2, precompute: true}\n";
   const auto recipe = write_pretrained_recipe(dir.path(), stages);
-  // --no-cache: the stage cache would skip the second run's stages; this tests the activations' own
-  // cache.
+  // --no-cache: the stage cache would skip the second run's stages; this tests the activations' own cache.
   const std::string cache = " --no-cache --cache " + (dir.path() / "cache").string();
   const Outcome first =
       run_xp("run " + recipe + " --out " + (dir.path() / "first").string() + cache);

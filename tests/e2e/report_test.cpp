@@ -1,8 +1,8 @@
 // End-to-end: every run writes report.html, and the page renders in a real browser. Debian's
 // chromium (installed by scripts/install-deps.sh) loads it headless: its DOM must hold the run and
 // its screenshot must show the charts' lines and the state badge. (Where chromium could not be
-// installed, the same checks run on the HTML as written, with a message, and the screenshot is
-// skipped.) A killed run's page shows how far it got; `xp report` rebuilds a page from the folder.
+// installed, the same checks run on the HTML as written, with a message, and the screenshot is skipped.) A killed run's page shows how
+// far it got; `xp report` rebuilds a page from the folder.
 #include <doctest/doctest.h>
 
 #include <opencv2/imgcodecs.hpp>

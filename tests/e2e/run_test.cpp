@@ -255,13 +255,13 @@ TEST_CASE(
   CHECK(xp::testing::run_python_tool("check_h5_keys.py", (folder / "model.h5").string() +
                                                              " body.layer3.0.conv1.weight") == 0);
 
-  // The same weights as a native resnet18 give the same run, epoch by epoch (bit for bit on the
-  // Xeon this was written on; the margin allows for kernels that sum in another order). The
-  // unfrozen fit's own accuracy says little here: this body's BatchNorm statistics were drawn at
-  // random, not measured on the bars, so switching them from eval (frozen) to batch statistics
-  // (unfrozen) changes every feature the head learnt; how much one epoch wins back varies with the
-  // head's draw and the CPU's kernels (from chance, 0.25, to 0.66 seen).
-  // tests/core/models/parity_test.cpp compares the two bodies step by step.
+  // The same weights as a native resnet18 give the same run, epoch by epoch (bit for bit on the Xeon
+  // this was written on; the margin allows for kernels that sum in another order). The unfrozen fit's
+  // own accuracy says little here: this body's BatchNorm statistics were drawn at random, not measured
+  // on the bars, so switching them from eval (frozen) to batch statistics (unfrozen) changes every
+  // feature the head learnt; how much one epoch wins back varies with the head's draw and the CPU's
+  // kernels (from chance, 0.25, to 0.66 seen). tests/core/models/parity_test.cpp compares the two
+  // bodies step by step.
   const Outcome native = run_xp(
       "run " + recipe + " --set model.weights=" + (dir.path() / "resnet18.safetensors").string() +
       one_cycle + (dir.path() / "native").string());

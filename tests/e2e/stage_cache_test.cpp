@@ -108,8 +108,7 @@ TEST_CASE(
     "stage cache: stages that leave the weights unchanged share the previous entry's weights "
     "file") {
   TempDir dir;
-  // fit (new weights), lr_find (weights restored), unfreeze (frozen groups only), fit (new
-  // weights).
+  // fit (new weights), lr_find (weights restored), unfreeze (frozen groups only), fit (new weights).
   const std::string recipe =
       write_recipe(dir.path(),
                    "  - lr_find: {num_it: 6}\n  - unfreeze: {}\n  - fit: {lr: 0.01, cycles: 1}\n") +

@@ -50,8 +50,7 @@ TEST_CASE(
   CHECK(ledger["trials"][2]["error"].get<std::string>().find("training loss became") !=
         std::string::npos);
   CHECK(ledger["trials"][0]["metric"].get<double>() > 0.5);
-  // Stage 0 ran once: the two other trials found it in the cache (one of them after waiting for its
-  // lock).
+  // Stage 0 ran once: the two other trials found it in the cache (one of them after waiting for its lock).
   std::string logs;
   for (int trial = 0; trial < 3; ++trial)
     logs += read_text(sweep / "trials" / ("t" + std::to_string(trial)) / "log.txt");
@@ -75,8 +74,7 @@ TEST_CASE(
     CHECK_MESSAGE(fs::exists(sweep / (*it)[1].str()), (*it)[1].str());
   CHECK(links == 3);
 
-  // The same sweep again: nothing finished runs again, the failed trial is retried (and fails
-  // again).
+  // The same sweep again: nothing finished runs again, the failed trial is retried (and fails again).
   const Outcome again =
       run_xp("sweep " + recipe + " --grid 'stages[1].fit.lr=0.01,0.02,1e6' --jobs 2" + out);
   CAPTURE(again.output);
@@ -86,8 +84,7 @@ TEST_CASE(
   CHECK(retried["trials"][2]["attempts"] == 2);
   CHECK(retried["trials"][0]["attempts"] == 1);
 
-  // A value added to the grid: the same folder, the old trials keep their numbers, the new one is
-  // t3.
+  // A value added to the grid: the same folder, the old trials keep their numbers, the new one is t3.
   const Outcome extended =
       run_xp("sweep " + recipe + " --grid 'stages[1].fit.lr=0.03,0.01' --fail-fast" + out);
   CAPTURE(extended.output);

@@ -134,8 +134,7 @@ std::size_t count(const std::string& text, const std::string& what) {
 }
 
 void check_same_weights(const fs::path& a, const fs::path& b) {
-  // h5py reads both files: the check does not trust xp's own HDF5 reader, and this suite needs no
-  // LibTorch.
+  // h5py reads both files: the check does not trust xp's own HDF5 reader, and this suite needs no LibTorch.
   CHECK_MESSAGE(
       xp::testing::run_python_tool("same_h5_tensors.py", a.string() + " " + b.string()) == 0,
       "model weights differ: ", a, " vs ", b);

@@ -34,8 +34,8 @@ std::string metrics_without_time(const std::filesystem::path& folder);
 double last_accuracy(const std::filesystem::path& folder);
 // The metric column of metrics.csv's data row `row` (0 = the first epoch).
 double accuracy_of_row(const std::filesystem::path& folder, std::size_t row);
-// metrics.csv of two runs, wall time aside, has the same rows and numbers within `relative`
-// (doctest checks, one per cell): the same recipe computed by two routes.
+// metrics.csv of two runs, wall time aside, has the same rows and numbers within `relative` (doctest
+// checks, one per cell): the same recipe computed by two routes.
 void check_close_metrics(const std::filesystem::path& a, const std::filesystem::path& b,
                          double relative);
 // How many times `what` occurs in `text` (console lines such as "[cached").

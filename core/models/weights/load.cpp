@@ -52,10 +52,9 @@ StateDict body_of(StateDict state) {
   return body;
 }
 
-// A legacy name ends in "denselayer<N>", norm|relu|conv, 1|2 and the tensor, as torchvision's
-// pattern
-// ^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:1|2)\.(?:weight|…))$ has it; found by scanning
-// (std::regex recurses per character: a 50,000-character key overflowed the stack).
+// A legacy name ends in "denselayer<N>", norm|relu|conv, 1|2 and the tensor, as torchvision's pattern
+// ^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:1|2)\.(?:weight|…))$ has it; found by scanning (std::regex
+// recurses per character: a 50,000-character key overflowed the stack).
 std::optional<std::string> modern_densenet_name(const std::string& name) {
   std::array<std::size_t, 3> dots{};  // the last three dots, last first
   std::size_t end = name.size();

@@ -377,8 +377,7 @@ class Unpickler {
       }
       if (offset < 0 || (!empty && last >= storage.numel()))
         fail(at, "tensor reaches past the end of its storage");
-      // A view may repeat elements (stride 0), so its copy can be larger than the storage: bound
-      // it.
+      // A view may repeat elements (stride 0), so its copy can be larger than the storage: bound it.
       const auto bytes = tensor_bytes(sizes, static_cast<std::int64_t>(storage.element_size()));
       if (!bytes || *bytes > std::max<std::int64_t>(storage.nbytes(), 1) * kMaxViewGrowth)
         fail(at, str_cat("a tensor view of ", storage.nbytes(),
@@ -407,8 +406,7 @@ Value::~Value() {
   while (!pending.empty()) {
     ValuePtr next = std::move(pending.back());
     pending.pop_back();
-    // The last owner empties it before it dies, so its own destructor has nothing left to recurse
-    // into.
+    // The last owner empties it before it dies, so its own destructor has nothing left to recurse into.
     if (next && next.use_count() == 1) move_children(*next, pending);
   }
 }

@@ -1,5 +1,5 @@
-// A TorchScript archive (torch.jit.save) as a module: for model.arch: torchscript only, the one
-// place where xp runs code from a file (loading runs the modules' __setstate__; README: weights).
+// A TorchScript archive (torch.jit.save) as a module: for model.arch: torchscript only, the one place
+// where xp runs code from a file (loading runs the modules' __setstate__; README: weights).
 #pragma once
 
 #include <torch/csrc/jit/api/module.h>

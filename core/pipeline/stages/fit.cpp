@@ -3,10 +3,8 @@
 //
 //   - fit: {lr: 1e-2, cycles: 3, cycle_len: 1}                 # learn.fit(1e-2, 3, cycle_len=1)
 //   - fit: {lr: [1e-4, 1e-3, 1e-2], cycles: 3, cycle_len: 1, cycle_mult: 2}
-//   - fit: {lr: 1e-2, cycles: 1, precompute: true}             # the head alone, on cached
-//   activations
-//   - fit: {lr: 1e-3, schedule: one_cycle, cycle_len: 5, optimizer: adamw, wd: 0.01}  #
-//   fit_one_cycle(5)
+//   - fit: {lr: 1e-2, cycles: 1, precompute: true}             # the head alone, on cached activations
+//   - fit: {lr: 1e-3, schedule: one_cycle, cycle_len: 5, optimizer: adamw, wd: 0.01}  # fit_one_cycle(5)
 #include "core/pipeline/precompute.h"
 #include "core/pipeline/registry.h"
 #include "core/train/learner.h"
@@ -54,8 +52,7 @@ class FitStage : public Stage {
     if (options_.precompute) ensure_precomputed(context);
     train::FitOptions options = options_;
     if (snapshots_) {
-      // fastai 0.7's cycle_save_name: the weights at the end of every cycle, for snapshot
-      // ensembles.
+      // fastai 0.7's cycle_save_name: the weights at the end of every cycle, for snapshot ensembles.
       options.on_cycle_end = [&context](int cycle) {
         save_checkpoint(context, str_cat("stage", context.stage_index, "-cycle", cycle));
       };
@@ -90,8 +87,8 @@ std::unique_ptr<Stage> create(const recipe::Node& params, PlanContext& context,
   schedule.kind = kind == "sgdr"        ? train::ScheduleKind::kSgdr
                   : kind == "one_cycle" ? train::ScheduleKind::kOneCycle
                                         : train::ScheduleKind::kConstant;
-  // fastai 0.7 accepts fit(lr, 3, cycle_mult=2) without cycle_len: no SGDR, but sum_geom(1, 2, 3) =
-  // 7 epochs at the constant LR. Accepted the same way, with a warning, since it is rarely meant.
+  // fastai 0.7 accepts fit(lr, 3, cycle_mult=2) without cycle_len: no SGDR, but sum_geom(1, 2, 3) = 7
+  // epochs at the constant LR. Accepted the same way, with a warning, since it is rarely meant.
   if (schedule.kind == train::ScheduleKind::kConstant && schedule.cycle_mult != 1 && !has_cycle_len)
     context.warnings.push_back(params["cycle_mult"].warning(str_cat(
         "without cycle_len there is no SGDR: as in fastai 0.7, cycle_mult only sets the length, ",

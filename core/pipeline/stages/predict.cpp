@@ -1,17 +1,15 @@
 // Stages `predict` and `tta`: the network's predictions for the validation images (and the test
 // images, for a Kaggle submission), without and with test-time augmentation.
 //
-//   - tta: {}                     # log_preds, y = learn.TTA(); probs = np.mean(np.exp(log_preds),
-//   0)
+//   - tta: {}                     # log_preds, y = learn.TTA(); probs = np.mean(np.exp(log_preds), 0)
 //   - tta: {n_aug: 4, beta: 0.25} # fastai v2's learn.tta(): 0.75·mean(augmented) + 0.25·plain
 //   - predict: {}                 # learn.predict(): the validation transform only
 //
 // Both write predictions.csv (validation, with actual and predicted labels), confusion.csv/.png
-// (single-label), top_losses.png (the 12 worst-predicted validation images), submission.csv (the
-// test split, when the data has one and `test` is on), and scores from the whole split
-// (train/scores.h); `tta` also writes tta.json with every score without and with TTA. They always
-// run the whole network on images, precompute or not (TTA on cached activations would average
-// identical passes: fastai.md §7.1).
+// (single-label), top_losses.png (the 12 worst-predicted validation images), submission.csv (the test split, when the data has one and `test` is on), and
+// scores from the whole split (train/scores.h); `tta` also writes tta.json with every score
+// without and with TTA. They always run the whole network on images, precompute or not (TTA on
+// cached activations would average identical passes: fastai.md §7.1).
 #include <nlohmann/json.hpp>
 
 #include <chrono>

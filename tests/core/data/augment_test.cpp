@@ -57,8 +57,7 @@ TEST_CASE("RandomCrop starts at floor(u · (side − size))") {
 
 TEST_CASE("RandomDihedral: k quarter turns like np.rot90, then np.fliplr") {
   const cv::Mat image = numbered(3, 3);
-  // np.rot90 of [[a b c] [d e f] [g h i]] once is [[c f i] [b e h] [a d g]]: the top-left becomes
-  // c.
+  // np.rot90 of [[a b c] [d e f] [g h i]] once is [[c f i] [b e h] [a d g]]: the top-left becomes c.
   CHECK(dihedral(image, 1, false).at<cv::Vec3b>(0, 0) == image.at<cv::Vec3b>(0, 2));
   CHECK(dihedral(image, 2, false).at<cv::Vec3b>(0, 0) == image.at<cv::Vec3b>(2, 2));
   CHECK(dihedral(image, 3, false).at<cv::Vec3b>(0, 0) == image.at<cv::Vec3b>(2, 0));
@@ -127,8 +126,7 @@ TEST_CASE("augment_into: zoom, crop and normalization compose as fastai's traini
   normalize.std = {0.25f, 0.25f, 0.25f};
   std::vector<float> out(3 * 16 * 16);
   augment_into(image, draw, normalize, out.data());
-  // μ = (0.2 + 0.4 + 0.6) / 3 = 0.4; red: (0.2 − 0.4)·1.05 + 0.4 + 0.05 = 0.24 → (0.24 − 0.5) /
-  // 0.25.
+  // μ = (0.2 + 0.4 + 0.6) / 3 = 0.4; red: (0.2 − 0.4)·1.05 + 0.4 + 0.05 = 0.24 → (0.24 − 0.5) / 0.25.
   CHECK(out[0] == doctest::Approx((0.24 - 0.5) / 0.25).epsilon(1e-4));
   CHECK(out[16 * 16] == doctest::Approx(((0.4 - 0.4) * 1.05 + 0.45 - 0.5) / 0.25).epsilon(1e-4));
 }

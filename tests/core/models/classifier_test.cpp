@@ -22,8 +22,7 @@ std::int64_t count(const std::vector<torch::Tensor>& parameters) {
 }  // namespace
 
 TEST_CASE("ResNet bodies have torchvision's parameter counts (model card totals minus fc)") {
-  // torchvision: resnet18 11,689,512 params, fc = 512·1000 + 1000; resnet50 25,557,032, fc =
-  // 2048·1000 + 1000.
+  // torchvision: resnet18 11,689,512 params, fc = 512·1000 + 1000; resnet50 25,557,032, fc = 2048·1000 + 1000.
   CHECK(count(ResNetBodyImpl(find_architecture("resnet18")).parameters()) == 11689512 - 513000);
   CHECK(count(ResNetBodyImpl(find_architecture("resnet34")).parameters()) == 21797672 - 513000);
   CHECK(count(ResNetBodyImpl(find_architecture("resnet50")).parameters()) == 25557032 - 2049000);
@@ -74,8 +73,7 @@ TEST_CASE("the classifier outputs log-probabilities and the fastai head has fast
   const auto out = model->forward(torch::randn({2, 3, 32, 32}));
   CHECK(out.sizes() == torch::IntArrayRef({2, 5}));
   CHECK(out.exp().sum(1).allclose(torch::ones({2})));
-  // BN1d(1024) → Dropout(0.25) → Linear(1024,512) → ReLU → BN1d(512) → Dropout(0.5) → Linear(512,5)
-  // → LogSoftmax
+  // BN1d(1024) → Dropout(0.25) → Linear(1024,512) → ReLU → BN1d(512) → Dropout(0.5) → Linear(512,5) → LogSoftmax
   CHECK(model->head->size() == 8);
   CHECK(model->features(torch::randn({2, 3, 32, 32})).size(1) == 1024);
 }

@@ -294,8 +294,7 @@ TEST_CASE(
   train_steps(ClassifierImpl::kLayerGroups - 1, 0.01, 2);
   CHECK(script_buffers["body.layer3.0.bn1.running_mean"].equal(loaded_mean));
   CHECK_FALSE(script_parameters["body.conv1.weight"].grad().defined());
-  // Unfrozen (fastai's unfreeze): every group trains and every BatchNorm layer updates its
-  // statistics.
+  // Unfrozen (fastai's unfreeze): every group trains and every BatchNorm layer updates its statistics.
   train_steps(0, 0.01, 3);
   CHECK_FALSE(script_buffers["body.layer3.0.bn1.running_mean"].equal(loaded_mean));
 }

@@ -195,8 +195,7 @@ TEST_CASE(
       {"truncated.pth", "truncated.pth"},
       // Nested 200,000 deep: once a stack overflow in the values' destructor.
       {"deep.pth", "does not hold a dict of tensors"},
-      // A TorchScript archive is code: refused before anything in it runs (its __setstate__
-      // raises).
+      // A TorchScript archive is code: refused before anything in it runs (its __setstate__ raises).
       {"script.pth",
        "a TorchScript archive (torch.jit.save) holds code, which xp runs only for model.arch: "
        "torchscript"},
@@ -229,8 +228,7 @@ TEST_CASE("pickle: a reference cycle is refused, not leaked (found by fuzz_pickl
                                             "a.",
                                             9)),
                        doctest::Contains("contains itself"), ModelError);
-  // The list nested in a tuple, then fetched from the memo and appended to: how a longer cycle
-  // starts.
+  // The list nested in a tuple, then fetched from the memo and appended to: how a longer cycle starts.
   CHECK_THROWS_WITH_AS(unpickle(std::string("\x80\x02]q\x00(h\x00th\x00K\x01"
                                             "a.",
                                             15)),

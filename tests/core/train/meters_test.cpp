@@ -44,8 +44,7 @@ TEST_CASE("TaskMetricMeter: accuracy, fastai's accuracy_thresh(0.5) over all ele
   CHECK(TaskMetricMeter::name(xp::models::Task::kRegression) == "mse");
 
   TaskMetricMeter multi(xp::models::Task::kMultiLabel);
-  // Batch 1: predictions > 0.5 → [1,0,1], [0,0,0] (0.5 is not > 0.5); targets [1,1,1], [0,0,1]: 4
-  // of 6 agree.
+  // Batch 1: predictions > 0.5 → [1,0,1], [0,0,0] (0.5 is not > 0.5); targets [1,1,1], [0,0,1]: 4 of 6 agree.
   multi.add(torch::tensor({0.9f, 0.2f, 0.6f, 0.1f, 0.5f, 0.4f}).view({2, 3}),
             torch::tensor({1.f, 1.f, 1.f, 0.f, 0.f, 1.f}).view({2, 3}));
   // Batch 2: [1,1,0] against [1,1,0]: 3 of 3.

@@ -194,8 +194,7 @@ TEST_CASE(
     REQUIRE(moms.size() == reference[1].size());
     for (std::size_t idx = 0; idx < lrs.size(); ++idx) {
       CAPTURE(idx);
-      // fastai keeps the phase boundaries in a float32 tensor, so its positions carry float32
-      // rounding.
+      // fastai keeps the phase boundaries in a float32 tensor, so its positions carry float32 rounding.
       REQUIRE(lrs[idx] == doctest::Approx(reference[0][idx]).epsilon(1e-6));
       REQUIRE(moms[idx] == doctest::Approx(reference[1][idx]).epsilon(1e-6));
     }

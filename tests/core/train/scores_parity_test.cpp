@@ -1,7 +1,6 @@
-// xp's whole-split scores and TTA combination against tests/tools/scores_reference.py:
-// scikit-learn's log_loss and fbeta_score(average='samples'), planet's f2 threshold search and
-// fastai's TTA averaging, written out in NumPy from their definitions, on seeded random
-// predictions.
+// xp's whole-split scores and TTA combination against tests/tools/scores_reference.py: scikit-learn's
+// log_loss and fbeta_score(average='samples'), planet's f2 threshold search and fastai's TTA
+// averaging, written out in NumPy from their definitions, on seeded random predictions.
 #include <doctest/doctest.h>
 
 #include <torch/torch.h>

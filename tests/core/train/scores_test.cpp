@@ -32,8 +32,8 @@ TEST_CASE("log_loss clips at 1e-15 and renormalizes each row, as scikit-learn do
 }
 
 TEST_CASE("per-sample F2 and planet's threshold search") {
-  // Sample 0: actual {0, 1}, predicted at 0.2 {0, 2}: tp 1, P 1/2, R 1/2 → F2 = 5·¼ / (4·½ + ½) =
-  // 0.5. Sample 1: actual {2}, predicted {2}: F2 = 1.
+  // Sample 0: actual {0, 1}, predicted at 0.2 {0, 2}: tp 1, P 1/2, R 1/2 → F2 = 5·¼ / (4·½ + ½) = 0.5.
+  // Sample 1: actual {2}, predicted {2}: F2 = 1.
   const torch::Tensor probs =
       torch::tensor({0.9, 0.1, 0.5, 0.05, 0.1, 0.95}, torch::kFloat32).reshape({2, 3});
   const torch::Tensor labels = torch::tensor({1.f, 1.f, 0.f, 0.f, 0.f, 1.f}).reshape({2, 3});

@@ -78,8 +78,7 @@ TEST_CASE("numpy_permutation equals np.random.seed(s) then np.random.permutation
 }
 
 TEST_CASE("fastai_cv_idxs: fastai's get_cv_idxs folds, dog breeds' 2044 of 10222, and its limits") {
-  // get_cv_idxs(10222): the lesson's dog-breeds validation set (NumPy: 2882, 4514, 7717, 33, 4924,
-  // …).
+  // get_cv_idxs(10222): the lesson's dog-breeds validation set (NumPy: 2882, 4514, 7717, 33, 4924, …).
   const auto breeds = data::fastai_cv_idxs(10222, 0, 0.2, 42);
   CHECK(breeds.size() == 2044);
   CHECK(std::vector<std::int64_t>(breeds.begin(), breeds.begin() + 5) ==
