@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/cache/cache_layout.h"
+#include "core/report/run_folder.h"
 #include "core/util/strings.h"
 
 namespace xp::cli {
@@ -257,7 +259,7 @@ std::string cache_root(const CliOptions& options) {
   if (!options.cache.empty()) return options.cache;
   const bool results_root =
       options.verb == Verb::kRun || options.verb == Verb::kSweep || options.verb == Verb::kCheck;
-  return results_root ? options.out + "/.cache" : std::string("results/.cache");
+  return cache::layout::default_root(results_root ? options.out : std::string("results")).string();
 }
 
 CliOptions parse_cli(int argc, const char* const* argv) {
@@ -350,10 +352,11 @@ CliOptions parse_cli(int argc, const char* const* argv) {
       throw UsageError(
           "xp run --resume: give the run folder only; its recipe.yaml is the recipe (no RECIPE, no "
           "--set)");
-    if (!std::filesystem::is_regular_file(std::filesystem::path(options.resume) / "recipe.yaml"))
+    if (!std::filesystem::is_regular_file(std::filesystem::path(options.resume) /
+                                          report::files::kRecipe))
       throw UsageError(str_cat("xp run --resume: '", options.resume,
                                "' is not a run folder (no recipe.yaml in it)"));
-    options.recipe = (std::filesystem::path(options.resume) / "recipe.yaml").string();
+    options.recipe = (std::filesystem::path(options.resume) / report::files::kRecipe).string();
     return options;
   }
   if (options.recipe.empty())

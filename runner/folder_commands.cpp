@@ -1,12 +1,11 @@
 #include "runner/folder_commands.h"
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "core/cache/stage_store.h"
+#include "core/cache/cache_gc.h"
 #include "core/pipeline/stage_key.h"
 #include "core/recipe/document.h"
 #include "core/report/console.h"
@@ -14,7 +13,6 @@
 #include "core/report/run_folder.h"
 #include "core/report/run_index.h"
 #include "core/util/error.h"
-#include "core/util/file_lock.h"
 #include "core/util/strings.h"
 
 namespace xp::commands {
@@ -55,7 +53,7 @@ std::uintmax_t parse_size(const std::string& text) {
 }
 
 pipeline::KeyFields recipe_fields(const fs::path& run) {
-  const recipe::Document doc = recipe::Document::load(run / "recipe.yaml", {});
+  const recipe::Document doc = recipe::Document::load(run / report::files::kRecipe, {});
   pipeline::KeyFields fields;
   for (const auto& [key, value] : doc.root().items()) {
     if (key == "stages") {
@@ -146,74 +144,31 @@ int diff_runs(const cli::CliOptions& options) {
 
 int cache_command(const cli::CliOptions& options) {
   const fs::path root = cli::cache_root(options);
-  const cache::StageStore store(root);
-  auto entries = store.entries();
-  std::uintmax_t activation_bytes = 0;
-  std::vector<fs::path> activation_files;
-  std::error_code error;
-  if (fs::is_directory(root / "activations", error))
-    for (const auto& item : fs::directory_iterator(root / "activations", error))
-      if (item.is_regular_file() && item.path().extension() == ".h5") {
-        activation_files.push_back(item.path());
-        activation_bytes += item.file_size();
-      }
   if (options.cache_action == "ls") {
+    const cache::CacheContents contents = cache::list_cache(root);
     std::cout << str_printf("%-17s %-5s %-9s %-10s %-21s %s\n", "stage key", "stage", "type",
                             "size", "created", "made by run");
-    for (const auto& entry : entries) {
+    for (const auto& entry : contents.stage_entries) {
       std::cout << str_printf("%-17s %-5d %-9s %-10s %-21s %s\n", entry.value("hash", "").c_str(),
                               entry.value("stage", -1), entry.value("type", "").c_str(),
                               bytes_text(entry.value("bytes", std::uintmax_t{0})).c_str(),
                               entry.value("created", "").c_str(), entry.value("run", "").c_str());
     }
     // Entries that share a weights file list its size each; the total counts it once.
-    std::cout << entries.size() << " stage entries, " << bytes_text(store.bytes()) << "; "
-              << activation_files.size() << " activation files, " << bytes_text(activation_bytes)
-              << "  (" << root.string() << ")\n";
+    std::cout << contents.stage_entries.size() << " stage entries, "
+              << bytes_text(contents.stage_bytes) << "; " << contents.activation_files.size()
+              << " activation files, " << bytes_text(contents.activation_bytes) << "  ("
+              << root.string() << ")\n";
     return 0;
   }
-  // gc: entries unused for --older-than days (a hit refreshes an entry), then the least recently
-  // used until the stage entries fit --max-size; --all removes everything. Entries in use by a
-  // running xp (locked) are left alone.
-  const auto now = fs::file_time_type::clock::now();
-  const auto age_days = [&](const fs::path& path) {
-    std::error_code ignored;
-    return std::chrono::duration<double>(now - fs::last_write_time(path, ignored)).count() /
-           86400.0;
-  };
-  std::sort(entries.begin(), entries.end(), [&](const auto& x, const auto& y) {
-    return age_days(store.entry_folder(x.value("hash", ""))) >
-           age_days(store.entry_folder(y.value("hash", "")));
-  });
-  std::uintmax_t kept = store.bytes();
-  const std::uintmax_t limit = options.max_size.empty() ? std::numeric_limits<std::uintmax_t>::max()
-                                                        : parse_size(options.max_size);
-  std::uintmax_t freed = 0;
-  int removed = 0;
-  for (const auto& entry : entries) {  // oldest first
-    const std::string hash = entry.value("hash", "");
-    const bool old = age_days(store.entry_folder(hash)) > options.older_than_days;
-    if (!(options.all || old || kept > limit)) continue;
-    const auto lock = FileLock::try_lock(store.folder() / (hash + ".lock"));
-    if (!lock) continue;
-    store.remove(hash);
-    const std::uintmax_t before = kept;
-    kept =
-        store.bytes();  // what the removal freed: less than the entry's size when it shared a file
-    freed += before - std::min(before, kept);
-    ++removed;
-  }
-  for (const auto& file : activation_files)
-    if (options.all || age_days(file) > options.older_than_days) {
-      const auto lock =
-          FileLock::try_lock(file.string() + ".lock");  // not while a run computes or reads it
-      if (!lock) continue;
-      freed += fs::file_size(file, error);
-      fs::remove(file, error);
-      ++removed;
-    }
-  std::cout << "removed " << removed << " cache entries, " << bytes_text(freed) << " freed; "
-            << bytes_text(kept) << " of stage entries kept  (" << root.string() << ")\n";
+  cache::GcPolicy policy;
+  policy.older_than_days = options.older_than_days;
+  if (!options.max_size.empty()) policy.max_stage_bytes = parse_size(options.max_size);
+  policy.all = options.all;
+  const cache::GcResult result = cache::collect_garbage(root, policy);
+  std::cout << "removed " << result.removed << " cache entries, " << bytes_text(result.freed)
+            << " freed; " << bytes_text(result.stage_bytes_kept) << " of stage entries kept  ("
+            << root.string() << ")\n";
   return 0;
 }
 

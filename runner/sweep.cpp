@@ -21,6 +21,7 @@
 #include "core/recipe/diagnostics.h"
 #include "core/report/run_folder.h"
 #include "core/report/run_index.h"
+#include "core/report/sweep_folder.h"
 #include "core/report/sweep_ledger.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -46,7 +47,9 @@ std::string self_executable() {
   return self.string();
 }
 
-std::string trial_name(int number) { return str_cat("t", number); }
+std::string trial_name(int number) {
+  return report::sweep_files::trial_root("", number).filename().string();
+}
 
 // The newest run folder of a trial (DIR/t<N>/<name>/<run id>), or "" when it has none yet.
 fs::path newest_run(const fs::path& trial_root, const std::string& name) {
@@ -54,7 +57,8 @@ fs::path newest_run(const fs::path& trial_root, const std::string& name) {
   fs::path newest;
   if (!fs::is_directory(trial_root / name, error)) return newest;
   for (const auto& entry : fs::directory_iterator(trial_root / name, error))
-    if (entry.is_directory() && !entry.is_symlink() && entry.path().filename() != "latest" &&
+    if (entry.is_directory() && !entry.is_symlink() &&
+        entry.path().filename() != report::files::kLatest &&
         (newest.empty() || entry.path().filename() > newest.filename()))
       newest = entry.path();
   return newest;
@@ -147,7 +151,7 @@ class SweepRunner {
     }
     std::cout << "sweep   " << complete << " of " << selected.size() << " trials complete"
               << (failed ? str_cat(", ", failed, " failed") : "") << "; summary in "
-              << (folder_ / "summary.csv").string() << "\n";
+              << (folder_ / report::sweep_files::kSummary).string() << "\n";
     if (interrupted) {
       std::cout << "interrupted: run the same sweep again to resume the stopped trials\n";
       return 130;
@@ -162,7 +166,7 @@ class SweepRunner {
     throw Error(str_cat("trial ", number, " is not in the ledger"));
   }
 
-  fs::path trial_root(int number) const { return folder_ / "trials" / trial_name(number); }
+  fs::path trial_root(int number) const { return report::sweep_files::trial_root(folder_, number); }
 
   // A finished trial: complete, with the last metrics.csv row's metric and losses.
   void record_complete(report::TrialRecord& trial, const fs::path& run) {
@@ -203,7 +207,7 @@ class SweepRunner {
                 {"--cache", cli::cache_root(options_), "--threads", std::to_string(threads_)});
     if (options_.no_cache) args.push_back("--no-cache");
 
-    const fs::path log = root / "log.txt";
+    const fs::path log = root / report::sweep_files::kTrialLog;
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
@@ -250,7 +254,7 @@ class SweepRunner {
                                       : report::read_json_file(run / report::files::kStatus);
       trial.error = status.is_object() && status.contains("error")
                         ? status["error"].get<std::string>()
-                        : log_tail(trial_root(child.number) / "log.txt");
+                        : log_tail(trial_root(child.number) / report::sweep_files::kTrialLog);
     }
     ledger_.save();
     std::cout << "trial " << trial_name(child.number) << "  " << trial.state

@@ -1,6 +1,7 @@
 #include "tests/test_support.h"
 
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -20,7 +21,17 @@ TempDir::TempDir() {
   std::filesystem::create_directories(path_);
 }
 
+namespace {
+TempDir::Check& removal_check() {
+  static TempDir::Check check;
+  return check;
+}
+}  // namespace
+
+void TempDir::check_before_removal(Check check) { removal_check() = std::move(check); }
+
 TempDir::~TempDir() {
+  if (checked_ && removal_check() && std::uncaught_exceptions() == 0) removal_check()(path_);
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
 }

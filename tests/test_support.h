@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace xp::testing {
@@ -17,8 +18,17 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
 
+  // `check` runs on every TempDir's folder before it is removed (unless a test case failed with
+  // an exception): the e2e suite checks each result folder its tests leave against the published
+  // schemas (tests/e2e/result_contract.h).
+  using Check = std::function<void(const std::filesystem::path&)>;
+  static void check_before_removal(Check check);
+  // For a folder whose files a test damaged on purpose: no check.
+  void skip_check() { checked_ = false; }
+
  private:
   std::filesystem::path path_;
+  bool checked_ = true;
 };
 
 // Writes a tiny MNIST-style dataset (train-*.gz, valid-*.gz) into `folder`: `classes` classes,

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 
+#include "core/cache/cache_layout.h"
 #include "core/cache/file_identity.h"
 #include "core/data/image_file.h"
 #include "core/util/atomic_file.h"
@@ -45,7 +46,7 @@ DecodeCheckStats skip_undecodable(data::DataBundle& data, const fs::path& cache_
                                   int min_shorter_side, int workers) {
   const auto started = std::chrono::steady_clock::now();
   DecodeCheckStats stats;
-  const fs::path folder = cache_root / "decodable";
+  const fs::path folder = layout::decodable(cache_root);
   std::mutex stats_mutex;
   for (auto* split : {&data.train, &data.valid, &data.test}) {
     if (!*split || (*split)->in_memory()) continue;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/cache/cache_layout.h"
 #include "core/cache/file_identity.h"
 #include "core/data/image_file.h"
 #include "core/data/preprocess.h"
@@ -66,7 +67,7 @@ ResizeCacheStats apply_resize_cache(data::DataBundle& data, const fs::path& root
                                     int workers) {
   const auto started = std::chrono::steady_clock::now();
   ResizeCacheStats stats;
-  stats.folder = root / "resized" / std::to_string(shorter_side);
+  stats.folder = layout::resized(root, shorter_side);
   for (auto* split : {&data.train, &data.valid, &data.test}) {
     if (!*split || (*split)->in_memory()) continue;
     auto resized = std::make_shared<data::ImageSet>(**split);

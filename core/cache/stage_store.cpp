@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 
+#include "core/cache/cache_layout.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_text.h"
@@ -15,10 +16,10 @@ namespace xp::cache {
 
 namespace fs = std::filesystem;
 
-StageStore::StageStore(fs::path cache_root) : folder_(std::move(cache_root) / "stages") {}
+StageStore::StageStore(fs::path cache_root) : folder_(layout::stages(cache_root)) {}
 
 std::unique_ptr<FileLock> StageStore::lock(const std::string& hash) const {
-  return std::make_unique<FileLock>(folder_ / (hash + ".lock"));
+  return std::make_unique<FileLock>(layout::lock_for(entry_folder(hash)));
 }
 
 std::optional<nlohmann::json> StageStore::read_entry(const std::string& hash,
@@ -43,9 +44,9 @@ std::vector<nlohmann::json> StageStore::entries() const {
   std::error_code error;
   if (!fs::is_directory(folder_, error)) return out;
   for (const auto& item : fs::directory_iterator(folder_, error)) {
-    const std::string name = item.path().filename().string();
-    if (!item.is_directory() || name.empty() || name[0] == '.') continue;
-    auto entry = read_entry(name);
+    const auto hash = layout::stage_hash(item.path());
+    if (!item.is_directory() || !hash) continue;
+    auto entry = read_entry(*hash);
     if (!entry) continue;
     (*entry)["bytes"] = folder_bytes(item.path());
     out.push_back(std::move(*entry));

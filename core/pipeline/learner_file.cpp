@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/cache/file_identity.h"
 #include "core/models/weights/h5.h"
@@ -18,6 +19,8 @@ constexpr const char* kRng = "xp.rng";
 constexpr const char* kOptimizer = "xp.optimizer";
 constexpr const char* kMeta = "xp.meta";
 constexpr int kFormatVersion = 1;
+// RunProgress's fields in xp.meta; named "extra" since format 1, when they were the caller's own.
+constexpr const char* kRunProgress = "extra";
 
 torch::Tensor bytes_tensor(const std::string& bytes) {
   torch::Tensor tensor = torch::empty({static_cast<std::int64_t>(bytes.size())}, torch::kUInt8);
@@ -83,7 +86,12 @@ void write_learner_file(const std::filesystem::path& path, const LearnerFile& fi
                          {"size", file.state.size},
                          {"batch_size", file.state.batch_size},
                          {"epochs_done", file.state.epochs_done},
-                         {"extra", file.extra.is_null() ? nlohmann::json::object() : file.extra}};
+                         {kRunProgress, nlohmann::json::object()}};
+  if (file.run)
+    meta[kRunProgress] = {{"next_stage", file.run->next_stage},
+                          {"metric_rows", file.run->metric_rows},
+                          {"last_metric", file.run->last_metric},
+                          {"stage_keys", file.run->stage_keys}};
   if (file.fit) {
     const train::FitProgress& fit = *file.fit;
     dict.tensors.emplace_back(kOptimizer, bytes_tensor(fit.optimizer_state));
@@ -146,7 +154,15 @@ LearnerFile read_learner_file(const std::filesystem::path& path) {
     file.state.size = meta.at("size");
     file.state.batch_size = meta.at("batch_size");
     file.state.epochs_done = meta.at("epochs_done");
-    file.extra = meta.at("extra");
+    const nlohmann::json& run = meta.at(kRunProgress);
+    if (run.contains("next_stage")) {
+      RunProgress progress;
+      progress.next_stage = run.at("next_stage");
+      progress.metric_rows = run.at("metric_rows");
+      progress.last_metric = run.at("last_metric");
+      progress.stage_keys = run.at("stage_keys").get<std::vector<std::string>>();
+      file.run = std::move(progress);
+    }
     if (meta.contains("fit")) {
       const nlohmann::json& json = meta["fit"];
       const torch::Tensor* optimizer = dict.find(kOptimizer);

@@ -6,25 +6,33 @@
 //   xp.rng                    uint8: torch's CPU generator state
 //   xp.optimizer              uint8: the fit's optimizer state (only with a fit in progress)
 //   xp.meta                   uint8: JSON — frozen groups, size, batch size, epochs done, the fit's
-//                             counters and history, the caller's own fields, and a checksum of
-//                             every tensor's bytes
+//                             counters and history, the run's progress, and a checksum of every
+//                             tensor's bytes
 //
 // A file that is truncated, is not HDF5, or whose bytes do not match its checksum is refused with
 // a CacheError naming it: a damaged cache entry is never trusted.
 #pragma once
 
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <optional>
 
-#include "core/train/learner.h"
+#include "core/train/fit_types.h"
+#include "core/train/learner_state.h"
 
 namespace xp::pipeline {
+
+// Where a run stands at one of its resume points (resume.h5 only: stage cache entries have none).
+struct RunProgress {
+  int next_stage = 0;                   // the stage to run next, or the one a fit stopped inside
+  std::size_t metric_rows = 0;          // metrics.csv rows written up to this point
+  double last_metric = 0;               // the last of those rows' metric
+  std::vector<std::string> stage_keys;  // the run's stage keys: a resume needs the same ones
+};
 
 struct LearnerFile {
   train::LearnerState state;
   std::optional<train::FitProgress> fit;  // a fit stopped part-way
-  nlohmann::json extra;                   // the caller's fields (the stage, the run's counters)
+  std::optional<RunProgress> run;         // set in a run folder's resume point
 };
 
 // Writes atomically (temporary name, then rename).

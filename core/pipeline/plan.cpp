@@ -104,7 +104,8 @@ Plan make_plan(recipe::Recipe recipe, const StageRegistry& registry) {
     auto stage = descriptor->create(params, context, errors);
     if (stage)
       plan.stages.push_back(
-          {static_cast<int>(idx), entry.type, descriptor->version, std::move(stage)});
+          {static_cast<int>(idx), entry.type, descriptor->version, std::move(stage),
+           plan.recipe.doc.sources().where(plan.recipe.doc.locate(entry.path, true))});
   }
   if (!errors.empty()) throw recipe::RecipeError(errors, plan.recipe.doc.sources());
   plan.warnings = std::move(context.warnings);

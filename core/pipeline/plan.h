@@ -15,6 +15,7 @@ struct PlannedStage {
   std::string type;
   int version = 1;  // StageDescriptor::version
   std::unique_ptr<Stage> stage;
+  std::string where;  // "recipe.yaml:22:5": the stage in the recipe, for its errors at run time
 };
 
 struct Plan {

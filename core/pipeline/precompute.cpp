@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/cache/activations.h"
+#include "core/cache/cache_layout.h"
 #include "core/cache/data_identity.h"
 #include "core/cache/file_identity.h"
 #include "core/recipe/node.h"
@@ -66,9 +67,9 @@ SplitActivations obtain(StageContext& context, const std::shared_ptr<const data:
   auto& learner = context.learner;
   const auto started = std::chrono::steady_clock::now();
   SplitActivations out;
-  out.file = context.cache_root / "activations" / (cache::hash_hex(key) + ".h5");
+  out.file = cache::layout::activation_file(context.cache_root, cache::hash_hex(key));
   // One process computes a file while others sharing the cache wait for it, then read it.
-  const FileLock lock(out.file.string() + ".lock");
+  const FileLock lock(cache::layout::lock_for(out.file));
   if (std::filesystem::exists(out.file)) {
     try {
       cache::Activations cached = cache::read_activations(out.file);

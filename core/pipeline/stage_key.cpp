@@ -89,4 +89,12 @@ std::vector<std::string> key_changes(const KeyFields& before, const KeyFields& n
   return changes;
 }
 
+std::vector<StageKey> recipe_stage_keys(const Plan& plan, const std::string& data_identity) {
+  KeyInputs inputs;
+  inputs.data = data_identity;
+  if (!plan.recipe.model.weights.empty())
+    inputs.weights = cache::file_identity(plan.recipe.model.weights);
+  return stage_keys(plan, inputs);
+}
+
 }  // namespace xp::pipeline

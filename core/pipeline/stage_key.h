@@ -33,6 +33,9 @@ void flatten_json(const nlohmann::ordered_json& value, const std::string& prefix
 
 // One key per stage of the plan, in order.
 std::vector<StageKey> stage_keys(const Plan& plan, const KeyInputs& inputs);
+// The plan's keys with the inputs found: `data_identity` (cache::data_identity of the loaded data)
+// and the identity of the recipe's model.weights file.
+std::vector<StageKey> recipe_stage_keys(const Plan& plan, const std::string& data_identity);
 
 // What differs from `before` to `now`, one line each: "stages[2].fit.lr: 0.01 → 0.03",
 // "data.size: added 299", "model.dropout: removed". At most `limit` lines, then "… and N more".

@@ -31,9 +31,8 @@ std::string render(const Diagnostic& diagnostic, const Sources& sources) {
     out << "recipe: " << (diagnostic.warning ? "warning: " : "error: ") << diagnostic.message;
     return out.str();
   }
-  out << sources.name(loc.source);
-  if (loc.line > 0) out << ":" << loc.line << ":" << loc.column;
-  out << (diagnostic.warning ? ": warning: " : ": error: ") << diagnostic.message;
+  out << sources.where(loc) << (diagnostic.warning ? ": warning: " : ": error: ")
+      << diagnostic.message;
   std::string line = sources.line_text(loc.source, loc.line);
   if (loc.line > 0 && !line.empty()) {
     // A long line is shown as a window around the column, so a 40,000-character line is not echoed.

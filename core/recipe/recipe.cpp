@@ -293,4 +293,14 @@ Recipe parse_recipe(const std::string& name, const std::string& text,
   return parse_recipe_document(Document::parse(name, text, overrides));
 }
 
+Document with_absolute_paths(const Recipe& recipe) {
+  Document resolved = recipe.doc;
+  resolved.root()["data"]["path"] =
+      std::filesystem::absolute(recipe.data.path).lexically_normal().string();
+  if (!recipe.model.weights.empty())
+    resolved.root()["model"]["weights"] =
+        std::filesystem::absolute(recipe.model.weights).lexically_normal().string();
+  return resolved;
+}
+
 }  // namespace xp::recipe

@@ -41,6 +41,10 @@ struct Recipe {
 };
 
 Recipe load_recipe(const std::filesystem::path& path, const std::vector<std::string>& overrides);
+
+// The recipe's tree with data.path and model.weights made absolute: what a run folder's
+// recipe.yaml holds, so that it runs (and resumes) from any working directory.
+Document with_absolute_paths(const Recipe& recipe);
 Recipe parse_recipe(const std::string& name, const std::string& text,
                     const std::vector<std::string>& overrides);
 

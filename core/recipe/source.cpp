@@ -8,6 +8,13 @@ int Sources::add(std::string name, std::string text) {
   return static_cast<int>(names_.size()) - 1;
 }
 
+std::string Sources::where(const SourceLoc& loc) const {
+  if (loc.source < 0) return "recipe";
+  std::string out = name(loc.source);
+  if (loc.line > 0) out += ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column);
+  return out;
+}
+
 std::string Sources::line_text(int source, int line) const {
   if (source < 0 || static_cast<std::size_t>(source) >= texts_.size() || line < 1) return "";
   const std::string& text = texts_[static_cast<std::size_t>(source)];

@@ -19,6 +19,8 @@ class Sources {
  public:
   int add(std::string name, std::string text);
   const std::string& name(int source) const { return names_.at(static_cast<std::size_t>(source)); }
+  // "recipe.yaml:22:5" (or "recipe.yaml" without a line); "recipe" when the place is unknown.
+  std::string where(const SourceLoc& loc) const;
   // The 1-based `line` of `source` without its newline; "" if out of range.
   std::string line_text(int source, int line) const;
 

@@ -22,9 +22,16 @@ bool is_run_bookkeeping(const std::string& relative) {
   return false;
 }
 
+std::filesystem::path lr_find_plot(const std::filesystem::path& run_folder, int stage_index) {
+  const std::filesystem::path first = run_folder / files::kLrFindPlot;
+  std::error_code error;
+  if (!std::filesystem::exists(first, error)) return first;
+  return run_folder / str_cat("lr_find-stage", stage_index, ".png");
+}
+
 std::filesystem::path checkpoint_path(const std::filesystem::path& run_folder,
                                       const std::string& name) {
-  return run_folder / "checkpoints" / (name + ".h5");
+  return run_folder / files::kCheckpoints / (name + ".h5");
 }
 
 std::string make_run_id() {
@@ -63,9 +70,10 @@ void update_latest_link(const std::filesystem::path& run_folder) {
   std::filesystem::remove(temporary, error);
   std::filesystem::create_directory_symlink(run_folder.filename(), temporary, error);
   if (!error)
-    std::filesystem::rename(temporary, parent / "latest", error);  // rename(2) replaces atomically
+    std::filesystem::rename(temporary, parent / files::kLatest,
+                            error);  // rename(2) replaces atomically
   if (error)
-    throw Error(str_cat("cannot point '", (parent / "latest").string(), "' at ",
+    throw Error(str_cat("cannot point '", (parent / files::kLatest).string(), "' at ",
                         run_folder.string(), ": ", error.message()));
 }
 

@@ -28,6 +28,9 @@ inline constexpr const char* kTopLosses = "top_losses.png";
 inline constexpr const char* kResume = "resume.h5";  // the learner's state at the last resume point
 inline constexpr const char* kReport = "report.html";
 inline constexpr const char* kInUse = ".lock";  // flock-ed by the process running the folder
+inline constexpr const char* kCheckpoints = "checkpoints";  // folder: the `save` stage's weights
+// results/<name>/latest: a link to the name's last completed run (update_latest_link)
+inline constexpr const char* kLatest = "latest";
 // `xp data`'s report folder
 inline constexpr const char* kDataSummary = "data.json";
 inline constexpr const char* kImageSizes = "sizes.csv";
@@ -42,6 +45,10 @@ bool is_run_bookkeeping(const std::string& relative);
 // checkpoints/<name>.h5 in a run folder: what the `save` stage writes and `load` reads.
 std::filesystem::path checkpoint_path(const std::filesystem::path& run_folder,
                                       const std::string& name);
+
+// lr_find.png for a run's first lr_find stage; a later one's is lr_find-stage<N>.png, N its
+// index, so that each stays.
+std::filesystem::path lr_find_plot(const std::filesystem::path& run_folder, int stage_index);
 
 // "20261128T154233Z-3fa9c1": sortable by time, unique through the random suffix even when runs
 // start in the same second (runners.md: second-resolution names collide).

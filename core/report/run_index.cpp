@@ -7,6 +7,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "core/cache/cache_layout.h"
 #include "core/report/run_folder.h"
 #include "core/util/atomic_file.h"
 #include "core/util/csv_table.h"
@@ -46,7 +47,8 @@ std::vector<fs::path> find_runs(const fs::path& root) {
     if (error) break;
     const fs::path& path = it->path();
     const std::string name = path.filename().string();
-    if (it->is_symlink() || name == ".cache" || name == "latest" || !it->is_directory()) {
+    if (it->is_symlink() || path == cache::layout::default_root(path.parent_path()) ||
+        name == files::kLatest || !it->is_directory()) {
       if (it->is_directory() && !it->is_symlink()) it.disable_recursion_pending();
       continue;
     }

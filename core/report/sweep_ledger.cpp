@@ -7,6 +7,7 @@
 
 #include "core/report/plot.h"
 #include "core/report/run_folder.h"
+#include "core/report/sweep_folder.h"
 #include "core/report/sweep_report.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -19,9 +20,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kLedger = "ledger.json";
-constexpr const char* kSummary = "summary.csv";
-constexpr const char* kSummaryPlot = "summary.png";
+using sweep_files::kLedger;
+using sweep_files::kSummary;
+using sweep_files::kSummaryPlot;
 
 nlohmann::json number_or_null(double value) {
   return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "core/train/activation_batches.h"
+#include "core/train/fit_cursor.h"
 #include "core/train/loss.h"
 #include "core/train/meters.h"
 #include "core/util/error.h"
@@ -133,95 +134,69 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
     return all_groups;
   };
 
-  FitProgress progress;   // kept current batch by batch: what on_progress hands out
-  SmoothedLoss smoothed;  // spans the whole fit, as fastai's avg_loss does
-  AverageMeter epoch_loss;
+  FitCursor cursor(epochs, per_epoch, options.resume);
   if (options.resume) {
-    progress = *options.resume;
-    XP_CHECK(progress.epoch <= epochs && progress.batches_done <= per_epoch &&
-                 progress.iteration == progress.epoch * per_epoch + progress.batches_done,
-             "resume: the saved fit stopped at epoch ", progress.epoch, " batch ",
-             progress.batches_done, ", which this fit (", epochs, " epochs of ", per_epoch,
-             " batches) cannot continue from");
-    optimizer.load_state(progress.optimizer_state);
-    smoothed.restore(progress.smoothed_average, progress.smoothed_count);
-    epoch_loss.restore(progress.epoch_loss_sum, progress.epoch_loss_weight);
+    optimizer.load_state(options.resume->optimizer_state);
     // The LR log of the iterations trained before the stop, so lr_schedule.csv is whole.
-    for (std::int64_t iteration = 0; iteration < progress.iteration; ++iteration)
+    for (std::int64_t iteration = 0; iteration < cursor.iteration(); ++iteration)
       observer.on_lr(iteration, group_lrs(iteration));
   }
   const auto report_progress = [&](double epoch_seconds) {
-    if (!options.on_progress) return;
-    progress.smoothed_average = smoothed.average();
-    progress.smoothed_count = smoothed.count();
-    progress.epoch_loss_sum = epoch_loss.sum();
-    progress.epoch_loss_weight = epoch_loss.count();
-    progress.epoch_seconds = epoch_seconds;
-    progress.optimizer_state = optimizer.save_state();
-    options.on_progress(progress);
+    if (options.on_progress)
+      options.on_progress(cursor.save(optimizer.save_state(), epoch_seconds));
   };
 
-  for (; progress.epoch < epochs; ++progress.epoch) {
+  while (!cursor.done()) {
+    const std::int64_t epoch = cursor.epoch();
     const auto started = Clock::now();
-    const double earlier_seconds = progress.batches_done > 0 ? progress.epoch_seconds : 0.0;
+    const double earlier_seconds = cursor.earlier_seconds();
     const auto epoch_seconds = [&] {
       return earlier_seconds + std::chrono::duration<double>(Clock::now() - started).count();
     };
     try {
-      observer.on_epoch_begin(progress.epoch, epochs, per_epoch);
+      observer.on_epoch_begin(epoch, epochs, per_epoch);
       model_->train_respecting_frozen_bn();
-      double lr_now = 0;
       batches.start_epoch(epochs_done_);
       // A fit resumed mid-epoch passes over the batches already trained (same order, same draws).
-      for (std::int64_t skipped = 0; skipped < progress.batches_done && batches.next(); ++skipped) {
+      for (std::int64_t skipped = 0; skipped < cursor.batches_done() && batches.next(); ++skipped) {
       }
-      if (progress.batches_done > 0) lr_now = group_lrs(progress.iteration - 1).back();
+      double lr_now = cursor.batches_done() > 0 ? group_lrs(cursor.iteration() - 1).back() : 0.0;
       while (auto batch = batches.next()) {
         if (interrupt_requested()) throw Interrupted();
-        optimizer.set(multipliers[static_cast<std::size_t>(progress.iteration)],
-                      momenta[static_cast<std::size_t>(progress.iteration)]);
-        const std::vector<double> all_groups = group_lrs(progress.iteration);
+        const auto at = static_cast<std::size_t>(cursor.iteration());
+        optimizer.set(multipliers[at], momenta[at]);
+        const std::vector<double> all_groups = group_lrs(cursor.iteration());
         lr_now = all_groups.back();  // the head, always trainable
-        observer.on_lr(progress.iteration, all_groups);
+        observer.on_lr(cursor.iteration(), all_groups);
         const double loss_value = train_step(optimizer, *batch, options.precompute);
         XP_CHECK(std::isfinite(loss_value), "training loss became ", loss_value, " at epoch ",
-                 progress.epoch, " batch ", batch->index,
-                 "; the learning rate is probably too high");
-        smoothed.add(loss_value);
-        epoch_loss.add(loss_value, static_cast<double>(batch->labels.size(0)));
-        ++progress.iteration;
-        ++progress.batches_done;
-        observer.on_batch(batch->index, smoothed.value());
+                 epoch, " batch ", batch->index, "; the learning rate is probably too high");
+        cursor.add_batch(loss_value, static_cast<double>(batch->labels.size(0)));
+        observer.on_batch(batch->index, cursor.smoothed_loss());
       }
       observer.on_validation_begin();
       const Validation validation = validate(options.precompute);
       ++epochs_done_;
       EpochStats stats;
-      stats.epoch = progress.epoch;
+      stats.epoch = epoch;
       stats.lr = lr_now;
-      stats.trn_loss = smoothed.value();
-      stats.trn_loss_mean = epoch_loss.value();
+      stats.trn_loss = cursor.smoothed_loss();
+      stats.trn_loss_mean = cursor.epoch_mean_loss();
       stats.val_loss = validation.loss;
       stats.metric = validation.metric;
       stats.seconds = epoch_seconds();
-      progress.history.push_back(stats);
+      cursor.end_epoch(stats);
       observer.on_epoch(stats);
     } catch (const Interrupted&) {
       report_progress(epoch_seconds());  // Ctrl-C: save where the fit stands, then stop
       throw;
     }
-    epoch_loss.reset();
-    progress.batches_done = 0;
-    const auto cycle_end = std::find(cycle_ends.begin(), cycle_ends.end(), progress.epoch + 1);
+    const auto cycle_end = std::find(cycle_ends.begin(), cycle_ends.end(), epoch + 1);
     if (cycle_end != cycle_ends.end() && options.on_cycle_end)
       options.on_cycle_end(static_cast<int>(cycle_end - cycle_ends.begin()));
-    if (progress.epoch + 1 < epochs) {
-      ++progress.epoch;  // report "epoch e+1, nothing trained yet", then undo for the loop's ++
-      report_progress(0);
-      --progress.epoch;
-    }
+    if (!cursor.done()) report_progress(0);  // "epoch e+1, nothing trained yet"
   }
-  return progress.history;
+  return cursor.history();
 }
 
 LearnerState Learner::state() {

@@ -83,9 +83,7 @@ class LrFindStage : public Stage {
   }
 
   static void write_plot(StageContext& context, const train::LrFindResult& result) {
-    fs::path path = context.folder / report::files::kLrFindPlot;
-    if (fs::exists(path))
-      path.replace_filename(str_cat("lr_find-stage", context.stage_index, ".png"));
+    const fs::path path = report::lr_find_plot(context.folder, context.stage_index);
     const std::size_t n = result.lrs.size();
     const std::size_t end = n > kSkipStart + kSkipEnd ? n - kSkipEnd : n;
     const std::size_t begin = n > kSkipStart + kSkipEnd ? kSkipStart : 0;

@@ -34,7 +34,7 @@ LearnerFile sample() {
   fit.history = {{0, 0.01, 0.5, 0.6, 0.7, 0.8, 3.5}, {1, 0.005, 0.4, 0.45, 0.5, 0.9, 3.25}};
   fit.optimizer_state = std::string("opt\0state\xff", 10);
   file.fit = fit;
-  file.extra = {{"next_stage", 3}};
+  file.run = xp::pipeline::RunProgress{3, 17, 0.875, {"a1", "b2"}};
   return file;
 }
 
@@ -66,7 +66,11 @@ TEST_CASE("a learner file keeps weights, counters, RNG, fit progress and optimiz
   REQUIRE(read.fit->history.size() == 2);
   CHECK(read.fit->history[1].seconds == 3.25);
   CHECK(read.fit->optimizer_state == written.fit->optimizer_state);
-  CHECK(read.extra["next_stage"] == 3);
+  REQUIRE(read.run.has_value());
+  CHECK(read.run->next_stage == 3);
+  CHECK(read.run->metric_rows == 17);
+  CHECK(read.run->last_metric == 0.875);
+  CHECK(read.run->stage_keys == std::vector<std::string>{"a1", "b2"});
 }
 
 TEST_CASE("a damaged or truncated learner file is refused, naming it") {

@@ -1,0 +1,98 @@
+#include "core/pipeline/run_observer.h"
+
+#include <csignal>
+#include <cstdlib>
+
+#include "core/util/strings.h"
+
+namespace xp::pipeline {
+
+namespace {
+
+// Fault injection for the resume tests: XP_TEST_KILL_AT_BATCH=N dies like `kill -9` after the
+// process's Nth training batch.
+std::int64_t kill_at_batch_from_environment() {
+  const char* value = std::getenv("XP_TEST_KILL_AT_BATCH");
+  return value ? std::atoll(value) : 0LL;
+}
+
+}  // namespace
+
+RunObserver::RunObserver(report::Console& console, report::MetricsCsv& metrics,
+                         report::LrScheduleLog& schedule, report::RunRecord& record,
+                         std::string metric_name)
+    : console_(console),
+      metrics_(metrics),
+      schedule_(schedule),
+      record_(record),
+      metric_name_(std::move(metric_name)),
+      kill_at_batch_(kill_at_batch_from_environment()) {}
+
+void RunObserver::begin_stage(int index, const std::string& type) {
+  stage_index_ = index;
+  stage_type_ = type;
+  header_printed_ = false;
+  stage_rows_.clear();
+  stage_lr_.clear();
+  record_.stage(index, type, -1);
+}
+
+void RunObserver::end_stage() { schedule_.write(); }
+
+void RunObserver::replay(int index, const StageOutputs& outputs) {
+  for (const auto& row : outputs.metric_rows) metrics_.add_line(row);
+  rows_ += outputs.metric_rows.size();
+  if (outputs.last_metric) last_metric_ = *outputs.last_metric;
+  for (const auto& [iteration, groups] : outputs.lr_rows) schedule_.add(index, iteration, groups);
+  schedule_.write();
+}
+
+void RunObserver::resume(std::size_t rows, double last_metric) {
+  rows_ = rows;
+  last_metric_ = last_metric;
+}
+
+void RunObserver::on_epoch_begin(std::int64_t epoch, std::int64_t epochs, std::int64_t batches) {
+  console_.progress_begin(str_cat("epoch ", epoch + 1, "/", epochs), batches);
+  record_.stage(stage_index_, stage_type_, epoch);
+  done_ = 0;
+}
+
+void RunObserver::on_batch(std::int64_t, double smoothed_loss) {
+  console_.progress_update(++done_, smoothed_loss);
+  if (kill_at_batch_ > 0 && ++batches_ == kill_at_batch_) std::raise(SIGKILL);
+}
+
+void RunObserver::on_lr(std::int64_t iteration, const std::vector<double>& group_lrs) {
+  schedule_.add(stage_index_, iteration, group_lrs);
+  stage_lr_.emplace_back(iteration, group_lrs);
+}
+
+void RunObserver::on_epoch(const train::EpochStats& stats) {
+  console_.progress_end();
+  // The header comes with the stage's first epoch line: lr_find shows progress but no epochs.
+  if (!header_printed_) {
+    console_.line(str_printf("%-10s %-10s %-10s %-10s %s", "epoch", "trn_loss", "val_loss",
+                             metric_name_.c_str(), "time"));
+    header_printed_ = true;
+  }
+  console_.line(str_printf("%-10lld %-10.6f %-10.6f %-10.6f %s",
+                           static_cast<long long>(stats.epoch), stats.trn_loss, stats.val_loss,
+                           stats.metric, report::format_duration(stats.seconds).c_str()));
+  report::MetricsRow row;
+  row.stage = stage_index_;
+  row.stage_type = stage_type_;
+  row.epoch = stats.epoch;
+  row.lr = stats.lr;
+  row.trn_loss = stats.trn_loss;
+  row.trn_loss_mean = stats.trn_loss_mean;
+  row.val_loss = stats.val_loss;
+  row.metric = stats.metric;
+  row.seconds = stats.seconds;
+  metrics_.add(row);
+  stage_rows_.push_back(report::MetricsCsv::format(row));
+  ++rows_;
+  last_metric_ = stats.metric;
+}
+
+}  // namespace xp::pipeline

@@ -1,0 +1,25 @@
+// The learner's events, for whoever shows or records progress (pipeline/run_observer.h).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/train/fit_types.h"
+
+namespace xp::train {
+
+// What the learner reports while it works; report/ implements it (train/ does no I/O).
+class TrainingObserver {
+ public:
+  virtual ~TrainingObserver() = default;
+  virtual void on_epoch_begin(std::int64_t /*epoch*/, std::int64_t /*epochs*/,
+                              std::int64_t /*batches*/) {}
+  virtual void on_batch(std::int64_t /*batch*/, double /*smoothed_loss*/) {}
+  // A fit's LR of every layer group for its iteration (fastai's sched.plot_lr), frozen groups
+  // included.
+  virtual void on_lr(std::int64_t /*iteration*/, const std::vector<double>& /*group_lrs*/) {}
+  virtual void on_validation_begin() {}
+  virtual void on_epoch(const EpochStats& /*stats*/) {}
+};
+
+}  // namespace xp::train

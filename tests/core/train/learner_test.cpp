@@ -1,0 +1,214 @@
+// The Learner on in-memory batches, without a run around it: a fit lowers the loss, frozen layer
+// groups keep their weights bit for bit, lr_find leaves no trace, and a fit stopped at an epoch
+// boundary or mid-epoch and continued from its FitProgress ends bit-equal to one that ran
+// through.
+#include "core/train/learner.h"
+
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/train/fit_cursor.h"
+#include "core/util/error.h"
+
+using namespace xp;
+using namespace xp::train;
+
+namespace {
+
+constexpr int kClasses = 4;
+constexpr int kSide = 32;
+
+// `per_class` RGB images of kSide² pixels per class; class c is a bright horizontal bar at rows
+// 8c … 8c+3 over seeded noise: learnable within an epoch or two.
+std::shared_ptr<const data::ImageSet> bars(const std::string& name, int per_class,
+                                           std::uint64_t seed) {
+  torch::manual_seed(seed);
+  const int count = per_class * kClasses;
+  data::ImageSet set;
+  set.name = name;
+  set.images = torch::randint(0, 60, {count, kSide, kSide, 3}, torch::kUInt8);
+  set.labels = torch::arange(count, torch::kInt64).remainder(kClasses);
+  for (int i = 0; i < count; ++i) {
+    const int row = 8 * (i % kClasses);
+    set.images[i].slice(0, row, row + 4).fill_(220);
+  }
+  for (int i = 0; i < count; ++i) set.ids.push_back(name + "#" + std::to_string(i));
+  return std::make_shared<const data::ImageSet>(set);
+}
+
+data::DataBundle bar_data() {
+  data::DataBundle bundle;
+  bundle.train = bars("train", 12, 1);
+  bundle.valid = bars("valid", 4, 2);
+  bundle.classes = {"a", "b", "c", "d"};
+  return bundle;
+}
+
+// resnet18 with a small head drawn from `init_seed`, no dropout, batches of 8 over 48 training
+// images (6 an epoch) shuffled from the run's seed 7.
+Learner make_learner(std::uint64_t init_seed = 7) {
+  torch::manual_seed(init_seed);
+  models::ModelOptions model_options;
+  model_options.arch = "resnet18";
+  model_options.xtra_fc = {32};
+  model_options.dropout = {0.0, 0.0};
+  models::Classifier model(model_options, kClasses);
+  LearnerOptions options;
+  options.batch_size = 8;
+  options.workers = 1;
+  options.seed = 7;
+  options.preprocess.size = kSide;
+  options.preprocess.mean = model->input_mean();
+  options.preprocess.std = model->input_std();
+  return Learner(model, bar_data(), options);
+}
+
+FitOptions sgdr(double lr, int cycles) {
+  FitOptions options;
+  options.lr = {lr};
+  options.schedule.kind = ScheduleKind::kSgdr;
+  options.schedule.cycles = cycles;
+  return options;
+}
+
+// Every tensor of two states (names, then values) and their counters are equal, bit for bit.
+void check_same_state(const LearnerState& a, const LearnerState& b) {
+  REQUIRE(a.weights.size() == b.weights.size());
+  for (std::size_t i = 0; i < a.weights.size(); ++i) {
+    CHECK(a.weights[i].first == b.weights[i].first);
+    CHECK_MESSAGE(torch::equal(a.weights[i].second, b.weights[i].second), a.weights[i].first);
+  }
+  CHECK(torch::equal(a.rng, b.rng));
+  CHECK(a.frozen_groups == b.frozen_groups);
+  CHECK(a.epochs_done == b.epochs_done);
+}
+
+// Stops the fit (as Ctrl-C would, through Interrupted) once it has trained `stop_after` batches,
+// keeping the learner's state and the fit's progress saved at that point.
+class StopAfter : public TrainingObserver {
+ public:
+  explicit StopAfter(std::int64_t stop_after) : stop_after_(stop_after) {}
+  void on_batch(std::int64_t, double) override {
+    if (++batches_ == stop_after_) throw Interrupted();
+  }
+
+ private:
+  std::int64_t stop_after_;
+  std::int64_t batches_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("Learner: a fit on in-memory batches lowers the training and validation loss") {
+  Learner learner = make_learner();
+  const Validation before = learner.validate();
+  TrainingObserver quiet;
+  // A small LR: at 0.02 the training loss falls faster, but 12 batches leave BatchNorm's running
+  // statistics (momentum 0.1) too far from the weights for validation to show it.
+  const auto epochs = learner.fit(sgdr(0.001, 2), quiet);
+  REQUIRE(epochs.size() == 2);
+  CHECK(epochs[1].trn_loss_mean < 0.5 * epochs[0].trn_loss_mean);
+  CHECK(epochs[1].val_loss < 0.8 * before.loss);
+  CHECK(learner.epochs_done() == 2);
+}
+
+TEST_CASE("Learner: frozen layer groups keep their parameters bit for bit through a fit") {
+  Learner learner = make_learner();
+  learner.model()->freeze_to(2);  // fastai's freeze(): the head alone trains
+  const auto groups_before = learner.model()->layer_groups();
+  std::vector<torch::Tensor> body, head;
+  for (int group = 0; group < 2; ++group)
+    for (const auto& tensor : groups_before[static_cast<std::size_t>(group)])
+      body.push_back(tensor.detach().clone());
+  for (const auto& tensor : groups_before[2]) head.push_back(tensor.detach().clone());
+
+  TrainingObserver quiet;
+  learner.fit(sgdr(0.05, 1), quiet);
+  const auto groups_after = learner.model()->layer_groups();
+  std::size_t at = 0;
+  for (int group = 0; group < 2; ++group)
+    for (const auto& tensor : groups_after[static_cast<std::size_t>(group)])
+      CHECK(torch::equal(tensor, body[at++]));
+  bool head_moved = false;
+  for (std::size_t i = 0; i < head.size(); ++i)
+    head_moved = head_moved || !torch::equal(groups_after[2][i], head[i]);
+  CHECK(head_moved);
+}
+
+TEST_CASE("Learner: lr_find restores weights, BatchNorm statistics and the RNG") {
+  Learner learner = make_learner();
+  const LearnerState before = learner.state();
+  TrainingObserver quiet;
+  LrFindOptions options;
+  options.end_lr = 10;
+  const LrFindResult found = learner.lr_find(options, quiet);
+  CHECK(!found.lrs.empty());
+  check_same_state(learner.state(), before);
+}
+
+TEST_CASE("Learner: a fit stopped and continued from its FitProgress ends as one run through") {
+  const FitOptions plan = sgdr(0.02, 2);  // 2 epochs of 6 batches
+  TrainingObserver quiet;
+  Learner through = make_learner();
+  const auto expected = through.fit(plan, quiet);
+
+  // Stop after 8 batches (mid second epoch) and after 6 (at the epoch boundary: every batch
+  // trained, the epoch not yet validated).
+  for (const std::int64_t stop_after : {8, 6}) {
+    CAPTURE(stop_after);
+    Learner first = make_learner();
+    std::optional<FitProgress> saved;
+    std::optional<LearnerState> saved_state;
+    FitOptions stopping = plan;
+    stopping.on_progress = [&](const FitProgress& progress) {
+      saved = progress;
+      saved_state = first.state();
+    };
+    StopAfter stopper(stop_after);
+    CHECK_THROWS_AS(first.fit(stopping, stopper), Interrupted);
+    REQUIRE(saved.has_value());
+    CHECK(saved->iteration == stop_after);
+
+    Learner second = make_learner(99);  // other initial weights: all must come from the state
+    second.restore(*saved_state);
+    FitOptions continuing = plan;
+    continuing.resume = &*saved;
+    const auto history = second.fit(continuing, quiet);
+    REQUIRE(history.size() == expected.size());
+    CHECK(history.back().val_loss == expected.back().val_loss);
+    check_same_state(second.state(), through.state());
+  }
+}
+
+TEST_CASE("FitCursor: save() round-trips through a resumed cursor, and impossible positions fail") {
+  FitCursor cursor(3, 4);
+  for (int batch = 0; batch < 4; ++batch) cursor.add_batch(1.0 + batch, 8);
+  cursor.end_epoch({});
+  cursor.add_batch(0.5, 8);
+  const FitProgress saved = cursor.save("optimizer bytes", 1.5);
+  CHECK(saved.epoch == 1);
+  CHECK(saved.batches_done == 1);
+  CHECK(saved.iteration == 5);
+  CHECK(saved.optimizer_state == "optimizer bytes");
+
+  FitCursor resumed(3, 4, &saved);
+  CHECK(resumed.epoch() == 1);
+  CHECK(resumed.batches_done() == 1);
+  CHECK(resumed.earlier_seconds() == 1.5);
+  CHECK(resumed.smoothed_loss() == cursor.smoothed_loss());
+  CHECK(resumed.epoch_mean_loss() == cursor.epoch_mean_loss());
+  cursor.add_batch(0.25, 8);
+  resumed.add_batch(0.25, 8);
+  CHECK(resumed.smoothed_loss() == cursor.smoothed_loss());
+  CHECK(resumed.history().size() == 1);
+
+  FitProgress wrong = saved;
+  wrong.iteration = 4;  // not epoch 1 batch 1 of 4-batch epochs
+  CHECK_THROWS_WITH_AS(FitCursor(3, 4, &wrong), doctest::Contains("cannot continue from"),
+                       UserError);
+  CHECK_THROWS_AS(FitCursor(3, 5, &saved), UserError);  // another fit's epochs
+}
