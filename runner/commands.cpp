@@ -92,7 +92,7 @@ int features(const cli::CliOptions& options) {
 
 int data_command(const cli::CliOptions& options) {
   const pipeline::Plan plan = load_plan(options);
-  const auto report_folder = std::filesystem::path(options.out) / (plan.recipe.run.name + "-data");
+  const auto report_folder = report::data_report_folder(options.out, plan.recipe.run.name);
   pipeline::inspect_data(plan, cli::cache_root(options), report_folder,
                          options.bench ? options.epochs : 0, std::cout);
   return 0;

@@ -22,6 +22,15 @@ bool is_run_bookkeeping(const std::string& relative) {
   return false;
 }
 
+std::string snapshot_name(int stage_index, int cycle) {
+  return str_cat("stage", stage_index, "-cycle", cycle);
+}
+
+std::filesystem::path data_report_folder(const std::filesystem::path& out,
+                                         const std::string& name) {
+  return out / (name + "-data");
+}
+
 std::filesystem::path lr_find_plot(const std::filesystem::path& run_folder, int stage_index) {
   const std::filesystem::path first = run_folder / files::kLrFindPlot;
   std::error_code error;

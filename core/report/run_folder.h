@@ -46,6 +46,13 @@ bool is_run_bookkeeping(const std::string& relative);
 std::filesystem::path checkpoint_path(const std::filesystem::path& run_folder,
                                       const std::string& name);
 
+// The checkpoint name of fit's snapshot at the end of cycle `cycle` (snapshots: true):
+// "stage<N>-cycle<K>", saved as checkpoints/stage<N>-cycle<K>.h5.
+std::string snapshot_name(int stage_index, int cycle);
+
+// `xp data`'s report folder for a recipe named `name`: <out>/<name>-data/.
+std::filesystem::path data_report_folder(const std::filesystem::path& out, const std::string& name);
+
 // lr_find.png for a run's first lr_find stage; a later one's is lr_find-stage<N>.png, N its
 // index, so that each stays.
 std::filesystem::path lr_find_plot(const std::filesystem::path& run_folder, int stage_index);

@@ -7,6 +7,7 @@
 //   - fit: {lr: 1e-3, schedule: one_cycle, cycle_len: 5, optimizer: adamw, wd: 0.01}  # fit_one_cycle(5)
 #include "core/pipeline/precompute.h"
 #include "core/pipeline/registry.h"
+#include "core/report/run_folder.h"
 #include "core/train/learner.h"
 #include "core/util/strings.h"
 
@@ -54,7 +55,7 @@ class FitStage : public Stage {
     if (snapshots_) {
       // fastai 0.7's cycle_save_name: the weights at the end of every cycle, for snapshot ensembles.
       options.on_cycle_end = [&context](int cycle) {
-        save_checkpoint(context, str_cat("stage", context.stage_index, "-cycle", cycle));
+        save_checkpoint(context, report::snapshot_name(context.stage_index, cycle));
       };
     }
     options.on_progress = context.on_fit_progress;

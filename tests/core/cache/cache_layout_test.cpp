@@ -51,7 +51,7 @@ TEST_CASE("cache layout: names that are not a cache file's are not taken for one
   CHECK_FALSE(layout::activation_hash("/c/activations/notahash.h5").has_value());
 }
 
-TEST_CASE("run folder layout: lr_find's plot, then one per later lr_find stage") {
+TEST_CASE("run folder layout: lr_find plots, checkpoints, snapshots, the data report") {
   xp::testing::TempDir dir;
   const fs::path first = xp::report::lr_find_plot(dir.path(), 0);
   CHECK(first == dir.path() / xp::report::files::kLrFindPlot);
@@ -59,4 +59,6 @@ TEST_CASE("run folder layout: lr_find's plot, then one per later lr_find stage")
   CHECK(xp::report::lr_find_plot(dir.path(), 3) == dir.path() / "lr_find-stage3.png");
   CHECK(xp::report::checkpoint_path(dir.path(), "stage1") ==
         dir.path() / xp::report::files::kCheckpoints / "stage1.h5");
+  CHECK(xp::report::snapshot_name(2, 1) == "stage2-cycle1");
+  CHECK(xp::report::data_report_folder("results", "planet") == fs::path("results/planet-data"));
 }
