@@ -1,5 +1,7 @@
 // The xp command line, parsed with Boost.Program_options into a plain struct so that it can be
-// unit-tested without running anything (shared/STYLE.md R19).
+// unit-tested without running anything (shared/STYLE.md R19). Every command is one row of
+// cli.cpp's table: its name, its line in `xp --help`, its usage, its options, its argument checks
+// and its handler.
 //
 //   xp check RECIPE [--set KEY=VALUE]...
 //   xp run   RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N] [--no-cache]
@@ -66,6 +68,8 @@ class UsageError : public Error {
 };
 
 CliOptions parse_cli(int argc, const char* const* argv);
+// Runs the parsed command's handler; returns its exit code.
+int run_command(const CliOptions& options);
 
 // --cache, or its default: <results root>/.cache for run, results/.cache otherwise.
 std::string cache_root(const CliOptions& options);

@@ -98,33 +98,4 @@ int data_command(const cli::CliOptions& options) {
   return 0;
 }
 
-int dispatch(const cli::CliOptions& options) {
-  switch (options.verb) {
-    case cli::Verb::kCheck:
-      return check(options);
-    case cli::Verb::kRun:
-      return run(options);
-    case cli::Verb::kModel:
-      return model(options);
-    case cli::Verb::kFeatures:
-      return features(options);
-    case cli::Verb::kData:
-      return data_command(options);
-    case cli::Verb::kSweep:
-      return sweep(options);
-    case cli::Verb::kLs:
-      return list_runs(options);
-    case cli::Verb::kDiff:
-      return diff_runs(options);
-    case cli::Verb::kReport:
-      return write_reports(options);
-    case cli::Verb::kCache:
-      return cache_command(options);
-    case cli::Verb::kNone:
-      break;
-  }
-  XP_ASSERT(false, "dispatch without a verb");
-  return 2;
-}
-
 }  // namespace xp::commands

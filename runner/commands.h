@@ -1,4 +1,5 @@
-// The xp commands (check, run, model, features) as functions of parsed options; each returns the exit code.
+// The recipe commands (check, run, model, features, data) as functions of parsed options; each
+// returns the exit code. cli.cpp's command table names them.
 #pragma once
 
 #include "core/recipe/diagnostics.h"
@@ -10,6 +11,6 @@ int check(const cli::CliOptions& options);
 int run(const cli::CliOptions& options);
 int model(const cli::CliOptions& options);
 int features(const cli::CliOptions& options);
-int dispatch(const cli::CliOptions& options);
+int data_command(const cli::CliOptions& options);
 
 }  // namespace xp::commands

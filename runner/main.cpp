@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <iostream>
 
+#include "core/recipe/diagnostics.h"
 #include "core/util/build_info.h"
 #include "core/util/interrupt.h"
 #include "runner/cli.h"
-#include "runner/commands.h"
 
 namespace {
 
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
                 << (build.git_dirty ? "+dirty" : "") << ")\n";
       return 0;
     }
-    return xp::commands::dispatch(options);
+    return xp::cli::run_command(options);
   } catch (const xp::cli::UsageError& error) {
     std::cerr << "error: " << error.what() << "\nRun 'xp --help' for usage.\n";
     return 2;
