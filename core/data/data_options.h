@@ -25,6 +25,14 @@ struct AugmentOptions {
 
 // What each image's label is (fastai 0.7's is_multi / is_reg): chosen by data.target, or for csv
 // by the labels themselves (one label per row → single-label, otherwise multi-label).
+// Where the images and labels come from: idx (MNIST's format), folders (fastai's from_paths) or
+// csv (fastai's from_csv).
+enum class Source { kIdx, kFolders, kCsv };
+
+// "idx" | "folders" | "csv" (the recipe's words).
+std::string source_name(Source source);
+Source parse_source(const std::string& name);  // throws UserError for another word
+
 enum class Target { kAuto, kSingleLabel, kMultiLabel, kRegression };
 
 // "auto" | "single_label" | "multi_label" | "regression" (the recipe's words).
@@ -45,9 +53,8 @@ struct CsvOptions {
 };
 
 struct DataOptions {
-  std::string source =
-      "idx";         // idx (MNIST format), folders (fastai's from_paths) or csv (from_csv)
-  std::string path;  // dataset folder
+  Source source = Source::kIdx;
+  std::string path;             // dataset folder
   std::string train = "train";  // the training split: a folder (folders), a file prefix (idx), or
                                 // the folder of the CSV's images (csv)
   std::string valid = "valid";  // the validation split (folders, idx)

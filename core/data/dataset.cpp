@@ -104,6 +104,24 @@ DataBundle load_folders(const DataOptions& options, ImageSet& train, ImageSet& v
 
 }  // namespace
 
+std::string source_name(Source source) {
+  switch (source) {
+    case Source::kIdx:
+      return "idx";
+    case Source::kFolders:
+      return "folders";
+    case Source::kCsv:
+      return "csv";
+  }
+  return "";
+}
+
+Source parse_source(const std::string& name) {
+  for (Source source : {Source::kIdx, Source::kFolders, Source::kCsv})
+    if (source_name(source) == name) return source;
+  throw UserError(str_cat("data.source '", name, "' is not one of idx, folders, csv"));
+}
+
 std::string target_name(Target target) {
   switch (target) {
     case Target::kAuto:
@@ -181,18 +199,20 @@ DataBundle load_data(const DataOptions& options, std::uint64_t seed) {
   ImageSet train;
   ImageSet valid;
   DataBundle bundle;
-  if (options.source == "idx")
-    bundle = load_idx(options, train, valid);
-  else if (options.source == "folders")
-    bundle = load_folders(options, train, valid);
-  else if (options.source == "csv")
-    bundle = list_csv_dataset(options, train, valid);
-  else
-    throw UserError(str_cat("data.source '", options.source,
-                            "' is not supported (supported: idx, folders, csv)"));
-  if (options.source != "csv" && options.target != Target::kAuto &&
+  switch (options.source) {
+    case Source::kIdx:
+      bundle = load_idx(options, train, valid);
+      break;
+    case Source::kFolders:
+      bundle = load_folders(options, train, valid);
+      break;
+    case Source::kCsv:
+      bundle = list_csv_dataset(options, train, valid);
+      break;
+  }
+  if (options.source != Source::kCsv && options.target != Target::kAuto &&
       options.target != Target::kSingleLabel)
-    throw UserError(str_cat("data.target: source '", options.source,
+    throw UserError(str_cat("data.target: source '", source_name(options.source),
                             "' has one class per image (single_label); "
                             "multi-label and regression targets come from a csv source"));
   if (!options.keep_classes.empty()) keep_only(options.keep_classes, bundle, train, valid);

@@ -19,7 +19,7 @@ std::string Plan::describe() const {
   std::string out = str_cat("recipe  ", recipe.doc.path(), "  (name: ", recipe.run.name,
                             ", seed: ", recipe.run.seed, ")\n");
   std::string splits = str_cat("train=", data.train, " valid=", data.valid);
-  if (data.source == "csv") {
+  if (data.source == data::Source::kCsv) {
     const auto& csv = data.csv;
     splits = str_cat("labels=", csv.labels, " images=", data.train, "/<id>", csv.suffix, " valid=",
                      csv.valid_ids.empty() && csv.valid_ids_file.empty()
@@ -30,8 +30,8 @@ std::string Plan::describe() const {
   if (!data.test.empty()) splits += " test=" + data.test;
   if (data.target != data::Target::kAuto) splits += " target=" + data::target_name(data.target);
   out += str_cat(
-      "data    ", data.source, " ", data.path, "  ", splits, "  size=", data.size,
-      " batch_size=", data.batch_size,
+      "data    ", data::source_name(data.source), " ", data.path, "  ", splits,
+      "  size=", data.size, " batch_size=", data.batch_size,
       data.augment.preset == data::AugmentPreset::kNone
           ? std::string()
           : "  augment=" + data::augment_preset_name(data.augment.preset),

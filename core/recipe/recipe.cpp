@@ -179,7 +179,7 @@ Recipe parse_recipe_document(Document doc) {
 
   const Node data = root["data"];
   auto& d = recipe.data;
-  d.source = data["source"].string();
+  d.source = data::parse_source(data["source"].string());  // one of the schema's enum
   d.path = resolve_near_recipe(data["path"].string(), recipe.doc.path());
   d.train = data["train"].string();
   d.valid = data["valid"].string();
@@ -200,7 +200,7 @@ Recipe parse_recipe_document(Document doc) {
       errors.push_back(data["resize_cache"].error(
           str_cat("is smaller than the ", needed, " pixels the transform needs (size ", d.size,
                   " × max_zoom ", d.augment.max_zoom, "); cached images would be scaled back up")));
-    if (d.source == "idx")
+    if (d.source == data::Source::kIdx)
       errors.push_back(data["resize_cache"].error(
           "applies to image files (folders, csv); idx images are in memory"));
   }

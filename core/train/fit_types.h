@@ -40,6 +40,11 @@ struct FitProgress {
   std::string optimizer_state;  // LayerOptimizer::save_state
 };
 
+// fastai's listify for per-layer-group values (LRs): one value for every group, or one per group.
+// "" when `values` values fit `groups` groups, else what is wrong ("has 2 values but the model
+// has 3 layer groups; give one value or 3") — the recipe check and the learner say it alike.
+std::string per_group_mismatch(std::size_t values, std::size_t groups);
+
 struct FitOptions {
   std::vector<double> lr = {1e-2};  // one value, or one per layer group
   ScheduleOptions schedule;

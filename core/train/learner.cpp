@@ -16,16 +16,21 @@
 
 namespace xp::train {
 
+std::string per_group_mismatch(std::size_t values, std::size_t groups) {
+  if (values == 1 || values == groups) return "";
+  return str_cat("has ", values, " values but the model has ", groups,
+                 " layer groups; give one value or ", groups);
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 // fastai's listify: one LR per layer group; a single value applies to every group.
 std::vector<double> per_group(const std::vector<double>& lr, std::size_t groups) {
-  if (lr.size() == 1) return std::vector<double>(groups, lr[0]);
-  XP_CHECK(lr.size() == groups, "lr has ", lr.size(), " values but the model has ", groups,
-           " layer groups; give one value or ", groups);
-  return lr;
+  const std::string mismatch = per_group_mismatch(lr.size(), groups);
+  XP_CHECK(mismatch.empty(), "lr ", mismatch);
+  return lr.size() == 1 ? std::vector<double>(groups, lr[0]) : lr;
 }
 
 // Every parameter and buffer of the model, and torch's RNG (dropout): what lr_find puts back.

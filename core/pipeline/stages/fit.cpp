@@ -73,10 +73,10 @@ std::unique_ptr<Stage> create(const recipe::Node& params, PlanContext& context,
   train::FitOptions options;
   const std::size_t errors_before = errors.size();
   options.lr = params["lr"].numbers();
-  if (options.lr.size() != 1 && options.lr.size() != static_cast<std::size_t>(context.layer_groups))
-    errors.push_back(params["lr"].error(
-        str_cat("has ", options.lr.size(), " values but the model has ", context.layer_groups,
-                " layer groups; give one value or ", context.layer_groups)));
+  if (const std::string mismatch = train::per_group_mismatch(
+          options.lr.size(), static_cast<std::size_t>(context.layer_groups));
+      !mismatch.empty())
+    errors.push_back(params["lr"].error(mismatch));
   auto& schedule = options.schedule;
   schedule.cycles = static_cast<int>(params["cycles"].integer());
   schedule.cycle_mult = static_cast<int>(params["cycle_mult"].integer());

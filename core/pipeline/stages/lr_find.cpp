@@ -111,11 +111,10 @@ std::unique_ptr<Stage> create(const recipe::Node& params, PlanContext& context,
                               std::vector<recipe::Diagnostic>& errors) {
   train::LrFindOptions options;
   options.start_lr = params["start_lr"].numbers();
-  if (options.start_lr.size() != 1 &&
-      options.start_lr.size() != static_cast<std::size_t>(context.layer_groups)) {
-    errors.push_back(params["start_lr"].error(
-        str_cat("has ", options.start_lr.size(), " values but the model has ", context.layer_groups,
-                " layer groups; give one value or ", context.layer_groups)));
+  if (const std::string mismatch = train::per_group_mismatch(
+          options.start_lr.size(), static_cast<std::size_t>(context.layer_groups));
+      !mismatch.empty()) {
+    errors.push_back(params["start_lr"].error(mismatch));
     return nullptr;
   }
   options.end_lr = params["end_lr"].number();

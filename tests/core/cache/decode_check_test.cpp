@@ -22,7 +22,7 @@ namespace {
 // The folders source with on_bad_image: skip.
 data::DataOptions skipping_folders(const fs::path& root) {
   data::DataOptions options;
-  options.source = "folders";
+  options.source = xp::data::Source::kFolders;
   options.path = root.string();
   options.on_bad_image = data::BadImagePolicy::kSkip;
   return options;

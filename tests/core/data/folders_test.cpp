@@ -15,7 +15,7 @@ namespace {
 
 data::DataOptions folders_options(const fs::path& root) {
   data::DataOptions options;
-  options.source = "folders";
+  options.source = xp::data::Source::kFolders;
   options.path = root.string();
   return options;
 }

@@ -17,7 +17,7 @@ namespace {
 
 data::DataOptions csv_options(const fs::path& root) {
   data::DataOptions options;
-  options.source = "csv";
+  options.source = xp::data::Source::kCsv;
   options.path = root.string();
   options.csv.labels = "labels.csv";
   options.csv.suffix = ".jpg";
