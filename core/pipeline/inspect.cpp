@@ -130,13 +130,12 @@ void write_features(const Plan& plan, const std::filesystem::path& cache_root,
   preprocess.size = recipe.data.size;
   preprocess.mean = network->input_mean();
   preprocess.std = network->input_std();
-  const std::string warning = train::precision_warning(compute_options(recipe), has_native_bf16());
+  const std::string warning = train::precision_warning(recipe.run.compute, has_native_bf16());
   if (!warning.empty()) out << "warning: " << warning << "\n";
   out << "features " << split->size() << " " << split_name << " images, " << recipe.model.arch
       << " at " << recipe.data.size << " px, " << threads << " threads\n";
-  const train::FeatureSet computed =
-      train::compute_features(*network, split, recipe.data.batch_size, recipe.data.workers,
-                              preprocess, compute_options(recipe));
+  const train::FeatureSet computed = train::compute_features(
+      *network, split, recipe.data.batch_size, recipe.data.workers, preprocess, recipe.run.compute);
   cache::write_activations(file, {computed.features, computed.labels, split->ids, {}});
   out << "wrote " << file.string() << ": features " << computed.features.size(0) << "x"
       << computed.features.size(1) << ", labels, ids\n";

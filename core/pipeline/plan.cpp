@@ -54,8 +54,8 @@ std::string Plan::describe() const {
 std::vector<recipe::Diagnostic> Plan::training_refusals() const {
   std::vector<recipe::Diagnostic> refusals;
   const recipe::Node root(recipe.doc.root(), recipe::KeyPath(), recipe.doc);
-  if (recipe.run.device != "auto" && recipe.run.device != "cpu")
-    refusals.push_back(root["device"].error(str_cat("'", recipe.run.device,
+  if (recipe.run.device.kind == train::Device::Kind::kCuda)
+    refusals.push_back(root["device"].error(str_cat("'", root["device"].string(),
                                                     "' is not available: this build of xp runs "
                                                     "on the CPU (device: auto or cpu)")));
   // bf16/channels_last training crashed once (SIGSEGV after the first epoch) in a parallel ctest run
@@ -64,9 +64,9 @@ std::vector<recipe::Diagnostic> Plan::training_refusals() const {
       "serves xp features (inference) only in this version: training with it crashed "
       "intermittently "
       "in testing";
-  if (recipe.run.precision != "fp32")
+  if (recipe.run.compute.precision != train::Precision::kFp32)
     refusals.push_back(root["precision"].error(str_cat("bf16 ", why, "; set precision: fp32")));
-  if (recipe.run.channels_last)
+  if (recipe.run.compute.channels_last)
     refusals.push_back(
         root["channels_last"].error(str_cat("channels_last ", why, "; set channels_last: false")));
   return refusals;

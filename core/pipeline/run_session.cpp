@@ -81,7 +81,8 @@ RunSession start(const Plan& plan, const RunOptions& options, int threads,
   provenance.command_line = options.command_line;
   provenance.seed = recipe.run.seed;
   provenance.threads = threads;
-  provenance.precision = recipe.run.precision + (recipe.run.channels_last ? " channels_last" : "");
+  provenance.precision = train::to_string(recipe.run.compute.precision) +
+                         (recipe.run.compute.channels_last ? " channels_last" : "");
   RunSession session(folder, std::move(in_use), report::RunRecord(folder, provenance));
   console.tee_to((folder / report::files::kLog).string());
   session.record.set("name", recipe.run.name);

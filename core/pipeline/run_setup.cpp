@@ -138,14 +138,7 @@ train::LearnerOptions learner_options(const recipe::Recipe& recipe,
   options.preprocess.std = model->input_std();
   options.augment = recipe.data.augment;
   options.reduced_decode = recipe.data.reduced_decode;
-  options.compute = compute_options(recipe);
-  return options;
-}
-
-train::ComputeOptions compute_options(const recipe::Recipe& recipe) {
-  train::ComputeOptions options;
-  options.precision = train::parse_precision(recipe.run.precision);
-  options.channels_last = recipe.run.channels_last;
+  options.compute = recipe.run.compute;
   return options;
 }
 

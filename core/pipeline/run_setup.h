@@ -57,9 +57,6 @@ void record_model(const recipe::Recipe& recipe, const models::Classifier& model,
 train::LearnerOptions learner_options(const recipe::Recipe& recipe,
                                       const models::Classifier& model);
 
-// fp32/bf16 and memory layout, as the recipe asks.
-train::ComputeOptions compute_options(const recipe::Recipe& recipe);
-
 // Sets torch's intra-op threads (0 = hardware threads) and returns the number in effect.
 int configure_threads(int requested);
 

@@ -173,9 +173,10 @@ Recipe parse_recipe_document(Document doc) {
   recipe.run.name = root["name"].string();
   recipe.run.seed = static_cast<unsigned long long>(root["seed"].integer());
   recipe.run.threads = static_cast<int>(root["threads"].integer());
-  recipe.run.device = root["device"].string();
-  recipe.run.precision = root["precision"].string();
-  recipe.run.channels_last = root["channels_last"].json().get<bool>();
+  // The schema allows only the words these read.
+  recipe.run.device = train::parse_device(root["device"].string());
+  recipe.run.compute.precision = train::parse_precision(root["precision"].string());
+  recipe.run.compute.channels_last = root["channels_last"].json().get<bool>();
 
   const Node data = root["data"];
   auto& d = recipe.data;

@@ -13,6 +13,7 @@
 #include "core/models/model_options.h"
 #include "core/recipe/document.h"
 #include "core/recipe/node.h"
+#include "core/train/compute_options.h"
 
 namespace xp::recipe {
 
@@ -20,9 +21,8 @@ struct RunSettings {
   std::string name;
   unsigned long long seed = 42;
   int threads = 0;  // 0 = hardware threads
-  std::string device = "auto";
-  std::string precision = "fp32";  // fp32 | bf16
-  bool channels_last = false;
+  train::Device device;
+  train::ComputeOptions compute;  // precision, channels_last
 };
 
 struct StageEntry {

@@ -7,16 +7,6 @@
 
 namespace xp::train {
 
-Precision parse_precision(const std::string& name) {
-  if (name == "fp32") return Precision::kFp32;
-  if (name == "bf16") return Precision::kBf16;
-  throw UserError(str_cat("precision must be fp32 or bf16, got '", name, "'"));
-}
-
-std::string to_string(Precision precision) {
-  return precision == Precision::kBf16 ? "bf16" : "fp32";
-}
-
 AutocastScope::AutocastScope(const ComputeOptions& options)
     : enabled_(options.precision == Precision::kBf16),
       was_enabled_(at::autocast::is_cpu_enabled()) {

@@ -12,17 +12,9 @@
 
 #include <string>
 
+#include "core/train/compute_options.h"
+
 namespace xp::train {
-
-enum class Precision { kFp32, kBf16 };
-
-struct ComputeOptions {
-  Precision precision = Precision::kFp32;  // fp32 matches fastai/PyTorch numerics exactly
-  bool channels_last = false;
-};
-
-Precision parse_precision(const std::string& name);  // "fp32" | "bf16"
-std::string to_string(Precision precision);
 
 // Enables CPU autocast to bfloat16 for its lifetime when `options` asks for bf16 (thread-local,
 // like torch.autocast).

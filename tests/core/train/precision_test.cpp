@@ -6,6 +6,7 @@
 #include "core/models/classifier.h"
 #include "core/train/precision.h"
 #include "core/util/cpu_features.h"
+#include "core/util/error.h"
 
 using namespace xp;
 using train::ComputeOptions;
@@ -75,4 +76,20 @@ TEST_CASE("CPU features are described as a list of what is present") {
   features.amx_bf16 = true;
   CHECK(xp::describe(features) == "avx512f amx_bf16");
   CHECK(xp::has_native_bf16(features));
+}
+
+TEST_CASE("device names: auto, cpu, cuda and cuda:N read back as written, others are refused") {
+  using xp::train::Device;
+  CHECK(xp::train::parse_device("auto").kind == Device::Kind::kAuto);
+  CHECK(xp::train::parse_device("cpu").kind == Device::Kind::kCpu);
+  const Device cuda = xp::train::parse_device("cuda");
+  CHECK(cuda.kind == Device::Kind::kCuda);
+  CHECK(cuda.index == 0);
+  CHECK(xp::train::parse_device("cuda:3").index == 3);
+  for (const char* name : {"auto", "cpu", "cuda:0", "cuda:12"})
+    CHECK(xp::train::to_string(xp::train::parse_device(name)) == name);
+  for (const char* bad : {"", "gpu", "cuda:", "cuda:x", "cuda:1:2", "cudaa", "CPU"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(xp::train::parse_device(bad), xp::UserError);
+  }
 }

@@ -1,0 +1,54 @@
+#include "core/train/compute_options.h"
+
+#include <cctype>
+
+#include "core/util/error.h"
+
+namespace xp::train {
+
+Precision parse_precision(const std::string& name) {
+  if (name == "fp32") return Precision::kFp32;
+  if (name == "bf16") return Precision::kBf16;
+  throw UserError(str_cat("precision must be fp32 or bf16, got '", name, "'"));
+}
+
+std::string to_string(Precision precision) {
+  return precision == Precision::kBf16 ? "bf16" : "fp32";
+}
+
+Device parse_device(const std::string& name) {
+  Device device;
+  if (name == "auto") return device;
+  if (name == "cpu") {
+    device.kind = Device::Kind::kCpu;
+    return device;
+  }
+  const std::string cuda = "cuda";
+  if (name.rfind(cuda, 0) == 0) {
+    const std::string index = name.size() > cuda.size() + 1 && name[cuda.size()] == ':'
+                                  ? name.substr(cuda.size() + 1)
+                                  : std::string();
+    const bool digits = !index.empty() && index.size() <= 4 &&
+                        index.find_first_not_of("0123456789") == std::string::npos;
+    if (name == cuda || digits) {
+      device.kind = Device::Kind::kCuda;
+      device.index = digits ? std::stoi(index) : 0;
+      return device;
+    }
+  }
+  throw UserError(str_cat("device must be auto, cpu, cuda or cuda:N, got '", name, "'"));
+}
+
+std::string to_string(const Device& device) {
+  switch (device.kind) {
+    case Device::Kind::kAuto:
+      return "auto";
+    case Device::Kind::kCpu:
+      return "cpu";
+    case Device::Kind::kCuda:
+      return "cuda:" + std::to_string(device.index);
+  }
+  return "";
+}
+
+}  // namespace xp::train
