@@ -21,6 +21,7 @@
 #include "core/recipe/diagnostics.h"
 #include "core/report/run_folder.h"
 #include "core/report/run_index.h"
+#include "core/report/run_status.h"
 #include "core/report/sweep_folder.h"
 #include "core/report/sweep_ledger.h"
 #include "core/util/atomic_file.h"
@@ -181,9 +182,8 @@ class SweepRunner {
   // A trial the ledger calls running (its sweep died) whose run finished anyway.
   void settle_orphan(report::TrialRecord& trial) {
     if (trial.state != state::kRunning || trial.run.empty()) return;
-    const auto status = report::read_json_file(fs::path(trial.run) / report::files::kStatus);
-    if (status.is_object() && status.value("state", "") == "COMPLETE")
-      record_complete(trial, trial.run);
+    const auto status = report::read_run_status(trial.run);
+    if (status && status->state == report::RunState::kComplete) record_complete(trial, trial.run);
   }
 
   Running start(int number) {
@@ -250,10 +250,9 @@ class SweepRunner {
       trial.state = state::kInterrupted;
     } else {
       trial.state = state::kFailed;
-      const auto status = run.empty() ? nlohmann::json(nullptr)
-                                      : report::read_json_file(run / report::files::kStatus);
-      trial.error = status.is_object() && status.contains("error")
-                        ? status["error"].get<std::string>()
+      const auto status = run.empty() ? std::nullopt : report::read_run_status(run);
+      trial.error = status && !status->error.empty()
+                        ? status->error
                         : log_tail(trial_root(child.number) / report::sweep_files::kTrialLog);
     }
     ledger_.save();

@@ -97,9 +97,8 @@ RunSession resume(const RunOptions& options, report::Console& console) {
   auto in_use = FileLock::try_lock(folder / report::files::kInUse);
   XP_CHECK(in_use != nullptr, "cannot resume ", folder.string(),
            ": another xp process is running it");
-  const auto status =
-      nlohmann::json::parse(read_if_exists(folder / report::files::kStatus), nullptr, false);
-  XP_CHECK(!(status.is_object() && status.value("state", "") == "COMPLETE"), "cannot resume ",
+  const auto status = report::read_run_status(folder);
+  XP_CHECK(!(status && status->state == report::RunState::kComplete), "cannot resume ",
            folder.string(), ": the run is already complete");
   return record_failure_in(folder, [&] {
     std::optional<LearnerFile> resume_point;

@@ -9,6 +9,7 @@
 
 #include "core/cache/cache_layout.h"
 #include "core/report/run_folder.h"
+#include "core/report/run_status.h"
 #include "core/util/atomic_file.h"
 #include "core/util/csv_table.h"
 #include "core/util/error.h"
@@ -118,25 +119,22 @@ RunSummary summarize_run(const fs::path& folder) {
 
 RunSummary summarize_run(const fs::path& folder, const nlohmann::json& run,
                          const EpochLog& epochs) {
-  const nlohmann::json status = read_json_file(folder / files::kStatus);
+  const std::optional<RunStatus> status = read_run_status(folder);
   RunSummary summary;
   summary.folder = folder;
   summary.name = folder.parent_path().filename().string();
   summary.started = run.value("started", "");
   summary.stages = run.contains("stage_keys") ? static_cast<int>(run["stage_keys"].size()) : 0;
-  summary.state = status.is_object() ? status.value("state", "UNKNOWN") : "UNKNOWN";
-  if (summary.state == "RUNNING" && FileLock::try_lock(folder / files::kInUse))
+  summary.state = status ? state_name(status->state) : "UNKNOWN";
+  if (status && status->state == RunState::kRunning && FileLock::try_lock(folder / files::kInUse))
     summary.state = "KILLED";
-  if (status.is_object()) {
-    summary.error = status.value("error", "");
-    const bool complete = summary.state == "COMPLETE";
-    summary.stages_done = complete ? summary.stages
-                                   : (status.contains("stage") && status["stage"].is_number()
-                                          ? status["stage"].get<int>()
-                                          : 0);
+  if (status) {
+    summary.error = status->error;
+    summary.stages_done =
+        status->state == RunState::kComplete ? summary.stages : status->stage.value_or(0);
     const std::string end = run.value("ended", nlohmann::json()).is_string()
                                 ? run["ended"].get<std::string>()
-                                : status.value("heartbeat", "");
+                                : status->heartbeat;
     summary.seconds = seconds_between(summary.started, end);
   }
   summary.metric_name = epochs.metric_name;

@@ -66,7 +66,7 @@ RunRecord::RunRecord(std::filesystem::path folder, const Provenance& provenance)
   run_["started"] = utc_now_iso8601();
   run_["ended"] = nullptr;
   write_run();
-  write_status("RUNNING");
+  write_status(RunState::kRunning);
 }
 
 RunRecord RunRecord::reopen(const std::filesystem::path& folder,
@@ -99,14 +99,14 @@ RunRecord RunRecord::reopen(const std::filesystem::path& folder,
   }
   record.run_["ended"] = nullptr;
   record.append("resumed", {{"at", utc_now_iso8601()}, {"command_line", command_line}});
-  record.write_status("RUNNING");
+  record.write_status(RunState::kRunning);
   return record;
 }
 
 void RunRecord::mark_failed(const std::filesystem::path& folder, const std::string& error) {
   RunRecord record;
   record.folder_ = folder;
-  record.write_status("FAILED", error);
+  record.write_status(RunState::kFailed, error);
 }
 
 void RunRecord::begin_capture() {
@@ -151,19 +151,19 @@ void RunRecord::stage(int index, const std::string& type, std::int64_t epoch) {
   stage_index_ = index;
   stage_type_ = type;
   epoch_ = epoch;
-  write_status("RUNNING");
+  write_status(RunState::kRunning);
 }
 
 void RunRecord::complete() {
   run_["ended"] = utc_now_iso8601();
   write_run();
-  write_status("COMPLETE");
+  write_status(RunState::kComplete);
 }
 
 void RunRecord::fail(const std::string& error) {
   // status.json first: if run.json cannot be written either (a full disk), the state and the first
   // error are what a reader of the folder must still find.
-  write_status("FAILED", error);
+  write_status(RunState::kFailed, error);
   run_["ended"] = utc_now_iso8601();
   write_run();
 }
@@ -171,23 +171,21 @@ void RunRecord::fail(const std::string& error) {
 void RunRecord::interrupted() {
   run_["ended"] = utc_now_iso8601();
   write_run();
-  write_status("INTERRUPTED", "interrupted by the user (Ctrl-C)");
+  write_status(RunState::kInterrupted, "interrupted by the user (Ctrl-C)");
 }
 
 void RunRecord::write_run() { write_file_atomic(folder_ / files::kRun, json_text(run_)); }
 
-void RunRecord::write_status(const std::string& state, const std::string& error) {
-  nlohmann::ordered_json status;
-  status["state"] = state;
-  status["stage"] =
-      stage_index_ >= 0 ? nlohmann::ordered_json(stage_index_) : nlohmann::ordered_json(nullptr);
-  status["stage_type"] =
-      stage_type_.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(stage_type_);
-  status["epoch"] = epoch_ >= 0 ? nlohmann::ordered_json(epoch_) : nlohmann::ordered_json(nullptr);
-  status["heartbeat"] = utc_now_iso8601();
-  status["pid"] = getpid();
-  if (!error.empty()) status["error"] = error;
-  write_file_atomic(folder_ / files::kStatus, json_text(status));
+void RunRecord::write_status(RunState state, const std::string& error) {
+  RunStatus status;
+  status.state = state;
+  if (stage_index_ >= 0) status.stage = stage_index_;
+  if (!stage_type_.empty()) status.stage_type = stage_type_;
+  if (epoch_ >= 0) status.epoch = epoch_;
+  status.heartbeat = utc_now_iso8601();
+  status.pid = getpid();
+  status.error = error;
+  write_file_atomic(folder_ / files::kStatus, json_text(to_json(status)));
 }
 
 }  // namespace xp::report

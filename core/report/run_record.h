@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/report/run_status.h"
+
 namespace xp::report {
 
 struct Provenance {
@@ -51,7 +53,7 @@ class RunRecord {
  private:
   RunRecord() = default;
   void write_run();
-  void write_status(const std::string& state, const std::string& error = "");
+  void write_status(RunState state, const std::string& error = "");
 
   std::filesystem::path folder_;
   nlohmann::ordered_json run_;

@@ -24,3 +24,41 @@ TEST_CASE(
   CHECK(run["classes"] == nlohmann::json({"caf\xef\xbf\xbd", "tea"}));
   CHECK(run["ended"].is_string());
 }
+
+TEST_CASE(
+    "status.json reads back as the RunStatus written, and what xp did not write reads as none") {
+  testing::TempDir dir;
+  report::Provenance provenance;
+  report::RunRecord record(dir.path(), provenance);
+  auto status = report::read_run_status(dir.path());
+  REQUIRE(status.has_value());
+  CHECK(status->state == report::RunState::kRunning);
+  CHECK_FALSE(status->stage.has_value());
+  CHECK_FALSE(status->epoch.has_value());
+  record.stage(2, "fit", 3);
+  record.fail("stage [2] fit (r.yaml:9:5): boom");
+  status = report::read_run_status(dir.path());
+  REQUIRE(status.has_value());
+  CHECK(status->state == report::RunState::kFailed);
+  CHECK(status->stage == 2);
+  CHECK(status->stage_type == std::string("fit"));
+  CHECK(status->epoch == 3);
+  CHECK(status->error == "stage [2] fit (r.yaml:9:5): boom");
+  CHECK(status->pid > 0);
+  CHECK(nlohmann::json::parse(testing::read_text(dir.path() / "status.json")) ==
+        nlohmann::json::parse(report::to_json(*status).dump()));
+
+  for (const char* text : {"", "{", "[]", R"({"state": "DONE"})", R"({"stage": 1})"}) {
+    CAPTURE(text);
+    testing::write_text(dir.path() / "status.json", text);
+    CHECK_FALSE(report::read_run_status(dir.path()).has_value());
+  }
+  // A field of another type is left unset; the state still reads.
+  testing::write_text(dir.path() / "status.json", R"({"state": "RUNNING", "stage": "two"})");
+  status = report::read_run_status(dir.path());
+  REQUIRE(status.has_value());
+  CHECK(status->state == report::RunState::kRunning);
+  CHECK_FALSE(status->stage.has_value());
+  std::filesystem::remove(dir.path() / "status.json");
+  CHECK_FALSE(report::read_run_status(dir.path()).has_value());
+}
