@@ -57,13 +57,11 @@ void refresh_report(const std::filesystem::path& folder, report::Console& consol
 // `fit`), the metrics.csv rows up to there, and the run's stage keys.
 void save_resume_point(const std::filesystem::path& folder, train::Learner& learner, int next_stage,
                        const train::FitProgress* fit, const RunObserver& observer,
-                       const std::vector<StageKey>& keys) {
+                       const std::vector<std::string>& key_hashes) {
   LearnerFile file;
   file.state = learner.state();
   if (fit) file.fit = *fit;
-  RunProgress run{next_stage, observer.rows(), observer.last_metric(), {}};
-  for (const auto& key : keys) run.stage_keys.push_back(key.hash);
-  file.run = std::move(run);
+  file.run = RunProgress{next_stage, observer.rows(), observer.last_metric(), key_hashes};
   write_learner_file(folder / report::files::kResume, file);
 }
 
@@ -101,7 +99,7 @@ double run_stages(const Plan& plan, const RunOptions& options, RunSession& sessi
   RecipeData loaded = load_recipe_data(recipe, options.cache_root);
   record_data(recipe, loaded, folder, console, session.record);
   const std::vector<StageKey> keys = recipe_stage_keys(plan, loaded.identity);
-  record_stage_keys(session, keys);
+  const std::vector<std::string> key_hashes = record_stage_keys(session, keys);
 
   models::Classifier model = build_model(recipe, loaded.data);
   record_model(recipe, model, console, session.record);
@@ -141,7 +139,7 @@ double run_stages(const Plan& plan, const RunOptions& options, RunSession& sessi
         str_cat("stage [", index, "] ", planned.type, "  ", planned.stage->describe());
     if (!resumed_inside && stage_cache.replay(planned, key, header, observer)) continue;
     if (stage_cache.catch_up(learner))  // the stages before were replayed: start from their state
-      save_resume_point(folder, learner, index, nullptr, observer, keys);
+      save_resume_point(folder, learner, index, nullptr, observer, key_hashes);
 
     console.line(header);
     StageCapture capture(folder, console, session.record);
@@ -156,13 +154,13 @@ double run_stages(const Plan& plan, const RunOptions& options, RunSession& sessi
                          {},
                          resumed_inside ? &*resume_fit : nullptr};
     context.on_fit_progress = [&](const train::FitProgress& progress) {
-      save_resume_point(folder, learner, index, &progress, observer, keys);
+      save_resume_point(folder, learner, index, &progress, observer, key_hashes);
     };
     as_stage(planned, [&] { planned.stage->run(context); });
     observer.end_stage();
     const StageOutputs outputs = capture.finish(observer);
 
-    save_resume_point(folder, learner, index + 1, nullptr, observer, keys);
+    save_resume_point(folder, learner, index + 1, nullptr, observer, key_hashes);
     session.record.append("timings", {{"stage", index},
                                       {"type", planned.type},
                                       {"seconds", outputs.seconds},

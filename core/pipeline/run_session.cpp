@@ -133,7 +133,7 @@ RunSession open_run_session(const Plan& plan, const RunOptions& options, int thr
   return session;
 }
 
-void record_stage_keys(RunSession& session, const std::vector<StageKey>& keys) {
+std::vector<std::string> record_stage_keys(RunSession& session, const std::vector<StageKey>& keys) {
   std::vector<std::string> hashes;
   for (const auto& key : keys) hashes.push_back(key.hash);
   if (session.resume_point && session.resume_point->run->stage_keys != hashes)
@@ -143,6 +143,7 @@ void record_stage_keys(RunSession& session, const std::vector<StageKey>& keys) {
   session.record.set("stage_keys", hashes);
   // What the last stage's key covers: what why_keys_differ compares when the run is resumed.
   session.record.set("key_fields", keys.back().fields);
+  return hashes;
 }
 
 }  // namespace xp::pipeline

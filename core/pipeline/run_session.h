@@ -46,6 +46,7 @@ RunSession open_run_session(const Plan& plan, const RunOptions& options, int thr
 // Records the run's stage keys in run.json. A resumed run must have the keys its resume point
 // recorded: otherwise its data, weights file or recipe.yaml changed, and continuing would mix two
 // experiments — a UserError says what changed.
-void record_stage_keys(RunSession& session, const std::vector<StageKey>& keys);
+// Returns the keys' hashes: what every resume point of the run records.
+std::vector<std::string> record_stage_keys(RunSession& session, const std::vector<StageKey>& keys);
 
 }  // namespace xp::pipeline
