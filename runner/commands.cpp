@@ -63,10 +63,12 @@ int run(const cli::CliOptions& options) {
     // The thread count the run started with: CPU kernels may sum in another order with another
     // count, and a resumed run must end bit for bit where an uninterrupted one would.
     if (options.threads == 0) {
-      const auto run_json = report::read_json_file(folder / report::files::kRun);
-      // Not a number: left to the engine, which reports the damaged run.json and marks the run FAILED.
-      if (run_json.is_object() && run_json.value("threads", nlohmann::json()).is_number_integer())
-        run_options.threads = std::clamp(run_json["threads"].get<int>(), 1, 4096);
+      try {
+        const int threads = report::read_run_json(folder).threads;
+        if (threads > 0) run_options.threads = std::min(threads, 4096);
+      } catch (const Error&) {
+        // No readable run.json: left to the engine, which reports it and marks the run FAILED.
+      }
     }
   }
   const pipeline::RunResult result = pipeline::run_plan(plan, run_options, console);

@@ -161,10 +161,7 @@ double run_stages(const Plan& plan, const RunOptions& options, RunSession& sessi
     const StageOutputs outputs = capture.finish(observer);
 
     save_resume_point(folder, learner, index + 1, nullptr, observer, key_hashes);
-    session.record.append("timings", {{"stage", index},
-                                      {"type", planned.type},
-                                      {"seconds", outputs.seconds},
-                                      {"cached", false}});
+    session.record.add(report::TimingInfo{index, planned.type, outputs.seconds, /*cached=*/false});
     if (!resumed_inside)
       stage_cache.publish(planned, key,
                           index > 0 ? &keys[static_cast<std::size_t>(index - 1)] : nullptr, outputs,

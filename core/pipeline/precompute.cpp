@@ -147,13 +147,9 @@ void ensure_precomputed(StageContext& context) {
                                  activations.reused ? "reused from " : "computed into ",
                                  activations.file.string(),
                                  str_printf(" (%.1f s)", activations.seconds)));
-    context.record.append("precompute", {{"stage", context.stage_index},
-                                         {"split", split->name},
-                                         {"file", activations.file.string()},
-                                         {"reused", activations.reused},
-                                         {"rows", split->size()},
-                                         {"features", activations.features.size(1)},
-                                         {"seconds", activations.seconds}});
+    context.record.add(report::PrecomputeInfo{
+        context.stage_index, split->name, activations.file.string(), activations.reused,
+        split->size(), activations.features.size(1), activations.seconds});
     (split == data.train ? precomputed.train : precomputed.valid) = std::move(activations.features);
   }
   learner.set_precomputed(std::move(precomputed));

@@ -34,28 +34,22 @@ std::string read_if_exists(const std::filesystem::path& path) {
 }
 
 // What report.html's plan table lists: every stage with its description and epochs.
-nlohmann::json plan_record(const Plan& plan) {
-  nlohmann::json stages = nlohmann::json::array();
+std::vector<report::PlannedStageInfo> plan_record(const Plan& plan) {
+  std::vector<report::PlannedStageInfo> stages;
   for (const auto& planned : plan.stages)
-    stages.push_back({{"stage", planned.index},
-                      {"type", planned.type},
-                      {"description", planned.stage->describe()},
-                      {"epochs", planned.stage->epochs()}});
+    stages.push_back(
+        {planned.index, planned.type, planned.stage->describe(), planned.stage->epochs()});
   return stages;
 }
 
 // What changed since a run started, from the key fields its run.json recorded (runs before they
 // were recorded get the general reason): "recipe.yaml: stages[1].fit.lr: 0.01 → 0.02; the data
 // changed …".
-std::string why_keys_differ(const nlohmann::ordered_json& started, const KeyFields& now) {
-  const auto recorded = started.is_object() ? started.value("key_fields", nlohmann::ordered_json())
-                                            : nlohmann::ordered_json();
-  if (!recorded.is_object())
+std::string why_keys_differ(const report::RunInfo& started, const KeyFields& now) {
+  if (started.key_fields.empty())
     return "its data, weights file or recipe.yaml changed since the run started (the stage keys "
            "differ)";
-  KeyFields before;
-  for (const auto& [path, value] : recorded.items())
-    if (value.is_string()) before[path] = value.get<std::string>();
+  const KeyFields before(started.key_fields.begin(), started.key_fields.end());
   std::vector<std::string> reasons;
   for (const auto& change : key_changes(before, now, 4)) {
     if (change.rfind("xp.data_identity", 0) == 0)
@@ -85,8 +79,10 @@ RunSession start(const Plan& plan, const RunOptions& options, int threads,
                          (recipe.run.compute.channels_last ? " channels_last" : "");
   RunSession session(folder, std::move(in_use), report::RunRecord(folder, provenance));
   console.tee_to((folder / report::files::kLog).string());
-  session.record.set("name", recipe.run.name);
-  session.record.set("plan", plan_record(plan));
+  session.record.update([&](report::RunInfo& run) {
+    run.name = recipe.run.name;
+    run.plan = plan_record(plan);
+  });
   console.line(plan.describe());
   for (const auto& warning : plan.rendered_warnings()) console.line(warning);
   return session;
@@ -140,9 +136,11 @@ std::vector<std::string> record_stage_keys(RunSession& session, const std::vecto
     throw UserError(str_cat("cannot resume ", session.folder.string(), ": ",
                             why_keys_differ(session.record.run(), keys.back().fields),
                             ", so continuing would mix two experiments; start a new run"));
-  session.record.set("stage_keys", hashes);
-  // What the last stage's key covers: what why_keys_differ compares when the run is resumed.
-  session.record.set("key_fields", keys.back().fields);
+  session.record.update([&](report::RunInfo& run) {
+    run.stage_keys = hashes;
+    // What the last stage's key covers: what why_keys_differ compares when the run is resumed.
+    run.key_fields.assign(keys.back().fields.begin(), keys.back().fields.end());
+  });
   return hashes;
 }
 

@@ -68,30 +68,31 @@ void record_data(const recipe::Recipe& recipe, const RecipeData& loaded,
   const data::DataBundle& data = loaded.data;
   if (const auto& checked = loaded.decode_checked) {
     console.line(describe(*checked));
-    record.set("decode_check", {{"decoded", checked->decoded},
-                                {"reused", checked->reused},
-                                {"undecodable", checked->undecodable},
-                                {"cache_problem", checked->cache_problem}});
+    record.update([&](report::RunInfo& run) {
+      run.decode_check = report::DecodeCheckInfo{checked->decoded, checked->reused,
+                                                 checked->undecodable, checked->cache_problem};
+    });
   }
   if (loaded.resized) {
     console.line(describe(*loaded.resized));
-    record.set("resize_cache", {{"shorter_side", recipe.data.resize_cache},
-                                {"folder", loaded.resized->folder.string()},
-                                {"written", loaded.resized->written},
-                                {"reused", loaded.resized->reused},
-                                {"already_small", loaded.resized->kept}});
+    record.update([&](report::RunInfo& run) {
+      run.resize_cache = report::ResizeCacheInfo{
+          recipe.data.resize_cache, loaded.resized->folder.string(), loaded.resized->written,
+          loaded.resized->reused, loaded.resized->kept};
+    });
   }
   console.line(str_cat(
       "data    ", data.train->size(), " train, ", data.valid->size(), " valid images, ",
       data.classes.size(), data.target == data::Target::kRegression ? " value" : " class",
       data.classes.size() == 1 ? "" : (data.target == data::Target::kRegression ? "s" : "es"), " (",
       data::target_name(data.target), ")"));
-  record.set("target", data::target_name(data.target));
-  record.set("classes", data.classes);
-  record.set("data", {{"train_images", data.train->size()},
-                      {"valid_images", data.valid->size()},
-                      {"test_images", data.test ? data.test->size() : 0},
-                      {"skipped_images", data.skipped.size()}});
+  record.update([&](report::RunInfo& run) {
+    run.target = data::target_name(data.target);
+    run.classes = data.classes;
+    run.data = report::DataCounts{data.train->size(), data.valid->size(),
+                                  data.test ? data.test->size() : 0,
+                                  static_cast<std::int64_t>(data.skipped.size())};
+  });
   if (!data.skipped.empty()) {
     write_file_atomic(run_folder / report::files::kSkipped, report::skipped_csv(data.skipped));
     console.line(str_cat("warning: skipped ", data.skipped.size(), " bad image file",
@@ -123,7 +124,7 @@ void record_model(const recipe::Recipe& recipe, const models::Classifier& model,
   if (!recipe.model.weights.empty()) {
     console.line(str_cat("model   ", recipe.model.arch, " weights from ", recipe.model.weights,
                          "; body frozen (layer groups 0-", model->frozen_groups() - 1, ")"));
-    record.set("weights", recipe.model.weights);
+    record.update([&](report::RunInfo& run) { run.weights = recipe.model.weights; });
   }
 }
 

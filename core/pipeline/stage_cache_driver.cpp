@@ -53,7 +53,10 @@ void StageCacheDriver::guarded(int stage, const char* what, const Work& work) {
   if (problem.empty()) return;
   console_.line(
       str_cat("warning: stage cache ", what, " failed, continuing without it: ", problem));
-  record_.append("stage_cache", {{"stage", stage}, {"error", str_cat(what, ": ", problem)}});
+  report::StageCacheInfo info;
+  info.stage = stage;
+  info.error = str_cat(what, ": ", problem);
+  record_.add(std::move(info));
   usable_ = false;
 }
 
@@ -75,14 +78,14 @@ bool StageCacheDriver::replay(const PlannedStage& planned, const StageKey& key,
   observer.replay(planned.index, cached->outputs);
   record_.replay(cached->outputs.record_ops);
   restore_stage_files(*cached, run_folder_);
-  record_.append("stage_cache", {{"stage", planned.index},
-                                 {"key", key.hash},
-                                 {"hit", true},
-                                 {"from", cached->entry.value("run", "")},
-                                 {"seconds_saved", cached->outputs.seconds}});
-  record_.append(
-      "timings",
-      {{"stage", planned.index}, {"type", planned.type}, {"seconds", 0.0}, {"cached", true}});
+  report::StageCacheInfo hit;
+  hit.stage = planned.index;
+  hit.key = key.hash;
+  hit.hit = true;
+  hit.from = cached->entry.value("run", "");
+  hit.seconds_saved = cached->outputs.seconds;
+  record_.add(std::move(hit));
+  record_.add(report::TimingInfo{planned.index, planned.type, 0.0, /*cached=*/true});
   pending_ = std::move(cached);
   return true;
 }
@@ -101,10 +104,12 @@ void StageCacheDriver::publish(const PlannedStage& planned, const StageKey& key,
     guarded(planned.index, "store", [&] {
       publish_stage(store_, key, {planned.index, planned.type, run_folder_.string()}, outputs,
                     state, previous ? previous->hash : std::string());
-      record_.append("stage_cache", {{"stage", planned.index},
-                                     {"key", key.hash},
-                                     {"hit", false},
-                                     {"seconds", outputs.seconds}});
+      report::StageCacheInfo stored;
+      stored.stage = planned.index;
+      stored.key = key.hash;
+      stored.hit = false;
+      stored.seconds = outputs.seconds;
+      record_.add(std::move(stored));
     });
   lock_.reset();
 }

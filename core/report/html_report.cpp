@@ -1,7 +1,5 @@
 #include "core/report/html_report.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -23,7 +21,6 @@
 namespace xp::report {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
@@ -48,33 +45,11 @@ bool file_exists(const fs::path& path) {
 
 double number(const std::string& text) { return text.empty() ? NAN : std::atof(text.c_str()); }
 
-// A run.json value as page text: strings as they are, others as JSON (invalid UTF-8 from a folder
-// name written as U+FFFD, as util/json_text does for the files, instead of throwing).
-std::string display_text(const json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_null()) return "";
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-// The recipe's stages as run.json's "plan" lists them (index, type, description, epochs).
-struct PlanStage {
-  int stage = 0;
-  std::string type, description;
-  std::int64_t epochs = 0;
-};
-
-std::vector<PlanStage> read_plan(const json& run) {
-  std::vector<PlanStage> plan;
-  if (!run.contains("plan") || !run["plan"].is_array()) return plan;
-  for (const auto& entry : run["plan"])
-    plan.push_back({entry.value("stage", 0), entry.value("type", ""),
-                    entry.value("description", ""), entry.value("epochs", std::int64_t{0})});
-  return plan;
-}
+using Plan = std::vector<PlannedStageInfo>;
 
 // Where each stage starts on the run's epoch axis (epochs counted over the whole run, the first is
 // 1): from the plan when run.json has one, else from the stages metrics.csv shows.
-std::map<int, double> stage_starts(const std::vector<PlanStage>& plan, const EpochLog& metrics) {
+std::map<int, double> stage_starts(const Plan& plan, const EpochLog& metrics) {
   std::map<int, double> starts;
   double done = 0;
   if (!plan.empty()) {
@@ -106,15 +81,15 @@ std::vector<SvgMarker> boundary_markers(const std::map<int, double>& starts,
   return markers;
 }
 
-std::string header_section(const fs::path& folder, const json& run, const RunSummary& summary,
+std::string header_section(const fs::path& folder, const RunInfo& run, const RunSummary& summary,
                            const EpochLog& metrics) {
-  const std::string name = run.value("name", summary.name);
+  const std::string name = run.name.value_or(summary.name);
   std::string out = str_cat(
       "<h1>", html_escape(name), " <span class=\"state ", html_escape(summary.state), "\">",
       html_escape(summary.state), "</span></h1>\n<div class=\"sub\">",
       html_escape(folder.filename().string()), " · started ", html_escape(summary.started),
       std::isnan(summary.seconds) ? "" : " · " + html_escape(format_duration(summary.seconds)),
-      " · seed ", html_escape(display_text(run.value("seed", json()))), "</div>\n");
+      " · seed ", run.seed, "</div>\n");
   if (!summary.error.empty())
     out += str_cat("<div class=\"banner\">", html_escape(summary.error), "</div>\n");
   if (summary.state == "INTERRUPTED" || summary.state == "KILLED" ||
@@ -144,50 +119,42 @@ std::string header_section(const fs::path& folder, const json& run, const RunSum
     card("val_loss", format_number(summary.val_loss));
     card("epochs", std::to_string(metrics.rows.size()));
   }
-  if (run.contains("tta") && run["tta"].is_array() && !run["tta"].empty()) {
-    const json scores = run["tta"].back().value("tta", json::object());
-    for (const auto& [key, value] : scores.items())
-      if (value.is_number()) card("TTA " + key, format_number(value.get<double>()));
-  }
-  if (run.contains("data") && run["data"].is_object())
-    card("images train / valid", str_cat(run["data"].value("train_images", 0), " / ",
-                                         run["data"].value("valid_images", 0)));
+  if (!run.tta.empty())
+    for (const auto& [score, value] : run.tta.back().tta)
+      card("TTA " + score, format_number(value));
+  if (run.data)
+    card("images train / valid", str_cat(run.data->train_images, " / ", run.data->valid_images));
   out += "</div>\n";
   return out;
 }
 
-std::string plan_section(const json& run, const std::vector<PlanStage>& plan,
-                         const EpochLog& metrics) {
-  if (plan.empty()) return "";
-  std::map<int, json> timings, cache;
-  for (const auto& entry : run.value("timings", json::array()))
-    timings[entry.value("stage", -1)] = entry;
-  for (const auto& entry : run.value("stage_cache", json::array()))
-    cache[entry.value("stage", -1)] = entry;
+std::string plan_section(const RunInfo& run, const EpochLog& metrics) {
+  if (run.plan.empty()) return "";
+  std::map<int, TimingInfo> timings;
+  std::map<int, StageCacheInfo> cache;
+  for (const auto& entry : run.timings) timings[entry.stage] = entry;
+  for (const auto& entry : run.stage_cache) cache[entry.stage] = entry;
   std::map<int, int> epochs_done;
   for (const auto& row : metrics.rows) ++epochs_done[row.stage];
   std::string out =
       "<table><thead>" +
       table_row({"#", "stage", "what it does", "epochs", "time", "stage cache"}, true) + "</thead>";
-  for (const auto& stage : plan) {
+  for (const auto& stage : run.plan) {
     const auto timing = timings.find(stage.stage);
     const auto cached = cache.find(stage.stage);
     std::string time =
-        timing == timings.end() ? "not run" : format_duration(timing->second.value("seconds", 0.0));
+        timing == timings.end() ? "not run" : format_duration(timing->second.seconds);
     std::string epochs =
         stage.epochs > 0 ? str_cat(epochs_done[stage.stage], " / ", stage.epochs) : "";
     std::string hit;
     if (cached != cache.end())
-      hit =
-          cached->second.value("hit", false)
-              ? str_cat("<span class=\"hit\">HIT</span> from ",
-                        html_escape(fs::path(cached->second.value("from", "")).filename().string()),
-                        ", ",
-                        html_escape(format_duration(cached->second.value("seconds_saved", 0.0))),
-                        " saved")
-          : cached->second.contains("error")
-              ? "not cached: " + html_escape(cached->second.value("error", ""))
-              : std::string("stored");
+      hit = cached->second.hit.value_or(false)
+                ? str_cat("<span class=\"hit\">HIT</span> from ",
+                          html_escape(fs::path(cached->second.from).filename().string()), ", ",
+                          html_escape(format_duration(cached->second.seconds_saved.value_or(0))),
+                          " saved")
+            : !cached->second.error.empty() ? "not cached: " + html_escape(cached->second.error)
+                                            : std::string("stored");
     out += str_cat("<tr><td>", stage.stage, "</td><td>", html_escape(stage.type), "</td><td>",
                    html_escape(stage.description), "</td><td class=\"num\">", html_escape(epochs),
                    "</td><td class=\"num\">", html_escape(time), "</td><td>", hit, "</td></tr>\n");
@@ -195,7 +162,7 @@ std::string plan_section(const json& run, const std::vector<PlanStage>& plan,
   return out + "</table>\n";
 }
 
-std::string curves_section(const std::vector<PlanStage>& plan, const EpochLog& metrics) {
+std::string curves_section(const Plan& plan, const EpochLog& metrics) {
   if (metrics.rows.empty()) return "";
   const auto starts = stage_starts(plan, metrics);
   std::map<int, std::string> types;
@@ -240,7 +207,7 @@ std::string curves_section(const std::vector<PlanStage>& plan, const EpochLog& m
   return out + "</table></details>\n";
 }
 
-std::string lr_schedule_section(const fs::path& folder, const std::vector<PlanStage>& plan) {
+std::string lr_schedule_section(const fs::path& folder, const Plan& plan) {
   if (!file_exists(folder / files::kLrSchedule)) return "";
   const CsvTable table = read_csv((folder / files::kLrSchedule).string());
   const auto stage_column = table.column("stage"), iteration_column = table.column("iteration");
@@ -287,7 +254,7 @@ std::string lr_schedule_section(const fs::path& folder, const std::vector<PlanSt
   return svg_line_chart(chart);
 }
 
-std::string lr_find_section(const fs::path& folder, const json& run) {
+std::string lr_find_section(const fs::path& folder, const RunInfo& run) {
   if (!file_exists(folder / files::kLrFind)) return "";
   const CsvTable table = read_csv((folder / files::kLrFind).string());
   const auto stage_column = table.column("stage"), lr = table.column("lr"),
@@ -306,15 +273,16 @@ std::string lr_find_section(const fs::path& folder, const json& run) {
   for (auto& [stage, series] : curves) {
     std::vector<SvgMarker> markers;
     std::string notes;
-    for (const auto& entry : run.value("lr_find", json::array())) {
-      if (entry.value("stage", -1) != stage) continue;
-      const json suggestions = entry.value("suggestions", json::object());
-      for (const auto& [name, value] : suggestions.items())
-        if (value.is_number())
-          markers.push_back(
-              {value.get<double>(), str_cat(name, " ", str_printf("%.2e", value.get<double>()))});
-      notes = str_cat(entry.value("batches", 0), " of ", entry.value("scheduled", 0), " batches",
-                      entry.value("diverged", false) ? "; stopped when the loss diverged" : "");
+    for (const auto& entry : run.lr_find) {
+      if (entry.stage != stage) continue;
+      if (const auto& s = entry.suggestions)
+        for (const auto& [name, value] : {std::pair{"valley", s->valley},
+                                          {"slide", s->slide},
+                                          {"minimum", s->minimum},
+                                          {"steep", s->steep}})
+          markers.push_back({value, str_cat(name, " ", str_printf("%.2e", value))});
+      notes = str_cat(entry.batches, " of ", entry.scheduled, " batches",
+                      entry.diverged ? "; stopped when the loss diverged" : "");
     }
     SvgChart chart{str_cat("lr_find, stage [", stage, "]"),
                    "learning rate (log scale)",
@@ -330,38 +298,30 @@ std::string lr_find_section(const fs::path& folder, const json& run) {
   return out;
 }
 
-std::string tta_section(const json& run) {
+std::string tta_section(const RunInfo& run) {
   std::string out;
-  for (const char* kind : {"tta", "predict"}) {
-    for (const auto& entry : run.value(kind, json::array())) {
-      const json plain = entry.value("plain", json::object()),
-                 tta = entry.value("tta", json::object());
-      if (plain.empty()) continue;
-      out +=
-          str_cat("<p>stage [", entry.value("stage", 0), "] ", kind, ": ",
-                  entry.value("valid_images", 0), " validation images",
-                  std::string(kind) == "tta"
-                      ? str_cat(", ", entry.value("n_aug", 0), " augmented passes — ",
-                                html_escape(entry.value("combine", "")))
-                      : "",
-                  "</p><table><thead>",
-                  table_row(tta.empty() ? std::vector<std::string>{"score", "value"}
-                                        : std::vector<std::string>{"score", "plain", "TTA", "gain"},
-                            true),
-                  "</thead>");
-      for (const auto& [name, value] : plain.items()) {
-        if (!value.is_number()) continue;
-        const double before = value.get<double>();
-        if (tta.empty()) {
-          out += table_row({name, format_number(before)});
-          continue;
-        }
-        const double after = tta.value(name, NAN);
-        out += table_row({name, format_number(before), format_number(after),
-                          str_printf("%+.4g", after - before)});
+  for (const auto& entry : run.tta) {
+    if (entry.plain.empty()) continue;
+    out += str_cat(
+        "<p>stage [", entry.stage, "] tta: ", entry.valid_images, " validation images, ",
+        entry.n_aug.value_or(0), " augmented passes — ", html_escape(entry.combine),
+        "</p><table><thead>",
+        table_row(entry.tta.empty() ? std::vector<std::string>{"score", "value"}
+                                    : std::vector<std::string>{"score", "plain", "TTA", "gain"},
+                  true),
+        "</thead>");
+    for (const auto& [name, before] : entry.plain) {
+      if (entry.tta.empty()) {
+        out += table_row({name, format_number(before)});
+        continue;
       }
-      out += "</table>\n";
+      double after = NAN;
+      for (const auto& [tta_name, value] : entry.tta)
+        if (tta_name == name) after = value;
+      out += table_row(
+          {name, format_number(before), format_number(after), str_printf("%+.4g", after - before)});
     }
+    out += "</table>\n";
   }
   return out;
 }
@@ -442,53 +402,38 @@ std::string confusion_section(const fs::path& folder) {
   return out + "</table>\n" + summary + top_losses(folder);
 }
 
-std::string timings_section(const json& run, const std::vector<PlanStage>& plan) {
-  const json timings = run.value("timings", json::array());
-  if (timings.empty()) return "";
-  std::map<int, std::string> types;
-  for (const auto& stage : plan) types[stage.stage] = stage.type;
+std::string timings_section(const RunInfo& run) {
+  if (run.timings.empty()) return "";
   std::vector<SvgBar> bars;
   double total = 0;
-  for (const auto& entry : timings) {
-    const int stage = entry.value("stage", 0);
-    const double seconds = entry.value("seconds", 0.0);
-    total += seconds;
-    bars.push_back(
-        {str_cat("[", stage, "] ", types.count(stage) ? types[stage] : entry.value("type", "")),
-         seconds, entry.value("cached", false) ? "(from the stage cache)" : ""});
+  for (const auto& entry : run.timings) {
+    total += entry.seconds;
+    bars.push_back({str_cat("[", entry.stage, "] ", entry.type), entry.seconds,
+                    entry.cached ? "(from the stage cache)" : ""});
   }
   return svg_bar_chart(bars, "Seconds per stage", "s") +
          str_cat("<p class=\"sub\">stages took ", html_escape(format_duration(total)), " in all; ",
-                 display_text(run.value("threads", json())), " threads, ",
-                 html_escape(run.value("precision", "")), "</p>\n");
+                 run.threads, " threads, ", html_escape(run.precision), "</p>\n");
 }
 
-std::string provenance_section(const fs::path& folder, const json& run) {
+std::string provenance_section(const fs::path& folder, const RunInfo& run) {
   std::string out = "<table>";
   const auto row = [&](const std::string& name, const std::string& value) {
     if (!value.empty()) out += table_row({name, value});
   };
-  row("xp", str_cat(display_text(run.value("xp_version", json())), "  git ",
-                    display_text(run.value("git_sha", json())),
-                    run.value("git_dirty", false) ? " (uncommitted changes)" : ""));
-  row("compiler", str_cat(display_text(run.value("compiler", json())), " ",
-                          display_text(run.value("build_type", json()))));
-  const json libraries = run.value("libraries", json::object());
-  for (const auto& [name, version] : libraries.items()) row(name, display_text(version));
-  const json host = run.value("host", json::object());
-  row("host", str_cat(host.value("hostname", ""), ", ", host.value("cpu", ""), ", ",
-                      display_text(host.value("hardware_threads", json())),
-                      " hardware threads, features: ", host.value("cpu_features", "")));
+  row("xp", str_cat(run.xp_version, "  git ", run.git_sha,
+                    run.git_dirty ? " (uncommitted changes)" : ""));
+  row("compiler", str_cat(run.compiler, " ", run.build_type));
+  for (const auto& [name, version] : run.libraries) row(name, version);
+  row("host", str_cat(run.host.hostname, ", ", run.host.cpu, ", ", run.host.hardware_threads,
+                      " hardware threads, features: ", run.host.cpu_features));
   row("device / threads / precision",
-      str_cat(run.value("device", ""), " / ", display_text(run.value("threads", json())), " / ",
-              run.value("precision", "")));
-  row("recipe", run.value("recipe", ""));
-  row("command", join(run.value("command_line", std::vector<std::string>{}), " "));
-  row("started / ended",
-      str_cat(run.value("started", ""), " / ", display_text(run.value("ended", json()))));
-  for (const auto& resumed : run.value("resumed", json::array()))
-    row("resumed", str_cat(resumed.value("time", ""), "  ",
-                           join(resumed.value("command_line", std::vector<std::string>{}), " ")));
+      str_cat(run.device, " / ", run.threads, " / ", run.precision));
+  row("recipe", run.recipe);
+  row("command", join(run.command_line, " "));
+  row("started / ended", str_cat(run.started, " / ", run.ended.value_or("")));
+  for (const auto& resumed : run.resumed)
+    row("resumed", str_cat(resumed.at, "  ", join(resumed.command_line, " ")));
   out += "</table>\n";
   if (file_exists(folder / files::kRecipe))
     out += "<details><summary>recipe.yaml (resolved)</summary><pre>" +
@@ -528,7 +473,7 @@ std::string files_section(const fs::path& folder) {
 }  // namespace
 
 std::string render_report(const fs::path& folder) {
-  const json run = read_run_json(folder);
+  const RunInfo run = read_run_json(folder);
   EpochLog metrics;
   std::string metrics_problem;
   try {
@@ -537,28 +482,27 @@ std::string render_report(const fs::path& folder) {
     metrics_problem = error.what();
   }
   const RunSummary summary = summarize_run(folder, run, metrics);
-  const std::vector<PlanStage> plan = read_plan(run);
+  const Plan& plan = run.plan;
 
   std::string page =
-      page_begin(str_cat(run.value("name", summary.name), " · ", summary.state, " · xp report"));
+      page_begin(str_cat(run.name.value_or(summary.name), " · ", summary.state, " · xp report"));
   page += header_section(folder, run, summary, metrics);
   if (!metrics_problem.empty())
     page += section(
         "curves", "Training curves",
         "<p class=\"banner warn\">could not be shown: " + html_escape(metrics_problem) + "</p>");
-  page += guarded("plan", "Plan", [&] { return plan_section(run, plan, metrics); });
+  page += guarded("plan", "Plan", [&] { return plan_section(run, metrics); });
   page += guarded("curves", "Training curves", [&] { return curves_section(plan, metrics); });
   page += guarded("lr-schedule", "Learning rate schedule",
                   [&] { return lr_schedule_section(folder, plan); });
   page += guarded("lr-find", "Learning rate finder", [&] { return lr_find_section(folder, run); });
   page += guarded("tta", "Predictions and TTA", [&] { return tta_section(run); });
   page += guarded("confusion", "Confusion matrix", [&] { return confusion_section(folder); });
-  page += guarded("timings", "Timings", [&] { return timings_section(run, plan); });
+  page += guarded("timings", "Timings", [&] { return timings_section(run); });
   page += guarded("provenance", "Provenance", [&] { return provenance_section(folder, run); });
   page += guarded("log", "Log", [&] { return log_section(folder); });
   page += guarded("files", "Files", [&] { return files_section(folder); });
-  return page + page_end(str_cat("written by xp ", display_text(run.value("xp_version", json())),
-                                 " at ", utc_now_iso8601()));
+  return page + page_end(str_cat("written by xp ", run.xp_version, " at ", utc_now_iso8601()));
 }
 
 void write_report(const fs::path& folder) {

@@ -20,24 +20,6 @@ namespace xp::report {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-void flatten_numbers(const nlohmann::json& value, const std::string& prefix,
-                     std::map<std::string, double>& out) {
-  if (value.is_number()) out[prefix] = value.get<double>();
-  if (value.is_object())
-    for (const auto& [key, child] : value.items())
-      flatten_numbers(child, prefix.empty() ? key : prefix + "." + key, out);
-}
-
-}  // namespace
-
-nlohmann::json read_json_file(const fs::path& path) {
-  std::error_code error;
-  if (!fs::exists(path, error)) return nullptr;
-  return nlohmann::json::parse(read_file(path), nullptr, false);
-}
-
 std::vector<fs::path> find_runs(const fs::path& root) {
   std::vector<fs::path> runs;
   std::error_code error;
@@ -98,16 +80,8 @@ double seconds_between(const std::string& start, const std::string& end) {
   return parse(end) - parse(start);
 }
 
-nlohmann::json read_run_json(const fs::path& folder) {
-  nlohmann::json run = read_json_file(folder / files::kRun);
-  if (!run.is_object())
-    throw Error(
-        str_cat("'", folder.string(), "' is not a run folder (no readable ", files::kRun, ")"));
-  return run;
-}
-
 RunSummary summarize_run(const fs::path& folder) {
-  const nlohmann::json run = read_run_json(folder);
+  const RunInfo run = read_run_json(folder);
   EpochLog epochs;
   try {
     epochs = read_epoch_log(folder);
@@ -117,14 +91,13 @@ RunSummary summarize_run(const fs::path& folder) {
   return summarize_run(folder, run, epochs);
 }
 
-RunSummary summarize_run(const fs::path& folder, const nlohmann::json& run,
-                         const EpochLog& epochs) {
+RunSummary summarize_run(const fs::path& folder, const RunInfo& run, const EpochLog& epochs) {
   const std::optional<RunStatus> status = read_run_status(folder);
   RunSummary summary;
   summary.folder = folder;
   summary.name = folder.parent_path().filename().string();
-  summary.started = run.value("started", "");
-  summary.stages = run.contains("stage_keys") ? static_cast<int>(run["stage_keys"].size()) : 0;
+  summary.started = run.started;
+  summary.stages = static_cast<int>(run.stage_keys.size());
   summary.state = status ? state_name(status->state) : "UNKNOWN";
   if (status && status->state == RunState::kRunning && FileLock::try_lock(folder / files::kInUse))
     summary.state = "KILLED";
@@ -132,10 +105,7 @@ RunSummary summarize_run(const fs::path& folder, const nlohmann::json& run,
     summary.error = status->error;
     summary.stages_done =
         status->state == RunState::kComplete ? summary.stages : status->stage.value_or(0);
-    const std::string end = run.value("ended", nlohmann::json()).is_string()
-                                ? run["ended"].get<std::string>()
-                                : status->heartbeat;
-    summary.seconds = seconds_between(summary.started, end);
+    summary.seconds = seconds_between(summary.started, run.ended.value_or(status->heartbeat));
   }
   summary.metric_name = epochs.metric_name;
   if (!epochs.rows.empty()) {
@@ -143,7 +113,11 @@ RunSummary summarize_run(const fs::path& folder, const nlohmann::json& run,
     summary.val_loss = epochs.rows.back().val_loss;
     summary.metric = epochs.rows.back().metric;
   }
-  flatten_numbers(read_json_file(folder / files::kTta), "", summary.tta);
+  if (const auto tta = read_tta_json(folder)) {
+    for (const auto& [name, value] : tta->plain) summary.tta["plain." + name] = value;
+    for (const auto& [name, value] : tta->tta) summary.tta["tta." + name] = value;
+    if (tta->threshold) summary.tta["threshold"] = *tta->threshold;
+  }
   return summary;
 }
 

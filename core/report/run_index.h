@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/report/run_info.h"
+
 namespace xp::report {
 
 struct RunSummary {
@@ -26,8 +28,7 @@ struct RunSummary {
   double metric = NAN;      // last metrics.csv row
   double val_loss = NAN;
   double trn_loss = NAN;
-  std::map<std::string, double>
-      tta;  // tta.json's flat numbers ("tta.accuracy", "plain.accuracy", …)
+  std::map<std::string, double> tta;  // tta.json's scores: "tta.accuracy", "plain.accuracy", …
 };
 
 // metrics.csv, one row per epoch (a row cut short by a crash is left out).
@@ -52,14 +53,8 @@ std::vector<std::filesystem::path> find_runs(const std::filesystem::path& root);
 // Throws xp::Error naming the folder when it is not a run folder.
 RunSummary summarize_run(const std::filesystem::path& folder);
 // The same from the folder's run.json and metrics.csv already read (report.html reads both itself).
-RunSummary summarize_run(const std::filesystem::path& folder, const nlohmann::json& run,
+RunSummary summarize_run(const std::filesystem::path& folder, const RunInfo& run,
                          const EpochLog& epochs);
-
-// A run folder's run.json; throws xp::Error naming the folder when it has none (not a run folder).
-nlohmann::json read_run_json(const std::filesystem::path& folder);
-
-// A JSON file (status.json, run.json, tta.json): null when missing, a discarded value when not JSON.
-nlohmann::json read_json_file(const std::filesystem::path& path);
 
 // Seconds between two ISO-8601 UTC times "2026-11-28T15:42:33Z" (NaN when either is malformed).
 double seconds_between(const std::string& start, const std::string& end);

@@ -47,24 +47,21 @@ std::string utc_now_iso8601() {
 RunRecord::RunRecord(std::filesystem::path folder, const Provenance& provenance)
     : folder_(std::move(folder)) {
   const BuildInfo& build = build_info();
-  run_["xp_version"] = build.version;
-  run_["git_sha"] = build.git_sha;
-  run_["git_dirty"] = build.git_dirty;
-  run_["compiler"] = build.compiler;
-  run_["build_type"] = build.build_type;
-  run_["libraries"] = library_versions();
-  run_["host"] = {{"hostname", hostname()},
-                  {"cpu", cpu_model()},
-                  {"hardware_threads", std::thread::hardware_concurrency()},
-                  {"cpu_features", describe(cpu_features())}};
-  run_["device"] = provenance.device;
-  run_["threads"] = provenance.threads;
-  run_["precision"] = provenance.precision;
-  run_["seed"] = provenance.seed;
-  run_["recipe"] = provenance.recipe_path;
-  run_["command_line"] = provenance.command_line;
-  run_["started"] = utc_now_iso8601();
-  run_["ended"] = nullptr;
+  run_.xp_version = build.version;
+  run_.git_sha = build.git_sha;
+  run_.git_dirty = build.git_dirty;
+  run_.compiler = build.compiler;
+  run_.build_type = build.build_type;
+  run_.libraries = library_versions();
+  run_.host = {hostname(), cpu_model(), std::thread::hardware_concurrency() + std::int64_t{0},
+               describe(cpu_features())};
+  run_.device = provenance.device;
+  run_.threads = provenance.threads;
+  run_.precision = provenance.precision;
+  run_.seed = provenance.seed;
+  run_.recipe = provenance.recipe_path;
+  run_.command_line = provenance.command_line;
+  run_.started = utc_now_iso8601();
   write_run();
   write_status(RunState::kRunning);
 }
@@ -74,31 +71,23 @@ RunRecord RunRecord::reopen(const std::filesystem::path& folder,
   RunRecord record;
   record.folder_ = folder;
   const std::string where = str_cat("cannot resume '", folder.string(), "': its ", files::kRun);
+  nlohmann::ordered_json json;
   try {
-    record.run_ = nlohmann::ordered_json::parse(read_file(folder / files::kRun));
+    json = nlohmann::ordered_json::parse(read_file(folder / files::kRun));
   } catch (const nlohmann::json::exception& error) {
     throw CacheError(str_cat(where, " is not valid JSON (", error.what(), ")"));
   }
-  if (!record.run_.is_object()) throw CacheError(str_cat(where, " is not a JSON object"));
-  // The fields a resumed run reads or extends, with the JSON type xp writes them with.
-  using Json = nlohmann::ordered_json;
-  const struct {
-    const char* key;
-    bool (Json::*is)() const noexcept;
-    const char* wanted;
-  } kExpected[] = {{"threads", &Json::is_number_unsigned, "a whole number"},
-                   {"seed", &Json::is_number_unsigned, "a whole number"},
-                   {"resumed", &Json::is_array, "a list"},
-                   {"stage_keys", &Json::is_array, "a list"},
-                   {"key_fields", &Json::is_object, "an object"}};
-  for (const auto& field : kExpected) {
-    if (!record.run_.contains(field.key) || (record.run_.at(field.key).*field.is)()) continue;
-    throw CacheError(str_cat(where, " field '", field.key, "' is not what xp writes (",
-                             field.wanted, "; found ",
-                             clipped(record.run_.at(field.key).dump(), 40), ")"));
-  }
-  record.run_["ended"] = nullptr;
-  record.append("resumed", {{"at", utc_now_iso8601()}, {"command_line", command_line}});
+  if (!json.is_object()) throw CacheError(str_cat(where, " is not a JSON object"));
+  // Rewriting a record read with guesses would make them look like what the run recorded.
+  std::vector<std::string> problems;
+  record.run_ = read_run_info(json, problems);
+  if (!problems.empty())
+    throw CacheError(str_cat(
+        where, " is not what xp writes: ", problems.front(),
+        problems.size() > 1 ? str_cat(" (and ", problems.size() - 1, " more)") : std::string()));
+  record.run_.ended.reset();
+  record.run_.resumed.push_back({utc_now_iso8601(), command_line});
+  record.write_run();
   record.write_status(RunState::kRunning);
   return record;
 }
@@ -107,6 +96,50 @@ void RunRecord::mark_failed(const std::filesystem::path& folder, const std::stri
   RunRecord record;
   record.folder_ = folder;
   record.write_status(RunState::kFailed, error);
+}
+
+void RunRecord::update(const std::function<void(RunInfo&)>& edit) {
+  edit(run_);
+  write_run();
+}
+
+namespace {
+
+// The run.json lists a stage's records go to, by the key the stage cache stores them under.
+constexpr char kLrFind[] = "lr_find";
+constexpr char kPrecompute[] = "precompute";
+constexpr char kTta[] = "tta";
+constexpr char kPredict[] = "predict";
+
+}  // namespace
+
+template <typename Info>
+void RunRecord::add_captured(const char* key, std::vector<Info>& list, Info info) {
+  if (capturing_)
+    captured_.push_back({{"op", "append"},
+                         {"key", key},
+                         {"value", nlohmann::json::parse(json_text(to_json(info), -1))}});
+  list.push_back(std::move(info));
+  write_run();
+}
+
+void RunRecord::add(LrFindInfo lr_find) { add_captured(kLrFind, run_.lr_find, std::move(lr_find)); }
+void RunRecord::add(PrecomputeInfo precompute) {
+  add_captured(kPrecompute, run_.precompute, std::move(precompute));
+}
+void RunRecord::add_tta(PredictionInfo tta) { add_captured(kTta, run_.tta, std::move(tta)); }
+void RunRecord::add_predict(PredictionInfo predict) {
+  add_captured(kPredict, run_.predict, std::move(predict));
+}
+
+void RunRecord::add(TimingInfo timing) {
+  run_.timings.push_back(std::move(timing));
+  write_run();
+}
+
+void RunRecord::add(StageCacheInfo stage_cache) {
+  run_.stage_cache.push_back(std::move(stage_cache));
+  write_run();
 }
 
 void RunRecord::begin_capture() {
@@ -122,29 +155,21 @@ nlohmann::json RunRecord::end_capture() {
 void RunRecord::replay(const nlohmann::json& captured) {
   for (const auto& op : captured) {
     const std::string key = op.at("key");
-    nlohmann::ordered_json value = nlohmann::ordered_json::parse(json_text(op.at("value"), -1));
-    if (op.at("op") == "set")
-      set(key, std::move(value));
-    else
-      append(key, std::move(value));
+    const auto value = nlohmann::ordered_json::parse(json_text(op.at("value"), -1));
+    // The entry passed its checksum: what it holds is what an xp wrote, read as forgivingly as
+    // run.json is.
+    std::vector<std::string> problems;
+    if (key == kLrFind)
+      add(read_lr_find_info(value, problems));
+    else if (key == kPrecompute)
+      add(read_precompute_info(value, problems));
+    else if (key == kTta)
+      add_tta(read_prediction_info(value, problems));
+    else if (key == kPredict)
+      add_predict(read_prediction_info(value, problems));
+    else  // a record of a newer xp: kept as it was
+      run_.unknown[key].push_back(value), write_run();
   }
-}
-
-void RunRecord::set(const std::string& key, nlohmann::ordered_json value) {
-  if (capturing_)
-    captured_.push_back(
-        {{"op", "set"}, {"key", key}, {"value", nlohmann::json::parse(json_text(value, -1))}});
-  run_[key] = std::move(value);
-  write_run();
-}
-
-void RunRecord::append(const std::string& key, nlohmann::ordered_json value) {
-  if (capturing_)
-    captured_.push_back(
-        {{"op", "append"}, {"key", key}, {"value", nlohmann::json::parse(json_text(value, -1))}});
-  if (!run_.contains(key)) run_[key] = nlohmann::ordered_json::array();
-  run_[key].push_back(std::move(value));
-  write_run();
 }
 
 void RunRecord::stage(int index, const std::string& type, std::int64_t epoch) {
@@ -155,7 +180,7 @@ void RunRecord::stage(int index, const std::string& type, std::int64_t epoch) {
 }
 
 void RunRecord::complete() {
-  run_["ended"] = utc_now_iso8601();
+  run_.ended = utc_now_iso8601();
   write_run();
   write_status(RunState::kComplete);
 }
@@ -164,17 +189,17 @@ void RunRecord::fail(const std::string& error) {
   // status.json first: if run.json cannot be written either (a full disk), the state and the first
   // error are what a reader of the folder must still find.
   write_status(RunState::kFailed, error);
-  run_["ended"] = utc_now_iso8601();
+  run_.ended = utc_now_iso8601();
   write_run();
 }
 
 void RunRecord::interrupted() {
-  run_["ended"] = utc_now_iso8601();
+  run_.ended = utc_now_iso8601();
   write_run();
   write_status(RunState::kInterrupted, "interrupted by the user (Ctrl-C)");
 }
 
-void RunRecord::write_run() { write_file_atomic(folder_ / files::kRun, json_text(run_)); }
+void RunRecord::write_run() { write_file_atomic(folder_ / files::kRun, json_text(to_json(run_))); }
 
 void RunRecord::write_status(RunState state, const std::string& error) {
   RunStatus status;

@@ -1,13 +1,16 @@
-// run.json (provenance: what ran, where, with what) and status.json (RUNNING, COMPLETE, FAILED or
-// INTERRUPTED, the current stage and epoch, a heartbeat). Both are rewritten atomically, so a run
-// killed at any moment leaves valid JSON behind.
+// The one writer of a run's run.json (a RunInfo: provenance, then what each stage recorded) and
+// status.json (RUNNING, COMPLETE, FAILED or INTERRUPTED, the current stage and epoch, a
+// heartbeat). Both are rewritten atomically at every change, so a run killed at any moment leaves
+// valid JSON behind.
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "core/report/run_info.h"
 #include "core/report/run_status.h"
 
 namespace xp::report {
@@ -29,34 +32,46 @@ class RunRecord {
   RunRecord(std::filesystem::path folder, const Provenance& provenance);
   // A stopped run's record, continued (xp run --resume): its run.json as it was, with this
   // resumption appended to "resumed" (time and command line), status RUNNING again.
-  // Throws CacheError naming run.json when it is not the JSON object xp writes.
+  // Throws CacheError naming run.json and the first damaged field when it is not what xp writes.
   static RunRecord reopen(const std::filesystem::path& folder,
                           const std::vector<std::string>& command_line);
   // status.json of a run whose record cannot be opened (resuming it failed before reopen): FAILED with
   // `error`; run.json is left as it is.
   static void mark_failed(const std::filesystem::path& folder, const std::string& error);
 
-  void set(const std::string& key, nlohmann::ordered_json value);      // extra run.json fields
-  void append(const std::string& key, nlohmann::ordered_json value);   // to a run.json list
+  // What the run is, before its first stage (name, plan, keys, data, weights): `edit` changes the
+  // record, which is then written.
+  void update(const std::function<void(RunInfo&)>& edit);
+  // What a stage recorded, appended to its list.
+  void add(LrFindInfo lr_find);
+  void add(PrecomputeInfo precompute);
+  void add(TimingInfo timing);
+  void add(StageCacheInfo stage_cache);
+  void add_tta(PredictionInfo tta);
+  void add_predict(PredictionInfo predict);
+
   void stage(int index, const std::string& type, std::int64_t epoch);  // heartbeat
   void complete();
   void fail(const std::string& error);
   void interrupted();
-  const nlohmann::ordered_json& run() const { return run_; }
+  const RunInfo& run() const { return run_; }
 
-  // Records every set() and append() from now on (one stage's contribution to run.json), so that a
-  // cached stage can put the same fields into a later run's record with replay().
+  // Records every record a stage adds from now on (its contribution to run.json: lr_find,
+  // precompute, tta and predict records), so that a cached stage can put the same records into a
+  // later run's record with replay(). The captured form is JSON: it is stored in the stage cache.
   void begin_capture();
   nlohmann::json end_capture();
   void replay(const nlohmann::json& captured);
 
  private:
   RunRecord() = default;
+  template <typename Info>
+  void add_captured(const char* key, std::vector<Info>& list, Info info);
   void write_run();
   void write_status(RunState state, const std::string& error = "");
 
   std::filesystem::path folder_;
-  nlohmann::ordered_json run_;
+  RunInfo run_;
   int stage_index_ = -1;
   std::string stage_type_;
   std::int64_t epoch_ = -1;

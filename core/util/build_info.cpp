@@ -5,6 +5,7 @@
 
 #include <H5public.h>
 #include <boost/version.hpp>
+#include <nlohmann/json.hpp>
 #include <opencv2/core/version.hpp>
 
 #include "core/util/error.h"
@@ -25,22 +26,20 @@ const BuildInfo& build_info() {
   return info;
 }
 
-nlohmann::ordered_json library_versions() {
-  nlohmann::ordered_json out;
-  out["libtorch"] =
-      XP_LIBTORCH_VERSION;  // from CMake's find_package(Torch): see core/CMakeLists.txt
-  out["opencv"] = CV_VERSION;
-  out["hdf5"] = str_cat(H5_VERS_MAJOR, ".", H5_VERS_MINOR, ".", H5_VERS_RELEASE);
-  out["boost"] = BOOST_LIB_VERSION;
-  out["nlohmann_json"] = str_cat(NLOHMANN_JSON_VERSION_MAJOR, ".", NLOHMANN_JSON_VERSION_MINOR, ".",
-                                 NLOHMANN_JSON_VERSION_PATCH);
-  out["zlib"] = zlibVersion();
+std::vector<std::pair<std::string, std::string>> library_versions() {
   // Which BLAS LibTorch's matmuls run on decides the head's speed by ~50x (performance.md).
   using ConfigFn = char* (*)();
   const auto openblas = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"));
-  out["blas"] =
-      openblas ? std::string("OpenBLAS ") + openblas() : std::string("reference or unknown");
-  return out;
+  return {
+      {"libtorch", XP_LIBTORCH_VERSION},  // from CMake's find_package(Torch): core/CMakeLists.txt
+      {"opencv", CV_VERSION},
+      {"hdf5", str_cat(H5_VERS_MAJOR, ".", H5_VERS_MINOR, ".", H5_VERS_RELEASE)},
+      {"boost", BOOST_LIB_VERSION},
+      {"nlohmann_json", str_cat(NLOHMANN_JSON_VERSION_MAJOR, ".", NLOHMANN_JSON_VERSION_MINOR, ".",
+                                NLOHMANN_JSON_VERSION_PATCH)},
+      {"zlib", zlibVersion()},
+      {"blas", openblas ? std::string("OpenBLAS ") + openblas() : "reference or unknown"},
+  };
 }
 
 }  // namespace xp

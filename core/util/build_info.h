@@ -3,8 +3,8 @@
 #pragma once
 
 #include <string>
-
-#include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
 
 namespace xp {
 
@@ -17,7 +17,7 @@ struct BuildInfo {
 };
 
 const BuildInfo& build_info();
-// {"libtorch": "1.13.1", "opencv": "4.6.0", "yaml-cpp": …} — what the binary links.
-nlohmann::ordered_json library_versions();
+// ("libtorch", "1.13.1"), ("opencv", "4.6.0"), … — what the binary links.
+std::vector<std::pair<std::string, std::string>> library_versions();
 
 }  // namespace xp

@@ -52,14 +52,14 @@ class LrFindStage : public Stage {
     write_csv(context, result);
     write_plot(context, result);
     const auto& s = result.suggestions;
-    nlohmann::ordered_json summary = {{"stage", context.stage_index},
-                                      {"batches", result.lrs.size()},
-                                      {"scheduled", result.scheduled},
-                                      {"diverged", result.diverged}};
+    report::LrFindInfo info{context.stage_index,
+                            static_cast<std::int64_t>(result.lrs.size()),
+                            result.scheduled,
+                            result.diverged,
+                            {}};
     if (s.valid)
-      summary["suggestions"] = {
-          {"valley", s.valley}, {"slide", s.slide}, {"minimum", s.minimum}, {"steep", s.steep}};
-    context.record.append("lr_find", summary);
+      info.suggestions = report::LrSuggestionsInfo{s.valley, s.slide, s.minimum, s.steep};
+    context.record.add(std::move(info));
     context.console.line(str_cat("lr_find  ", result.lrs.size(), " of ", result.scheduled,
                                  " batches", result.diverged ? " (stopped: the loss diverged)" : "",
                                  "; weights restored"));

@@ -46,12 +46,6 @@ struct PredictOptions {
   bool test = true;  // predict the test split too, when there is one
 };
 
-nlohmann::ordered_json scores_json(const std::vector<std::pair<std::string, double>>& scores) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::object();
-  for (const auto& [name, value] : scores) out[name] = value;
-  return out;
-}
-
 double score(const std::vector<std::pair<std::string, double>>& scores, const std::string& name) {
   for (const auto& [key, value] : scores)
     if (key == name) return value;
@@ -98,24 +92,24 @@ class PredictStage : public Stage {
     if (task == models::Task::kSingleLabel) write_confusion(context, combined);
     write_top_losses(context, combined, table.threshold);
 
-    nlohmann::ordered_json summary = {{"stage", context.stage_index},
-                                      {"valid_images", data.valid->size()}};
+    report::PredictionInfo summary;
+    summary.stage = context.stage_index;
+    summary.valid_images = data.valid->size();
     if (options_.augmented) {
-      summary["n_aug"] = options_.tta.n_aug;
-      summary["combine"] =
+      summary.n_aug = options_.tta.n_aug;
+      summary.combine =
           options_.tta.beta
               ? str_printf("(1-beta)*mean(augmented) + beta*plain, beta=%g", *options_.tta.beta)
               : std::string("mean of the plain and augmented passes (fastai 0.7)");
-      const auto plain_scores = train::task_scores(task, plain, data.valid->labels);
-      summary["plain"] = scores_json(plain_scores);
-      summary["tta"] = scores_json(scores);
-      context.console.line(str_cat("tta      plain  ", scores_text(plain_scores)));
+      summary.plain = train::task_scores(task, plain, data.valid->labels);
+      summary.tta = scores;
+      context.console.line(str_cat("tta      plain  ", scores_text(summary.plain)));
       context.console.line(str_cat("tta      tta    ", scores_text(scores)));
     } else {
-      summary["scores"] = scores_json(scores);
+      summary.scores = scores;
       context.console.line(str_cat("predict  ", scores_text(scores)));
     }
-    if (task == models::Task::kMultiLabel) summary["threshold"] = table.threshold;
+    if (task == models::Task::kMultiLabel) summary.threshold = table.threshold;
 
     if (options_.test && data.test) {
       const torch::Tensor test_plain = learner.predict(data.test);
@@ -127,16 +121,19 @@ class PredictStage : public Stage {
           torch::Tensor(),
           table.threshold};
       write_file_atomic(context.folder / report::files::kSubmission, report::submission_csv(test));
-      summary["test_images"] = data.test->size();
-      summary["submission"] = report::files::kSubmission;
+      summary.test_images = data.test->size();
+      summary.submission = report::files::kSubmission;
       context.console.line(str_cat(options_.augmented ? "tta      " : "predict  ",
                                    data.test->size(), " test images → ",
                                    report::files::kSubmission));
     }
-    summary["seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
-    if (options_.augmented)
-      write_file_atomic(context.folder / report::files::kTta, json_text(summary));
-    context.record.append(options_.augmented ? "tta" : "predict", summary);
+    summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    if (options_.augmented) {
+      write_file_atomic(context.folder / report::files::kTta, json_text(report::to_json(summary)));
+      context.record.add_tta(std::move(summary));
+    } else {
+      context.record.add_predict(std::move(summary));
+    }
   }
 
  private:

@@ -42,6 +42,9 @@ void write_complete_run(const fs::path& folder) {
       {"started", "2026-11-29T10:00:00Z"},
       {"ended", "2026-11-29T10:02:05Z"},
       {"command_line", {"xp", "run", "recipes/shoes.yaml"}},
+      {"resumed",
+       {{{"at", "2026-11-29T10:01:00Z"},
+         {"command_line", {"xp", "run", "--resume", "results/shoes/x"}}}}},
       {"plan",
        {{{"stage", 0},
          {"type", "fit"},
@@ -234,6 +237,7 @@ TEST_CASE(
   // Timings and provenance.
   CHECK(page.find("(from the stage cache)") != std::string::npos);
   CHECK(page.find("xp run recipes/shoes.yaml") != std::string::npos);
+  CHECK(page.find("2026-11-29T10:01:00Z  xp run --resume results/shoes/x") != std::string::npos);
   CHECK(page.find("<a href=\"metrics.csv\">") != std::string::npos);
   CHECK(page.find("<script") == std::string::npos);  // nothing runs, nothing is fetched
   CHECK(page.find("http://") == page.find("http://www.w3.org/2000/svg"));

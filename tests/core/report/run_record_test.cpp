@@ -14,7 +14,7 @@ TEST_CASE(
   report::Provenance provenance;
   report::RunRecord record(dir.path(), provenance);
   const std::string latin1 = "caf\xe9";  // a Latin-1 folder name: not UTF-8
-  record.set("classes", {latin1, "tea"});
+  record.update([&](report::RunInfo& run) { run.classes = {latin1, "tea"}; });
   record.fail("cannot decode 'data/train/" + latin1 + "/1.jpg'");
   const auto status = nlohmann::json::parse(testing::read_text(dir.path() / "status.json"));
   CHECK(status["state"] == "FAILED");
