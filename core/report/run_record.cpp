@@ -127,7 +127,10 @@ void RunRecord::add(LrFindInfo lr_find) { add_captured(kLrFind, run_.lr_find, st
 void RunRecord::add(PrecomputeInfo precompute) {
   add_captured(kPrecompute, run_.precompute, std::move(precompute));
 }
-void RunRecord::add_tta(PredictionInfo tta) { add_captured(kTta, run_.tta, std::move(tta)); }
+void RunRecord::add_tta(PredictionInfo tta) {
+  write_file_atomic(folder_ / files::kTta, json_text(to_json(tta)));
+  add_captured(kTta, run_.tta, std::move(tta));
+}
 void RunRecord::add_predict(PredictionInfo predict) {
   add_captured(kPredict, run_.predict, std::move(predict));
 }

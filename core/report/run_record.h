@@ -1,6 +1,6 @@
-// The one writer of a run's run.json (a RunInfo: provenance, then what each stage recorded) and
-// status.json (RUNNING, COMPLETE, FAILED or INTERRUPTED, the current stage and epoch, a
-// heartbeat). Both are rewritten atomically at every change, so a run killed at any moment leaves
+// The one writer of a run's run.json (a RunInfo: provenance, then what each stage recorded),
+// tta.json and status.json (RUNNING, COMPLETE, FAILED or INTERRUPTED, the current stage and epoch,
+// a heartbeat). Each is rewritten atomically at every change, so a run killed at any moment leaves
 // valid JSON behind.
 #pragma once
 
@@ -47,7 +47,7 @@ class RunRecord {
   void add(PrecomputeInfo precompute);
   void add(TimingInfo timing);
   void add(StageCacheInfo stage_cache);
-  void add_tta(PredictionInfo tta);
+  void add_tta(PredictionInfo tta);  // also the run's tta.json (the last tta stage's record)
   void add_predict(PredictionInfo predict);
 
   void stage(int index, const std::string& type, std::int64_t epoch);  // heartbeat

@@ -31,7 +31,6 @@
 #include "core/train/tta.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
-#include "core/util/json_text.h"
 #include "core/util/strings.h"
 
 namespace xp::pipeline {
@@ -128,12 +127,10 @@ class PredictStage : public Stage {
                                    report::files::kSubmission));
     }
     summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    if (options_.augmented) {
-      write_file_atomic(context.folder / report::files::kTta, json_text(report::to_json(summary)));
+    if (options_.augmented)
       context.record.add_tta(std::move(summary));
-    } else {
+    else
       context.record.add_predict(std::move(summary));
-    }
   }
 
  private:
