@@ -1,6 +1,7 @@
-// What the recipe's `data:` block resolves to. Field names equal the YAML keys (STYLE.md R4);
-// defaults live in schemas/recipe.schema.json and are repeated here only for code that builds
-// options directly (tests, benchmarks).
+// What the recipe's `data:` block resolves to (recipe/data_section). Field names equal the YAML
+// keys (STYLE.md R4); defaults live in schemas/recipe.schema.json, which is where a recipe gets
+// them, and are repeated here only for code that builds options directly (tests, benchmarks):
+// tests/core/recipe/recipe_test.cpp checks that the two agree.
 #pragma once
 
 #include <cstdint>

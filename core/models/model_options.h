@@ -1,4 +1,5 @@
-// What the recipe's `model:` block resolves to (names equal the YAML keys).
+// What the recipe's `model:` block resolves to (recipe/model_section; names equal the YAML keys).
+// Defaults as in data_options.h: the schema's, repeated for code that builds options directly.
 #pragma once
 
 #include <array>

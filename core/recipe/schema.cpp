@@ -10,6 +10,7 @@
 #include <regex>
 #include <set>
 
+#include "core/util/error.h"
 #include "core/util/strings.h"
 
 namespace xp::recipe {
@@ -300,9 +301,29 @@ void Schema::fill_defaults(Json& value, const Json& schema_in) const {
       if (!value.contains(key) && property.contains("default")) value[key] = property["default"];
       if (value.contains(key)) fill_defaults(value[key], property);
     }
+    // Defaults that hold for one kind of object only (the csv source's keys).
+    if (schema.contains("if") && schema.contains("then") && matches_condition(value, schema["if"]))
+      fill_defaults(value, schema["then"]);
   } else if (value.is_array() && schema.contains("items")) {
     for (auto& item : value) fill_defaults(item, schema["items"]);
   }
+}
+
+bool Schema::matches_condition(const Json& value, const Json& condition) {
+  // The one form of "if" the recipe schema uses: required keys whose values equal a "const".
+  for (const auto& [keyword, unused] : condition.items())
+    XP_ASSERT(keyword == "required" || keyword == "properties", "recipe schema: an \"if\" with '",
+              keyword, "', which fill_defaults cannot evaluate");
+  const Json required = condition.value("required", Json::array());
+  for (const auto& key : required)
+    if (!value.contains(key.get<std::string>())) return false;
+  const Json properties = condition.value("properties", Json::object());
+  for (const auto& [key, test] : properties.items()) {
+    XP_ASSERT(test.size() == 1 && test.contains("const"),
+              "recipe schema: an \"if\" may test properties with \"const\" only");
+    if (value.contains(key) && value[key] != test["const"]) return false;
+  }
+  return true;
 }
 
 }  // namespace xp::recipe

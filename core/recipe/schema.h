@@ -34,6 +34,8 @@ class Schema {
   void check_unknown_keys(const Json& value, const Json& schema, const KeyPath& path,
                           const Document& doc, std::vector<Diagnostic>& out) const;
   void fill_defaults(Json& value, const Json& schema) const;
+  // Whether `value` meets an "if" of the form {"required": [...], "properties": {k: {"const": v}}}.
+  static bool matches_condition(const Json& value, const Json& condition);
 
   Json document_;
 };

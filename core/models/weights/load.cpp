@@ -13,11 +13,6 @@
 
 namespace xp::models {
 
-const std::vector<std::string>& weight_file_extensions() {
-  static const std::vector<std::string> extensions = {".safetensors", ".pth", ".pt", ".h5"};
-  return extensions;
-}
-
 StateDict read_weights(const std::string& path) {
   const std::string extension = std::filesystem::path(path).extension().string();
   if (extension == ".safetensors") return read_safetensors(path);

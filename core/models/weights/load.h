@@ -6,12 +6,10 @@
 #include <vector>
 
 #include "core/models/classifier.h"
+#include "core/models/weights/formats.h"
 #include "core/models/weights/state_dict.h"
 
 namespace xp::models {
-
-// Extensions xp reads, for messages and recipe checks: .safetensors, .pth, .pt, .h5.
-const std::vector<std::string>& weight_file_extensions();
 
 // Reads any supported weight file into a state dict.
 StateDict read_weights(const std::string& path);

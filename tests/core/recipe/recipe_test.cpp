@@ -152,3 +152,63 @@ TEST_CASE("model.weights that is a folder says so (it once read 'does not exist'
                        doctest::Contains("resnet18.pth' is a folder; name the weights file"),
                        RecipeError);
 }
+
+// The schema is where a default is written down: a recipe gets every default from it. The option
+// structs repeat them for code that builds options directly (tests, benchmarks); this keeps the
+// two from drifting apart.
+TEST_CASE("options built in code start from the schema's defaults") {
+  TempDir dir;
+  xp::testing::write_tiny_idx_dataset(dir.path(), 2, 1);
+  const Recipe idx = parse_recipe("idx.yaml",
+                                  "name: n\n"
+                                  "data: {source: idx, path: '" +
+                                      dir.path().string() +
+                                      "'}\n"
+                                      "model: {arch: resnet18}\n"
+                                      "stages: [unfreeze]\n",
+                                  {});
+  const RunSettings run;
+  CHECK(idx.run.seed == run.seed);
+  CHECK(idx.run.threads == run.threads);
+  CHECK(xp::train::to_string(idx.run.device) == xp::train::to_string(run.device));
+  CHECK(idx.run.compute.precision == run.compute.precision);
+  CHECK(idx.run.compute.channels_last == run.compute.channels_last);
+
+  const xp::data::DataOptions data;
+  CHECK(idx.data.train == data.train);
+  CHECK(idx.data.valid == data.valid);
+  CHECK(idx.data.target == data.target);
+  CHECK(idx.data.on_bad_image == data.on_bad_image);
+  CHECK(idx.data.max_image_pixels == data.max_image_pixels);
+  CHECK(idx.data.size == data.size);
+  CHECK(idx.data.augment.preset == data.augment.preset);
+  CHECK(idx.data.augment.max_zoom == data.augment.max_zoom);
+  CHECK(idx.data.batch_size == data.batch_size);
+  CHECK(idx.data.workers == data.workers);
+  CHECK(idx.data.reduced_decode == data.reduced_decode);
+
+  const xp::models::ModelOptions model;
+  CHECK(idx.model.xtra_fc == model.xtra_fc);
+  CHECK(idx.model.dropout == model.dropout);  // fastai's rule for the default xtra_fc
+  CHECK(idx.model.train_bn == model.train_bn);
+
+  // The csv source's defaults come from the schema's csv branch; other sources get none of them.
+  CHECK_FALSE(idx.doc.root()["data"].contains("valid_pct"));
+  xp::testing::write_text(dir.path() / "labels.csv", "id,label\na,x\nb,y\n");
+  std::filesystem::create_directories(dir.path() / "images");
+  const Recipe csv = parse_recipe("csv.yaml",
+                                  "name: n\n"
+                                  "data: {source: csv, path: '" +
+                                      dir.path().string() +
+                                      "', labels: labels.csv, train: images}\n"
+                                      "model: {arch: resnet18}\n"
+                                      "stages: [unfreeze]\n",
+                                  {});
+  const xp::data::CsvOptions options;
+  CHECK(csv.data.csv.label_separator == options.label_separator);
+  CHECK(csv.data.csv.suffix == options.suffix);
+  CHECK(csv.data.csv.valid_pct == options.valid_pct);
+  CHECK(csv.data.csv.cv_idx == options.cv_idx);
+  CHECK(csv.data.csv.valid_seed == options.valid_seed);
+  CHECK(csv.doc.root()["data"]["valid_pct"] == 0.2);  // the resolved recipe shows them
+}
