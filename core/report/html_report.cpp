@@ -67,8 +67,8 @@ std::map<int, double> stage_starts(const Plan& plan, const EpochLog& metrics) {
 }
 
 // Stage boundary markers; stages that start at the same place (unfreeze, resize) share one line.
-std::vector<SvgMarker> boundary_markers(const std::map<int, double>& starts,
-                                        const std::map<int, std::string>& types) {
+std::vector<ChartMarker> boundary_markers(const std::map<int, double>& starts,
+                                          const std::map<int, std::string>& types) {
   std::map<double, std::string> labels;
   for (const auto& [stage, x] : starts) {
     const auto type = types.find(stage);
@@ -76,7 +76,7 @@ std::vector<SvgMarker> boundary_markers(const std::map<int, double>& starts,
     label += str_cat(label.empty() ? "" : " ", "[", stage, "]",
                      type == types.end() ? "" : " " + type->second);
   }
-  std::vector<SvgMarker> markers;
+  std::vector<ChartMarker> markers;
   for (const auto& [x, label] : labels) markers.push_back({x, label});
   return markers;
 }
@@ -169,7 +169,7 @@ std::string curves_section(const Plan& plan, const EpochLog& metrics) {
   for (const auto& stage : plan) types[stage.stage] = stage.type;
   for (const auto& row : metrics.rows) types.emplace(row.stage, row.type);
   std::map<int, int> seen;
-  SvgSeries trn{"trn_loss", {}, {}, true}, val{"val_loss", {}, {}, true},
+  ChartSeries trn{"trn_loss", {}, {}, true}, val{"val_loss", {}, {}, true},
       metric{metrics.metric_name, {}, {}, true};
   for (std::size_t i = 0; i < metrics.rows.size(); ++i) {
     const auto& row = metrics.rows[i];
@@ -184,15 +184,15 @@ std::string curves_section(const Plan& plan, const EpochLog& metrics) {
     metric.ys.push_back(row.metric);
   }
   const auto markers = boundary_markers(starts, types);
-  SvgChart losses{"Losses per epoch", "epoch", "loss", false, false, true, {trn, val}, markers};
-  SvgChart scores{metrics.metric_name + " per epoch",
-                  "epoch",
-                  metrics.metric_name,
-                  false,
-                  false,
-                  true,
-                  {metric},
-                  markers};
+  LineChart losses{"Losses per epoch", "epoch", "loss", false, false, true, {trn, val}, markers};
+  LineChart scores{metrics.metric_name + " per epoch",
+                   "epoch",
+                   metrics.metric_name,
+                   false,
+                   false,
+                   true,
+                   {metric},
+                   markers};
   std::string out = svg_line_chart(losses) + svg_line_chart(scores);
   out += "<details><summary>metrics.csv</summary><table><thead>" +
          table_row(
@@ -213,7 +213,7 @@ std::string lr_schedule_section(const fs::path& folder, const Plan& plan) {
   const auto stage_column = table.column("stage"), iteration_column = table.column("iteration");
   std::map<int, std::string> types;
   for (const auto& stage : plan) types[stage.stage] = stage.type;
-  std::vector<SvgSeries> groups;
+  std::vector<ChartSeries> groups;
   for (const auto& name : table.header)
     if (name.rfind("lr_g", 0) == 0)
       groups.push_back({"layer group " + name.substr(4), {}, {}, false});
@@ -243,14 +243,14 @@ std::string lr_schedule_section(const fs::path& folder, const Plan& plan) {
     groups.resize(1);
     groups[0].name = "every layer group";
   }
-  SvgChart chart{"Learning rate per iteration (fits only)",
-                 "iteration",
-                 "learning rate",
-                 false,
-                 false,
-                 true,
-                 groups,
-                 boundary_markers(starts, types)};
+  LineChart chart{"Learning rate per iteration (fits only)",
+                  "iteration",
+                  "learning rate",
+                  false,
+                  false,
+                  true,
+                  groups,
+                  boundary_markers(starts, types)};
   return svg_line_chart(chart);
 }
 
@@ -261,17 +261,17 @@ std::string lr_find_section(const fs::path& folder, const RunInfo& run) {
              loss = table.column("loss");
   // The smoothed loss only, as fastai's sched.plot(): the last batches' raw losses explode and would
   // flatten the curve the suggestions are read from (lr_find.csv keeps them).
-  std::map<int, SvgSeries> curves;  // per lr_find stage
+  std::map<int, ChartSeries> curves;  // per lr_find stage
   for (const auto& row : table.rows) {
     if (row.fields.size() < table.header.size()) continue;
-    SvgSeries& smoothed = curves[std::atoi(row.fields[stage_column].c_str())];
+    ChartSeries& smoothed = curves[std::atoi(row.fields[stage_column].c_str())];
     smoothed.name = "smoothed loss";
     smoothed.xs.push_back(number(row.fields[lr]));
     smoothed.ys.push_back(number(row.fields[loss]));
   }
   std::string out;
   for (auto& [stage, series] : curves) {
-    std::vector<SvgMarker> markers;
+    std::vector<ChartMarker> markers;
     std::string notes;
     for (const auto& entry : run.lr_find) {
       if (entry.stage != stage) continue;
@@ -284,14 +284,14 @@ std::string lr_find_section(const fs::path& folder, const RunInfo& run) {
       notes = str_cat(entry.batches, " of ", entry.scheduled, " batches",
                       entry.diverged ? "; stopped when the loss diverged" : "");
     }
-    SvgChart chart{str_cat("lr_find, stage [", stage, "]"),
-                   "learning rate (log scale)",
-                   "loss",
-                   true,
-                   false,
-                   false,
-                   {series},
-                   markers};
+    LineChart chart{str_cat("lr_find, stage [", stage, "]"),
+                    "learning rate (log scale)",
+                    "loss",
+                    true,
+                    false,
+                    false,
+                    {series},
+                    markers};
     out += svg_line_chart(chart);
     if (!notes.empty()) out += str_cat("<p class=\"sub\">", html_escape(notes), "</p>\n");
   }
@@ -404,14 +404,14 @@ std::string confusion_section(const fs::path& folder) {
 
 std::string timings_section(const RunInfo& run) {
   if (run.timings.empty()) return "";
-  std::vector<SvgBar> bars;
+  BarChart bars{"Seconds per stage", "s", {}, /*zoom=*/false};
   double total = 0;
   for (const auto& entry : run.timings) {
     total += entry.seconds;
-    bars.push_back({str_cat("[", entry.stage, "] ", entry.type), entry.seconds,
-                    entry.cached ? "(from the stage cache)" : ""});
+    bars.bars.push_back({str_cat("[", entry.stage, "] ", entry.type), entry.seconds,
+                         entry.cached ? "(from the stage cache)" : ""});
   }
-  return svg_bar_chart(bars, "Seconds per stage", "s") +
+  return svg_bar_chart(bars) +
          str_cat("<p class=\"sub\">stages took ", html_escape(format_duration(total)), " in all; ",
                  run.threads, " threads, ", html_escape(run.precision), "</p>\n");
 }

@@ -29,12 +29,20 @@ void LrScheduleLog::write() {
   if (last_group_lrs_.size() == written_) return;
   written_ = last_group_lrs_.size();
   write_file_atomic(folder_ / files::kLrSchedule, csv_);
-  std::vector<double> iterations(last_group_lrs_.size());
-  for (std::size_t idx = 0; idx < iterations.size(); ++idx)
-    iterations[idx] = static_cast<double>(idx);
-  write_png(folder_ / files::kLrSchedulePlot,
-            line_chart(iterations, last_group_lrs_, "learning rate of the last layer group",
-                       "iteration (all fit stages)", false, stage_starts_));
+  ChartSeries lrs{"last layer group", {}, last_group_lrs_, false};
+  for (std::size_t idx = 0; idx < last_group_lrs_.size(); ++idx)
+    lrs.xs.push_back(static_cast<double>(idx));
+  LineChart chart{"learning rate of the last layer group",
+                  "iteration (all fit stages)",
+                  "learning rate",
+                  false,
+                  false,
+                  true,
+                  {std::move(lrs)},
+                  stage_starts_,
+                  640,
+                  400};
+  write_png(folder_ / files::kLrSchedulePlot, line_chart(chart));
 }
 
 void LrScheduleLog::keep_stages_before(const std::string& existing, int stage) {

@@ -17,6 +17,7 @@ namespace {
 const cv::Scalar kInk(40, 40, 40);
 const cv::Scalar kBar(66, 133, 244);  // RGB
 constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
+constexpr std::size_t kMaxDrawnPoints = 1200;  // per series, after thin_points
 
 std::string number(double value) { return str_printf("%g", value); }
 
@@ -72,84 +73,101 @@ cv::Mat histogram_chart(const std::vector<double>& values, int bins, const std::
   return canvas;
 }
 
-cv::Mat bar_chart(const std::vector<std::string>& labels, const std::vector<double>& values,
-                  const std::string& title) {
+cv::Mat bar_chart(const BarChart& chart) {
   constexpr int kWidth = 720, kRow = 26, kTop = 40, kBottom = 16, kRight = 90;
   int label_width = 0;
-  for (const auto& label : labels) {
+  for (const auto& bar : chart.bars) {
     int baseline = 0;
-    label_width = std::max(label_width, cv::getTextSize(label, kFont, 0.45, 1, &baseline).width);
+    label_width =
+        std::max(label_width, cv::getTextSize(bar.label, kFont, 0.45, 1, &baseline).width);
   }
   const int left = std::min(label_width + 16, kWidth / 2);
-  const int height = kTop + kBottom + kRow * static_cast<int>(labels.size());
+  const int height = kTop + kBottom + kRow * static_cast<int>(chart.bars.size());
   cv::Point origin;
-  cv::Mat canvas = blank_chart(kWidth, height, left, kRight, kTop, kBottom, title, origin);
-  double low = INFINITY, high = -INFINITY;
-  for (double value : values)
-    if (std::isfinite(value)) low = std::min(low, value), high = std::max(high, value);
-  if (!std::isfinite(low)) return canvas;
-  // The axis starts a little below the smallest value (at 0 when all are within 2x of each other's scale).
-  const double floor =
-      low > 0 && (high - low) < low * 0.5 ? low - (high - low + 1e-12) * 0.5 : std::min(0.0, low);
-  const double span = std::max(high - floor, 1e-12);
-  for (std::size_t row = 0; row < labels.size(); ++row) {
+  cv::Mat canvas = blank_chart(kWidth, height, left, kRight, kTop, kBottom, chart.title, origin);
+  const double start = bar_axis_start(chart);
+  if (std::isnan(start)) return canvas;
+  const double span = std::max(largest_bar(chart) - start, 1e-12);
+  for (std::size_t row = 0; row < chart.bars.size(); ++row) {
+    const ChartBar& bar = chart.bars[row];
     const int y = kTop + static_cast<int>(row) * kRow;
-    text_at(canvas, labels[row], {6, y + 17});
-    if (row >= values.size() || !std::isfinite(values[row])) continue;
-    const int length = static_cast<int>((values[row] - floor) / span * (kWidth - kRight - left));
+    text_at(canvas, bar.label, {6, y + 17});
+    if (!std::isfinite(bar.value)) continue;
+    const int length = static_cast<int>((bar.value - start) / span * (kWidth - kRight - left));
     cv::rectangle(canvas, cv::Point(left + 1, y + 4),
                   cv::Point(left + std::max(1, length), y + kRow - 4), kBar, cv::FILLED);
-    text_at(canvas, str_printf("%.4g", values[row]), {left + std::max(1, length) + 6, y + 17});
+    text_at(canvas,
+            str_cat(str_printf("%.4g", bar.value), chart.unit.empty() ? "" : " " + chart.unit,
+                    bar.note.empty() ? "" : "  " + bar.note),
+            {left + std::max(1, length) + 6, y + 17});
   }
-  text_at(canvas, str_printf("axis from %.4g", floor), {kWidth - kRight - 60, height - 2}, 0.35);
+  if (start != 0)
+    text_at(canvas, str_printf("axis from %.4g", start), {kWidth - kRight - 60, height - 2}, 0.35);
   return canvas;
 }
 
-cv::Mat line_chart(const std::vector<double>& xs, const std::vector<double>& ys,
-                   const std::string& title, const std::string& x_label, bool log_x,
-                   const std::vector<ChartMarker>& markers) {
-  constexpr int kWidth = 640, kHeight = 400, kLeft = 70, kRight = 20, kTop = 36, kBottom = 48;
+cv::Mat line_chart(const LineChart& chart) {
+  constexpr int kLeft = 70, kRight = 20, kTop = 36, kBottom = 48;
+  const int width = chart.width, height = chart.height;
   cv::Point origin;
-  cv::Mat canvas = blank_chart(kWidth, kHeight, kLeft, kRight, kTop, kBottom, title, origin);
-  text_at(canvas, x_label, {kWidth / 2 - 20, kHeight - 8});
-  std::vector<double> px, py;
-  for (std::size_t i = 0; i < xs.size() && i < ys.size(); ++i)
-    if (std::isfinite(ys[i]) && (!log_x || xs[i] > 0)) {
-      px.push_back(log_x ? std::log10(xs[i]) : xs[i]);
-      py.push_back(ys[i]);
-    }
-  if (px.size() < 2) return canvas;
-  const auto [x_low, x_high] = std::minmax_element(px.begin(), px.end());
-  const auto [y_low, y_high] = std::minmax_element(py.begin(), py.end());
-  const double x0 = *x_low, x1 = *x_high > *x_low ? *x_high : *x_low + 1;
-  const double y0 = *y_low, y1 = *y_high > *y_low ? *y_high : *y_low + 1;
-  const auto to_pixel = [&](double x, double y) {
-    return cv::Point(kLeft + static_cast<int>((x - x0) / (x1 - x0) * (kWidth - kLeft - kRight)),
-                     origin.y - static_cast<int>((y - y0) / (y1 - y0) * (origin.y - kTop)));
-  };
-  // x ticks: decades on a log axis, the ends otherwise.
-  if (log_x) {
-    for (int decade = static_cast<int>(std::ceil(x0)); decade <= static_cast<int>(std::floor(x1));
-         ++decade) {
-      const cv::Point tick = to_pixel(decade, y0);
-      cv::line(canvas, tick, {tick.x, tick.y + 4}, kInk);
-      text_at(canvas, "1e" + std::to_string(decade), {tick.x - 12, tick.y + 18}, 0.4);
-    }
-  } else {
-    text_at(canvas, number(x0), {kLeft - 4, origin.y + 18});
-    text_at(canvas, number(x1), {kWidth - kRight - 30, origin.y + 18});
+  cv::Mat canvas = blank_chart(width, height, kLeft, kRight, kTop, kBottom, chart.title, origin);
+  text_at(canvas, chart.x_label, {width / 2 - 20, height - 8});
+  const auto [x, y, any] = fit_axes(chart, kLeft, width - kRight, kTop, origin.y);
+  if (!any) {
+    text_at(canvas, "no values to plot", {width / 2 - 50, height / 2});
+    return canvas;
   }
-  text_at(canvas, str_printf("%.3g", y1), {6, kTop + 6}, 0.4);
-  text_at(canvas, str_printf("%.3g", y0), {6, origin.y}, 0.4);
-  std::vector<cv::Point> line;
-  for (std::size_t i = 0; i < px.size(); ++i) line.push_back(to_pixel(px[i], py[i]));
-  cv::polylines(canvas, line, false, kBar, 2, cv::LINE_AA);
+  const auto to_pixel = [&](double vx, double vy) {
+    return cv::Point(static_cast<int>(std::lround(x.pixel(vx))),
+                     static_cast<int>(std::lround(y.pixel(vy))));
+  };
+  int baseline = 0;
+  for (const double tick : y.ticks()) {
+    const int row = static_cast<int>(std::lround(y.pixel(tick)));
+    cv::line(canvas, {kLeft - 4, row}, {kLeft, row}, kInk);
+    const std::string label = tick_label(tick, y.log);
+    const int label_width = cv::getTextSize(label, kFont, 0.4, 1, &baseline).width;
+    text_at(canvas, label, {kLeft - 8 - label_width, row + 4}, 0.4);
+  }
+  for (const double tick : x_ticks(chart, x)) {
+    const int column = static_cast<int>(std::lround(x.pixel(tick)));
+    cv::line(canvas, {column, origin.y}, {column, origin.y + 4}, kInk);
+    const std::string label = tick_label(tick, x.log);
+    const int label_width = cv::getTextSize(label, kFont, 0.4, 1, &baseline).width;
+    text_at(canvas, label, {column - label_width / 2, origin.y + 18}, 0.4);
+  }
+  // The lines, broken where a value cannot be drawn, and a legend when there are several.
+  int legend_x = kLeft + 8;
+  for (std::size_t s = 0; s < chart.series.size(); ++s) {
+    const ChartSeries& series = chart.series[s];
+    unsigned char rgb[3];
+    series_rgb(s, rgb);
+    const cv::Scalar colour(rgb[0], rgb[1], rgb[2]);
+    std::vector<cv::Point> line;
+    const auto draw = [&] {
+      if (line.size() > 1) cv::polylines(canvas, line, false, colour, 2, cv::LINE_AA);
+      if (line.size() == 1 || series.dots)
+        for (const auto& point : line)
+          cv::circle(canvas, point, 3, colour, cv::FILLED, cv::LINE_AA);
+      line.clear();
+    };
+    for (const auto& [vx, vy] : thin_points(series.xs, series.ys, kMaxDrawnPoints)) {
+      if (x.drawable(vx) && y.drawable(vy))
+        line.push_back(to_pixel(vx, vy));
+      else
+        draw();
+    }
+    draw();
+    if (chart.series.size() > 1) {
+      cv::line(canvas, {legend_x, kTop - 6}, {legend_x + 14, kTop - 6}, colour, 3);
+      text_at(canvas, series.name, {legend_x + 18, kTop - 2}, 0.4);
+      legend_x += 30 + cv::getTextSize(series.name, kFont, 0.4, 1, &baseline).width;
+    }
+  }
   int label_row = kTop + 14;
-  for (const auto& marker : markers) {
-    if (log_x && marker.x <= 0) continue;
-    const double x = log_x ? std::log10(marker.x) : marker.x;
-    if (x < x0 || x > x1) continue;
-    const int column = to_pixel(x, y0).x;
+  for (const auto& marker : chart.markers) {
+    if (!x.drawable(marker.x)) continue;
+    const int column = static_cast<int>(std::lround(x.pixel(marker.x)));
     for (int row = kTop; row < origin.y; row += 8)
       cv::line(canvas, {column, row}, {column, row + 4}, cv::Scalar(220, 80, 60));
     text_at(canvas, marker.label, {column + 4, label_row}, 0.4);

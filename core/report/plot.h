@@ -1,5 +1,6 @@
 // Charts and image grids drawn with OpenCV (the stack has no plotting library): the PNGs a person
-// opens beside the CSVs. Images here are RGB uint8; write_png converts for the encoder.
+// opens beside the CSVs. Line and bar charts are described by chart.h's model, as report.html's
+// SVG charts are. Images here are RGB uint8; write_png converts for the encoder.
 #pragma once
 
 #include <opencv2/core/mat.hpp>
@@ -9,22 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "core/report/chart.h"
+
 namespace xp::report {
 
 // A histogram of `values` in `bins` equal-width bars between their minimum and maximum, with the
 // axis ends, the tallest bar's count and a title (the seed's plt.hist).
 cv::Mat histogram_chart(const std::vector<double>& values, int bins, const std::string& title);
 
-// A vertical line at x with a label (an LR suggestion on the lr_find curve).
-struct ChartMarker {
-  double x = 0;
-  std::string label;
-};
-
-// ys against xs as a line, optionally on a log10 x axis (decade ticks), with markers.
-cv::Mat line_chart(const std::vector<double>& xs, const std::vector<double>& ys,
-                   const std::string& title, const std::string& x_label, bool log_x,
-                   const std::vector<ChartMarker>& markers = {});
+// A line chart as the PNG beside its CSV (lr_find.png, lr_schedule.png): the same chart, axes
+// and ticks as report.html's SVG of it (chart.h), drawn with OpenCV.
+cv::Mat line_chart(const LineChart& chart);
 
 // fastai's plot_confusion_matrix: a grid of counts, row = actual class, column = predicted, each
 // cell shaded by its count relative to the largest, class names on both axes (at most ~40 classes
@@ -32,12 +28,10 @@ cv::Mat line_chart(const std::vector<double>& xs, const std::vector<double>& ys,
 cv::Mat confusion_chart(const std::vector<std::vector<std::int64_t>>& counts,
                         const std::vector<std::string>& classes, const std::string& title);
 
-// Images of equal height placed left to right.
-// One horizontal bar per label, its value written at its end; bars start at the smallest value's
-// floor so that close values (accuracies of a sweep) can be told apart. NaN values get no bar.
-cv::Mat bar_chart(const std::vector<std::string>& labels, const std::vector<double>& values,
-                  const std::string& title);
+// One horizontal bar per entry, its value written at its end (summary.png of a sweep).
+cv::Mat bar_chart(const BarChart& chart);
 
+// Images of equal height placed left to right.
 cv::Mat side_by_side(const std::vector<cv::Mat>& images);
 
 // Equal-size tiles in rows (one inner vector per row) on a white background with `gap` pixels

@@ -108,8 +108,7 @@ void SweepLedger::write_summary(const std::vector<std::string>& grid_keys,
   std::string csv = "trial";
   for (const auto& key : grid_keys) csv += "," + csv_field(key);
   csv += ",state," + metric_name_ + ",val_loss,trn_loss,seconds,run\n";
-  std::vector<std::string> labels;
-  std::vector<double> values;
+  BarChart chart{str_cat("final ", metric_name_, " per trial (validation)"), "", {}, /*zoom=*/true};
   std::vector<TrialRecord> shown;
   for (const int number : selected) {
     const auto found = std::find_if(trials_.begin(), trials_.end(),
@@ -124,13 +123,12 @@ void SweepLedger::write_summary(const std::vector<std::string>& grid_keys,
                    done ? str_printf("%.9g", trial.val_loss) : "", ",",
                    done ? str_printf("%.9g", trial.trn_loss) : "", ",",
                    str_printf("%.1f", trial.seconds), ",", csv_field(trial.run), "\n");
-    labels.push_back(trial_label(trial, grid_keys) +
-                     (done ? "" : str_cat("  (", trial.state, ")")));
-    values.push_back(done ? trial.metric : NAN);
+    chart.bars.push_back(
+        {trial_label(trial, grid_keys) + (done ? "" : str_cat("  (", trial.state, ")")),
+         done ? trial.metric : NAN, ""});
   }
   write_file_atomic(folder_ / kSummary, csv);
-  write_png(folder_ / kSummaryPlot,
-            bar_chart(labels, values, str_cat("final ", metric_name_, " per trial (validation)")));
+  write_png(folder_ / kSummaryPlot, bar_chart(chart));
   write_file_atomic(folder_ / files::kReport,
                     render_sweep_report(folder_, grid_keys, shown, metric_name_));
 }

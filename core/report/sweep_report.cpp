@@ -24,10 +24,10 @@ std::string render_sweep_report(const fs::path& sweep_folder,
   for (const auto& key : grid_keys) table += "<th>" + html_escape(key) + "</th>";
   table += str_cat("<th>state</th><th>", html_escape(metric_name),
                    "</th><th>val_loss</th><th>time</th><th>report</th></tr></thead>\n");
-  std::vector<SvgBar> bars;
-  SvgChart metric_chart{
+  BarChart bars{str_cat("final ", metric_name, " per trial (validation)"), "", {}, /*zoom=*/true};
+  LineChart metric_chart{
       metric_name + " per epoch", "epoch (whole run)", metric_name, false, false, true, {}, {}};
-  SvgChart loss_chart{
+  LineChart loss_chart{
       "val_loss per epoch", "epoch (whole run)", "val_loss", false, false, true, {}, {}};
   int done = 0;
   for (const auto& trial : trials) {
@@ -53,14 +53,14 @@ std::string render_sweep_report(const fs::path& sweep_folder,
                        html_escape(trial.error), "</td></tr>\n");
     if (!complete) continue;
     const std::string label = trial_label(trial, grid_keys);
-    bars.push_back({label, trial.metric, ""});
+    bars.bars.push_back({label, trial.metric, ""});
     EpochLog log;
     try {
       log = read_epoch_log(trial.run);
     } catch (const std::exception&) {
       continue;  // the trial's own report says what is wrong with its metrics.csv
     }
-    SvgSeries metric{label, {}, {}, log.rows.size() <= 60},
+    ChartSeries metric{label, {}, {}, log.rows.size() <= 60},
         loss{label, {}, {}, log.rows.size() <= 60};
     for (std::size_t i = 0; i < log.rows.size(); ++i) {
       metric.xs.push_back(static_cast<double>(i + 1));
@@ -80,11 +80,10 @@ std::string render_sweep_report(const fs::path& sweep_folder,
               html_escape(sweep_folder.filename().string()), " · ", trials.size(), " trials, ",
               done, " complete · grid: ", html_escape(join(grid_keys, ", ")), "</div>\n");
   page += section("trials", "Trials", table);
-  if (!bars.empty())
+  if (!bars.bars.empty())
     page +=
         section("compare", "Compared",
-                svg_bar_chart(bars, str_cat("final ", metric_name, " per trial (validation)"), "") +
-                    svg_line_chart(metric_chart) + svg_line_chart(loss_chart));
+                svg_bar_chart(bars) + svg_line_chart(metric_chart) + svg_line_chart(loss_chart));
   return page +
          page_end(str_cat(
              "summary.csv, summary.png and ledger.json hold the same records · written by xp at ",

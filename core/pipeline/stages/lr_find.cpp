@@ -87,21 +87,30 @@ class LrFindStage : public Stage {
     const std::size_t n = result.lrs.size();
     const std::size_t end = n > kSkipStart + kSkipEnd ? n - kSkipEnd : n;
     const std::size_t begin = n > kSkipStart + kSkipEnd ? kSkipStart : 0;
-    const std::vector<double> lrs(result.lrs.begin() + static_cast<long>(begin),
-                                  result.lrs.begin() + static_cast<long>(end));
-    const std::vector<double> losses(result.losses.begin() + static_cast<long>(begin),
-                                     result.losses.begin() + static_cast<long>(end));
-    std::vector<report::ChartMarker> markers;
+    report::ChartSeries curve{"smoothed loss",
+                              {result.lrs.begin() + static_cast<long>(begin),
+                               result.lrs.begin() + static_cast<long>(end)},
+                              {result.losses.begin() + static_cast<long>(begin),
+                               result.losses.begin() + static_cast<long>(end)},
+                              false};
+    report::LineChart chart{
+        str_cat("lr_find (stage ", context.stage_index, "): smoothed training loss"),
+        "learning rate (log scale)",
+        "loss",
+        /*log_x=*/true,
+        false,
+        false,
+        {std::move(curve)},
+        {},
+        640,
+        400};
     const auto& s = result.suggestions;
     if (s.valid)
-      markers = {{s.valley, "valley " + short_number(s.valley)},
-                 {s.slide, "slide " + short_number(s.slide)},
-                 {s.minimum, "minimum " + short_number(s.minimum)},
-                 {s.steep, "steep " + short_number(s.steep)}};
-    report::write_png(path, report::line_chart(lrs, losses,
-                                               str_cat("lr_find (stage ", context.stage_index,
-                                                       "): smoothed training loss"),
-                                               "learning rate (log scale)", true, markers));
+      chart.markers = {{s.valley, "valley " + short_number(s.valley)},
+                       {s.slide, "slide " + short_number(s.slide)},
+                       {s.minimum, "minimum " + short_number(s.minimum)},
+                       {s.steep, "steep " + short_number(s.steep)}};
+    report::write_png(path, report::line_chart(chart));
   }
 
   train::LrFindOptions options_;

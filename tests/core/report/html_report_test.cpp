@@ -116,17 +116,6 @@ TEST_CASE("html_escape replaces the five characters that end text or attributes"
   CHECK(format_number(0.123456) == "0.1235");
 }
 
-TEST_CASE("nice_ticks steps by 1, 2 or 5 times a power of ten and covers the range") {
-  CHECK(nice_ticks(0, 1, 5) == std::vector<double>{0, 0.2, 0.4, 0.6000000000000001, 0.8, 1});
-  const auto ticks = nice_ticks(0.37, 2.91, 5);
-  REQUIRE(ticks.size() >= 3);
-  CHECK(ticks.front() == doctest::Approx(0.5));
-  CHECK(ticks.back() == doctest::Approx(2.5));
-  for (std::size_t i = 1; i < ticks.size(); ++i)
-    CHECK(ticks[i] - ticks[i - 1] == doctest::Approx(0.5));
-  CHECK(nice_ticks(3, 3, 5) == std::vector<double>{3});
-}
-
 TEST_CASE("thin_points keeps every peak and trough of a long SGDR schedule") {
   // 8 cosine cycles of 2,000 iterations: each restart's peak and each cycle's trough must survive.
   std::vector<double> xs, ys;
@@ -150,7 +139,7 @@ TEST_CASE("thin_points keeps every peak and trough of a long SGDR schedule") {
 TEST_CASE(
     "svg_line_chart draws each series as a path, breaks it at values a log axis cannot show, and "
     "escapes text") {
-  SvgChart chart;
+  LineChart chart;
   chart.title = "loss <vs> lr";
   chart.log_x = true;
   chart.series.push_back({"a&b", {0.001, 0.01, 0.0, 0.1, 1.0}, {3, 2, 1, 2, 3}, true});
@@ -172,14 +161,14 @@ TEST_CASE(
   CHECK(svg.find("valley") != std::string::npos);
   CHECK(svg.find(">1e-03<") != std::string::npos);  // decade ticks on the log axis
 
-  SvgChart empty;
+  LineChart empty;
   empty.series.push_back({"nothing", {1, 2}, {NAN, NAN}, false});
   CHECK(svg_line_chart(empty).find("no values to plot") != std::string::npos);
 }
 
 TEST_CASE(
     "svg_line_chart maps the highest value to the top of the plot and the lowest to the bottom") {
-  SvgChart chart;
+  LineChart chart;
   chart.width = 400;
   chart.height = 200;
   chart.series.push_back({"y", {0, 1, 2}, {5, 10, 7.5}, false});
@@ -316,7 +305,7 @@ TEST_CASE(
 }
 
 TEST_CASE("svg_line_chart with integer_x puts ticks on whole epochs only") {
-  SvgChart chart;
+  LineChart chart;
   chart.integer_x = true;
   chart.series.push_back({"val_loss", {1, 2}, {0.5, 0.4}, true});
   chart.markers.push_back({0.5, "[0] fit"});
