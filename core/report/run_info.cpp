@@ -155,12 +155,12 @@ void fields(Io& io, RunInfo& x) {
   io.object("decode_check", x.decode_check);
   io.object("resize_cache", x.resize_cache);
   io("weights", x.weights);
-  io.list("lr_find", x.lr_find);
-  io.list("precompute", x.precompute);
+  io.list(stage_lists::kLrFind, x.lr_find);
+  io.list(stage_lists::kPrecompute, x.precompute);
   io.list("timings", x.timings);
   io.list("stage_cache", x.stage_cache);
-  io.list("tta", x.tta);
-  io.list("predict", x.predict);
+  io.list(stage_lists::kTta, x.tta);
+  io.list(stage_lists::kPredict, x.predict);
 }
 
 class Writer {

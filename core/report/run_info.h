@@ -18,6 +18,15 @@ namespace xp::report {
 using NamedStrings = std::vector<std::pair<std::string, std::string>>;  // in the file's order
 using Scores = std::vector<std::pair<std::string, double>>;  // "accuracy" → 0.93, in order
 
+// The run.json lists a stage adds its own records to: what the stage cache captures of a stage and
+// replays into a later run's record, by these names (RunRecord).
+namespace stage_lists {
+inline constexpr char kLrFind[] = "lr_find";
+inline constexpr char kPrecompute[] = "precompute";
+inline constexpr char kTta[] = "tta";
+inline constexpr char kPredict[] = "predict";
+}  // namespace stage_lists
+
 struct HostInfo {
   std::string hostname;
   std::string cpu;

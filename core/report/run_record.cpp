@@ -103,16 +103,6 @@ void RunRecord::update(const std::function<void(RunInfo&)>& edit) {
   write_run();
 }
 
-namespace {
-
-// The run.json lists a stage's records go to, by the key the stage cache stores them under.
-constexpr char kLrFind[] = "lr_find";
-constexpr char kPrecompute[] = "precompute";
-constexpr char kTta[] = "tta";
-constexpr char kPredict[] = "predict";
-
-}  // namespace
-
 template <typename Info>
 void RunRecord::add_captured(const char* key, std::vector<Info>& list, Info info) {
   if (capturing_)
@@ -123,16 +113,18 @@ void RunRecord::add_captured(const char* key, std::vector<Info>& list, Info info
   write_run();
 }
 
-void RunRecord::add(LrFindInfo lr_find) { add_captured(kLrFind, run_.lr_find, std::move(lr_find)); }
+void RunRecord::add(LrFindInfo lr_find) {
+  add_captured(stage_lists::kLrFind, run_.lr_find, std::move(lr_find));
+}
 void RunRecord::add(PrecomputeInfo precompute) {
-  add_captured(kPrecompute, run_.precompute, std::move(precompute));
+  add_captured(stage_lists::kPrecompute, run_.precompute, std::move(precompute));
 }
 void RunRecord::add_tta(PredictionInfo tta) {
   write_file_atomic(folder_ / files::kTta, json_text(to_json(tta)));
-  add_captured(kTta, run_.tta, std::move(tta));
+  add_captured(stage_lists::kTta, run_.tta, std::move(tta));
 }
 void RunRecord::add_predict(PredictionInfo predict) {
-  add_captured(kPredict, run_.predict, std::move(predict));
+  add_captured(stage_lists::kPredict, run_.predict, std::move(predict));
 }
 
 void RunRecord::add(TimingInfo timing) {
@@ -162,13 +154,13 @@ void RunRecord::replay(const nlohmann::json& captured) {
     // The entry passed its checksum: what it holds is what an xp wrote, read as forgivingly as
     // run.json is.
     std::vector<std::string> problems;
-    if (key == kLrFind)
+    if (key == stage_lists::kLrFind)
       add(read_lr_find_info(value, problems));
-    else if (key == kPrecompute)
+    else if (key == stage_lists::kPrecompute)
       add(read_precompute_info(value, problems));
-    else if (key == kTta)
+    else if (key == stage_lists::kTta)
       add_tta(read_prediction_info(value, problems));
-    else if (key == kPredict)
+    else if (key == stage_lists::kPredict)
       add_predict(read_prediction_info(value, problems));
     else  // a record of a newer xp: kept as it was
       run_.unknown[key].push_back(value), write_run();
