@@ -12,7 +12,7 @@ export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_f
 export CCACHE_BASEDIR := $(CURDIR)
 LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: demo test build build-xp deps configure clean format
+.PHONY: demo test test-torch2 build build-xp deps configure clean format
 
 # The demo needs the xp binary only: building the tests as well took ~40 of a fresh machine's
 # 70 minutes before its first epoch (issue #15).
@@ -34,9 +34,21 @@ configure: deps
 deps:
 	@bash scripts/install-deps.sh
 
+# The same build and tests against LibTorch 2.x (issue #16): PyPI's torch wheel, CPU libraries only
+# (scripts/get-libtorch.sh), in its own build folder. CI runs it after `make test`.
+TORCH2_VERSION ?= 2.9.1
+TORCH2_BUILD_DIR ?= build-torch2
+test-torch2: deps
+	@torch_dir=$$(bash scripts/get-libtorch.sh $(TORCH2_VERSION)) && \
+	  (test -f $(TORCH2_BUILD_DIR)/CMakeCache.txt || cmake -S . -B $(TORCH2_BUILD_DIR) \
+	    -DCMAKE_BUILD_TYPE=Release $(LAUNCHER) -DTORCH_DIR=$$torch_dir -DXP_TORCH_CPU_ONLY=ON \
+	    $(CMAKE_FLAGS))
+	cmake --build $(TORCH2_BUILD_DIR) -j $(JOBS)
+	cd $(TORCH2_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 1200
+
 # Applies .clang-format to every C++ file (make test checks it).
 format:
 	@bash scripts/check-format.sh --fix
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(TORCH2_BUILD_DIR)

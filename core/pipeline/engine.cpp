@@ -15,6 +15,7 @@
 #include "core/report/lr_schedule.h"
 #include "core/report/metrics_csv.h"
 #include "core/report/run_folder.h"
+#include "core/train/device.h"
 #include "core/train/learner.h"
 #include "core/train/meters.h"
 #include "core/util/strings.h"
@@ -98,7 +99,8 @@ double run_stages(const Plan& plan, const RunOptions& options, RunSession& sessi
   const std::filesystem::path& folder = session.folder;
   RecipeData loaded = load_recipe_data(recipe, options.cache_root);
   record_data(recipe, loaded, folder, console, session.record);
-  const std::vector<StageKey> keys = recipe_stage_keys(plan, loaded.identity);
+  const std::vector<StageKey> keys = recipe_stage_keys(
+      plan, loaded.identity, train::device_type(train::resolve_on_this_machine(recipe.run.device)));
   const std::vector<std::string> key_hashes = record_stage_keys(session, keys);
 
   models::Classifier model = build_model(recipe, loaded.data);

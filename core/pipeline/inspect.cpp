@@ -15,6 +15,7 @@
 #include "core/pipeline/stage_cache.h"
 #include "core/pipeline/stage_key.h"
 #include "core/report/data_report.h"
+#include "core/train/device.h"
 #include "core/train/features.h"
 #include "core/train/precision.h"
 #include "core/util/cpu_features.h"
@@ -88,7 +89,9 @@ void print_cache_status(const Plan& plan, const std::filesystem::path& cache_roo
     out << "cache   not checked: the data cannot be listed (" << error.what() << ")\n";
     return;
   }
-  const auto keys = recipe_stage_keys(plan, data_identity);
+  const auto keys =
+      recipe_stage_keys(plan, data_identity,
+                        train::device_type(train::resolve_on_this_machine(plan.recipe.run.device)));
   const cache::StageStore store(cache_root);
   const auto statuses = cache_status(store, keys);
   out << "cache   " << store.folder().string() << "\n";

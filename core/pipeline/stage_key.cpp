@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/cache/file_identity.h"
+#include "core/util/build_info.h"
 #include "core/util/strings.h"
 
 namespace xp::pipeline {
@@ -55,6 +56,10 @@ std::vector<StageKey> stage_keys(const Plan& plan, const KeyInputs& inputs) {
   common["xp.model_init"] = kModelInit;
   common["xp.data_identity"] = inputs.data;
   if (!inputs.weights.empty()) common["xp.weights_identity"] = inputs.weights;
+  // Kernels differ between devices and between LibTorch versions: results differ in their last
+  // bits, and a replayed stage must be the one this xp would have computed.
+  common["xp.device"] = inputs.device;
+  common["xp.libtorch"] = build_info().libtorch;
 
   std::vector<StageKey> keys;
   KeyFields fields = common;
@@ -89,9 +94,11 @@ std::vector<std::string> key_changes(const KeyFields& before, const KeyFields& n
   return changes;
 }
 
-std::vector<StageKey> recipe_stage_keys(const Plan& plan, const std::string& data_identity) {
+std::vector<StageKey> recipe_stage_keys(const Plan& plan, const std::string& data_identity,
+                                        const std::string& device) {
   KeyInputs inputs;
   inputs.data = data_identity;
+  inputs.device = device;
   if (!plan.recipe.model.weights.empty())
     inputs.weights = cache::file_identity(plan.recipe.model.weights);
   return stage_keys(plan, inputs);

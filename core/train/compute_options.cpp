@@ -39,6 +39,18 @@ Device parse_device(const std::string& name) {
   throw UserError(str_cat("device must be auto, cpu, cuda or cuda:N, got '", name, "'"));
 }
 
+Device resolve_device(const Device& requested, int visible_gpus) {
+  if (requested.kind != Device::Kind::kAuto) return requested;
+  Device resolved;
+  resolved.kind = visible_gpus > 0 ? Device::Kind::kCuda : Device::Kind::kCpu;
+  return resolved;
+}
+
+std::string device_type(const Device& device) {
+  XP_ASSERT(device.kind != Device::Kind::kAuto, "device_type of an unresolved device");
+  return device.kind == Device::Kind::kCuda ? "cuda" : "cpu";
+}
+
 std::string to_string(const Device& device) {
   switch (device.kind) {
     case Device::Kind::kAuto:

@@ -20,6 +20,11 @@ struct Device {
 
 Device parse_device(const std::string& name);  // "auto" | "cpu" | "cuda" | "cuda:N"
 std::string to_string(const Device& device);   // as parse_device reads it ("cuda" is "cuda:0")
+// The device a run uses: `auto` is the first visible GPU, else the CPU; the others as asked (a
+// missing GPU is refused where the recipe is checked).
+Device resolve_device(const Device& requested, int visible_gpus);
+// "cpu" or "cuda": what changes a result (stage cache keys record it; the GPU's index does not).
+std::string device_type(const Device& device);
 
 struct ComputeOptions {
   Precision precision = Precision::kFp32;  // fp32 matches fastai/PyTorch numerics exactly

@@ -1,23 +1,23 @@
 #include "core/train/precision.h"
 
-#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
+#include "core/train/torch_compat.h"
 #include "core/util/error.h"
 
 namespace xp::train {
 
 AutocastScope::AutocastScope(const ComputeOptions& options)
     : enabled_(options.precision == Precision::kBf16),
-      was_enabled_(at::autocast::is_cpu_enabled()) {
+      was_enabled_(compat::autocast_enabled(at::kCPU)) {
   if (!enabled_) return;
-  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-  at::autocast::set_cpu_enabled(true);
+  compat::set_autocast_dtype(at::kCPU, at::kBFloat16);
+  compat::set_autocast_enabled(at::kCPU, true);
 }
 
 AutocastScope::~AutocastScope() {
   if (!enabled_) return;
-  at::autocast::set_cpu_enabled(was_enabled_);
+  compat::set_autocast_enabled(at::kCPU, was_enabled_);
   // Autocast caches bf16 copies of the weights; they go stale after an optimizer step.
   at::autocast::clear_cache();
 }

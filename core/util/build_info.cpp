@@ -21,8 +21,8 @@ extern const char* const kBuildType;
 }  // namespace build
 
 const BuildInfo& build_info() {
-  static const BuildInfo info{build::kVersion, build::kGitSha, build::kGitDirty, build::kCompiler,
-                              build::kBuildType};
+  static const BuildInfo info{build::kVersion,  build::kGitSha,    build::kGitDirty,
+                              build::kCompiler, build::kBuildType, XP_LIBTORCH_VERSION};
   return info;
 }
 
@@ -31,7 +31,7 @@ std::vector<std::pair<std::string, std::string>> library_versions() {
   using ConfigFn = char* (*)();
   const auto openblas = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"));
   return {
-      {"libtorch", XP_LIBTORCH_VERSION},  // from CMake's find_package(Torch): core/CMakeLists.txt
+      {"libtorch", build_info().libtorch},  // from CMake (cmake/XpTorch.cmake)
       {"opencv", CV_VERSION},
       {"hdf5", str_cat(H5_VERS_MAJOR, ".", H5_VERS_MINOR, ".", H5_VERS_RELEASE)},
       {"boost", BOOST_LIB_VERSION},

@@ -14,6 +14,7 @@ struct BuildInfo {
   bool git_dirty = false;
   std::string compiler;
   std::string build_type;
+  std::string libtorch;  // the LibTorch version xp was built against ("1.13.0", "2.9.1")
 };
 
 const BuildInfo& build_info();

@@ -85,6 +85,9 @@ def main():
     torchscript = "--torchscript" in args
     args = [arg for arg in args if arg != "--torchscript"]
     out_dir, archs = args[0], args[1:]
+    # The parity tests' tolerance depends on whether xp runs on this same LibTorch.
+    with open(f"{out_dir}/torch_version.txt", "w") as out:
+        out.write(torch.__version__.split("+")[0])
     for arch in archs:
         torch.manual_seed(0)
         model = getattr(torchvision.models, arch)()

@@ -1,7 +1,7 @@
 // Parity with torchvision (label `parity`): tests/tools/torchvision_reference.py builds each
 // architecture in Debian's torchvision with a fixed seed, writes its state_dict as torchvision
 // publishes weights, and the body's concat-pooled features for a fixed input in eval mode. xp loads
-// the weights and must reproduce the features within 1e-4 relative (fp32).
+// the weights and must reproduce the features within 1e-4 relative (fp32) on the same LibTorch.
 #include <doctest/doctest.h>
 
 #include <torch/torch.h>
@@ -9,6 +9,7 @@
 #include "core/models/classifier.h"
 #include "core/models/weights/load.h"
 #include "core/models/weights/safetensors.h"
+#include "core/util/build_info.h"
 #include "core/util/error.h"
 #include "tests/test_support.h"
 
@@ -17,7 +18,22 @@ using namespace xp::models;
 
 namespace {
 
-constexpr double kTolerance = 1e-4;
+// xp on the LibTorch the reference ran on (Debian's, for `make test`) must match it to 1e-4. On
+// another LibTorch (`make test-torch2`) the kernels differ — its BLAS is MKL, not OpenBLAS, and
+// 1x1 convolutions and matmuls sum in another order — and the bottleneck and dense architectures
+// differ by up to 2.2e-3 (resnet101, LibTorch 2.9.1 vs 1.13.1; resnet18 and resnet34: 0).
+constexpr double kTolerance = 1e-4;  // xp against itself: a TorchScript body and its native twin
+
+double tolerance(const testing::TempDir& dir) {
+  const std::string reference = testing::read_text(dir.path() / "torch_version.txt");
+  const std::string ours = build_info().libtorch;
+  const auto major_minor = [](const std::string& version) {
+    return version.substr(0, version.find('.', version.find('.') + 1));
+  };
+  if (major_minor(reference) == major_minor(ours)) return 1e-4;
+  MESSAGE("xp runs on LibTorch ", ours, ", the reference on ", reference, ": tolerance 5e-3");
+  return 5e-3;
+}
 
 // Writes the reference files of `archs` into `dir` (extra_flags: e.g. "--torchscript").
 void write_references(const testing::TempDir& dir, const std::vector<std::string>& archs,
@@ -49,7 +65,7 @@ void check_parity(const testing::TempDir& dir, const std::string& arch,
   load_backbone_weights(*model, (dir.path() / weights_file).string());
   const double difference = max_relative_difference(*model, dir, arch);
   MESSAGE(arch, " from ", weights_file, ": max relative feature difference ", difference);
-  CHECK(difference < kTolerance);
+  CHECK(difference < tolerance(dir));
 }
 
 }  // namespace
@@ -118,7 +134,7 @@ TEST_CASE("a TorchScript body reproduces torchvision's features and splits where
     CHECK(found);
     const double difference = max_relative_difference(*model, dir, "resnet18");
     MESSAGE("torchscript resnet18 body: max relative feature difference ", difference);
-    CHECK(difference < kTolerance);
+    CHECK(difference < tolerance(dir));
   }
   SUBCASE("as weights for the native architecture it is refused: loading it would run its code") {
     for (const char* file : {"resnet18-script.pt", "resnet18-body.pt"}) {

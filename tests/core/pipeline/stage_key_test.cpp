@@ -5,6 +5,7 @@
 #include "core/pipeline/plan.h"
 #include "core/pipeline/registry.h"
 #include "core/pipeline/stage_key.h"
+#include "core/util/build_info.h"
 #include "tests/test_support.h"
 
 using namespace xp::pipeline;
@@ -13,7 +14,7 @@ using xp::testing::TempDir;
 namespace {
 
 std::vector<StageKey> keys_of(const std::string& text, const std::vector<std::string>& sets = {},
-                              const KeyInputs& inputs = {"data-1", ""}) {
+                              const KeyInputs& inputs = {"data-1", "", "cpu"}) {
   StageRegistry registry;
   register_builtin_stages(registry);
   return stage_keys(make_plan(xp::recipe::parse_recipe("k.yaml", text, sets), registry), inputs);
@@ -81,13 +82,20 @@ TEST_CASE("a stage's key covers the stages before it and the inputs, not the sta
 
   CHECK(keys_of(recipe(path), {"seed=4"})[0].hash != base[0].hash);
   CHECK(keys_of(recipe(path), {"data.size=64"})[0].hash != base[0].hash);
-  CHECK(keys_of(recipe(path), {}, {"data-2", ""})[0].hash !=
+  CHECK(keys_of(recipe(path), {}, {"data-2", "", "cpu"})[0].hash !=
         base[0].hash);  // the images or labels changed
-  CHECK(keys_of(recipe(path), {}, {"data-1", "w-1"})[0].hash !=
+  CHECK(keys_of(recipe(path), {}, {"data-1", "w-1", "cpu"})[0].hash !=
         base[0].hash);  // another weights file
-  const auto data_changed = keys_of(recipe(path), {}, {"data-2", ""});
+  const auto data_changed = keys_of(recipe(path), {}, {"data-2", "", "cpu"});
   CHECK(key_changes(base[0].fields, data_changed[0].fields) ==
         std::vector<std::string>{"xp.data_identity: data-1 → data-2"});
+  // The device the stages run on and the LibTorch xp runs with: their kernels give other last
+  // bits, and `device: auto` is a GPU on one machine and the CPU on another.
+  const auto on_gpu = keys_of(recipe(path), {}, {"data-1", "", "cuda"});
+  CHECK(key_changes(base[0].fields, on_gpu[0].fields) ==
+        std::vector<std::string>{"xp.device: cpu → cuda"});
+  CHECK(base[0].fields.at("xp.libtorch") == xp::build_info().libtorch);
+  CHECK(keys_of(recipe(path), {"precision=bf16"})[0].hash != base[0].hash);
 }
 
 TEST_CASE("key_changes lists at most `limit` changes and counts the rest") {

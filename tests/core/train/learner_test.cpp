@@ -109,11 +109,13 @@ TEST_CASE("Learner: a fit on in-memory batches lowers the training and validatio
   TrainingObserver quiet;
   // A small LR: at 0.02 the training loss falls faster, but 12 batches leave BatchNorm's running
   // statistics (momentum 0.1) too far from the weights for validation to show it.
-  const auto epochs = learner.fit(sgdr(0.001, 2), quiet);
-  REQUIRE(epochs.size() == 2);
-  CHECK(epochs[1].trn_loss_mean < 0.5 * epochs[0].trn_loss_mean);
-  CHECK(epochs[1].val_loss < 0.8 * before.loss);
-  CHECK(learner.epochs_done() == 2);
+  // Four epochs: after two, LibTorch 2.9.1's last bits left the validation loss above where it
+  // started (1.64 from 1.51); after four it is far below with 1.13 (0.18) and 2.9.1 alike.
+  const auto epochs = learner.fit(sgdr(0.001, 4), quiet);
+  REQUIRE(epochs.size() == 4);
+  CHECK(epochs[3].trn_loss_mean < 0.5 * epochs[0].trn_loss_mean);
+  CHECK(epochs[3].val_loss < 0.8 * before.loss);
+  CHECK(learner.epochs_done() == 4);
 }
 
 TEST_CASE("Learner: frozen layer groups keep their parameters bit for bit through a fit") {

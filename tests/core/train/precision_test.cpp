@@ -1,10 +1,11 @@
 #include <doctest/doctest.h>
 
-#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include "core/models/classifier.h"
+#include "core/train/device.h"
 #include "core/train/precision.h"
+#include "core/train/torch_compat.h"
 #include "core/util/cpu_features.h"
 #include "core/util/error.h"
 
@@ -44,16 +45,16 @@ TEST_CASE(
 }
 
 TEST_CASE("AutocastScope enables CPU autocast only for bf16, and only while it lives") {
-  CHECK_FALSE(at::autocast::is_cpu_enabled());
+  CHECK_FALSE(xp::train::compat::autocast_enabled(at::kCPU));
   {
     train::AutocastScope scope({Precision::kBf16, false});
-    CHECK(at::autocast::is_cpu_enabled());
+    CHECK(xp::train::compat::autocast_enabled(at::kCPU));
     CHECK(torch::mm(torch::randn({2, 2}), torch::randn({2, 2})).dtype() == torch::kBFloat16);
   }
-  CHECK_FALSE(at::autocast::is_cpu_enabled());
+  CHECK_FALSE(xp::train::compat::autocast_enabled(at::kCPU));
   {
     train::AutocastScope scope({Precision::kFp32, false});
-    CHECK_FALSE(at::autocast::is_cpu_enabled());
+    CHECK_FALSE(xp::train::compat::autocast_enabled(at::kCPU));
   }
   CHECK(train::parse_precision("bf16") == Precision::kBf16);
   CHECK_THROWS(train::parse_precision("fp16"));
@@ -92,4 +93,21 @@ TEST_CASE("device names: auto, cpu, cuda and cuda:N read back as written, others
     CAPTURE(bad);
     CHECK_THROWS_AS(xp::train::parse_device(bad), xp::UserError);
   }
+}
+
+TEST_CASE("device auto is the first GPU when one is visible, else the CPU, and the others stay") {
+  using xp::train::Device;
+  using xp::train::resolve_device;
+  const Device auto_device = xp::train::parse_device("auto");
+  CHECK(xp::train::to_string(resolve_device(auto_device, 0)) == "cpu");
+  CHECK(xp::train::to_string(resolve_device(auto_device, 2)) == "cuda:0");
+  CHECK(xp::train::to_string(resolve_device(xp::train::parse_device("cpu"), 2)) == "cpu");
+  CHECK(xp::train::to_string(resolve_device(xp::train::parse_device("cuda:1"), 0)) == "cuda:1");
+  CHECK(xp::train::device_type(resolve_device(auto_device, 1)) == "cuda");
+  CHECK(xp::train::device_type(resolve_device(auto_device, 0)) == "cpu");
+  // This machine: the CPU unless the LibTorch xp was built with has CUDA and sees a GPU.
+  const Device here = xp::train::resolve_on_this_machine(auto_device);
+  CHECK(here.kind == (xp::train::visible_gpus() > 0 ? Device::Kind::kCuda : Device::Kind::kCpu));
+  CHECK(xp::train::torch_device(resolve_device(xp::train::parse_device("cpu"), 0)).is_cpu());
+  CHECK(xp::train::torch_device(xp::train::parse_device("cuda:1")).index() == 1);
 }

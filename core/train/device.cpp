@@ -1,0 +1,21 @@
+#include "core/train/device.h"
+
+#include <torch/cuda.h>
+
+#include "core/util/error.h"
+
+namespace xp::train {
+
+int visible_gpus() { return static_cast<int>(torch::cuda::device_count()); }
+
+Device resolve_on_this_machine(const Device& requested) {
+  return resolve_device(requested, visible_gpus());
+}
+
+c10::Device torch_device(const Device& resolved) {
+  XP_ASSERT(resolved.kind != Device::Kind::kAuto, "torch_device of an unresolved device");
+  if (resolved.kind == Device::Kind::kCpu) return c10::Device(c10::kCPU);
+  return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(resolved.index));
+}
+
+}  // namespace xp::train

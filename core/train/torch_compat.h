@@ -1,0 +1,40 @@
+// Where the LibTorch versions xp builds with differ (Debian's 1.13 to PyPI's 2.x, issue #16): each
+// difference is one function here, so that the rest of xp is written once against one API.
+// Only files that need a difference include this; cmake/XpTorch.cmake chooses the LibTorch.
+#pragma once
+
+#include <ATen/autocast_mode.h>
+#include <torch/version.h>
+
+// LibTorch 2.4 made autocast's switches device-generic and deprecated the per-device ones.
+#define XP_TORCH_AUTOCAST_BY_DEVICE \
+  (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
+
+namespace xp::train::compat {
+
+inline bool autocast_enabled(at::DeviceType device) {
+#if XP_TORCH_AUTOCAST_BY_DEVICE
+  return at::autocast::is_autocast_enabled(device);
+#else
+  return device == at::kCPU ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
+#endif
+}
+
+inline void set_autocast_enabled(at::DeviceType device, bool enabled) {
+#if XP_TORCH_AUTOCAST_BY_DEVICE
+  at::autocast::set_autocast_enabled(device, enabled);
+#else
+  device == at::kCPU ? at::autocast::set_cpu_enabled(enabled) : at::autocast::set_enabled(enabled);
+#endif
+}
+
+inline void set_autocast_dtype(at::DeviceType device, at::ScalarType dtype) {
+#if XP_TORCH_AUTOCAST_BY_DEVICE
+  at::autocast::set_autocast_dtype(device, dtype);
+#else
+  device == at::kCPU ? at::autocast::set_autocast_cpu_dtype(dtype)
+                     : at::autocast::set_autocast_gpu_dtype(dtype);
+#endif
+}
+
+}  // namespace xp::train::compat
