@@ -58,17 +58,6 @@ std::vector<recipe::Diagnostic> Plan::training_refusals() const {
     refusals.push_back(root["device"].error(str_cat("'", root["device"].string(),
                                                     "' is not available: this build of xp runs "
                                                     "on the CPU (device: auto or cpu)")));
-  // bf16/channels_last training crashed once (SIGSEGV after the first epoch) in a parallel ctest run
-  // and could not be reproduced in time; until it is understood, they serve inference only.
-  const char* why =
-      "serves xp features (inference) only in this version: training with it crashed "
-      "intermittently "
-      "in testing";
-  if (recipe.run.compute.precision != train::Precision::kFp32)
-    refusals.push_back(root["precision"].error(str_cat("bf16 ", why, "; set precision: fp32")));
-  if (recipe.run.compute.channels_last)
-    refusals.push_back(
-        root["channels_last"].error(str_cat("channels_last ", why, "; set channels_last: false")));
   return refusals;
 }
 

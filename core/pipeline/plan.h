@@ -27,8 +27,8 @@ struct Plan {
   std::int64_t total_epochs() const;
   // The human-readable plan: data, model, one line per stage with its epochs, the total.
   std::string describe() const;
-  // What `xp run` refuses before it starts, at the recipe keys: a device this build lacks, and bf16
-  // or channels_last training. `xp check` reports the same (xp features accepts bf16: inference).
+  // What `xp run` refuses before it starts, at the recipe keys: a device this build lacks.
+  // `xp check` reports the same.
   std::vector<recipe::Diagnostic> training_refusals() const;
 };
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <regex>
@@ -378,26 +379,30 @@ TEST_CASE("xp features exports the body's features, and torchvision computes the
 }
 
 TEST_CASE(
-    "bf16 and channels_last serve xp features, and xp run refuses them until their training crash "
-    "is fixed") {
+    "bf16 and channels_last train and serve xp features, and xp check refuses a device this build "
+    "lacks") {
   TempDir dir;
   const auto recipe = write_recipe(dir.path());
-  const Outcome refused =
-      run_xp("run " + recipe + " --set precision=bf16 --out " + (dir.path() / "results").string());
-  CAPTURE(refused.output);
-  CHECK(refused.exit_code == 2);  // a recipe error, located at the value that set it
-  CHECK(refused.output.find("--set precision=bf16:1:11: error: 'precision': bf16 serves xp "
-                            "features (inference) only") != std::string::npos);
-  CHECK_FALSE(fs::exists(dir.path() / "results"));
-  // xp check refuses what xp run would, before any data is read: the same bf16, and a device this
-  // build does not have (it once passed xp check and failed only at xp run).
-  const Outcome checked = run_xp("check " + recipe + " --set precision=bf16 --set device=cuda");
+  // Refused until 2026-11-30 after one SIGSEGV in a parallel ctest run; not reproduced since in 60
+  // stress runs (both LibTorch versions), and the OpenCV thread-pool race found later
+  // (DataLoader, 6fe5f75) crashed the same way. Training under bf16 autocast must run and learn.
+  const Outcome trained =
+      run_xp("run " + recipe + " --set precision=bf16 --set channels_last=true --out " +
+             (dir.path() / "results").string());
+  CAPTURE(trained.output);
+  REQUIRE(trained.exit_code == 0);
+  const fs::path folder = only_run(dir.path() / "results");
+  const auto run_json = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
+  CHECK(run_json["precision"] == "bf16 channels_last");
+  CHECK(std::isfinite(last_accuracy(folder)));
+  // xp check refuses what xp run would, before any data is read: a device this build does not have
+  // (it once passed xp check and failed only at xp run).
+  const Outcome checked = run_xp("check " + recipe + " --set device=cuda");
   CAPTURE(checked.output);
   CHECK(checked.exit_code == 2);
   CHECK(
       checked.output.find("'device': 'cuda' is not available: this build of xp runs on the CPU") !=
       std::string::npos);
-  CHECK(checked.output.find("'precision': bf16 serves xp features") != std::string::npos);
   const Outcome features =
       run_xp("features " + recipe + " --set precision=bf16 --set channels_last=true --out " +
              (dir.path() / "f.h5").string());
