@@ -45,11 +45,12 @@ bool file_exists(const fs::path& path) {
 
 double number(const std::string& text) { return text.empty() ? NAN : std::atof(text.c_str()); }
 
-using Plan = std::vector<PlannedStageInfo>;
+// The recipe's stages as run.json lists them (index, type, description, epochs).
+using StagePlan = std::vector<PlannedStageInfo>;
 
 // Where each stage starts on the run's epoch axis (epochs counted over the whole run, the first is
 // 1): from the plan when run.json has one, else from the stages metrics.csv shows.
-std::map<int, double> stage_starts(const Plan& plan, const EpochLog& metrics) {
+std::map<int, double> stage_starts(const StagePlan& plan, const EpochLog& metrics) {
   std::map<int, double> starts;
   double done = 0;
   if (!plan.empty()) {
@@ -162,7 +163,7 @@ std::string plan_section(const RunInfo& run, const EpochLog& metrics) {
   return out + "</table>\n";
 }
 
-std::string curves_section(const Plan& plan, const EpochLog& metrics) {
+std::string curves_section(const StagePlan& plan, const EpochLog& metrics) {
   if (metrics.rows.empty()) return "";
   const auto starts = stage_starts(plan, metrics);
   std::map<int, std::string> types;
@@ -207,7 +208,7 @@ std::string curves_section(const Plan& plan, const EpochLog& metrics) {
   return out + "</table></details>\n";
 }
 
-std::string lr_schedule_section(const fs::path& folder, const Plan& plan) {
+std::string lr_schedule_section(const fs::path& folder, const StagePlan& plan) {
   if (!file_exists(folder / files::kLrSchedule)) return "";
   const CsvTable table = read_csv((folder / files::kLrSchedule).string());
   const auto stage_column = table.column("stage"), iteration_column = table.column("iteration");
@@ -482,7 +483,7 @@ std::string render_report(const fs::path& folder) {
     metrics_problem = error.what();
   }
   const RunSummary summary = summarize_run(folder, run, metrics);
-  const Plan& plan = run.plan;
+  const StagePlan& plan = run.plan;
 
   std::string page =
       page_begin(str_cat(run.name.value_or(summary.name), " · ", summary.state, " · xp report"));

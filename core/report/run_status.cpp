@@ -2,6 +2,7 @@
 
 #include "core/report/run_folder.h"
 #include "core/util/atomic_file.h"
+#include "core/util/json_fields.h"
 
 namespace xp::report {
 
@@ -13,19 +14,6 @@ constexpr RunState kStates[] = {RunState::kRunning, RunState::kComplete, RunStat
 template <typename T>
 nlohmann::ordered_json or_null(const std::optional<T>& value) {
   return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
-}
-
-// A field's value when present with the type xp writes it with; a reader of a damaged folder (xp
-// ls, report.html) still gets the rest.
-template <typename T>
-std::optional<T> field(const nlohmann::json& json, const char* key) {
-  const auto found = json.find(key);
-  if (found == json.end() || found->is_null()) return std::nullopt;
-  try {
-    return found->get<T>();
-  } catch (const nlohmann::json::exception&) {
-    return std::nullopt;
-  }
 }
 
 }  // namespace
@@ -61,20 +49,27 @@ std::optional<RunStatus> read_run_status(const std::filesystem::path& run_folder
   std::error_code missing;
   if (!std::filesystem::exists(path, missing)) return std::nullopt;
   try {
-    const nlohmann::json json = nlohmann::json::parse(read_file(path));
+    const auto json = nlohmann::ordered_json::parse(read_file(path));
     if (!json.is_object()) return std::nullopt;
+    // A field of another type is left unset: a reader of a damaged folder (xp ls, report.html)
+    // still gets the rest.
+    std::vector<std::string> problems;
+    JsonFields in(json, "", problems);
+    std::string state;
+    in.read("state", state);
     RunStatus status;
-    const std::string state = field<std::string>(json, "state").value_or("");
     bool known = false;
     for (const RunState candidate : kStates)
       if (state_name(candidate) == state) status.state = candidate, known = true;
     if (!known) return std::nullopt;
-    status.stage = field<int>(json, "stage");
-    status.stage_type = field<std::string>(json, "stage_type");
-    status.epoch = field<std::int64_t>(json, "epoch");
-    status.heartbeat = field<std::string>(json, "heartbeat").value_or("");
-    status.pid = field<long>(json, "pid").value_or(0);
-    status.error = field<std::string>(json, "error").value_or("");
+    in.read("stage", status.stage);
+    in.read("stage_type", status.stage_type);
+    in.read("epoch", status.epoch);
+    in.read("heartbeat", status.heartbeat);
+    std::int64_t pid = 0;
+    in.read("pid", pid);
+    status.pid = static_cast<long>(pid);
+    in.read("error", status.error);
     return status;
   } catch (const std::exception&) {  // unreadable, or not JSON
     return std::nullopt;

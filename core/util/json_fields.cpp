@@ -12,8 +12,6 @@ JsonFields::JsonFields(const nlohmann::ordered_json& object, std::string path,
                        std::vector<std::string>& problems)
     : object_(object), path_(std::move(path)), problems_(problems) {}
 
-bool JsonFields::has(const char* key) const { return find(key) != nullptr; }
-
 const nlohmann::ordered_json* JsonFields::find(const char* key) const {
   if (!object_.is_object()) return nullptr;
   const auto found = object_.find(key);

@@ -24,8 +24,6 @@ class JsonFields {
   JsonFields(const nlohmann::ordered_json& object, std::string path,
              std::vector<std::string>& problems);
 
-  bool has(const char* key) const;
-
   void read(const char* key, std::string& out);
   void read(const char* key, bool& out);
   void read(const char* key, int& out);
