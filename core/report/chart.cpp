@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "core/report/run_info.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -109,6 +110,16 @@ double bar_axis_start(const BarChart& chart) {
   // Half the values' spread below the smallest when they are within half of it of each other.
   return low > 0 && (high - low) < low * 0.5 ? low - (high - low + 1e-12) * 0.5
                                              : std::min(0.0, low);
+}
+
+std::vector<ChartMarker> lr_suggestion_markers(const LrSuggestionsInfo& s) {
+  std::vector<ChartMarker> markers;
+  for (const auto& [name, value] : {std::pair{"valley", s.valley},
+                                    {"slide", s.slide},
+                                    {"minimum", s.minimum},
+                                    {"steep", s.steep}})
+    markers.push_back({value, str_cat(name, " ", str_printf("%.2e", value))});
+  return markers;
 }
 
 const char* series_color(std::size_t index) {

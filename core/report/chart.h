@@ -10,6 +10,8 @@
 
 namespace xp::report {
 
+struct LrSuggestionsInfo;  // run_info.h
+
 struct ChartSeries {
   std::string name;  // the legend's entry
   std::vector<double> xs, ys;
@@ -87,6 +89,9 @@ std::string tick_label(double value, bool log);
 // are close (NaN when no bar has a value).
 double bar_axis_start(const BarChart& chart);
 double largest_bar(const BarChart& chart);  // NaN when no bar has a value
+
+// lr_find's suggestions as markers on its curve: "valley 1.58e-03", … (lr_find.png, report.html).
+std::vector<ChartMarker> lr_suggestion_markers(const LrSuggestionsInfo& suggestions);
 
 // "Nice" axis ticks (1, 2 or 5 × 10^k apart) covering [lo, hi] with about `count` of them.
 std::vector<double> nice_ticks(double lo, double hi, int count);

@@ -276,12 +276,7 @@ std::string lr_find_section(const fs::path& folder, const RunInfo& run) {
     std::string notes;
     for (const auto& entry : run.lr_find) {
       if (entry.stage != stage) continue;
-      if (const auto& s = entry.suggestions)
-        for (const auto& [name, value] : {std::pair{"valley", s->valley},
-                                          {"slide", s->slide},
-                                          {"minimum", s->minimum},
-                                          {"steep", s->steep}})
-          markers.push_back({value, str_cat(name, " ", str_printf("%.2e", value))});
+      if (entry.suggestions) markers = lr_suggestion_markers(*entry.suggestions);
       notes = str_cat(entry.batches, " of ", entry.scheduled, " batches",
                       entry.diverged ? "; stopped when the loss diverged" : "");
     }

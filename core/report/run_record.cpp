@@ -53,7 +53,8 @@ RunRecord::RunRecord(std::filesystem::path folder, const Provenance& provenance)
   run_.compiler = build.compiler;
   run_.build_type = build.build_type;
   run_.libraries = library_versions();
-  run_.host = {hostname(), cpu_model(), std::thread::hardware_concurrency() + std::int64_t{0},
+  run_.host = {hostname(), cpu_model(),
+               static_cast<std::int64_t>(std::thread::hardware_concurrency()),
                describe(cpu_features())};
   run_.device = provenance.device;
   run_.threads = provenance.threads;

@@ -50,7 +50,6 @@ class LrFindStage : public Stage {
     const train::LrFindResult result = context.learner.lr_find(options_, context.observer);
     context.console.progress_end();
     write_csv(context, result);
-    write_plot(context, result);
     const auto& s = result.suggestions;
     report::LrFindInfo info{context.stage_index,
                             static_cast<std::int64_t>(result.lrs.size()),
@@ -59,6 +58,7 @@ class LrFindStage : public Stage {
                             {}};
     if (s.valid)
       info.suggestions = report::LrSuggestionsInfo{s.valley, s.slide, s.minimum, s.steep};
+    write_plot(context, result, info.suggestions);
     context.record.add(std::move(info));
     context.console.line(str_cat("lr_find  ", result.lrs.size(), " of ", result.scheduled,
                                  " batches", result.diverged ? " (stopped: the loss diverged)" : "",
@@ -82,7 +82,8 @@ class LrFindStage : public Stage {
     write_file_atomic(path, text);
   }
 
-  static void write_plot(StageContext& context, const train::LrFindResult& result) {
+  static void write_plot(StageContext& context, const train::LrFindResult& result,
+                         const std::optional<report::LrSuggestionsInfo>& suggestions) {
     const fs::path path = report::lr_find_plot(context.folder, context.stage_index);
     const std::size_t n = result.lrs.size();
     const std::size_t end = n > kSkipStart + kSkipEnd ? n - kSkipEnd : n;
@@ -104,12 +105,7 @@ class LrFindStage : public Stage {
         {},
         640,
         400};
-    const auto& s = result.suggestions;
-    if (s.valid)
-      chart.markers = {{s.valley, "valley " + short_number(s.valley)},
-                       {s.slide, "slide " + short_number(s.slide)},
-                       {s.minimum, "minimum " + short_number(s.minimum)},
-                       {s.steep, "steep " + short_number(s.steep)}};
+    if (suggestions) chart.markers = report::lr_suggestion_markers(*suggestions);
     report::write_png(path, report::line_chart(chart));
   }
 
