@@ -5,7 +5,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 xp=${XP:-$root/build/runner/xp}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-/usr/bin/python3 "$root/bench/make_jpeg_folder.py" "$work/data" "$1"
+"${PYTHON:-/usr/bin/python3}" "$root/bench/make_jpeg_folder.py" "$work/data" "$1"
 if [ -n "${2:-}" ]; then
-  /usr/bin/python3 "$root/tests/tools/torchvision_reference.py" "$work" "$2" >/dev/null 2>&1
+  "${PYTHON:-/usr/bin/python3}" "$root/tests/tools/torchvision_reference.py" "$work" "$2" >/dev/null 2>&1
 fi

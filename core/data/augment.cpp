@@ -103,7 +103,7 @@ cv::Mat dihedral(const cv::Mat& image, int quarter_turns, bool flip) {
 }
 
 void augment_into(const cv::Mat& rgb, const AugmentDraw& draw, const PreprocessOptions& options,
-                  float* out) {
+                  const ChwOut& out) {
   XP_ASSERT(rgb.type() == CV_8UC3, "augment_into expects an 8-bit RGB image");
   const int size = options.size;
   const cv::Mat image = scale_shorter_side(rgb, static_cast<int>(draw.zoom * size));

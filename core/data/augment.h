@@ -63,8 +63,9 @@ inline float lighting(float x, double mean, double balance, double contrast) {
 }
 
 // The whole training transform of one RGB uint8 image, up to and including normalization:
-// writes 3×size×size floats to `out` (size, mean and std from `options`: the model's).
+// writes 3×size×size floats (or pixels and their table) to `out` (size, mean and std from
+// `options`: the model's).
 void augment_into(const cv::Mat& rgb, const AugmentDraw& draw, const PreprocessOptions& options,
-                  float* out);
+                  const ChwOut& out);
 
 }  // namespace xp::data

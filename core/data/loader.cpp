@@ -37,12 +37,15 @@ cv::Mat as_rgb(const cv::Mat& image) {
 // kernel) every time; a buffer handed back by a batch's last reference is reused instead.
 class DataLoader::BufferPool : public std::enable_shared_from_this<BufferPool> {
  public:
-  explicit BufferPool(std::size_t keep) : keep_(keep) {}
+  BufferPool(std::size_t keep, bool pinned) : keep_(keep), pinned_(pinned) {}
   ~BufferPool() {
     for (void* buffer : free_) std::free(buffer);
   }
 
   torch::Tensor tensor(const std::vector<std::int64_t>& shape) {
+    // Pinned memory comes from LibTorch's caching host allocator, which already reuses it, and
+    // which knows when a GPU copy from a buffer has finished (ours would not).
+    if (pinned_) return torch::empty(shape, torch::dtype(torch::kFloat32).pinned_memory(true));
     std::int64_t elements = 1;
     for (const auto dim : shape) elements *= dim;
     const std::size_t bytes = static_cast<std::size_t>(elements) * sizeof(float);
@@ -84,6 +87,7 @@ class DataLoader::BufferPool : public std::enable_shared_from_this<BufferPool> {
 
   std::mutex mutex_;
   std::size_t keep_;
+  bool pinned_;
   std::size_t bytes_ = 0;
   std::vector<void*> free_;
 };
@@ -120,7 +124,7 @@ DataLoader::DataLoader(std::shared_ptr<const ImageSet> set, LoaderOptions option
       preprocess_(preprocess),
       state_(std::make_unique<State>()),
       buffers_(std::make_shared<BufferPool>(
-          static_cast<std::size_t>(options.prefetch + options.workers + 2))) {
+          static_cast<std::size_t>(options.prefetch + options.workers + 2), options.pin_memory)) {
   // The loader's parallelism is its workers: no nested OpenCV pools. cv::setNumThreads is process-wide
   // and rebuilds OpenCV's pool, so it must not run while any thread is inside an OpenCV parallel
   // loop: it is called once, here, on the thread that makes the first loader (before any worker
@@ -244,6 +248,13 @@ std::optional<Batch> DataLoader::next() {
   return batch;
 }
 
+torch::Tensor lookup_pixels(const Batch& batch) {
+  if (batch.images.scalar_type() != torch::kUInt8) return batch.images;
+  const auto sizes = batch.images.sizes();
+  const torch::Tensor index = batch.images.reshape({sizes[0], sizes[1], -1}).to(torch::kInt64);
+  return batch.pixel_tables.gather(2, index).reshape(sizes);
+}
+
 cv::Mat sample_image(const ImageSet& set, std::int64_t sample, int min_shorter_side) {
   if (!set.in_memory())
     return read_image_rgb(set.files[static_cast<std::size_t>(sample)], min_shorter_side);
@@ -266,11 +277,24 @@ Batch DataLoader::make_batch(std::int64_t batch_index) const {
 
   Batch batch;
   batch.index = batch_index;
-  batch.images = buffers_->tensor({count, 3, size, size});
-  float* out = batch.images.data_ptr<float>();
+  const auto pinned = [&](torch::ScalarType type) {
+    return torch::dtype(type).pinned_memory(options_.pin_memory);
+  };
+  if (options_.uint8_pixels) {
+    batch.images = torch::empty({count, 3, size, size}, pinned(torch::kUInt8));
+    batch.pixel_tables = torch::empty({count, 3, 256}, pinned(torch::kFloat32));
+  } else {
+    batch.images = buffers_->tensor({count, 3, size, size});
+  }
+  const std::int64_t plane = 3 * std::int64_t{size} * size;
+  const auto out_for = [&](std::int64_t slot) {
+    if (!options_.uint8_pixels) return ChwOut(batch.images.data_ptr<float>() + slot * plane);
+    return ChwOut(batch.images.data_ptr<std::uint8_t>() + slot * plane,
+                  batch.pixel_tables.data_ptr<float>() + slot * 3 * 256);
+  };
   for (std::int64_t slot = 0; slot < count; ++slot) {
     const std::int64_t sample = order_[static_cast<std::size_t>(first + slot)];
-    float* image_out = out + slot * 3 * size * size;
+    const ChwOut image_out = out_for(slot);
     if (options_.augment.enabled()) {
       // Drawn before decoding: the draw's zoom says how many pixels the decoder must keep.
       Rng rng(options_.seed, {kAugmentStream, static_cast<std::uint64_t>(epoch_),

@@ -37,6 +37,12 @@ struct LoaderOptions {
   // of a single image, which joins the batch before it: BatchNorm cannot train on one image
   // ("Expected more than 1 value per channel", the crash fastai 0.7 has, #1352). On for training.
   bool merge_single_last = false;
+  // Batches in page-locked host memory, which a GPU copies from without the host waiting
+  // (train/device_batches.h). Only on a LibTorch with CUDA and a visible GPU.
+  bool pin_memory = false;
+  // Batches of uint8 pixels with each image's lookup table (Batch::pixel_tables) instead of floats:
+  // a quarter of the bytes for a GPU to copy; lookup_pixels makes the floats there.
+  bool uint8_pixels = false;
 };
 
 // The options of a training loader, the same for `xp run` and `xp data --bench`: shuffled, the
@@ -66,11 +72,17 @@ std::vector<std::int64_t> epoch_order(std::int64_t n, const LoaderOptions& optio
 cv::Mat sample_image(const ImageSet& set, std::int64_t sample, int min_shorter_side = 0);
 
 struct Batch {
-  torch::Tensor images;  // float [B, 3, size, size], normalized
+  torch::Tensor images;  // float [B, 3, size, size], normalized; or uint8 pixels (uint8_pixels)
   torch::Tensor
       labels;  // the split's label rows for the batch: int64 [B] or float [B, C] (dataset.h)
   std::int64_t index = 0;
+  // With uint8 pixels: float [B, 3, 256], what each image's (channel, value) becomes.
+  torch::Tensor pixel_tables;
 };
+
+// A uint8 batch's model input, on the pixels' device: each pixel through its image's table —
+// the floats the loader would have written, bit for bit. A float batch's images as they are.
+torch::Tensor lookup_pixels(const Batch& batch);
 
 class DataLoader {
  public:

@@ -33,7 +33,7 @@ cv::Mat center_crop(const cv::Mat& image, int size) {
   return image(cv::Rect(left, top, size, size));
 }
 
-void preprocess_into(const cv::Mat& image, const PreprocessOptions& options, float* out) {
+void preprocess_into(const cv::Mat& image, const PreprocessOptions& options, const ChwOut& out) {
   XP_ASSERT(image.type() == CV_8UC1 || image.type() == CV_8UC3,
             "preprocess expects 8-bit images of 1 or 3 channels");
   const cv::Mat square = center_crop(scale_shorter_side(image, options.size), options.size);

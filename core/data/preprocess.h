@@ -6,6 +6,7 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -22,12 +23,23 @@ cv::Mat scale_shorter_side(const cv::Mat& image, int target);
 // fastai 0.7's CenterCrop: the centre size×size (rows and columns start at ceil((side − size) / 2)).
 cv::Mat center_crop(const cv::Mat& image, int size);
 
-// Writes a size×size uint8 image (1 channel, or 3 in RGB order) as 3×size×size CHW floats,
-// each value converted by convert(value, channel) — where the validation transform normalizes
-// and the training augmentation also applies its lighting. convert is evaluated once per
-// (channel, value) into a 256-entry table: the per-pixel work is a lookup.
+// Where an image's CHW planes go: 3×size×size model-ready floats, or — for a GPU, which then does
+// the last step itself (lookup_pixels, loader.h) — the 3×size×size uint8 pixels and the 3×256
+// table of what each (channel, value) becomes: a quarter of the bytes to copy, the same floats.
+struct ChwOut {
+  ChwOut(float* floats) : floats(floats) {}  // NOLINT: float output is the common case
+  ChwOut(std::uint8_t* pixels, float* table) : pixels(pixels), table(table) {}
+  float* floats = nullptr;
+  std::uint8_t* pixels = nullptr;
+  float* table = nullptr;
+};
+
+// Writes a size×size uint8 image (1 channel, or 3 in RGB order) as CHW planes, each value
+// converted by convert(value, channel) — where the validation transform normalizes and the
+// training augmentation also applies its lighting. convert is evaluated once per (channel, value)
+// into a 256-entry table: the per-pixel work is a lookup (here, or on the GPU).
 template <typename Convert>
-void write_chw(const cv::Mat& square, int size, float* out, Convert convert) {
+void write_chw(const cv::Mat& square, int size, const ChwOut& out, Convert convert) {
   std::array<std::array<float, 256>, 3> table;
   for (int channel = 0; channel < 3; ++channel)
     for (int value = 0; value < 256; ++value)
@@ -38,17 +50,21 @@ void write_chw(const cv::Mat& square, int size, float* out, Convert convert) {
   for (int channel = 0; channel < 3; ++channel) {
     const int source_channel = channels == 1 ? 0 : channel;
     const float* lookup = table[static_cast<std::size_t>(channel)].data();
-    float* destination = out + channel * plane;
     for (int row = 0; row < size; ++row) {
       const std::uint8_t* line = square.ptr<std::uint8_t>(row) + source_channel;
-      float* target = destination + row * size;
-      for (int col = 0; col < size; ++col) target[col] = lookup[line[col * channels]];
+      const int at = channel * plane + row * size;
+      if (out.floats) {
+        for (int col = 0; col < size; ++col) out.floats[at + col] = lookup[line[col * channels]];
+      } else {
+        for (int col = 0; col < size; ++col) out.pixels[at + col] = line[col * channels];
+      }
     }
+    if (!out.floats) std::copy(lookup, lookup + 256, out.table + channel * 256);
   }
 }
 
 // fastai's validation transform of an H×W uint8 image (1 channel, or 3 in RGB order): Scale,
-// CenterCrop, normalize; writes 3×size×size floats to `out`.
-void preprocess_into(const cv::Mat& image, const PreprocessOptions& options, float* out);
+// CenterCrop, normalize; writes 3×size×size floats (or pixels and their table) to `out`.
+void preprocess_into(const cv::Mat& image, const PreprocessOptions& options, const ChwOut& out);
 
 }  // namespace xp::data

@@ -1,11 +1,14 @@
 #include "core/pipeline/engine.h"
 
+#include <c10/util/Exception.h>
+
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/models/weights/h5.h"
 #include "core/pipeline/learner_file.h"
+#include "core/pipeline/out_of_memory.h"
 #include "core/pipeline/run_observer.h"
 #include "core/pipeline/run_session.h"
 #include "core/pipeline/run_setup.h"
@@ -33,13 +36,15 @@ class StageFailed : public Error {
                       "): ", error)) {}
 };
 
-// Runs `work` (one stage); any error but an interrupt comes back as StageFailed.
+// Runs `work` (one stage of `learner`); any error but an interrupt comes back as StageFailed.
 template <typename Work>
-void as_stage(const PlannedStage& planned, const Work& work) {
+void as_stage(const PlannedStage& planned, const train::Learner& learner, const Work& work) {
   try {
     work();
   } catch (const Interrupted&) {
     throw;
+  } catch (const c10::OutOfMemoryError& error) {
+    throw StageFailed(planned, out_of_memory_message(error.what(), learner.options().batch_size));
   } catch (const std::exception& error) {
     throw StageFailed(planned, error.what());
   }
@@ -158,7 +163,7 @@ double run_stages(const Plan& plan, const RunOptions& options, RunSession& sessi
     context.on_fit_progress = [&](const train::FitProgress& progress) {
       save_resume_point(folder, learner, index, &progress, observer, key_hashes);
     };
-    as_stage(planned, [&] { planned.stage->run(context); });
+    as_stage(planned, learner, [&] { planned.stage->run(context); });
     observer.end_stage();
     const StageOutputs outputs = capture.finish(observer);
 
@@ -187,6 +192,7 @@ RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console&
   require_trainable(plan);
   const int threads =
       configure_threads(options.threads > 0 ? options.threads : plan.recipe.run.threads);
+  train::configure_kernels(plan.recipe.run.compute.deterministic);
   RunSession session = open_run_session(plan, options, threads, console);
   try {
     return {session.folder, run_stages(plan, options, session, console)};

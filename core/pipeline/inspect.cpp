@@ -117,13 +117,16 @@ void print_model(const Plan& plan, std::ostream& out) {
 void write_features(const Plan& plan, const std::filesystem::path& cache_root,
                     const std::string& split_name, const std::filesystem::path& file,
                     std::ostream& out) {
+  require_trainable(plan);  // a device or precision this machine lacks, at its key
   const auto& recipe = plan.recipe;
   const int threads = configure_threads(recipe.run.threads);
+  train::configure_kernels(recipe.run.compute.deterministic);
   const RecipeData loaded = load_recipe_data(recipe, cache_root);
   const data::DataBundle& data = loaded.data;
   if (loaded.decode_checked) out << describe(*loaded.decode_checked) << "\n";
   if (loaded.resized) out << describe(*loaded.resized) << "\n";
   models::Classifier network = build_model(recipe, data);
+  network->to(train::torch_device(train::resolve_on_this_machine(recipe.run.device)));
   const auto split = split_name == "valid"  ? data.valid
                      : split_name == "test" ? data.test
                                             : data.train;

@@ -16,6 +16,7 @@ namespace {
 
 constexpr const char* kModelPrefix = "model.";
 constexpr const char* kRng = "xp.rng";
+constexpr const char* kDeviceRng = "xp.rng_device";  // runs on a GPU only
 constexpr const char* kOptimizer = "xp.optimizer";
 constexpr const char* kMeta = "xp.meta";
 constexpr int kFormatVersion = 1;
@@ -80,6 +81,7 @@ void write_learner_file(const std::filesystem::path& path, const LearnerFile& fi
   for (const auto& [name, tensor] : file.state.weights)
     dict.tensors.emplace_back(kModelPrefix + name, tensor);
   dict.tensors.emplace_back(kRng, file.state.rng);
+  if (file.state.device_rng.defined()) dict.tensors.emplace_back(kDeviceRng, file.state.device_rng);
   nlohmann::json meta = {{"format", kFormatVersion},
                          {"frozen_groups", file.state.frozen_groups},
                          {"bn_freeze", file.state.bn_freeze},
@@ -87,6 +89,9 @@ void write_learner_file(const std::filesystem::path& path, const LearnerFile& fi
                          {"batch_size", file.state.batch_size},
                          {"epochs_done", file.state.epochs_done},
                          {kRunProgress, nlohmann::json::object()}};
+  if (file.state.loss_scale)
+    meta["loss_scale"] = {{"scale", file.state.loss_scale->scale},
+                          {"good_steps", file.state.loss_scale->good_steps}};
   if (file.run)
     meta[kRunProgress] = {{"next_stage", file.run->next_stage},
                           {"metric_rows", file.run->metric_rows},
@@ -148,12 +153,17 @@ LearnerFile read_learner_file(const std::filesystem::path& path) {
       if (name.rfind(prefix, 0) == 0)
         file.state.weights.emplace_back(name.substr(prefix.size()), tensor);
     file.state.rng = *rng;
+    if (const torch::Tensor* device_rng = dict.find(kDeviceRng))
+      file.state.device_rng = *device_rng;
     file.state.frozen_groups = meta.at("frozen_groups");
     file.state.bn_freeze =
         meta.value("bn_freeze", false);  // absent in files from before the bn_freeze stage
     file.state.size = meta.at("size");
     file.state.batch_size = meta.at("batch_size");
     file.state.epochs_done = meta.at("epochs_done");
+    if (meta.contains("loss_scale"))  // fp16 runs only
+      file.state.loss_scale = train::LossScaleState{meta["loss_scale"].at("scale"),
+                                                    meta["loss_scale"].at("good_steps")};
     const nlohmann::json& run = meta.at(kRunProgress);
     if (run.contains("next_stage")) {
       RunProgress progress;

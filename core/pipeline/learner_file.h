@@ -4,10 +4,11 @@
 //
 //   model.<state-dict name>   every parameter and buffer
 //   xp.rng                    uint8: torch's CPU generator state
+//   xp.rng_device             uint8: the GPU's generator state (runs on a GPU only)
 //   xp.optimizer              uint8: the fit's optimizer state (only with a fit in progress)
-//   xp.meta                   uint8: JSON — frozen groups, size, batch size, epochs done, the fit's
-//                             counters and history, the run's progress, and a checksum of every
-//                             tensor's bytes
+//   xp.meta                   uint8: JSON — frozen groups, size, batch size, epochs done, fp16's
+//                             loss scale, the fit's counters and history, the run's progress, and a
+//                             checksum of every tensor's bytes
 //
 // A file that is truncated, is not HDF5, or whose bytes do not match its checksum is refused with
 // a CacheError naming it: a damaged cache entry is never trusted.

@@ -4,6 +4,8 @@
 
 #include "core/models/classifier.h"
 #include "core/recipe/node.h"
+#include "core/train/device.h"
+#include "core/util/build_info.h"
 #include "core/util/strings.h"
 
 namespace xp::pipeline {
@@ -54,10 +56,15 @@ std::string Plan::describe() const {
 std::vector<recipe::Diagnostic> Plan::training_refusals() const {
   std::vector<recipe::Diagnostic> refusals;
   const recipe::Node root(recipe.doc.root(), recipe::KeyPath(), recipe.doc);
-  if (recipe.run.device.kind == train::Device::Kind::kCuda)
-    refusals.push_back(root["device"].error(str_cat("'", root["device"].string(),
-                                                    "' is not available: this build of xp runs "
-                                                    "on the CPU (device: auto or cpu)")));
+  const int gpus = train::visible_gpus();
+  const std::string device = train::device_unavailable(recipe.run.device, gpus, train::cuda_built(),
+                                                       build_info().libtorch);
+  if (!device.empty())
+    refusals.push_back(root["device"].error(
+        str_cat("'", root["device"].string(), "' is not available: ", device)));
+  const std::string precision = train::precision_unavailable(
+      recipe.run.compute.precision, train::resolve_device(recipe.run.device, gpus));
+  if (device.empty() && !precision.empty()) refusals.push_back(root["precision"].error(precision));
   return refusals;
 }
 

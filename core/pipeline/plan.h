@@ -27,7 +27,8 @@ struct Plan {
   std::int64_t total_epochs() const;
   // The human-readable plan: data, model, one line per stage with its epochs, the total.
   std::string describe() const;
-  // What `xp run` refuses before it starts, at the recipe keys: a device this build lacks.
+  // What `xp run` refuses before it starts, at the recipe keys: a device this build or machine
+  // lacks, fp16 on the CPU.
   // `xp check` reports the same.
   std::vector<recipe::Diagnostic> training_refusals() const;
 };

@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/pipeline/gpu_info.h"
 #include "core/report/run_folder.h"
+#include "core/train/device.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -75,6 +77,8 @@ RunSession start(const Plan& plan, const RunOptions& options, int threads,
   provenance.command_line = options.command_line;
   provenance.seed = recipe.run.seed;
   provenance.threads = threads;
+  const train::Device device = train::resolve_on_this_machine(recipe.run.device);
+  provenance.device = train::to_string(device);
   provenance.precision = train::to_string(recipe.run.compute.precision) +
                          (recipe.run.compute.channels_last ? " channels_last" : "");
   RunSession session(folder, std::move(in_use), report::RunRecord(folder, provenance));
@@ -82,6 +86,7 @@ RunSession start(const Plan& plan, const RunOptions& options, int threads,
   session.record.update([&](report::RunInfo& run) {
     run.name = recipe.run.name;
     run.plan = plan_record(plan);
+    if (device.kind == train::Device::Kind::kCuda) run.gpu = describe_gpu(device.index);
   });
   console.line(plan.describe());
   for (const auto& warning : plan.rendered_warnings()) console.line(warning);

@@ -9,6 +9,7 @@
 #include "core/models/weights/load.h"
 #include "core/report/run_folder.h"
 #include "core/report/skipped_csv.h"
+#include "core/train/device.h"
 #include "core/util/atomic_file.h"
 #include "core/util/rng.h"
 #include "core/util/strings.h"
@@ -140,6 +141,10 @@ train::LearnerOptions learner_options(const recipe::Recipe& recipe,
   options.augment = recipe.data.augment;
   options.reduced_decode = recipe.data.reduced_decode;
   options.compute = recipe.run.compute;
+  options.device = train::torch_device(train::resolve_on_this_machine(recipe.run.device));
+  // fp16 needs its loss scaled (train/loss_scale.h); bf16 has fp32's range and does not.
+  if (recipe.run.compute.precision == train::Precision::kFp16)
+    options.loss_scale = train::LossScaleOptions{};
   return options;
 }
 

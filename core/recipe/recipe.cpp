@@ -33,6 +33,7 @@ RunSettings resolve_run(const Node& root) {
   run.device = train::parse_device(root["device"].string());
   run.compute.precision = train::parse_precision(root["precision"].string());
   run.compute.channels_last = root["channels_last"].json().get<bool>();
+  run.compute.deterministic = root["deterministic"].json().get<bool>();
   return run;
 }
 

@@ -22,7 +22,7 @@ struct RunSettings {
   unsigned long long seed = 42;
   int threads = 0;  // 0 = hardware threads
   train::Device device;
-  train::ComputeOptions compute;  // precision, channels_last
+  train::ComputeOptions compute;  // precision, channels_last, deterministic
 };
 
 struct StageEntry {

@@ -27,6 +27,15 @@ void fields(Io& io, HostInfo& x) {
 }
 
 template <typename Io>
+void fields(Io& io, GpuInfo& x) {
+  io("name", x.name);
+  io("memory_gib", x.memory_gib);
+  io("driver", x.driver);
+  io("cuda", x.cuda);
+  io("cudnn", x.cudnn);
+}
+
+template <typename Io>
 void fields(Io& io, Resumption& x) {
   io("at", x.at);
   io("command_line", x.command_line);
@@ -137,6 +146,7 @@ void fields(Io& io, RunInfo& x) {
   io("libraries", x.libraries);
   io.object("host", x.host);
   io("device", x.device);
+  io.object("gpu", x.gpu);
   io("threads", x.threads);
   io("precision", x.precision);
   io("seed", x.seed);

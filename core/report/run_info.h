@@ -34,6 +34,15 @@ struct HostInfo {
   std::string cpu_features;
 };
 
+// The GPU a run uses and the CUDA stack under it (runs on a GPU only).
+struct GpuInfo {
+  std::string name;       // "NVIDIA H200"
+  double memory_gib = 0;  // total memory
+  std::string driver;     // the NVIDIA driver's version ("570.86.15")
+  std::string cuda;       // the CUDA runtime LibTorch was built with ("12.8")
+  std::string cudnn;      // the cuDNN LibTorch runs with ("9.10.2")
+};
+
 // One `xp run --resume` of the run.
 struct Resumption {
   std::string at;  // UTC, ISO 8601
@@ -137,7 +146,8 @@ struct RunInfo {
   std::string build_type;
   NamedStrings libraries;  // "libtorch" → "1.13.1", …
   HostInfo host;
-  std::string device;
+  std::string device;          // "cpu", "cuda:0"
+  std::optional<GpuInfo> gpu;  // when device is a GPU
   int threads = 0;
   std::string precision;
   std::uint64_t seed = 0;

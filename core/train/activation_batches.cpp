@@ -26,7 +26,7 @@ std::int64_t ActivationBatches::batches_per_epoch() const {
 
 void ActivationBatches::start_epoch(std::int64_t epoch) {
   const std::vector<std::int64_t> order = data::epoch_order(features_.size(0), options_, epoch);
-  order_ = torch::tensor(order, torch::kInt64);
+  order_ = torch::tensor(order, torch::kInt64).to(features_.device());
   next_batch_ = 0;
 }
 

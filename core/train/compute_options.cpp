@@ -9,11 +9,20 @@ namespace xp::train {
 Precision parse_precision(const std::string& name) {
   if (name == "fp32") return Precision::kFp32;
   if (name == "bf16") return Precision::kBf16;
-  throw UserError(str_cat("precision must be fp32 or bf16, got '", name, "'"));
+  if (name == "fp16") return Precision::kFp16;
+  throw UserError(str_cat("precision must be fp32, bf16 or fp16, got '", name, "'"));
 }
 
 std::string to_string(Precision precision) {
-  return precision == Precision::kBf16 ? "bf16" : "fp32";
+  switch (precision) {
+    case Precision::kBf16:
+      return "bf16";
+    case Precision::kFp16:
+      return "fp16";
+    case Precision::kFp32:
+      break;
+  }
+  return "fp32";
 }
 
 Device parse_device(const std::string& name) {
@@ -44,6 +53,28 @@ Device resolve_device(const Device& requested, int visible_gpus) {
   Device resolved;
   resolved.kind = visible_gpus > 0 ? Device::Kind::kCuda : Device::Kind::kCpu;
   return resolved;
+}
+
+std::string device_unavailable(const Device& requested, int visible_gpus, bool cuda_built,
+                               const std::string& libtorch) {
+  if (requested.kind != Device::Kind::kCuda) return "";
+  if (!cuda_built)
+    return str_cat("this xp is built against LibTorch ", libtorch,
+                   " without CUDA; build it against a CUDA LibTorch (README, \"GPU\") or use "
+                   "device: auto or cpu");
+  if (visible_gpus == 0)
+    return "no GPU is visible to this process (check nvidia-smi and CUDA_VISIBLE_DEVICES), or use "
+           "device: auto or cpu";
+  if (requested.index >= visible_gpus)
+    return str_cat("this machine has ", visible_gpus, visible_gpus == 1 ? " GPU" : " GPUs",
+                   " (cuda:0", visible_gpus > 1 ? str_cat("-", visible_gpus - 1) : "", ")");
+  return "";
+}
+
+std::string precision_unavailable(Precision precision, const Device& resolved) {
+  if (precision != Precision::kFp16 || resolved.kind == Device::Kind::kCuda) return "";
+  return "fp16 needs a GPU, and this run is on the CPU; use bf16 (as fast on CPUs with AMX or "
+         "AVX-512 BF16, and without loss scaling) or fp32";
 }
 
 std::string device_type(const Device& device) {

@@ -6,9 +6,12 @@
 
 namespace xp::train {
 
-enum class Precision { kFp32, kBf16 };
+// fp32: PyTorch's numerics. bf16: autocast to bfloat16 (CPU with AMX/AVX-512 BF16, or a GPU).
+// fp16: autocast to float16 with dynamic loss scaling (loss_scale.h), on a GPU only.
+enum class Precision { kFp32, kBf16, kFp16 };
 
-Precision parse_precision(const std::string& name);  // "fp32" | "bf16"; UserError otherwise
+Precision parse_precision(
+    const std::string& name);  // "fp32" | "bf16" | "fp16"; UserError otherwise
 std::string to_string(Precision precision);
 
 // The recipe's device: auto (the best available), cpu, or a CUDA device (cuda = cuda:0).
@@ -23,12 +26,20 @@ std::string to_string(const Device& device);   // as parse_device reads it ("cud
 // The device a run uses: `auto` is the first visible GPU, else the CPU; the others as asked (a
 // missing GPU is refused where the recipe is checked).
 Device resolve_device(const Device& requested, int visible_gpus);
+// Why the device `requested` is not available ("" when it is): a GPU asked of a LibTorch built without CUDA
+// (`cuda_built` false), of a machine where none is visible, or one past the last visible GPU.
+// `libtorch` names the build in the message ("1.13.1").
+std::string device_unavailable(const Device& requested, int visible_gpus, bool cuda_built,
+                               const std::string& libtorch);
+// Why `precision` cannot run on the resolved device `resolved` ("" when it can): fp16 needs a GPU.
+std::string precision_unavailable(Precision precision, const Device& resolved);
 // "cpu" or "cuda": what changes a result (stage cache keys record it; the GPU's index does not).
 std::string device_type(const Device& device);
 
 struct ComputeOptions {
   Precision precision = Precision::kFp32;  // fp32 matches fastai/PyTorch numerics exactly
   bool channels_last = false;
+  bool deterministic = false;  // GPU kernels chosen for repeatability (device.h configure_kernels)
 };
 
 }  // namespace xp::train

@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 
 #include "core/data/loader.h"
+#include "core/train/batch_source.h"
+#include "core/train/device_batches.h"
 #include "core/util/error.h"
 #include "core/util/interrupt.h"
 
@@ -15,22 +17,31 @@ FeatureSet compute_features(models::ClassifierImpl& model,
   torch::NoGradGuard no_grad;
   model.eval();
   apply_layout(model, compute);
+  // Where the model is: the learner put it on its device.
+  const c10::Device device = model.parameters().front().device();
   data::LoaderOptions options;
   options.batch_size = batch_size;
   options.workers = workers;
   options.reduced_decode = reduced_decode;
+  options.pin_memory = !device.is_cpu();
+  options.uint8_pixels = !device.is_cpu();
   data::DataLoader loader(split, options, preprocess);
+  LoaderBatches host_batches(loader);
+  std::unique_ptr<BatchSource> device_batches;
+  if (!device.is_cpu()) device_batches = std::make_unique<DeviceBatches>(host_batches, device);
+  BatchSource& batches = device_batches ? *device_batches : host_batches;
   std::vector<torch::Tensor> features;
   std::vector<torch::Tensor> labels;
-  loader.start_epoch(0);
-  while (auto batch = loader.next()) {
+  batches.start_epoch(0);
+  while (auto batch = batches.next()) {
     if (interrupt_requested()) throw Interrupted();
-    AutocastScope autocast(compute);
+    AutocastScope autocast(compute, device);
     features.push_back(
         model.features(to_layout(batch->images, compute)).to(torch::kFloat32).contiguous());
     labels.push_back(batch->labels);
   }
-  return {torch::cat(features), torch::cat(labels)};
+  // One transfer to the host at the end (the cache file and `xp features` read them there).
+  return {torch::cat(features).cpu(), torch::cat(labels).cpu()};
 }
 
 }  // namespace xp::train

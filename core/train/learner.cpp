@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <unordered_map>
 
 #include "core/train/activation_batches.h"
+#include "core/train/device_batches.h"
 #include "core/train/fit_cursor.h"
 #include "core/train/loss.h"
+#include "core/train/loss_readout.h"
 #include "core/train/meters.h"
 #include "core/util/error.h"
 #include "core/util/interrupt.h"
@@ -33,16 +36,34 @@ std::vector<double> per_group(const std::vector<double>& lr, std::size_t groups)
   return lr.size() == 1 ? std::vector<double>(groups, lr[0]) : lr;
 }
 
-// Every parameter and buffer of the model, and torch's RNG (dropout): what lr_find puts back.
+// The state of the generator that draws dropout's masks on `device` (the CPU's, or the GPU's).
+torch::Tensor generator_state(c10::Device device) {
+  auto generator = at::globalContext().defaultGenerator(device);
+  const std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void set_generator_state(c10::Device device, const torch::Tensor& state) {
+  auto generator = at::globalContext().defaultGenerator(device);
+  const std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+// A copy of `tensor` in host memory (state() hands out host tensors whatever the device).
+torch::Tensor host_copy(const torch::Tensor& tensor) {
+  return tensor.device().is_cpu() ? tensor.detach().clone() : tensor.detach().cpu();
+}
+
+// Every parameter and buffer of the model, and torch's RNGs (dropout): what lr_find puts back.
+// Kept on the model's device: nothing crosses to the host.
 class StateSnapshot {
  public:
-  explicit StateSnapshot(torch::nn::Module& model) : model_(model) {
+  StateSnapshot(torch::nn::Module& model, c10::Device device) : model_(model), device_(device) {
     torch::NoGradGuard no_grad;
     for (const auto& tensor : model.parameters()) saved_.push_back(tensor.detach().clone());
     for (const auto& tensor : model.buffers()) saved_.push_back(tensor.detach().clone());
-    auto generator = at::detail::getDefaultCPUGenerator();
-    const std::lock_guard<std::mutex> lock(generator.mutex());
-    rng_ = generator.get_state();
+    cpu_rng_ = generator_state(c10::kCPU);
+    if (!device.is_cpu()) device_rng_ = generator_state(device);
   }
 
   void restore() {
@@ -50,29 +71,34 @@ class StateSnapshot {
     std::size_t idx = 0;
     for (auto& tensor : model_.parameters()) tensor.copy_(saved_[idx++]);
     for (auto& tensor : model_.buffers()) tensor.copy_(saved_[idx++]);
-    auto generator = at::detail::getDefaultCPUGenerator();
-    const std::lock_guard<std::mutex> lock(generator.mutex());
-    generator.set_state(rng_);
+    set_generator_state(c10::kCPU, cpu_rng_);
+    if (!device_.is_cpu()) set_generator_state(device_, device_rng_);
   }
 
  private:
   torch::nn::Module& model_;
+  c10::Device device_;
   std::vector<torch::Tensor> saved_;
-  torch::Tensor rng_;
+  torch::Tensor cpu_rng_;
+  torch::Tensor device_rng_;
 };
 
 }  // namespace
 
 Learner::Learner(models::Classifier model, data::DataBundle data, LearnerOptions options)
     : model_(std::move(model)), data_(std::move(data)), options_(options) {
+  model_->to(options_.device);
   apply_layout(*model_, options_.compute);
+  if (options_.loss_scale) loss_scale_.emplace(*options_.loss_scale);
   make_loaders();
 }
 
 void Learner::make_loaders() {
-  const data::LoaderOptions train_options =
+  data::LoaderOptions train_options =
       data::training_loader_options(options_.batch_size, options_.workers, options_.seed,
                                     options_.augment, options_.reduced_decode);
+  train_options.pin_memory = on_gpu();
+  train_options.uint8_pixels = on_gpu();  // the GPU makes the floats (device_batches.h)
   train_loader_ =
       std::make_unique<data::DataLoader>(data_.train, train_options, options_.preprocess);
   data::LoaderOptions valid_options = train_options;
@@ -83,6 +109,14 @@ void Learner::make_loaders() {
       std::make_unique<data::DataLoader>(data_.valid, valid_options, options_.preprocess);
   train_images_ = std::make_unique<LoaderBatches>(*train_loader_);
   valid_images_ = std::make_unique<LoaderBatches>(*valid_loader_);
+  train_images_on_device_.reset();
+  valid_images_on_device_.reset();
+}
+
+BatchSource& Learner::fed(BatchSource& source, std::unique_ptr<BatchSource>& device_feed) {
+  if (!on_gpu()) return source;
+  if (!device_feed) device_feed = std::make_unique<DeviceBatches>(source, options_.device);
+  return *device_feed;
 }
 
 void Learner::set_data(int size, int batch_size) {
@@ -101,19 +135,23 @@ void Learner::set_precomputed(Precomputed precomputed) {
   // The head trains on them as on images: same batch size, shuffle and last batch (fastai's fc_data).
   const data::LoaderOptions options = data::training_loader_options(
       options_.batch_size, options_.workers, options_.seed, {}, false);
-  train_activations_ =
-      std::make_unique<ActivationBatches>(precomputed.train, data_.train->labels, options);
+  // Into device memory once: the head's epochs then read nothing from the host.
+  precomputed.train = precomputed.train.to(options_.device);
+  precomputed.valid = precomputed.valid.to(options_.device);
+  valid_labels_on_device_ = data_.valid->labels.to(options_.device);
+  train_activations_ = std::make_unique<ActivationBatches>(
+      precomputed.train, data_.train->labels.to(options_.device), options);
   precomputed_ = std::move(precomputed);
 }
 
 BatchSource& Learner::training_batches(bool precomputed) {
-  if (!precomputed) return *train_images_;
+  if (!precomputed) return fed(*train_images_, train_images_on_device_);
   XP_CHECK(precomputed_.has_value(), "precompute: no activations were computed for this learner");
   return *train_activations_;
 }
 
 torch::Tensor Learner::forward(const torch::Tensor& inputs, bool precomputed) {
-  AutocastScope autocast(options_.compute);
+  AutocastScope autocast(options_.compute, options_.device);
   if (precomputed) return model_->head->forward(inputs);
   return model_->forward(to_layout(inputs, options_.compute));
 }
@@ -158,6 +196,26 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
     const auto epoch_seconds = [&] {
       return earlier_seconds + std::chrono::duration<double>(Clock::now() - started).count();
     };
+    // The batches' losses reach the cursor (and the progress bar) when read back from the device:
+    // on a GPU a few batches after they were trained, all of them before the epoch ends.
+    LossReadout readout(loss_readout_interval(on_gpu()));
+    const auto read_losses = [&](bool notify = true) {
+      // Every batch read reaches the cursor, even when the observer stops the fit (Interrupted)
+      // part-way through them: the resume point must hold every batch the weights have seen.
+      std::exception_ptr stopped;
+      for (const LossReadout::Read& read : readout.take()) {
+        XP_CHECK(std::isfinite(read.loss), "training loss became ", read.loss, " at epoch ", epoch,
+                 " batch ", read.batch_index, "; the learning rate is probably too high");
+        cursor.add_batch(read.loss, static_cast<double>(read.batch_size));
+        if (stopped || !notify) continue;
+        try {
+          observer.on_batch(read.batch_index, cursor.smoothed_loss());
+        } catch (...) {
+          stopped = std::current_exception();
+        }
+      }
+      if (stopped) std::rethrow_exception(stopped);
+    };
     try {
       observer.on_epoch_begin(epoch, epochs, per_epoch);
       model_->train_respecting_frozen_bn();
@@ -168,17 +226,17 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
       double lr_now = cursor.batches_done() > 0 ? group_lrs(cursor.iteration() - 1).back() : 0.0;
       while (auto batch = batches.next()) {
         if (interrupt_requested()) throw Interrupted();
-        const auto at = static_cast<std::size_t>(cursor.iteration());
+        const std::int64_t iteration = cursor.iteration() + readout.pending();
+        const auto at = static_cast<std::size_t>(iteration);
         optimizer.set(multipliers[at], momenta[at]);
-        const std::vector<double> all_groups = group_lrs(cursor.iteration());
+        const std::vector<double> all_groups = group_lrs(iteration);
         lr_now = all_groups.back();  // the head, always trainable
-        observer.on_lr(cursor.iteration(), all_groups);
-        const double loss_value = train_step(optimizer, *batch, options.precompute);
-        XP_CHECK(std::isfinite(loss_value), "training loss became ", loss_value, " at epoch ",
-                 epoch, " batch ", batch->index, "; the learning rate is probably too high");
-        cursor.add_batch(loss_value, static_cast<double>(batch->labels.size(0)));
-        observer.on_batch(batch->index, cursor.smoothed_loss());
+        observer.on_lr(iteration, all_groups);
+        readout.add(train_step(optimizer, *batch, options.precompute), batch->index,
+                    batch->labels.size(0));
+        if (readout.due()) read_losses();
       }
+      read_losses();
       observer.on_validation_begin();
       const Validation validation = validate(options.precompute);
       ++epochs_done_;
@@ -193,6 +251,7 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
       cursor.end_epoch(stats);
       observer.on_epoch(stats);
     } catch (const Interrupted&) {
+      read_losses(/*notify=*/false);     // every batch trained so far is in the resume point
       report_progress(epoch_seconds());  // Ctrl-C: save where the fit stands, then stop
       throw;
     }
@@ -208,17 +267,17 @@ LearnerState Learner::state() {
   torch::NoGradGuard no_grad;
   LearnerState state;
   for (const auto& item : model_->named_parameters())
-    state.weights.emplace_back(item.key(), item.value().detach().clone());
+    state.weights.emplace_back(item.key(), host_copy(item.value()));
   for (const auto& item : model_->named_buffers())
-    state.weights.emplace_back(item.key(), item.value().detach().clone());
+    state.weights.emplace_back(item.key(), host_copy(item.value()));
   state.frozen_groups = model_->frozen_groups();
   state.bn_freeze = model_->bn_freeze();
   state.size = options_.preprocess.size;
   state.batch_size = options_.batch_size;
   state.epochs_done = epochs_done_;
-  auto generator = at::detail::getDefaultCPUGenerator();
-  const std::lock_guard<std::mutex> lock(generator.mutex());
-  state.rng = generator.get_state();
+  state.rng = generator_state(c10::kCPU);
+  if (on_gpu()) state.device_rng = generator_state(options_.device);
+  if (loss_scale_) state.loss_scale = loss_scale_->state();
   return state;
 }
 
@@ -244,24 +303,40 @@ void Learner::restore(const LearnerState& state) {
   if (state.size != options_.preprocess.size || state.batch_size != options_.batch_size)
     set_data(state.size, state.batch_size);
   epochs_done_ = state.epochs_done;
-  auto generator = at::detail::getDefaultCPUGenerator();
-  const std::lock_guard<std::mutex> lock(generator.mutex());
-  generator.set_state(state.rng);
+  set_generator_state(c10::kCPU, state.rng);
+  // A state saved on the CPU has no GPU generator: the GPU's is then left as it is.
+  if (on_gpu() && state.device_rng.defined())
+    set_generator_state(options_.device, state.device_rng);
+  if (loss_scale_ && state.loss_scale) loss_scale_->restore(*state.loss_scale);
 }
 
-double Learner::train_step(LayerOptimizer& optimizer, const data::Batch& batch, bool precomputed) {
+torch::Tensor Learner::train_step(LayerOptimizer& optimizer, const data::Batch& batch,
+                                  bool precomputed) {
   optimizer.zero_grad();
   const torch::Tensor outputs = forward(batch.images, precomputed);
   const torch::Tensor loss = task_loss(model_->task(), outputs.to(torch::kFloat32), batch.labels);
-  loss.backward();
-  optimizer.step();
-  return loss.item<double>();
+  if (!loss_scale_) {
+    loss.backward();
+    optimizer.step();
+    return loss.detach();
+  }
+  // fp16: a step whose gradients overflowed is skipped, and the scale backs off (loss_scale.h).
+  loss_scale_->scaled(loss).backward();
+  const bool finite = loss_scale_->unscale(optimizer.parameters());
+  if (finite) optimizer.step();
+  loss_scale_->update(finite);
+  return loss.detach();
 }
 
 LrFindResult Learner::lr_find(const LrFindOptions& options, TrainingObserver& observer) {
   // fastai saves the model before and loads it after; xp also puts torch's RNG back and leaves the
   // epoch counter alone, so that the stages after an lr_find run exactly as they would without it.
-  StateSnapshot snapshot(*model_);
+  StateSnapshot snapshot(*model_, options_.device);
+  const std::optional<DynamicLossScale> loss_scale_before = loss_scale_;
+  const auto put_back = [&] {
+    snapshot.restore();
+    loss_scale_ = loss_scale_before;
+  };
   const auto groups = model_->layer_groups();
   const std::vector<double> start = per_group(options.start_lr, groups.size());
   LayerOptimizer optimizer(groups, start, {});         // fastai 0.7: SGD_Momentum(0.9), no wd
@@ -278,32 +353,46 @@ LrFindResult Learner::lr_find(const LrFindOptions& options, TrainingObserver& ob
   observer.on_epoch_begin(0, 1, result.scheduled);
   model_->train_respecting_frozen_bn();
   const auto scheduled = static_cast<std::size_t>(result.scheduled);
+  // Losses are read back a few batches late on a GPU (loss_readout.h): the batches trained past
+  // the divergence point are not recorded, and the snapshot's restore undoes them.
+  LossReadout readout(loss_readout_interval(on_gpu()));
+  const auto read_losses = [&] {
+    for (const LossReadout::Read& read : readout.take()) {
+      if (result.diverged) break;
+      const std::size_t iteration = result.lrs.size();
+      smoothed.add(read.loss);
+      if (options.stop_div && stop.should_stop(smoothed.value())) {
+        result.diverged = true;
+        break;
+      }
+      result.lrs.push_back(start_last * multipliers[iteration]);
+      result.losses.push_back(smoothed.value());
+      result.raw_losses.push_back(read.loss);
+      observer.on_batch(read.batch_index, smoothed.value());
+    }
+  };
   try {
     // num_it beyond one epoch continues into the next epochs' batches, as fastai v2 does.
-    for (std::int64_t epoch = 0; !result.diverged && result.lrs.size() < scheduled; ++epoch) {
+    std::size_t trained = 0;
+    for (std::int64_t epoch = 0; !result.diverged && trained < scheduled; ++epoch) {
       batches.start_epoch(epochs_done_ + epoch);
       while (auto batch = batches.next()) {
         if (interrupt_requested()) throw Interrupted();
-        const std::size_t iteration = result.lrs.size();
-        if (iteration >= scheduled) break;
-        optimizer.set(multipliers[iteration], 0.9);
-        const double loss = train_step(optimizer, *batch, options.precompute);
-        smoothed.add(loss);
-        if (options.stop_div && stop.should_stop(smoothed.value())) {
-          result.diverged = true;
-          break;
-        }
-        result.lrs.push_back(start_last * multipliers[iteration]);
-        result.losses.push_back(smoothed.value());
-        result.raw_losses.push_back(loss);
-        observer.on_batch(batch->index, smoothed.value());
+        if (trained >= scheduled) break;
+        optimizer.set(multipliers[trained], 0.9);
+        readout.add(train_step(optimizer, *batch, options.precompute), batch->index,
+                    batch->labels.size(0));
+        ++trained;
+        if (readout.due()) read_losses();
+        if (result.diverged) break;
       }
+      read_losses();
     }
   } catch (...) {
-    snapshot.restore();
+    put_back();
     throw;
   }
-  snapshot.restore();
+  put_back();
   result.suggestions = suggest_lrs(result.lrs, result.losses, result.scheduled);
   return result;
 }
@@ -314,10 +403,10 @@ Validation Learner::validate(bool precomputed) {
     XP_CHECK(precomputed_.has_value(), "precompute: no activations were computed for this learner");
     data::LoaderOptions options;
     options.batch_size = options_.batch_size;
-    ActivationBatches batches(precomputed_->valid, data_.valid->labels, options);
+    ActivationBatches batches(precomputed_->valid, valid_labels_on_device_, options);
     outputs = infer(batches, true);
   } else {
-    outputs = infer(*valid_images_, false);
+    outputs = infer(fed(*valid_images_, valid_images_on_device_), false);
   }
   TaskMetricMeter metric(model_->task());
   metric.add(outputs, data_.valid->labels);
@@ -333,7 +422,8 @@ torch::Tensor Learner::infer(BatchSource& source, bool precomputed, std::int64_t
     if (interrupt_requested()) throw Interrupted();
     outputs.push_back(forward(batch->images, precomputed).to(torch::kFloat32));
   }
-  return torch::cat(outputs);
+  // One transfer for the whole split: the loss and metric are computed on the host, as on the CPU.
+  return torch::cat(outputs).cpu();
 }
 
 torch::Tensor Learner::predict(const std::shared_ptr<const data::ImageSet>& split,
@@ -342,6 +432,8 @@ torch::Tensor Learner::predict(const std::shared_ptr<const data::ImageSet>& spli
   options.batch_size = options_.batch_size;
   options.workers = options_.workers;
   options.reduced_decode = options_.reduced_decode;
+  options.pin_memory = on_gpu();
+  options.uint8_pixels = on_gpu();
   std::int64_t epoch = 0;
   if (augmented_pass >= 0) {
     // fastai's aug_dl: the split's images under the training transform, in order. Its own seed
@@ -353,7 +445,8 @@ torch::Tensor Learner::predict(const std::shared_ptr<const data::ImageSet>& spli
   }
   data::DataLoader loader(split, options, options_.preprocess);
   LoaderBatches batches(loader);
-  const torch::Tensor all = infer(batches, false, epoch);
+  std::unique_ptr<BatchSource> on_device;
+  const torch::Tensor all = infer(fed(batches, on_device), false, epoch);
   return model_->task() == models::Task::kSingleLabel ? all.exp() : all;
 }
 

@@ -6,6 +6,7 @@
 // fc_model on fc_data).
 #pragma once
 
+#include <c10/core/Device.h>
 #include <torch/types.h>
 
 #include <functional>
@@ -20,6 +21,7 @@
 #include "core/train/batch_source.h"
 #include "core/train/fit_types.h"
 #include "core/train/learner_state.h"
+#include "core/train/loss_scale.h"
 #include "core/train/lr_finder.h"
 #include "core/train/optimizer.h"
 #include "core/train/precision.h"
@@ -32,7 +34,7 @@ namespace xp::train {
 // order, and what they were computed from: precompute trains the head on these.
 struct Precomputed {
   std::string key;      // the cache key (pipeline/precompute.h); equal keys = the same activations
-  torch::Tensor train;  // float32 [N_train, F]
+  torch::Tensor train;  // float32 [N_train, F], on the learner's device once set_precomputed has it
   torch::Tensor valid;  // float32 [N_valid, F]
 };
 
@@ -44,6 +46,12 @@ struct LearnerOptions {
   data::AugmentOptions augment;  // training batches only
   bool reduced_decode = true;    // data::LoaderOptions::reduced_decode
   ComputeOptions compute;        // fp32/bf16, NCHW/channels_last
+  // Where the model, its optimizer state, the batches and the losses live (train/device.h's
+  // torch_device). Results come back to the host: predictions, validation outputs, state().
+  c10::Device device = c10::kCPU;
+  // Dynamic loss scaling (loss_scale.h): what fp16 training needs. One scale for the learner's
+  // life, across fits, as one GradScaler for a whole training script.
+  std::optional<LossScaleOptions> loss_scale;
 };
 
 class Learner {
@@ -86,13 +94,18 @@ class Learner {
 
  private:
   void make_loaders();
+  bool on_gpu() const { return !options_.device.is_cpu(); }
+  // `source`'s batches on the learner's device: `source` itself on the CPU, else a DeviceBatches
+  // over it, kept in `device_feed`.
+  BatchSource& fed(BatchSource& source, std::unique_ptr<BatchSource>& device_feed);
   // The training batches: images, or precomputed activations.
   BatchSource& training_batches(bool precomputed);
   // Forward pass of a batch's inputs: images through the whole network, or activations through the head.
   torch::Tensor forward(const torch::Tensor& inputs, bool precomputed);
   // The outputs (float32 [N, C]) for every batch of `source`'s epoch `epoch`, in eval mode, in order.
   torch::Tensor infer(BatchSource& source, bool precomputed, std::int64_t epoch = 0);
-  double train_step(LayerOptimizer& optimizer, const data::Batch& batch, bool precomputed);
+  // One optimizer step on `batch`; the loss is returned on the device, unread (loss_readout.h).
+  torch::Tensor train_step(LayerOptimizer& optimizer, const data::Batch& batch, bool precomputed);
 
   models::Classifier model_;
   data::DataBundle data_;
@@ -101,9 +114,13 @@ class Learner {
   std::unique_ptr<data::DataLoader> valid_loader_;
   std::unique_ptr<LoaderBatches> train_images_;
   std::unique_ptr<LoaderBatches> valid_images_;
+  std::unique_ptr<BatchSource> train_images_on_device_;  // on a GPU only
+  std::unique_ptr<BatchSource> valid_images_on_device_;
   std::optional<Precomputed> precomputed_;
   std::unique_ptr<BatchSource> train_activations_;
-  std::int64_t epochs_done_ = 0;  // across fits: keys the shuffle of each epoch
+  torch::Tensor valid_labels_on_device_;  // the validation labels beside precomputed_->valid
+  std::int64_t epochs_done_ = 0;          // across fits: keys the shuffle of each epoch
+  std::optional<DynamicLossScale> loss_scale_;
 };
 
 }  // namespace xp::train

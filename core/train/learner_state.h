@@ -4,9 +4,12 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "core/train/loss_scale.h"
 
 namespace xp::train {
 
@@ -22,6 +25,8 @@ struct LearnerState {
   int batch_size = 0;
   std::int64_t epochs_done = 0;  // keys each epoch's shuffle and augmentation
   torch::Tensor rng;             // torch's CPU generator (dropout)
+  torch::Tensor device_rng;      // the GPU's generator (dropout there); undefined on the CPU
+  std::optional<LossScaleState> loss_scale;  // fp16 training's loss scale (loss_scale.h)
 };
 
 }  // namespace xp::train

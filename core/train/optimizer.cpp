@@ -132,6 +132,13 @@ void LayerOptimizer::set(double lr_multiplier, double momentum) {
 
 void LayerOptimizer::zero_grad() { optimizer_->zero_grad(); }
 
+std::vector<torch::Tensor> LayerOptimizer::parameters() const {
+  std::vector<torch::Tensor> all;
+  for (const auto& group : optimizer_->param_groups())
+    all.insert(all.end(), group.params().begin(), group.params().end());
+  return all;
+}
+
 void LayerOptimizer::step() {
   if (options_.wd > 0 && options_.wd_mode == WeightDecay::kDecoupled &&
       options_.kind != OptimizerKind::kAdamW) {
@@ -155,7 +162,9 @@ std::string LayerOptimizer::save_state() const {
 void LayerOptimizer::load_state(const std::string& bytes) {
   std::istringstream stream(bytes);
   torch::serialize::InputArchive archive;
-  archive.load_from(stream);
+  // Onto the device the parameters are on: a state saved on a GPU is loaded onto the GPU again.
+  const auto& first = optimizer_->param_groups().front().params();
+  archive.load_from(stream, first.empty() ? c10::Device(c10::kCPU) : first.front().device());
   optimizer_->load(archive);
 }
 

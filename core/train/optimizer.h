@@ -52,6 +52,8 @@ class LayerOptimizer {
   // Every param group's LR = its base LR × lr_multiplier; momentum (or β₁) = `momentum`.
   void set(double lr_multiplier, double momentum);
   void zero_grad();
+  // The parameters it steps (every param group's).
+  std::vector<torch::Tensor> parameters() const;
   // Decoupled weight decay (when asked), then the optimizer's step.
   void step();
   // The optimizer's per-parameter state (SGD momentum buffers, Adam moments and step counts) in

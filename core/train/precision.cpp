@@ -7,17 +7,21 @@
 
 namespace xp::train {
 
-AutocastScope::AutocastScope(const ComputeOptions& options)
-    : enabled_(options.precision == Precision::kBf16),
-      was_enabled_(compat::autocast_enabled(at::kCPU)) {
+AutocastScope::AutocastScope(const ComputeOptions& options, c10::Device device)
+    : device_type_(device.type()),
+      enabled_(options.precision != Precision::kFp32),
+      was_enabled_(compat::autocast_enabled(device_type_)) {
   if (!enabled_) return;
-  compat::set_autocast_dtype(at::kCPU, at::kBFloat16);
-  compat::set_autocast_enabled(at::kCPU, true);
+  XP_CHECK(options.precision != Precision::kFp16 || device_type_ != c10::kCPU,
+           "precision fp16 needs a GPU; on the CPU use bf16 or fp32");
+  compat::set_autocast_dtype(device_type_,
+                             options.precision == Precision::kFp16 ? at::kHalf : at::kBFloat16);
+  compat::set_autocast_enabled(device_type_, true);
 }
 
 AutocastScope::~AutocastScope() {
   if (!enabled_) return;
-  compat::set_autocast_enabled(at::kCPU, was_enabled_);
+  compat::set_autocast_enabled(device_type_, was_enabled_);
   // Autocast caches bf16 copies of the weights; they go stale after an optimizer step.
   at::autocast::clear_cache();
 }

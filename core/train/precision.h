@@ -1,12 +1,14 @@
-// Numeric precision and memory layout of the model's computations on CPU.
+// Numeric precision and memory layout of the model's computations.
 //
-// bf16 runs convolutions and matmuls under LibTorch's CPU autocast in bfloat16 (AMX/AVX-512 BF16
-// here), with weights, optimizer state and the loss kept in fp32. channels_last stores activations
+// bf16 runs convolutions and matmuls under LibTorch's autocast in bfloat16 (on the CPU: AMX/AVX-512
+// BF16 here; on a GPU: its tensor cores), fp16 the same in float16 on a GPU (the loss then scaled:
+// loss_scale.h), with weights, optimizer state and the loss kept in fp32. channels_last stores activations
 // and conv weights as NHWC, the layout oneDNN's CPU kernels prefer. Together they made ResNet-34
 // inference 18x faster than fp32 NCHW on the development machine (performance.md); bench/ measures
 // speed and the change in features.
 #pragma once
 
+#include <c10/core/Device.h>
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
@@ -16,16 +18,17 @@
 
 namespace xp::train {
 
-// Enables CPU autocast to bfloat16 for its lifetime when `options` asks for bf16 (thread-local,
-// like torch.autocast).
+// Enables autocast on `device`'s type for its lifetime when `options` asks for bf16 or fp16
+// (thread-local, like torch.autocast).
 class AutocastScope {
  public:
-  explicit AutocastScope(const ComputeOptions& options);
+  explicit AutocastScope(const ComputeOptions& options, c10::Device device = c10::kCPU);
   ~AutocastScope();
   AutocastScope(const AutocastScope&) = delete;
   AutocastScope& operator=(const AutocastScope&) = delete;
 
  private:
+  c10::DeviceType device_type_;
   bool enabled_;
   bool was_enabled_;
 };

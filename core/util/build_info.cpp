@@ -1,7 +1,9 @@
 #include "core/util/build_info.h"
 
 #include <dlfcn.h>
+
 #include <zlib.h>
+#include <array>
 
 #include <H5public.h>
 #include <boost/version.hpp>
@@ -26,10 +28,31 @@ const BuildInfo& build_info() {
   return info;
 }
 
-std::vector<std::pair<std::string, std::string>> library_versions() {
-  // Which BLAS LibTorch's matmuls run on decides the head's speed by ~50x (performance.md).
+namespace {
+
+// Which BLAS LibTorch's matmuls run on: it decides the head's speed by ~50x (performance.md).
+// PyTorch's own builds carry MKL inside libtorch_cpu (and OpenCV may load OpenBLAS beside it,
+// unused by LibTorch), so MKL is looked for first; Debian's LibTorch calls the system BLAS, which
+// libopenblas0-openmp makes OpenBLAS.
+std::string blas_in_use() {
+  using MklVersionFn = void (*)(char*, int);
+  if (const auto mkl =
+          reinterpret_cast<MklVersionFn>(dlsym(RTLD_DEFAULT, "MKL_Get_Version_String"))) {
+    std::array<char, 256> text{};
+    mkl(text.data(), static_cast<int>(text.size()));
+    std::string version(text.data());
+    while (!version.empty() && version.back() == ' ') version.pop_back();
+    return version.empty() ? "MKL" : version;
+  }
   using ConfigFn = char* (*)();
-  const auto openblas = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"));
+  if (const auto openblas = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config")))
+    return std::string("OpenBLAS ") + openblas();
+  return "reference or unknown";
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> library_versions() {
   return {
       {"libtorch", build_info().libtorch},  // from CMake (cmake/XpTorch.cmake)
       {"opencv", CV_VERSION},
@@ -38,7 +61,7 @@ std::vector<std::pair<std::string, std::string>> library_versions() {
       {"nlohmann_json", str_cat(NLOHMANN_JSON_VERSION_MAJOR, ".", NLOHMANN_JSON_VERSION_MINOR, ".",
                                 NLOHMANN_JSON_VERSION_PATCH)},
       {"zlib", zlibVersion()},
-      {"blas", openblas ? std::string("OpenBLAS ") + openblas() : "reference or unknown"},
+      {"blas", blas_in_use()},
   };
 }
 

@@ -163,3 +163,40 @@ TEST_CASE("batches carry the label rows of their samples: n-hot rows for multi-l
     }
   }
 }
+
+TEST_CASE("uint8 batches through their lookup tables are the float batches, bit for bit") {
+  // What a GPU receives (a quarter of the bytes) and the floats it makes of them, against the
+  // loader's own floats: noise images at 40 px, scaled to 32, with and without augmentation
+  // (lighting included: a per-image table).
+  torch::manual_seed(11);
+  ImageSet noise;
+  noise.name = "train";
+  noise.images = torch::randint(0, 256, {6, 40, 40, 3}, torch::kUInt8);
+  noise.labels = torch::arange(6, torch::kInt64);
+  const auto set = std::make_shared<const ImageSet>(noise);
+  PreprocessOptions preprocess;
+  preprocess.size = 32;
+  AugmentOptions augment;  // fastai's transforms_side_on: rotation, lighting, flips
+  augment.preset = AugmentPreset::kSideOn;
+  augment.max_zoom = 1.1;
+  for (const bool augmented : {false, true}) {
+    CAPTURE(augmented);
+    LoaderOptions options =
+        training_loader_options(4, 2, 3, augmented ? augment : AugmentOptions{});
+    DataLoader floats(set, options, preprocess);
+    options.uint8_pixels = true;
+    DataLoader pixels(set, options, preprocess);
+    floats.start_epoch(1);
+    pixels.start_epoch(1);
+    while (auto expected = floats.next()) {
+      const auto batch = pixels.next();
+      REQUIRE(batch.has_value());
+      CHECK(batch->images.dtype() == torch::kUInt8);
+      CHECK(batch->pixel_tables.size(0) == batch->images.size(0));
+      CHECK(batch->pixel_tables.size(2) == 256);
+      CHECK(torch::equal(lookup_pixels(*batch), expected->images));
+      CHECK(torch::equal(batch->labels, expected->labels));
+    }
+    CHECK_FALSE(pixels.next().has_value());
+  }
+}

@@ -26,7 +26,8 @@ RunInfo every_field() {
   run.libraries = {
       {"libtorch", "1.13.1"}, {"opencv", "4.6.0"}, {"hdf5", "1.10.8"}, {"blas", "openblas"}};
   run.host = {"box", "Xeon", 2, "avx2 avx512f"};
-  run.device = "cpu";
+  run.device = "cuda:0";
+  run.gpu = xp::report::GpuInfo{"NVIDIA H200", 139.8, "570.86.15", "12.8", "9.10.2"};
   run.threads = 2;
   run.precision = "fp32";
   run.seed = 1ull << 40;  // wider than 32 bits
@@ -137,11 +138,11 @@ TEST_CASE("run.json from an older xp (fields missing) reads with defaults and no
 
 TEST_CASE("run.json from a newer xp keeps the fields this xp does not know when rewritten") {
   auto newer = report::to_json(every_field());
-  newer["gpu"] = {{"name", "H200"}, {"memory_gb", 141}};
+  newer["distributed"] = {{"world_size", 2}, {"backend", "gloo"}};
   std::vector<std::string> problems;
   const RunInfo run = report::read_run_info(newer, problems);
   CHECK(problems.empty());
-  CHECK(report::to_json(run)["gpu"] == newer["gpu"]);
+  CHECK(report::to_json(run)["distributed"] == newer["distributed"]);
 }
 
 TEST_CASE("each damaged field of run.json is named with its path and the rest still reads") {
@@ -166,7 +167,9 @@ TEST_CASE("each damaged field of run.json is named with its path and the rest st
   CHECK(run.libraries.size() == 3);
   CHECK(run.lr_find.size() == 2);
   CHECK(run.timings.size() == 1);
-  CHECK(run.device == "cpu");  // the undamaged fields read
+  CHECK(run.device == "cuda:0");  // the undamaged fields read
+  REQUIRE(run.gpu.has_value());
+  CHECK(run.gpu->cudnn == "9.10.2");
 }
 
 TEST_CASE("a stage's records captured from one run replay into another run's record") {

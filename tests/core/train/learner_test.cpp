@@ -7,10 +7,13 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/train/device.h"
 #include "core/train/fit_cursor.h"
 #include "core/util/error.h"
 
@@ -49,8 +52,10 @@ data::DataBundle bar_data() {
 }
 
 // resnet18 with a small head drawn from `init_seed`, no dropout, batches of 8 over 48 training
-// images (6 an epoch) shuffled from the run's seed 7.
-Learner make_learner(std::uint64_t init_seed = 7) {
+// images (6 an epoch) shuffled from the run's seed 7; `adjust` changes the options (device,
+// precision, loss scaling).
+Learner make_learner(std::uint64_t init_seed = 7,
+                     const std::function<void(LearnerOptions&)>& adjust = {}) {
   torch::manual_seed(init_seed);
   models::ModelOptions model_options;
   model_options.arch = "resnet18";
@@ -64,6 +69,7 @@ Learner make_learner(std::uint64_t init_seed = 7) {
   options.preprocess.size = kSide;
   options.preprocess.mean = model->input_mean();
   options.preprocess.std = model->input_std();
+  if (adjust) adjust(options);
   return Learner(model, bar_data(), options);
 }
 
@@ -184,6 +190,104 @@ TEST_CASE("Learner: a fit stopped and continued from its FitProgress ends as one
     CHECK(history.back().val_loss == expected.back().val_loss);
     check_same_state(second.state(), through.state());
   }
+}
+
+TEST_CASE(
+    "Learner: loss scaling by a power of two trains the weights of a fit without it, bit "
+    "for bit") {
+  // fp16 needs a GPU; the scaling itself is exact in fp32 too, so the CPU checks it is the
+  // identity it should be on every step taken.
+  TrainingObserver quiet;
+  Learner plain = make_learner();
+  plain.fit(sgdr(0.02, 1), quiet);
+  Learner scaled = make_learner(7, [](LearnerOptions& options) { options.loss_scale.emplace(); });
+  scaled.fit(sgdr(0.02, 1), quiet);
+  check_same_state(scaled.state(), plain.state());
+  REQUIRE(scaled.state().loss_scale.has_value());
+  CHECK(scaled.state().loss_scale->good_steps == 6);  // six good steps, none skipped
+  CHECK_FALSE(plain.state().loss_scale.has_value());
+}
+
+TEST_CASE("Learner: steps whose scaled gradients overflow are skipped and the scale backs off") {
+  Learner learner = make_learner(7, [](LearnerOptions& options) {
+    options.loss_scale.emplace();
+    options.loss_scale->init_scale = std::ldexp(1.0, 127);  // every loss × scale overflows…
+    options.loss_scale->backoff_factor = 0.75;              // …for all six steps (0.75⁶ = 0.18)
+  });
+  const LearnerState before = learner.state();
+  TrainingObserver quiet;
+  learner.fit(sgdr(0.02, 1), quiet);
+  const LearnerState after = learner.state();
+  // Six skipped steps: no weight moved (BatchNorm's running statistics did: the forward passes ran).
+  for (std::size_t i = 0; i < before.weights.size(); ++i)
+    if (before.weights[i].first.find("running_") == std::string::npos &&
+        before.weights[i].first.find("num_batches") == std::string::npos)
+      CHECK_MESSAGE(torch::equal(after.weights[i].second, before.weights[i].second),
+                    before.weights[i].first);
+  REQUIRE(after.loss_scale.has_value());
+  CHECK(after.loss_scale->scale == doctest::Approx(std::ldexp(1.0, 127) * std::pow(0.75, 6)));
+  CHECK(after.loss_scale->good_steps == 0);
+
+  Learner restored = make_learner(7, [](LearnerOptions& options) { options.loss_scale.emplace(); });
+  restored.restore(after);  // the scale travels with the state (resume, the stage cache)
+  CHECK(restored.state().loss_scale->scale == after.loss_scale->scale);
+}
+
+// On a GPU (skipped without one, saying so): the learner's device plumbing end to end.
+TEST_CASE("Learner on a GPU: fit, validate, predict and lr_find run there and agree with the CPU") {
+  if (visible_gpus() == 0) {
+    const std::string build = cuda_built() ? "CUDA" : "CPU-only";
+    MESSAGE("skipped: no GPU visible to this LibTorch (" << build << " build)");
+    return;
+  }
+  const auto on_gpu = [](LearnerOptions& options) { options.device = c10::Device(c10::kCUDA, 0); };
+  TrainingObserver quiet;
+  Learner cpu = make_learner();
+  Learner gpu = make_learner(7, on_gpu);
+  const Validation cpu_before = cpu.validate();
+  const Validation gpu_before = gpu.validate();
+  CHECK(gpu_before.loss == doctest::Approx(cpu_before.loss).epsilon(1e-4));
+
+  const LearnerState before = gpu.state();
+  LrFindOptions find;
+  find.end_lr = 10;
+  CHECK(!gpu.lr_find(find, quiet).lrs.empty());
+  check_same_state(gpu.state(), before);  // lr_find left no trace there either
+
+  const auto cpu_epochs = cpu.fit(sgdr(0.001, 4), quiet);
+  const auto gpu_epochs = gpu.fit(sgdr(0.001, 4), quiet);
+  CHECK(gpu_epochs[3].trn_loss_mean < 0.5 * gpu_epochs[0].trn_loss_mean);
+  CHECK(gpu_epochs[3].val_loss == doctest::Approx(cpu_epochs[3].val_loss).epsilon(0.05));
+  const torch::Tensor probs = gpu.predict(gpu.data().valid);
+  CHECK(probs.device().is_cpu());
+  CHECK((probs - cpu.predict(cpu.data().valid)).abs().max().item<double>() < 0.05);
+  for (const auto& [name, tensor] : gpu.state().weights) CHECK(tensor.device().is_cpu());
+}
+
+TEST_CASE("Learner on a GPU: deterministic kernels give the same weights twice, and fp16 trains") {
+  if (visible_gpus() == 0) {
+    MESSAGE("skipped: no GPU visible to this LibTorch");
+    return;
+  }
+  configure_kernels(/*deterministic=*/true);
+  const auto on_gpu = [](LearnerOptions& options) { options.device = c10::Device(c10::kCUDA, 0); };
+  TrainingObserver quiet;
+  Learner first = make_learner(7, on_gpu);
+  Learner second = make_learner(7, on_gpu);
+  first.fit(sgdr(0.02, 2), quiet);
+  second.fit(sgdr(0.02, 2), quiet);
+  check_same_state(first.state(), second.state());
+
+  Learner half = make_learner(7, [&](LearnerOptions& options) {
+    on_gpu(options);
+    options.compute.precision = Precision::kFp16;
+    options.compute.channels_last = true;
+    options.loss_scale.emplace();
+  });
+  const auto epochs = half.fit(sgdr(0.001, 4), quiet);
+  CHECK(epochs[3].trn_loss_mean < 0.5 * epochs[0].trn_loss_mean);
+  CHECK(half.state().loss_scale->scale > 0);
+  configure_kernels(false);
 }
 
 TEST_CASE("FitCursor: save() round-trips through a resumed cursor, and impossible positions fail") {

@@ -57,7 +57,33 @@ TEST_CASE("AutocastScope enables CPU autocast only for bf16, and only while it l
     CHECK_FALSE(xp::train::compat::autocast_enabled(at::kCPU));
   }
   CHECK(train::parse_precision("bf16") == Precision::kBf16);
-  CHECK_THROWS(train::parse_precision("fp16"));
+  CHECK(train::parse_precision("fp16") == Precision::kFp16);
+  CHECK(train::to_string(Precision::kFp16) == "fp16");
+  CHECK_THROWS_AS(train::parse_precision("fp8"), xp::UserError);
+  // fp16 autocast is a GPU's: refused on the CPU rather than silently run in fp32.
+  CHECK_THROWS_WITH(train::AutocastScope({Precision::kFp16, false}),
+                    doctest::Contains("fp16 needs a GPU"));
+  CHECK_FALSE(xp::train::compat::autocast_enabled(at::kCPU));
+}
+
+TEST_CASE("a GPU asked of a build or machine without one is refused with what to do") {
+  using xp::train::parse_device;
+  const auto cuda = parse_device("cuda");
+  CHECK(xp::train::device_unavailable(parse_device("cpu"), 0, false, "1.13.1").empty());
+  CHECK(xp::train::device_unavailable(parse_device("auto"), 0, false, "1.13.1").empty());
+  CHECK(xp::train::device_unavailable(cuda, 0, false, "1.13.1") ==
+        "this xp is built against LibTorch 1.13.1 without CUDA; build it against a CUDA LibTorch "
+        "(README, \"GPU\") or use device: auto or cpu");
+  CHECK(xp::train::device_unavailable(cuda, 0, true, "2.9.1").find("no GPU is visible") == 0);
+  CHECK(xp::train::device_unavailable(cuda, 1, true, "2.9.1").empty());
+  CHECK(xp::train::device_unavailable(parse_device("cuda:1"), 1, true, "2.9.1") ==
+        "this machine has 1 GPU (cuda:0)");
+  CHECK(xp::train::device_unavailable(parse_device("cuda:4"), 2, true, "2.9.1") ==
+        "this machine has 2 GPUs (cuda:0-1)");
+  CHECK(xp::train::precision_unavailable(Precision::kFp16, parse_device("cpu"))
+            .find("fp16 needs a GPU") == 0);
+  CHECK(xp::train::precision_unavailable(Precision::kFp16, cuda).empty());
+  CHECK(xp::train::precision_unavailable(Precision::kBf16, parse_device("cpu")).empty());
 }
 
 TEST_CASE("bf16 on a CPU without native bf16 gets a warning that says what to do") {

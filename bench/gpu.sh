@@ -1,0 +1,88 @@
+#!/bin/bash
+# The GPU check of issue #16, in one go (~8 minutes on an H200): build xp against the LibTorch of a
+# Python's torch, then
+#   1. the tests that need a GPU (the learner on cuda against the CPU, deterministic twice, fp16
+#      with loss scaling) and those of the pieces it uses (loss scaling, uint8 batches),
+#   2. a tiny recipe end to end on cuda and on the CPU: accuracies side by side,
+#   3. ResNet-34 at 224 px, bf16, channels_last, unfrozen: xp's epoch against the same loop in
+#      PyTorch on the same GPU (bench/finetune_bench.sh), printed as a ratio,
+#   4. the loader's images/s (xp data --bench) beside it.
+#
+#   bench/gpu.sh                    # on the GPU machine
+#   DEVICE=cpu bench/gpu.sh         # the dry run: the same steps on the CPU, small
+#
+# Needs: nvidia-smi and a GPU (unless DEVICE=cpu), CMake, a C++17 compiler, PYTHON (default
+# python3) with torch (and torchvision, numpy and Pillow for the benchmark's data and peer), and
+# xp's other dependencies (OpenCV, yaml-cpp, Boost.Program_options, HDF5, valijson, nlohmann-json,
+# doctest: scripts/install-deps.sh on Debian 12). Steps whose prerequisite is missing say so and
+# are skipped; the script's exit code is that of the first failed step.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+device=${DEVICE:-cuda}
+python=${PYTHON:-python3}
+build=${BUILD_DIR:-$root/build-gpu}
+jobs=${JOBS:-$(nproc)}
+status=0
+step() { echo; echo "== $*"; }
+fail() { echo "FAILED: $*"; [ "$status" -ne 0 ] || status=1; }
+
+step "machine"
+date -u +%FT%TZ
+if [ "$device" = cuda ]; then
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || { echo "no GPU: run with DEVICE=cpu for the dry run"; exit 2; }
+fi
+torch_dir=$("$python" -c 'import torch, os; print(os.path.dirname(torch.__file__))') || { echo "$python has no torch"; exit 2; }
+"$python" -c 'import torch; print("torch", torch.__version__, "CUDA", torch.version.cuda, "cuDNN", torch.backends.cudnn.version())'
+echo "cores $(nproc)"
+
+step "build xp against $torch_dir (${build#$root/})"
+if [ -z "${BUILD_DIR:-}" ] || [ ! -x "$build/runner/xp" ]; then
+  cpu_only=OFF
+  [ "$device" = cpu ] && cpu_only=ON
+  generator=()
+  command -v ninja >/dev/null && generator=(-G Ninja)
+  cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DTORCH_DIR="$torch_dir" \
+    -DXP_TORCH_CPU_ONLY=$cpu_only >"$build.configure.log" 2>&1 || { tail -30 "$build.configure.log"; exit 2; }
+  cmake --build "$build" -j "$jobs" --target xp xp_unit_tests >"$build.build.log" 2>&1 || { tail -40 "$build.build.log"; exit 2; }
+fi
+xp=$build/runner/xp
+"$xp" --version
+
+step "1. tests on $device"
+"$build/tests/xp_unit_tests" -tc="*GPU*,*loss scal*,*uint8*,*LossReadout*" || fail "tests"
+
+step "2. a tiny recipe on $device and on the CPU"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$python" "$root/bench/make_jpeg_folder.py" "$work/data" 512 >/dev/null || fail "data"
+for on in "$device" cpu; do
+  cat > "$work/tiny-$on.yaml" <<YAML
+name: tiny-$on
+seed: 1
+device: $on
+data: {source: folders, path: $work/data, size: 64, batch_size: 32, workers: 4}
+model: {arch: resnet18}
+stages:
+  - unfreeze: {}
+  - fit: {lr: 0.01, cycles: 2}
+YAML
+  "$xp" run "$work/tiny-$on.yaml" --out "$work/runs" >"$work/tiny-$on.txt" 2>&1 || { tail -20 "$work/tiny-$on.txt"; fail "tiny recipe on $on"; }
+  accuracy=$(awk -F, 'NR > 1 {last = $(NF - 1)} END {print last}' "$work"/runs/tiny-$on/2*/metrics.csv 2>/dev/null)
+  echo "tiny recipe on $on: last accuracy ${accuracy:-?} ($(grep -o '"device": "[^"]*"' "$work"/runs/tiny-$on/2*/run.json))"
+  [ "$on" = cpu ] || grep -A6 '"gpu"' "$work"/runs/tiny-$on/2*/run.json
+  [ "$device" = cpu ] && break
+done
+
+step "3. fine-tune epoch: xp against PyTorch on $device"
+if [ "$device" = cuda ]; then
+  DEVICE=cuda PRECISION=bf16 CHANNELS_LAST=true BATCH=256 WORKERS=$(( $(nproc) - 2 )) PYTHON=$python XP=$xp \
+    bash "$root/bench/finetune_bench.sh" 4096 resnet34 224 4 2 || fail "fine-tune bench"
+else
+  PYTHON=$python XP=$xp bash "$root/bench/finetune_bench.sh" 64 resnet18 64 2 1 || fail "fine-tune bench"
+fi
+
+step "4. the loader alone"
+workers=$(( $(nproc) > 2 ? $(nproc) - 2 : 2 ))
+"$xp" data "$work/tiny-$device.yaml" --set data.size=224 --set data.batch_size=256 --set data.workers=$workers \
+  --set data.augment=side_on --out "$work/data-report" --bench --epochs 2 | tail -4 || fail "loader bench"
+exit $status
