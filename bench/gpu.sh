@@ -51,10 +51,10 @@ xp=$build/runner/xp
 step "1. tests on $device"
 "$build/tests/xp_unit_tests" -tc="*GPU*,*loss scal*,*uint8*,*LossReadout*" || fail "tests"
 
-step "2. a tiny recipe on $device and on the CPU"
+step "2. a tiny recipe on $device and on the CPU (accuracies within noise of each other)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$python" "$root/bench/make_jpeg_folder.py" "$work/data" 512 >/dev/null || fail "data"
+"$python" "$root/bench/make_jpeg_folder.py" "$work/data" 512 learnable >/dev/null || fail "data"
 for on in "$device" cpu; do
   cat > "$work/tiny-$on.yaml" <<YAML
 name: tiny-$on
@@ -68,7 +68,7 @@ stages:
 YAML
   "$xp" run "$work/tiny-$on.yaml" --out "$work/runs" >"$work/tiny-$on.txt" 2>&1 || { tail -20 "$work/tiny-$on.txt"; fail "tiny recipe on $on"; }
   accuracy=$(awk -F, 'NR > 1 {last = $(NF - 1)} END {print last}' "$work"/runs/tiny-$on/2*/metrics.csv 2>/dev/null)
-  echo "tiny recipe on $on: last accuracy ${accuracy:-?} ($(grep -o '"device": "[^"]*"' "$work"/runs/tiny-$on/2*/run.json))"
+  echo "tiny recipe on $on: last accuracy ${accuracy:-?} ($(grep -m1 -o '"device": "[^"]*"' "$work"/runs/tiny-$on/2*/run.json))"
   [ "$on" = cpu ] || grep -A6 '"gpu"' "$work"/runs/tiny-$on/2*/run.json
   [ "$device" = cpu ] && break
 done

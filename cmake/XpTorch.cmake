@@ -14,7 +14,12 @@ option(XP_TORCH_CPU_ONLY "With TORCH_DIR: link its CPU libraries only" OFF)
 if(NOT TORCH_DIR)
   find_package(Torch REQUIRED)
 elseif(NOT XP_TORCH_CPU_ONLY)
+  # TorchConfig's own find_package(Caffe2) and find_library(torch …) search the system first: on a
+  # machine that also has Debian's libtorch-dev they would mix its files into this LibTorch's.
+  set(Caffe2_DIR "${TORCH_DIR}/share/cmake/Caffe2")
+  set(CMAKE_FIND_USE_CMAKE_SYSTEM_PATH FALSE)
   find_package(Torch REQUIRED PATHS "${TORCH_DIR}/share/cmake/Torch" NO_DEFAULT_PATH)
+  unset(CMAKE_FIND_USE_CMAKE_SYSTEM_PATH)
 else()
   set(_torch_version_header "${TORCH_DIR}/include/torch/csrc/api/include/torch/version.h")
   if(NOT EXISTS "${_torch_version_header}")

@@ -27,8 +27,8 @@ cv::Mat center_crop(const cv::Mat& image, int size);
 // the last step itself (lookup_pixels, loader.h) — the 3×size×size uint8 pixels and the 3×256
 // table of what each (channel, value) becomes: a quarter of the bytes to copy, the same floats.
 struct ChwOut {
-  ChwOut(float* floats) : floats(floats) {}  // NOLINT: float output is the common case
-  ChwOut(std::uint8_t* pixels, float* table) : pixels(pixels), table(table) {}
+  ChwOut(float* float_planes) : floats(float_planes) {}  // NOLINT: floats are the common case
+  ChwOut(std::uint8_t* pixel_planes, float* lookup) : pixels(pixel_planes), table(lookup) {}
   float* floats = nullptr;
   std::uint8_t* pixels = nullptr;
   float* table = nullptr;

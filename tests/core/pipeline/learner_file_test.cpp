@@ -71,6 +71,23 @@ TEST_CASE("a learner file keeps weights, counters, RNG, fit progress and optimiz
   CHECK(read.run->metric_rows == 17);
   CHECK(read.run->last_metric == 0.875);
   CHECK(read.run->stage_keys == std::vector<std::string>{"a1", "b2"});
+  // A CPU run's file has neither a GPU generator nor a loss scale.
+  CHECK_FALSE(read.state.device_rng.defined());
+  CHECK_FALSE(read.state.loss_scale.has_value());
+}
+
+TEST_CASE("a GPU run's learner file keeps the GPU's generator and fp16's loss scale") {
+  TempDir dir;
+  LearnerFile written = sample();
+  written.state.device_rng = torch::randint(0, 255, {16}, torch::kUInt8);
+  written.state.loss_scale = xp::train::LossScaleState{32768.0, 1234};
+  write_learner_file(dir.path() / "gpu.h5", written);
+  const LearnerFile read = read_learner_file(dir.path() / "gpu.h5");
+  REQUIRE(read.state.device_rng.defined());
+  CHECK(torch::equal(read.state.device_rng, written.state.device_rng));
+  REQUIRE(read.state.loss_scale.has_value());
+  CHECK(read.state.loss_scale->scale == 32768.0);
+  CHECK(read.state.loss_scale->good_steps == 1234);
 }
 
 TEST_CASE("a damaged or truncated learner file is refused, naming it") {
