@@ -42,8 +42,8 @@ class LossReadout {
   std::vector<Read> meta_;  // loss not yet filled in
 };
 
-// How many losses the learner reads at a time on `device_type` ("cpu": 1; a GPU: a few, about a
-// progress-bar refresh's worth of batches).
+// How many losses the learner reads at a time: on the CPU 1; on a GPU a few, about a
+// progress-bar refresh's worth of batches.
 std::int64_t loss_readout_interval(bool on_gpu);
 
 }  // namespace xp::train
