@@ -47,7 +47,18 @@ po::options_description run_options(CliOptions& options) {
       "run every stage, even those whose result is in the stage cache, and store nothing there")(
       "resume", po::value<std::string>(&options.resume)->value_name("RUN_FOLDER"),
       "continue a stopped run (killed, interrupted or failed) from its last completed epoch, in "
-      "its folder; no RECIPE: the folder's recipe.yaml is used");
+      "its folder; no RECIPE: the folder's recipe.yaml is used")(
+      "progress",
+      po::value<std::string>(&options.progress)->default_value("auto")->value_name("STYLE"),
+      "progress within an epoch: bar (redrawn on a terminal), lines (a plain line every 10 s: "
+      "logs, Slurm, CI), none; auto = bar on a terminal, else lines")(
+      "progress-every",
+      po::value<double>(&options.progress_every)->default_value(10)->value_name("SECONDS"),
+      "seconds between progress lines")(
+      "quiet,q", po::bool_switch()->notifier([&options](bool quiet) {
+        if (quiet) options.progress = "none";
+      }),
+      "no progress within epochs (= --progress none); epoch lines and messages stay");
   add_cache_option(description, options,
                    "cache root (resized images, activations, stage results); default OUT/.cache");
   return description;
@@ -203,6 +214,7 @@ const Command kCommands[] = {
      run_options, check_arguments, commands::check, true},
     {Verb::kRun, "run", "run RECIPE     run a recipe; prints the result folder on its last line",
      "usage: xp run RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N] [--no-cache]\n"
+     "              [--progress auto|bar|lines|none] [--progress-every SECONDS] [--quiet]\n"
      "       xp run --resume RUN_FOLDER\n\n"
      "Run RECIPE's stages in order and write a result folder\n"
      "(recipe.yaml, run.json, status.json, metrics.csv, log.txt). Stages whose key (the recipe "
@@ -365,7 +377,20 @@ CliOptions parse_cli(int argc, const char* const* argv) {
     throw UsageError(str_cat("xp ", name, ": --epochs must be >= 1, got ", options.epochs));
   if (options.threads < 0)
     throw UsageError(str_cat("xp ", name, ": --threads must be >= 0, got ", options.threads));
+  progress_style(options, false);  // a bad --progress is refused before anything runs
+  if (!(options.progress_every > 0))
+    throw UsageError(str_cat("xp ", name, ": --progress-every must be > 0 seconds, got ",
+                             options.progress_every));
   return options;
+}
+
+report::ProgressStyle progress_style(const CliOptions& options, bool terminal) {
+  const std::string& name = options.progress;
+  if (name == "auto") return terminal ? report::ProgressStyle::kBar : report::ProgressStyle::kLines;
+  if (name == "bar") return report::ProgressStyle::kBar;
+  if (name == "lines") return report::ProgressStyle::kLines;
+  if (name == "none") return report::ProgressStyle::kNone;
+  throw UsageError(str_cat("--progress must be auto, bar, lines or none, got '", name, "'"));
 }
 
 int run_command(const CliOptions& options) { return command_of(options.verb).handler(options); }

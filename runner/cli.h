@@ -5,6 +5,7 @@
 //
 //   xp check RECIPE [--set KEY=VALUE]...
 //   xp run   RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N] [--no-cache]
+//            [--progress auto|bar|lines|none] [--progress-every SECONDS] [--quiet]
 //   xp run   --resume RUN_FOLDER [--threads N]
 //   xp model RECIPE [--set KEY=VALUE]...
 //   xp features RECIPE [--set KEY=VALUE]... [--split train|valid|test] --out FILE.h5
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/report/console.h"
 #include "core/util/error.h"
 
 namespace xp::cli {
@@ -47,6 +49,8 @@ struct CliOptions {
   int threads = 0;        // 0: the recipe's threads
   bool no_cache = false;  // run: neither reuse nor store stage results
   std::string resume;     // run: a stopped run's folder to continue
+  std::string progress = "auto";  // run: bar | lines | none; auto = bar on a terminal, else lines
+  double progress_every = 10;     // run: seconds between progress lines
   std::vector<std::string> grid;  // sweep: "KEY=V1,V2", in order
   int jobs = 0;                   // sweep: trials at once; 0 = the recipe's sweep.jobs
   bool fail_fast = false;         // sweep: stop starting trials after a failure
@@ -70,6 +74,10 @@ class UsageError : public Error {
 CliOptions parse_cli(int argc, const char* const* argv);
 // Runs the parsed command's handler; returns its exit code.
 int run_command(const CliOptions& options);
+
+// How `xp run` shows progress within an epoch: --progress (--quiet is none); `terminal` says
+// whether stdout is one (auto's choice).
+report::ProgressStyle progress_style(const CliOptions& options, bool terminal);
 
 // --cache, or its default: <results root>/.cache for run, results/.cache otherwise.
 std::string cache_root(const CliOptions& options);

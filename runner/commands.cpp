@@ -47,7 +47,8 @@ int run(const cli::CliOptions& options) {
   const pipeline::Plan plan = load_plan(options);
   if (plan.recipe.doc.root().contains("sweep") && options.resume.empty())
     std::cout << "note: xp run runs the recipe once; its sweep: block is for xp sweep\n";
-  report::Console console(stdout);
+  report::Console console(stdout, options.progress_every);
+  console.set_progress_style(cli::progress_style(options, console.terminal()));
   pipeline::RunOptions run_options;
   run_options.results_root = options.out;
   run_options.cache_root = cli::cache_root(options);

@@ -53,7 +53,9 @@ void RunObserver::resume(std::size_t rows, double last_metric) {
 }
 
 void RunObserver::on_epoch_begin(std::int64_t epoch, std::int64_t epochs, std::int64_t batches) {
-  console_.progress_begin(str_cat("epoch ", epoch + 1, "/", epochs), batches);
+  // "[2] fit epoch 1/3": a progress line in a log says where the run is without the lines above.
+  console_.progress_begin(
+      str_cat("[", stage_index_, "] ", stage_type_, " epoch ", epoch + 1, "/", epochs), batches);
   record_.stage(stage_index_, stage_type_, epoch);
   done_ = 0;
 }

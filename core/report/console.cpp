@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/util/error.h"
@@ -25,7 +26,11 @@ std::string format_duration(double seconds) {
   return buffer;
 }
 
-Console::Console(std::FILE* out) : out_(out), tty_(isatty(fileno(out)) != 0) {}
+Console::Console(std::FILE* out, double line_seconds)
+    : out_(out),
+      tty_(isatty(fileno(out)) != 0),
+      style_(tty_ ? ProgressStyle::kBar : ProgressStyle::kLines),
+      line_seconds_(line_seconds) {}
 
 void Console::tee_to(const std::string& path) {
   log_.open(path, std::ios::app);
@@ -51,18 +56,36 @@ void Console::progress_begin(const std::string& label, std::int64_t total) {
   label_ = label;
   total_ = total;
   started_ = std::chrono::steady_clock::now();
-  last_draw_ = started_ - std::chrono::seconds(1);
+  // The bar draws at once; the first line comes one interval into the epoch.
+  last_draw_ = style_ == ProgressStyle::kBar ? started_ - std::chrono::seconds(1) : started_;
 }
 
 void Console::progress_update(std::int64_t done, double loss) {
-  if (!tty_) return;
+  if (style_ == ProgressStyle::kNone) return;
   const auto now = std::chrono::steady_clock::now();
-  if (done < total_ && std::chrono::duration<double>(now - last_draw_).count() < kRedrawSeconds)
+  const double since_draw = std::chrono::duration<double>(now - last_draw_).count();
+  // A bar redraws at most ten times a second, and shows the last batch; a line waits its interval,
+  // and leaves the last batch to the epoch's own line.
+  if (style_ == ProgressStyle::kBar ? done < total_ && since_draw < kRedrawSeconds
+                                    : done >= total_ || since_draw < line_seconds_)
     return;
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - started_).count();
   const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
   const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : NAN;
+  if (style_ == ProgressStyle::kBar) {
+    draw_bar(done, rate, eta, loss);
+    return;
+  }
+  // Not in log.txt nor in a stage's captured output: progress, not a result.
+  std::fprintf(out_, "  %s batch %lld/%lld (%d%%) %.1f it/s ETA %s loss %.4f\n", label_.c_str(),
+               static_cast<long long>(done), static_cast<long long>(total_),
+               static_cast<int>(100 * done / std::max<std::int64_t>(total_, 1)), rate,
+               format_duration(eta).c_str(), loss);
+  std::fflush(out_);
+}
+
+void Console::draw_bar(std::int64_t done, double rate, double eta, double loss) {
   const int filled = total_ > 0 ? static_cast<int>(kBarWidth * done / total_) : 0;
   std::string bar(static_cast<std::size_t>(filled), '=');
   if (filled < kBarWidth) bar += '>';

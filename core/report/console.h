@@ -1,7 +1,8 @@
-// What a person sees while xp runs: messages, fastai's per-epoch table, and a live progress bar
-// (batches done/total, it/s, ETA, running loss). Everything but the bar is also appended to
-// log.txt once the result folder exists. The bar is drawn only on a terminal, so logs and CI
-// output stay one line per event.
+// What a person sees while xp runs: messages, fastai's per-epoch table, and the progress within an
+// epoch (batches done/total, it/s, ETA, running loss). Everything but the progress is also appended
+// to log.txt once the result folder exists. On a terminal the progress is a live bar; elsewhere
+// (a log file, Slurm, CI) a plain line every ~10 s, so that a long epoch does not look like a hang
+// and the log stays readable.
 #pragma once
 
 #include <chrono>
@@ -12,9 +13,16 @@
 
 namespace xp::report {
 
+// How the progress within an epoch shows: a redrawn bar (a terminal's default), a plain line every
+// `line_seconds` (the default elsewhere), or not at all.
+// (`xp run --progress`, runner/cli.h.)
+enum class ProgressStyle { kBar, kLines, kNone };
+
 class Console {
  public:
-  explicit Console(std::FILE* out = stdout);
+  explicit Console(std::FILE* out = stdout, double line_seconds = 10.0);
+  void set_progress_style(ProgressStyle style) { style_ = style; }
+  bool terminal() const { return tty_; }
   // From now on, every line is also appended to `path` (log.txt).
   void tee_to(const std::string& path);
 
@@ -35,8 +43,11 @@ class Console {
 
  private:
   void clear_bar();
+  void draw_bar(std::int64_t done, double rate, double eta, double loss);
   std::FILE* out_;
   bool tty_;
+  ProgressStyle style_;
+  double line_seconds_;
   std::ofstream log_;
   std::string label_;
   std::int64_t total_ = 0;

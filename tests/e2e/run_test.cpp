@@ -104,11 +104,20 @@ TEST_CASE("the same recipe and seed give identical metrics") {
   TempDir dir;
   const auto recipe = write_recipe(dir.path());
   REQUIRE(run_xp("run " + recipe + " --out " + (dir.path() / "a").string()).exit_code == 0);
-  REQUIRE(
-      run_xp("run " + recipe + " --out " + (dir.path() / "b").string() + " --set data.workers=1")
-          .exit_code == 0);
+  // Progress lines (stdout is a pipe here, as in a log or under Slurm) change nothing.
+  const Outcome b = run_xp("run " + recipe + " --out " + (dir.path() / "b").string() +
+                           " --set data.workers=1 --progress-every 0.001");
+  REQUIRE(b.exit_code == 0);
   CHECK(metrics_without_time(only_run(dir.path() / "a")) ==
         metrics_without_time(only_run(dir.path() / "b")));
+  CAPTURE(b.output);
+  CHECK(std::regex_search(
+      b.output,
+      std::regex(
+          R"(\n  \[\d\] fit epoch 1/\d batch \d+/\d+ \(\d+%\) [0-9.]+ it/s ETA [0-9:?]+ loss [0-9.]+\n)")));
+  CHECK(b.output.find('\r') == std::string::npos);
+  const std::string log = xp::testing::read_text(only_run(dir.path() / "b") / "log.txt");
+  CHECK(log.find(" it/s ETA ") == std::string::npos);  // progress is not a result: not in log.txt
 }
 
 TEST_CASE("a recipe error exits 2, lists every error and writes nothing") {

@@ -65,3 +65,17 @@ TEST_CASE("features needs --out and takes --split") {
   CHECK_THROWS_WITH_AS(parse({"features", "r.yaml", "--out", "f.h5", "--split", "tests"}),
                        doctest::Contains("--split must be train, valid or test"), UsageError);
 }
+
+TEST_CASE("run's --progress chooses bar, lines or none, and --quiet is none") {
+  using xp::report::ProgressStyle;
+  const auto automatic = parse({"run", "r.yaml"});
+  CHECK(progress_style(automatic, /*terminal=*/true) == ProgressStyle::kBar);
+  CHECK(progress_style(automatic, /*terminal=*/false) == ProgressStyle::kLines);  // logs, Slurm
+  CHECK(progress_style(parse({"run", "r.yaml", "--progress", "bar"}), false) ==
+        ProgressStyle::kBar);
+  CHECK(progress_style(parse({"run", "r.yaml", "--progress=none"}), true) == ProgressStyle::kNone);
+  CHECK(progress_style(parse({"run", "r.yaml", "-q"}), true) == ProgressStyle::kNone);
+  CHECK_THROWS_WITH_AS(parse({"run", "r.yaml", "--progress", "dots"}),
+                       doctest::Contains("--progress must be auto, bar, lines or none, got 'dots'"),
+                       UsageError);
+}
