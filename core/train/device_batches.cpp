@@ -24,6 +24,18 @@ void record_on(const torch::Tensor& tensor, const c10::Stream& stream) {
 
 }  // namespace
 
+void feed_device(data::LoaderOptions& options, c10::Device device) {
+  options.pin_memory = !device.is_cpu();
+  options.uint8_pixels = !device.is_cpu();
+}
+
+BatchSource& batches_on(c10::Device device, BatchSource& source,
+                        std::unique_ptr<BatchSource>& holder) {
+  if (device.is_cpu()) return source;
+  if (!holder) holder = std::make_unique<DeviceBatches>(source, device);
+  return *holder;
+}
+
 DeviceBatches::DeviceBatches(BatchSource& source, c10::Device device)
     : source_(source),
       device_(device),

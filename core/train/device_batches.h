@@ -19,6 +19,13 @@
 
 namespace xp::train {
 
+// Loader options for batches bound for `device`: on a GPU, pinned uint8 pixels with their tables
+// (what DeviceBatches copies and turns into floats); on the CPU, as they are.
+void feed_device(data::LoaderOptions& options, c10::Device device);
+// `source` itself on the CPU; on a GPU a DeviceBatches over it, made into `holder` on first use.
+BatchSource& batches_on(c10::Device device, BatchSource& source,
+                        std::unique_ptr<BatchSource>& holder);
+
 class DeviceBatches : public BatchSource {
  public:
   // `source` must outlive this. `device` is a CUDA device.

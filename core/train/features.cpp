@@ -23,13 +23,11 @@ FeatureSet compute_features(models::ClassifierImpl& model,
   options.batch_size = batch_size;
   options.workers = workers;
   options.reduced_decode = reduced_decode;
-  options.pin_memory = !device.is_cpu();
-  options.uint8_pixels = !device.is_cpu();
+  feed_device(options, device);
   data::DataLoader loader(split, options, preprocess);
   LoaderBatches host_batches(loader);
   std::unique_ptr<BatchSource> device_batches;
-  if (!device.is_cpu()) device_batches = std::make_unique<DeviceBatches>(host_batches, device);
-  BatchSource& batches = device_batches ? *device_batches : host_batches;
+  BatchSource& batches = batches_on(device, host_batches, device_batches);
   std::vector<torch::Tensor> features;
   std::vector<torch::Tensor> labels;
   batches.start_epoch(0);

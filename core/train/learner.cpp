@@ -97,8 +97,7 @@ void Learner::make_loaders() {
   data::LoaderOptions train_options =
       data::training_loader_options(options_.batch_size, options_.workers, options_.seed,
                                     options_.augment, options_.reduced_decode);
-  train_options.pin_memory = on_gpu();
-  train_options.uint8_pixels = on_gpu();  // the GPU makes the floats (device_batches.h)
+  feed_device(train_options, options_.device);
   train_loader_ =
       std::make_unique<data::DataLoader>(data_.train, train_options, options_.preprocess);
   data::LoaderOptions valid_options = train_options;
@@ -111,12 +110,6 @@ void Learner::make_loaders() {
   valid_images_ = std::make_unique<LoaderBatches>(*valid_loader_);
   train_images_on_device_.reset();
   valid_images_on_device_.reset();
-}
-
-BatchSource& Learner::fed(BatchSource& source, std::unique_ptr<BatchSource>& device_feed) {
-  if (!on_gpu()) return source;
-  if (!device_feed) device_feed = std::make_unique<DeviceBatches>(source, options_.device);
-  return *device_feed;
 }
 
 void Learner::set_data(int size, int batch_size) {
@@ -145,7 +138,7 @@ void Learner::set_precomputed(Precomputed precomputed) {
 }
 
 BatchSource& Learner::training_batches(bool precomputed) {
-  if (!precomputed) return fed(*train_images_, train_images_on_device_);
+  if (!precomputed) return batches_on(options_.device, *train_images_, train_images_on_device_);
   XP_CHECK(precomputed_.has_value(), "precompute: no activations were computed for this learner");
   return *train_activations_;
 }
@@ -406,7 +399,7 @@ Validation Learner::validate(bool precomputed) {
     ActivationBatches batches(precomputed_->valid, valid_labels_on_device_, options);
     outputs = infer(batches, true);
   } else {
-    outputs = infer(fed(*valid_images_, valid_images_on_device_), false);
+    outputs = infer(batches_on(options_.device, *valid_images_, valid_images_on_device_), false);
   }
   TaskMetricMeter metric(model_->task());
   metric.add(outputs, data_.valid->labels);
@@ -432,8 +425,7 @@ torch::Tensor Learner::predict(const std::shared_ptr<const data::ImageSet>& spli
   options.batch_size = options_.batch_size;
   options.workers = options_.workers;
   options.reduced_decode = options_.reduced_decode;
-  options.pin_memory = on_gpu();
-  options.uint8_pixels = on_gpu();
+  feed_device(options, options_.device);
   std::int64_t epoch = 0;
   if (augmented_pass >= 0) {
     // fastai's aug_dl: the split's images under the training transform, in order. Its own seed
@@ -446,7 +438,7 @@ torch::Tensor Learner::predict(const std::shared_ptr<const data::ImageSet>& spli
   data::DataLoader loader(split, options, options_.preprocess);
   LoaderBatches batches(loader);
   std::unique_ptr<BatchSource> on_device;
-  const torch::Tensor all = infer(fed(batches, on_device), false, epoch);
+  const torch::Tensor all = infer(batches_on(options_.device, batches, on_device), false, epoch);
   return model_->task() == models::Task::kSingleLabel ? all.exp() : all;
 }
 

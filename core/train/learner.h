@@ -95,9 +95,6 @@ class Learner {
  private:
   void make_loaders();
   bool on_gpu() const { return !options_.device.is_cpu(); }
-  // `source`'s batches on the learner's device: `source` itself on the CPU, else a DeviceBatches
-  // over it, kept in `device_feed`.
-  BatchSource& fed(BatchSource& source, std::unique_ptr<BatchSource>& device_feed);
   // The training batches: images, or precomputed activations.
   BatchSource& training_batches(bool precomputed);
   // Forward pass of a batch's inputs: images through the whole network, or activations through the head.

@@ -12,7 +12,7 @@ LossReadout::LossReadout(std::int64_t every) : every_(every) {
 
 void LossReadout::add(const torch::Tensor& loss, std::int64_t batch_index,
                       std::int64_t batch_size) {
-  pending_.push_back(loss.detach().reshape({}).to(torch::kFloat64));
+  pending_.push_back(loss.detach().reshape({}));  // a view: no work on the device
   meta_.push_back({0.0, batch_index, batch_size});
 }
 
@@ -20,7 +20,8 @@ std::vector<LossReadout::Read> LossReadout::take() {
   std::vector<Read> reads = std::move(meta_);
   meta_.clear();
   if (pending_.empty()) return reads;
-  const torch::Tensor values = torch::stack(pending_).cpu();  // the one wait for the device
+  // One stack, one conversion, one transfer: the one wait for the device.
+  const torch::Tensor values = torch::stack(pending_).to(torch::kFloat64).cpu();
   pending_.clear();
   const double* host = values.data_ptr<double>();
   for (std::size_t idx = 0; idx < reads.size(); ++idx) reads[idx].loss = host[idx];
