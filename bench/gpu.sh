@@ -13,8 +13,10 @@
 #
 # Needs: nvidia-smi and a GPU (unless DEVICE=cpu), CMake, a C++17 compiler, PYTHON (default
 # python3) with torch (and torchvision, numpy and Pillow for the benchmark's data and peer), and
-# xp's other dependencies (OpenCV, yaml-cpp, Boost.Program_options, HDF5, valijson, nlohmann-json,
-# doctest: scripts/install-deps.sh on Debian 12). Steps whose prerequisite is missing say so and
+# xp's other dependencies (OpenCV, yaml-cpp, Boost.Program_options, HDF5, libjpeg-turbo, libpng,
+# valijson, nlohmann-json, doctest: scripts/install-deps.sh on Debian 12) — or, where they are
+# missing, the archive bench/gpu_bundle.sh makes of them (build-gpu-deps.tar.xz, ~14 MB; DEPS_BUNDLE
+# names another, and forces its use). Steps whose prerequisite is missing say so and
 # are skipped; the script's exit code is that of the first failed step.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,20 +38,34 @@ torch_dir=$("$python" -c 'import torch, os; print(os.path.dirname(torch.__file__
 echo "cores $(nproc)"
 
 step "build xp against $torch_dir (${build#$root/})"
+# Without OpenCV's development files here, xp's other dependencies come from the archive
+# bench/gpu_bundle.sh made on Debian 12 (carried with the working tree): unpacked beside the build.
+bundle=${DEPS_BUNDLE:-$root/build-gpu-deps.tar.xz}
+deps=()
+if [ ! -e /usr/include/opencv4/opencv2/core.hpp ] || [ -n "${DEPS_BUNDLE:-}" ]; then
+  [ -f "$bundle" ] || { echo "no OpenCV development files and no $bundle: make one with bench/gpu_bundle.sh"; exit 2; }
+  mkdir -p "$build-deps" && tar -xJf "$bundle" -C "$build-deps" || { echo "cannot unpack $bundle"; exit 2; }
+  glibc=$(ldd --version | head -1 | grep -o '[0-9.]*$')
+  needs=$(cat "$build-deps/needs-glibc")
+  [ "$(printf '%s\n%s\n' "$needs" "$glibc" | sort -V | head -1)" = "$needs" ] ||
+    { echo "the bundle's libraries need glibc $needs; this machine has $glibc"; exit 2; }
+  head -2 "$build-deps/MANIFEST"
+  deps=(-DXP_DEPS_DIR="$build-deps" -DXP_IMGCODECS=OFF)
+fi
 if [ -z "${BUILD_DIR:-}" ] || [ ! -x "$build/runner/xp" ]; then
   cpu_only=OFF
   [ "$device" = cpu ] && cpu_only=ON
   generator=()
   command -v ninja >/dev/null && generator=(-G Ninja)
   cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DTORCH_DIR="$torch_dir" \
-    -DXP_TORCH_CPU_ONLY=$cpu_only >"$build.configure.log" 2>&1 || { tail -30 "$build.configure.log"; exit 2; }
+    -DXP_TORCH_CPU_ONLY=$cpu_only "${deps[@]}" >"$build.configure.log" 2>&1 || { tail -30 "$build.configure.log"; exit 2; }
   cmake --build "$build" -j "$jobs" --target xp xp_unit_tests >"$build.build.log" 2>&1 || { tail -40 "$build.build.log"; exit 2; }
 fi
 xp=$build/runner/xp
 "$xp" --version
 
 step "1. tests on $device"
-"$build/tests/xp_unit_tests" -tc="*GPU*,*loss scal*,*uint8*,*LossReadout*" || fail "tests"
+"$build/tests/xp_unit_tests" -tc="*GPU*,*loss scal*,*uint8*,*LossReadout*,*JPEG*,*PNG*,*EXIF*" || fail "tests"
 
 step "2. a tiny recipe on $device and on the CPU (accuracies within noise of each other)"
 work=$(mktemp -d)

@@ -8,7 +8,9 @@ packages=(
   build-essential cmake ccache pkg-config git
   libtorch-dev                      # LibTorch 1.13 (CPU) — the tensor and autograd core
   libopenblas0-openmp               # fast BLAS for LibTorch: ~47x faster fp32 matmul than reference BLAS
-  libopencv-dev                     # image decode, resize, warp
+  libopencv-dev                     # resize, warp (and BMP/TIFF/WebP decoding)
+  libturbojpeg0-dev                 # JPEG decode/encode (libjpeg-turbo, the library OpenCV wraps)
+  libpng-dev                        # PNG decode/encode
   libyaml-cpp-dev                   # recipe parsing with line/column marks
   libboost-program-options-dev      # the xp command line
   libhdf5-dev                       # activation caches, checkpoints, model.h5

@@ -8,9 +8,15 @@
 #include <utility>
 #include <vector>
 
+#include <doctest/doctest.h>
+#include <opencv2/imgproc.hpp>
+#if XP_HAVE_IMGCODECS
 #include <opencv2/imgcodecs.hpp>
+#endif
 
 #include "core/data/idx.h"
+#include "core/data/image_codec.h"
+#include "core/util/atomic_file.h"
 #include "core/util/rng.h"
 
 namespace xp::testing {
@@ -95,7 +101,7 @@ void write_folder_split(const std::filesystem::path& folder, int classes, int pe
       const int cols = 48 + static_cast<int>(rng.below(25));
       const std::string name =
           (labelled ? "" : "c" + std::to_string(label) + "-") + std::to_string(idx) + ".jpg";
-      cv::imwrite((class_folder / name).string(), bar_image(label, classes, rows, cols, rng));
+      imwrite(class_folder / name, bar_image(label, classes, rows, cols, rng));
     }
   }
 }
@@ -139,7 +145,7 @@ void write_csv_dataset(const std::filesystem::path& root, const std::string& tar
       labels = "class" + std::to_string(idx % classes);
     }
     const std::string id = "img" + std::to_string(idx);
-    cv::imwrite((root / "train" / (id + ".jpg")).string(), banded_image(bands, rows, cols, rng));
+    imwrite(root / "train" / (id + ".jpg"), banded_image(bands, rows, cols, rng));
     csv << id << "," << labels << "\n";
   }
   write_text(root / "labels.csv", csv.str());
@@ -181,10 +187,33 @@ std::string png_claiming(std::uint32_t width, std::uint32_t height) {
          big_endian32(height) + std::string("\x08\x02\x00\x00\x00", 5) + big_endian32(0);
 }
 
+void imwrite(const std::filesystem::path& path, const cv::Mat& bgr, int jpeg_quality) {
+#if XP_HAVE_IMGCODECS
+  REQUIRE_MESSAGE(cv::imwrite(path.string(), bgr, {cv::IMWRITE_JPEG_QUALITY, jpeg_quality}),
+                  path.string());
+#else
+  cv::Mat rgb = bgr;
+  if (bgr.channels() == 3) cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  std::string extension = path.extension().string();
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  write_file_atomic(path, data::encode_image(extension, rgb, jpeg_quality));
+#endif
+}
+
+cv::Mat imread(const std::filesystem::path& path) {
+#if XP_HAVE_IMGCODECS
+  return cv::imread(path.string(), cv::IMREAD_COLOR);
+#else
+  cv::Mat bgr;
+  cv::cvtColor(data::decode_image_rgb(read_file(path)), bgr, cv::COLOR_RGB2BGR);
+  return bgr;
+#endif
+}
+
 void write_cut_jpeg(const std::filesystem::path& path, std::uintmax_t bytes) {
   cv::Mat noise(64, 64, CV_8UC3);
   cv::randu(noise, 0, 255);
-  cv::imwrite(path.string(), noise, {cv::IMWRITE_JPEG_QUALITY, 95});
+  imwrite(path, noise);
   std::filesystem::resize_file(path, bytes);
 }
 

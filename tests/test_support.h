@@ -2,6 +2,8 @@
 // generated datasets in the layouts xp reads.
 #pragma once
 
+#include <opencv2/core/mat.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -54,6 +56,12 @@ void write_csv_dataset(const std::filesystem::path& root, const std::string& tar
                        int classes = 3, int test_images = 0);
 
 void write_text(const std::filesystem::path& path, const std::string& text);
+
+// cv::imwrite and cv::imread (BGR, JPEG quality 95 unless given) for tests: OpenCV's own codecs, an
+// independent reference, where xp is built with imgcodecs; xp's JPEG and PNG codecs where it is not
+// (XP_IMGCODECS=OFF, as on the GPU bundle), so that the same tests run there. Writing fails the test.
+void imwrite(const std::filesystem::path& path, const cv::Mat& bgr, int jpeg_quality = 95);
+cv::Mat imread(const std::filesystem::path& path);
 
 // Bad image files that pass listing's signature check:
 //   png_claiming     a PNG signature and an IHDR chunk claiming width × height, nothing after — what

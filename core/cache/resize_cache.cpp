@@ -1,6 +1,5 @@
 #include "core/cache/resize_cache.h"
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 
 #include "core/cache/cache_layout.h"
 #include "core/cache/file_identity.h"
+#include "core/data/image_codec.h"
 #include "core/data/image_file.h"
 #include "core/data/preprocess.h"
 #include "core/util/atomic_file.h"
@@ -48,15 +48,14 @@ std::string cached_file(const std::string& source, const fs::path& folder, int s
     outcome = Outcome::kKept;
     return source;
   }
-  cv::Mat bgr;
-  cv::cvtColor(data::scale_shorter_side(rgb, shorter_side), bgr, cv::COLOR_RGB2BGR);
-  std::vector<unsigned char> encoded;
-  const std::vector<int> parameters =
-      png ? std::vector<int>{} : std::vector<int>{cv::IMWRITE_JPEG_QUALITY, kJpegQuality};
-  if (!cv::imencode(copy.extension().string(), bgr, encoded, parameters))
-    throw CacheError(str_cat("cannot encode the resized copy of '", source, "'"));
-  write_file_atomic(
-      copy, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
+  std::string encoded;
+  try {
+    encoded = data::encode_image(copy.extension().string(),
+                                 data::scale_shorter_side(rgb, shorter_side), kJpegQuality);
+  } catch (const std::exception& failure) {
+    throw CacheError(str_cat("cannot encode the resized copy of '", source, "': ", failure.what()));
+  }
+  write_file_atomic(copy, encoded);
   outcome = Outcome::kWritten;
   return copy.string();
 }

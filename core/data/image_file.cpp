@@ -1,12 +1,10 @@
 #include "core/data/image_file.h"
 
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <array>
 #include <filesystem>
 
+#include "core/data/image_codec.h"
 #include "core/data/image_header.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -35,11 +33,14 @@ std::string image_file_problem(const std::string& path, std::int64_t max_pixels)
   if (!has_image_extension(path))
     return "is not an image file (expected .jpg, .jpeg, .png, .bmp, .tif, .tiff, .webp, .ppm or "
            ".pgm)";
-  // OpenCV picks a decoder from the file's first bytes: none means not an image it can read. A
-  // header xp parses is one of OpenCV's formats already, so only others are asked (one open less).
+  // Judged from the file's first bytes, not its name: a JPEG named .png is read as the JPEG it is.
   const ImageHeader header = read_image_header(path);
-  if (header.format.empty() && !cv::haveImageReader(path))
-    return "is not an image OpenCV can decode (its content does not match any image format)";
+  if (header.format.empty())
+    return "is not an image xp can decode (its content does not match any image format)";
+  if (!decodes_format(header.format))
+    return str_cat("is a ", header.format,
+                   " image, and this xp is built without OpenCV's imgcodecs (XP_IMGCODECS=OFF): "
+                   "it decodes JPEG and PNG");
   if (header.known() && header.pixels() > max_pixels)
     return str_cat("is ", header.cols, "x", header.rows, " = ", header.pixels(),
                    " pixels, more than data.max_image_pixels (", max_pixels,
@@ -68,48 +69,33 @@ int reduced_decode_factor(int rows, int cols, int min_shorter_side) {
 }
 
 cv::Mat read_image_rgb(const std::string& path, int min_shorter_side) {
-  cv::Mat decoded;
+  std::string bytes;
   try {
-    // IMREAD_COLOR: 3-channel BGR whatever the file holds (gray, alpha, 16-bit are converted).
-    if (min_shorter_side <= 0) {
-      decoded = cv::imread(path, cv::IMREAD_COLOR);
-    } else {
-      const std::string bytes = read_file(path);
-      const ImageHeader header = parse_image_header(bytes);
-      const bool jpeg =
-          header.format == "jpeg";  // libjpeg scales while decoding; other decoders do not
-      int mode = cv::IMREAD_COLOR;
-      switch (jpeg ? reduced_decode_factor(static_cast<int>(header.rows),
-                                           static_cast<int>(header.cols), min_shorter_side)
-                   : 1) {
-        case 2:
-          mode = cv::IMREAD_REDUCED_COLOR_2;
-          break;
-        case 4:
-          mode = cv::IMREAD_REDUCED_COLOR_4;
-          break;
-        case 8:
-          mode = cv::IMREAD_REDUCED_COLOR_8;
-          break;
-        default:
-          break;
-      }
-      // Empty: left undecoded, so that the problem is reported below as for imread.
-      if (!bytes.empty())
-        decoded = cv::imdecode(
-            cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data())),
-            mode);
-    }
-  } catch (const cv::Exception& error) {
-    throw DataError(path, "cannot be decoded as an image (", error.err, ")");
-  }
-  if (decoded.empty()) {
-    const std::string problem = image_file_problem(path);
-    throw DataError(
-        path, problem.empty() ? "cannot be decoded as an image (corrupt or truncated)" : problem);
+    bytes = read_file(path);
+  } catch (const std::exception&) {
+    // Unreadable: reported below by image_file_problem, as for any file that does not decode.
   }
   cv::Mat rgb;
-  cv::cvtColor(decoded, rgb, cv::COLOR_BGR2RGB);
+  std::string why = "empty";
+  if (!bytes.empty()) {
+    const ImageHeader header = parse_image_header(bytes);
+    // libjpeg scales while decoding; other decoders do not.
+    const int reduction =
+        header.format == "jpeg"
+            ? reduced_decode_factor(static_cast<int>(header.rows), static_cast<int>(header.cols),
+                                    min_shorter_side)
+            : 1;
+    try {
+      rgb = decode_image_rgb(bytes, reduction);
+    } catch (const std::exception& error) {
+      why = error.what();
+    }
+  }
+  if (rgb.empty()) {
+    const std::string problem = image_file_problem(path);
+    throw DataError(
+        path, problem.empty() ? str_cat("cannot be decoded as an image (", why, ")") : problem);
+  }
   return rgb;
 }
 

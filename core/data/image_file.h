@@ -1,6 +1,7 @@
 // Image files on disk: which files are images, and decoding one to RGB the way fastai 0.7's
-// open_image does (OpenCV decode, BGR → RGB; grayscale becomes three equal channels; an alpha
-// channel is dropped; 16-bit images are scaled to 8 bits).
+// open_image does (OpenCV's imread, BGR → RGB: grayscale becomes three equal channels, an alpha
+// channel is dropped, 16-bit samples are cut to 8 bits, a JPEG is turned upright by its EXIF
+// orientation). image_codec.h says which library decodes which format.
 #pragma once
 
 #include <opencv2/core/mat.hpp>
@@ -29,7 +30,7 @@ std::string image_file_problem(const std::string& path,
 // Decodes `path` to an 8-bit RGB image. Throws DataError naming the file when it cannot be decoded.
 //
 // With min_shorter_side > 0, a JPEG much larger than needed is decoded at 1/2, 1/4 or 1/8 of its
-// size (libjpeg's DCT scaling, OpenCV's IMREAD_REDUCED_COLOR_*): the largest reduction whose shorter
+// size (libjpeg's DCT scaling, what OpenCV's IMREAD_REDUCED_COLOR_* does): the largest reduction whose shorter
 // side still has at least min_shorter_side pixels. The image is then scaled the rest of the way as
 // usual; decoding a 4000 px photo for a 224 px input becomes ~20x cheaper. The file is read once:
 // its header is parsed from the same bytes the decoder gets.

@@ -1,11 +1,11 @@
 #include "core/report/plot.h"
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
 
+#include "core/data/png_codec.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -280,13 +280,13 @@ cv::Mat tile_grid(const std::vector<std::vector<cv::Mat>>& rows, int gap) {
 }
 
 void write_png(const std::filesystem::path& path, const cv::Mat& rgb) {
-  cv::Mat bgr;
-  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-  std::vector<unsigned char> encoded;
-  if (!cv::imencode(".png", bgr, encoded))
-    throw Error(str_cat("cannot encode '", path.string(), "' as PNG"));
-  write_file_atomic(
-      path, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
+  std::string encoded;
+  try {
+    encoded = data::encode_png(rgb);
+  } catch (const std::exception& error) {
+    throw Error(str_cat("cannot encode '", path.string(), "' as PNG: ", error.what()));
+  }
+  write_file_atomic(path, encoded);
 }
 
 }  // namespace xp::report

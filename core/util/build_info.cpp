@@ -6,6 +6,8 @@
 #include <array>
 
 #include <H5public.h>
+#include <jconfig.h>  // LIBJPEG_TURBO_VERSION_NUMBER
+#include <png.h>
 #include <boost/version.hpp>
 #include <nlohmann/json.hpp>
 #include <opencv2/core/version.hpp>
@@ -56,6 +58,11 @@ std::vector<std::pair<std::string, std::string>> library_versions() {
   return {
       {"libtorch", build_info().libtorch},  // from CMake (cmake/XpTorch.cmake)
       {"opencv", CV_VERSION},
+      // The JPEG and PNG decoders decide the pixels a model sees (core/data/image_codec.h).
+      {"libjpeg-turbo", str_cat(LIBJPEG_TURBO_VERSION_NUMBER / 1000000, ".",
+                                LIBJPEG_TURBO_VERSION_NUMBER / 1000 % 1000, ".",
+                                LIBJPEG_TURBO_VERSION_NUMBER % 1000)},
+      {"libpng", PNG_LIBPNG_VER_STRING},
       {"hdf5", str_cat(H5_VERS_MAJOR, ".", H5_VERS_MINOR, ".", H5_VERS_RELEASE)},
       {"boost", BOOST_LIB_VERSION},
       {"nlohmann_json", str_cat(NLOHMANN_JSON_VERSION_MAJOR, ".", NLOHMANN_JSON_VERSION_MINOR, ".",

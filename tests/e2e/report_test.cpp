@@ -5,7 +5,7 @@
 // far it got; `xp report` rebuilds a page from the folder.
 #include <doctest/doctest.h>
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 
 #include <cstdlib>
 
@@ -88,7 +88,7 @@ TEST_CASE(
   if (have_chromium()) {  // what a person sees: the charts' lines and the state badge are drawn
     const fs::path shot = dir.path() / "report.png";
     chromium(dir, page, "--window-size=1000,3200 --screenshot=" + shot.string());
-    const cv::Mat image = cv::imread(shot.string(), cv::IMREAD_COLOR);
+    const cv::Mat image = xp::testing::imread(shot);
     REQUIRE_FALSE(image.empty());
     CHECK(pixels_near(image, 0x1f, 0x77, 0xb4) >
           300);  // the first series' lines (trn_loss, accuracy, LR)

@@ -61,6 +61,9 @@ TEST_CASE("xp run trains, writes the result folder and ends with its path") {
   CHECK(run["git_sha"].is_string());
   CHECK(run["git_dirty"].is_boolean());
   CHECK(run["libraries"]["libtorch"].is_string());
+  // The decoders that decide the pixels are on record.
+  CHECK(run["libraries"]["libjpeg-turbo"].get<std::string>().find('.') != std::string::npos);
+  CHECK(run["libraries"]["libpng"].get<std::string>().rfind("1.", 0) == 0);
   CHECK(run["classes"] == nlohmann::json({"top", "middle-high", "middle-low", "bottom"}));
   CHECK(run["ended"].is_string());
   CHECK(run["command_line"].size() == 5);  // xp run RECIPE --out DIR

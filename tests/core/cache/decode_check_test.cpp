@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include <filesystem>
 
@@ -65,7 +64,7 @@ TEST_CASE("skip_undecodable leaves out a JPEG cut to 400 bytes, and reuses its v
 
   // Repaired (a new identity): decoded again, and kept.
   cv::Mat fine(16, 16, CV_8UC3, cv::Scalar(1, 2, 3));
-  cv::imwrite(cut.string(), fine);
+  xp::testing::imwrite(cut, fine);
   data::DataBundle repaired = data::load_data(skipping_folders(dir.path() / "data"), 1);
   const cache::DecodeCheckStats third = cache::skip_undecodable(repaired, cache, 0, 1);
   CHECK(third.decoded == 1);

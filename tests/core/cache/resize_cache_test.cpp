@@ -1,7 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <opencv2/core.hpp>
+
 #include <torch/torch.h>
-#include <opencv2/imgcodecs.hpp>
 
 #include <chrono>
 #include <thread>
@@ -36,8 +37,8 @@ TEST_CASE(
   testing::TempDir dir;
   const std::string big = (dir.path() / "big.jpg").string();
   const std::string small = (dir.path() / "small.png").string();
-  cv::imwrite(big, cv::Mat(300, 500, CV_8UC3, cv::Scalar(10, 200, 30)));
-  cv::imwrite(small, cv::Mat(60, 80, CV_8UC3, cv::Scalar(1, 2, 3)));
+  xp::testing::imwrite(big, cv::Mat(300, 500, CV_8UC3, cv::Scalar(10, 200, 30)));
+  xp::testing::imwrite(small, cv::Mat(60, 80, CV_8UC3, cv::Scalar(1, 2, 3)));
   const fs::path root = dir.path() / "cache";
 
   data::DataBundle first = bundle_of({big, small});
@@ -65,7 +66,7 @@ TEST_CASE(
 
   // A changed source file has a new identity, so it gets a new entry: the cache is never stale.
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  cv::imwrite(big, cv::Mat(400, 500, CV_8UC3, cv::Scalar(0, 0, 0)));
+  xp::testing::imwrite(big, cv::Mat(400, 500, CV_8UC3, cv::Scalar(0, 0, 0)));
   data::DataBundle third = bundle_of({big});
   cache::apply_resize_cache(third, root, 100, 1);
   CHECK(third.train->files[0] != copy);
@@ -75,7 +76,7 @@ TEST_CASE(
 TEST_CASE("a damaged resize cache entry is rewritten, and an undecodable source names the file") {
   testing::TempDir dir;
   const std::string big = (dir.path() / "big.jpg").string();
-  cv::imwrite(big, cv::Mat(300, 500, CV_8UC3, cv::Scalar(10, 200, 30)));
+  xp::testing::imwrite(big, cv::Mat(300, 500, CV_8UC3, cv::Scalar(10, 200, 30)));
   data::DataBundle bundle = bundle_of({big});
   cache::apply_resize_cache(bundle, dir.path() / "cache", 100, 1);
   const std::string copy = bundle.train->files[0];

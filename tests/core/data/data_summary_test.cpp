@@ -1,7 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <opencv2/core.hpp>
+
 #include <torch/torch.h>
-#include <opencv2/imgcodecs.hpp>
 
 #include "core/data/data_summary.h"
 #include "core/data/image_file.h"
@@ -12,20 +13,21 @@ using namespace xp;
 
 TEST_CASE("image_sizes reads JPEG and PNG headers and decodes other formats") {
   testing::TempDir dir;
-  const std::vector<std::pair<std::string, cv::Size>> files = {
-      {"a.jpg", {64, 40}}, {"b.png", {33, 17}}, {"c.bmp", {12, 21}}};
+  std::vector<std::pair<std::string, cv::Size>> files = {{"a.jpg", {64, 40}}, {"b.png", {33, 17}}};
+  if (XP_HAVE_IMGCODECS) files.push_back({"c.bmp", {12, 21}});  // written by OpenCV
   data::ImageSet set;
   for (const auto& [name, size] : files) {
-    cv::imwrite((dir.path() / name).string(), cv::Mat(size, CV_8UC3, cv::Scalar(1, 2, 3)));
+    xp::testing::imwrite(dir.path() / name, cv::Mat(size, CV_8UC3, cv::Scalar(1, 2, 3)));
     set.files.push_back((dir.path() / name).string());
   }
-  set.labels = torch::zeros({3}, torch::kInt64);
+  set.labels = torch::zeros({static_cast<std::int64_t>(files.size())}, torch::kInt64);
   const auto sizes = data::image_sizes(set);
-  REQUIRE(sizes.size() == 3);
+  REQUIRE(sizes.size() == files.size());
   CHECK(sizes[0].rows == 40);
   CHECK(sizes[0].cols == 64);
   CHECK(sizes[1].rows == 17);
   CHECK(sizes[1].cols == 33);
+  if (sizes.size() < 3) return;
   CHECK(sizes[2].rows == 21);
   CHECK(sizes[2].cols == 12);
 }

@@ -1,7 +1,8 @@
 // Reading image files: JPEG header sizes and the reduced-size decode.
 #include <doctest/doctest.h>
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
+
 #include <opencv2/imgproc.hpp>
 
 #include "core/data/image_file.h"
@@ -26,10 +27,10 @@ cv::Mat gradient(int rows, int cols) {
 TEST_CASE("jpeg_dimensions reads a JPEG's frame header, and nothing else") {
   testing::TempDir dir;
   const std::string jpeg = (dir.path() / "a.jpg").string();
-  cv::imwrite(jpeg, gradient(123, 457));
+  xp::testing::imwrite(jpeg, gradient(123, 457));
   CHECK(data::jpeg_dimensions(jpeg) == std::pair<int, int>{123, 457});
   const std::string png = (dir.path() / "a.png").string();
-  cv::imwrite(png, gradient(5, 7));
+  xp::testing::imwrite(png, gradient(5, 7));
   CHECK(data::jpeg_dimensions(png) == std::pair<int, int>{0, 0});
   testing::write_text(dir.path() / "cut.jpg", "\xFF\xD8\xFF\xE0");
   CHECK(data::jpeg_dimensions((dir.path() / "cut.jpg").string()) == std::pair<int, int>{0, 0});
@@ -46,7 +47,7 @@ TEST_CASE("reduced_decode_factor keeps at least the pixels the transform needs")
 TEST_CASE("read_image_rgb decodes a large JPEG at reduced size, close to the full decode") {
   testing::TempDir dir;
   const std::string path = (dir.path() / "big.jpg").string();
-  cv::imwrite(path, gradient(960, 1280));
+  xp::testing::imwrite(path, gradient(960, 1280));
   const cv::Mat full = data::read_image_rgb(path);
   const cv::Mat reduced = data::read_image_rgb(path, 224);
   CHECK(full.size() == cv::Size(1280, 960));

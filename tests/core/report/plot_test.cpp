@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 
 #include <cmath>
 
@@ -35,7 +35,7 @@ TEST_CASE("tile_grid lays tiles out in rows with gaps, and write_png writes a re
   CHECK(grid.at<cv::Vec3b>(14, 30) == cv::Vec3b(255, 255, 255));  // no tile there: background
   testing::TempDir dir;
   report::write_png(dir.path() / "grid.png", grid);
-  const cv::Mat read = cv::imread((dir.path() / "grid.png").string());
+  const cv::Mat read = xp::testing::imread(dir.path() / "grid.png");
   CHECK(read.size() == grid.size());
   CHECK(read.at<cv::Vec3b>(2, 2) == cv::Vec3b(0, 0, 255));  // imread gives BGR: RGB red survived
 }
