@@ -9,11 +9,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <random>
-#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -72,7 +72,8 @@ Rates measure(const std::vector<std::string>& files, int min_shorter_side) {
 int main(int argc, char** argv) {
   const int images = argc > 1 ? std::stoi(argv[1]) : 300;
   cv::setNumThreads(1);
-  const fs::path folder = fs::temp_directory_path() / ("xp-decode-bench-" + std::to_string(getpid()));
+  const fs::path folder =
+      fs::temp_directory_path() / ("xp-decode-bench-" + std::to_string(getpid()));
   fs::create_directories(folder);
   std::mt19937 rng(1);
   std::vector<std::string> small, large, png;
@@ -90,8 +91,9 @@ int main(int argc, char** argv) {
       cv::imwrite(png.back(), photo_like(side(300, 500), side(300, 500)));
     }
   }
-  std::printf("decode bench: one thread, images/s (OpenCV %s: imread + BGR->RGB; xp: read_image_rgb)\n",
-              CV_VERSION);
+  std::printf(
+      "decode bench: one thread, images/s (OpenCV %s: imread + BGR->RGB; xp: read_image_rgb)\n",
+      CV_VERSION);
   std::printf("%-34s %10s %10s %8s %s\n", "files", "OpenCV", "xp", "ratio", "same pixels");
   const auto row = [](const char* name, const Rates& r) {
     std::printf("%-34s %10.1f %10.1f %7.2fx %s\n", name, r.opencv, r.xp, r.xp / r.opencv,

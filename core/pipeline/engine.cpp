@@ -114,7 +114,8 @@ double run_stages(const Plan& plan, const RunOptions& options, RunSession& sessi
   const std::string metric_name = train::TaskMetricMeter::name(model->task());
   report::MetricsCsv metrics(folder / report::files::kMetrics, metric_name);
   report::LrScheduleLog schedule(folder);
-  RunObserver observer(console, metrics, schedule, session.record, metric_name);
+  report::TrainingLossLog losses(folder);
+  RunObserver observer(console, metrics, schedule, losses, session.record, metric_name);
 
   // --resume: the rows and LR log up to the resume point, and the learner as it was there.
   int first_stage = 0;
@@ -123,6 +124,7 @@ double run_stages(const Plan& plan, const RunOptions& options, RunSession& sessi
     first_stage = point->run->next_stage;
     metrics.keep_rows(session.old_metrics, point->run->metric_rows);
     schedule.keep_stages_before(session.old_schedule, first_stage);
+    losses.keep_stages_before(session.old_losses, first_stage);
     observer.resume(point->run->metric_rows, point->run->last_metric);
     learner.restore(point->state);
     resume_fit = point->fit;

@@ -111,7 +111,8 @@ void write_learner_file(const std::filesystem::path& path, const LearnerFile& fi
                    {"epoch_loss_sum", fit.epoch_loss_sum},
                    {"epoch_loss_weight", fit.epoch_loss_weight},
                    {"epoch_seconds", fit.epoch_seconds},
-                   {"history", history}};
+                   {"history", history},
+                   {"losses", fit.losses}};
   }
   meta["checksum"] = checksum(dict);
   dict.tensors.emplace_back(kMeta, bytes_tensor(meta.dump()));
@@ -189,6 +190,8 @@ LearnerFile read_learner_file(const std::filesystem::path& path) {
       fit.epoch_loss_weight = json.at("epoch_loss_weight");
       fit.epoch_seconds = json.at("epoch_seconds");
       for (const auto& stats : json.at("history")) fit.history.push_back(stats_of(stats));
+      // Absent from resume points written before the training curve was kept.
+      fit.losses = json.value("losses", std::vector<double>{});
       fit.optimizer_state = tensor_bytes(*optimizer);
       file.fit = std::move(fit);
     }

@@ -19,11 +19,12 @@ std::int64_t kill_at_batch_from_environment() {
 }  // namespace
 
 RunObserver::RunObserver(report::Console& console, report::MetricsCsv& metrics,
-                         report::LrScheduleLog& schedule, report::RunRecord& record,
-                         std::string metric_name)
+                         report::LrScheduleLog& schedule, report::TrainingLossLog& losses,
+                         report::RunRecord& record, std::string metric_name)
     : console_(console),
       metrics_(metrics),
       schedule_(schedule),
+      losses_(losses),
       record_(record),
       metric_name_(std::move(metric_name)),
       kill_at_batch_(kill_at_batch_from_environment()) {}
@@ -34,10 +35,14 @@ void RunObserver::begin_stage(int index, const std::string& type) {
   header_printed_ = false;
   stage_rows_.clear();
   stage_lr_.clear();
+  stage_losses_.clear();
   record_.stage(index, type, -1);
 }
 
-void RunObserver::end_stage() { schedule_.write(); }
+void RunObserver::end_stage() {
+  schedule_.write();
+  losses_.write();
+}
 
 void RunObserver::replay(int index, const StageOutputs& outputs) {
   for (const auto& row : outputs.metric_rows) metrics_.add_line(row);
@@ -45,6 +50,9 @@ void RunObserver::replay(int index, const StageOutputs& outputs) {
   if (outputs.last_metric) last_metric_ = *outputs.last_metric;
   for (const auto& [iteration, groups] : outputs.lr_rows) schedule_.add(index, iteration, groups);
   schedule_.write();
+  for (const auto& [iteration, loss, smoothed] : outputs.loss_rows)
+    losses_.add(index, static_cast<std::int64_t>(iteration), loss, smoothed);
+  losses_.write();
 }
 
 void RunObserver::resume(std::size_t rows, double last_metric) {
@@ -68,6 +76,11 @@ void RunObserver::on_batch(std::int64_t, double smoothed_loss) {
 void RunObserver::on_lr(std::int64_t iteration, const std::vector<double>& group_lrs) {
   schedule_.add(stage_index_, iteration, group_lrs);
   stage_lr_.emplace_back(iteration, group_lrs);
+}
+
+void RunObserver::on_loss(std::int64_t iteration, double loss, double smoothed_loss) {
+  losses_.add(stage_index_, iteration, loss, smoothed_loss);
+  stage_losses_.push_back({static_cast<double>(iteration), loss, smoothed_loss});
 }
 
 void RunObserver::on_epoch(const train::EpochStats& stats) {

@@ -3,6 +3,7 @@
 // progress added to those files, for the stage cache.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -13,6 +14,7 @@
 #include "core/report/lr_schedule.h"
 #include "core/report/metrics_csv.h"
 #include "core/report/run_record.h"
+#include "core/report/training_loss.h"
 #include "core/train/training_observer.h"
 
 namespace xp::pipeline {
@@ -20,11 +22,12 @@ namespace xp::pipeline {
 class RunObserver : public train::TrainingObserver {
  public:
   RunObserver(report::Console& console, report::MetricsCsv& metrics,
-              report::LrScheduleLog& schedule, report::RunRecord& record, std::string metric_name);
+              report::LrScheduleLog& schedule, report::TrainingLossLog& losses,
+              report::RunRecord& record, std::string metric_name);
 
   // A new stage starts: its epochs get the metrics header again and status.json names it.
   void begin_stage(int index, const std::string& type);
-  // Writes lr_schedule.csv as of now.
+  // Writes lr_schedule.csv and training_loss.csv as of now.
   void end_stage();
 
   // What the stage in progress added to metrics.csv and lr_schedule.csv (for the stage cache).
@@ -32,6 +35,7 @@ class RunObserver : public train::TrainingObserver {
   const std::vector<std::pair<std::int64_t, std::vector<double>>>& stage_lr() const {
     return stage_lr_;
   }
+  const std::vector<std::array<double, 3>>& stage_losses() const { return stage_losses_; }
   std::size_t rows() const { return rows_; }  // metrics.csv rows so far
   double last_metric() const { return last_metric_; }
 
@@ -43,12 +47,14 @@ class RunObserver : public train::TrainingObserver {
   void on_epoch_begin(std::int64_t epoch, std::int64_t epochs, std::int64_t batches) override;
   void on_batch(std::int64_t batch, double smoothed_loss) override;
   void on_lr(std::int64_t iteration, const std::vector<double>& group_lrs) override;
+  void on_loss(std::int64_t iteration, double loss, double smoothed_loss) override;
   void on_epoch(const train::EpochStats& stats) override;
 
  private:
   report::Console& console_;
   report::MetricsCsv& metrics_;
   report::LrScheduleLog& schedule_;
+  report::TrainingLossLog& losses_;
   report::RunRecord& record_;
   std::string metric_name_;
   int stage_index_ = 0;
@@ -61,6 +67,7 @@ class RunObserver : public train::TrainingObserver {
   const std::int64_t kill_at_batch_;
   std::vector<std::string> stage_rows_;
   std::vector<std::pair<std::int64_t, std::vector<double>>> stage_lr_;
+  std::vector<std::array<double, 3>> stage_losses_;  // iteration, loss, smoothed loss
 };
 
 }  // namespace xp::pipeline

@@ -118,6 +118,7 @@ RunSession resume(const RunOptions& options, report::Console& console) {
     session.resume_point = std::move(resume_point);
     session.old_metrics = read_if_exists(folder / report::files::kMetrics);
     session.old_schedule = read_if_exists(folder / report::files::kLrSchedule);
+    session.old_losses = read_if_exists(folder / report::files::kTrainingLoss);
     console.tee_to((folder / report::files::kLog).string());
     return session;
   });

@@ -37,6 +37,7 @@ struct RunSession {
   std::optional<LearnerFile> resume_point;
   std::string old_metrics;
   std::string old_schedule;
+  std::string old_losses;  // training_loss.csv of the stopped run
 };
 
 // Starts the run (or resumes options.resume_folder) and tees `console` into its log.txt.

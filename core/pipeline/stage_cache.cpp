@@ -22,6 +22,7 @@ nlohmann::json outputs_json(const StageOutputs& outputs) {
           {"last_metric",
            outputs.last_metric ? nlohmann::json(*outputs.last_metric) : nlohmann::json(nullptr)},
           {"lr_rows", lr},
+          {"loss_rows", outputs.loss_rows},
           {"record_ops", outputs.record_ops},
           {"files", outputs.files},
           {"seconds", outputs.seconds}};
@@ -35,6 +36,8 @@ StageOutputs outputs_of(const nlohmann::json& json) {
   for (const auto& row : json.at("lr_rows"))
     outputs.lr_rows.emplace_back(row.at(0).get<std::int64_t>(),
                                  row.at(1).get<std::vector<double>>());
+  // Absent from entries stored before the training curve was kept: the replayed curve lacks them.
+  outputs.loss_rows = json.value("loss_rows", std::vector<std::array<double, 3>>{});
   outputs.record_ops = json.at("record_ops");
   outputs.files = json.at("files").get<std::vector<std::string>>();
   outputs.seconds = json.at("seconds").get<double>();

@@ -208,17 +208,17 @@ std::string curves_section(const StagePlan& plan, const EpochLog& metrics) {
   return out + "</table></details>\n";
 }
 
-std::string lr_schedule_section(const fs::path& folder, const StagePlan& plan) {
-  if (!file_exists(folder / files::kLrSchedule)) return "";
-  const CsvTable table = read_csv((folder / files::kLrSchedule).string());
+// The rows of a per-iteration log ("stage,iteration,…": lr_schedule.csv, training_loss.csv) laid
+// end to end on the run's iteration axis, each fit starting where the one before it ended.
+struct RunAxis {
+  std::vector<const CsvRow*> rows;  // the complete rows, in order
+  std::vector<double> xs;           // each one's place on the axis
+  std::map<int, double> starts;     // each stage's first iteration on the axis
+};
+
+RunAxis run_axis(const CsvTable& table) {
+  RunAxis axis;
   const auto stage_column = table.column("stage"), iteration_column = table.column("iteration");
-  std::map<int, std::string> types;
-  for (const auto& stage : plan) types[stage.stage] = stage.type;
-  std::vector<ChartSeries> groups;
-  for (const auto& name : table.header)
-    if (name.rfind("lr_g", 0) == 0)
-      groups.push_back({"layer group " + name.substr(4), {}, {}, false});
-  std::map<int, double> starts;  // the stage's first iteration on the run's axis
   double offset = 0, stage_end = 0;
   int current = -1;
   for (const auto& row : table.rows) {
@@ -227,16 +227,59 @@ std::string lr_schedule_section(const fs::path& folder, const StagePlan& plan) {
     const double iteration = number(row.fields[iteration_column]);
     if (stage != current) {
       offset = stage_end;
-      starts[stage] = offset;
+      axis.starts[stage] = offset;
       current = stage;
     }
     stage_end = std::max(stage_end, offset + iteration + 1);
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-      groups[g].xs.push_back(offset + iteration);
-      groups[g].ys.push_back(number(row.fields[iteration_column + 1 + g]));
-    }
+    axis.rows.push_back(&row);
+    axis.xs.push_back(offset + iteration);
   }
-  if (table.rows.empty()) return "";
+  return axis;
+}
+
+std::map<int, std::string> stage_types(const StagePlan& plan) {
+  std::map<int, std::string> types;
+  for (const auto& stage : plan) types[stage.stage] = stage.type;
+  return types;
+}
+
+// fastai's sched.plot_loss(): every iteration's smoothed loss, every fit of the run, with the raw
+// batch losses faint behind it; one point per epoch (the chart above) hides what happens inside.
+std::string training_loss_section(const fs::path& folder, const StagePlan& plan) {
+  if (!file_exists(folder / files::kTrainingLoss)) return "";
+  const CsvTable table = read_csv((folder / files::kTrainingLoss).string());
+  const RunAxis axis = run_axis(table);
+  if (axis.rows.empty()) return "";
+  const auto loss = table.column("loss"), smoothed = table.column("smoothed_loss");
+  ChartSeries raw{"batch loss", axis.xs, {}, false}, curve{"smoothed loss", axis.xs, {}, false};
+  for (const CsvRow* row : axis.rows) {
+    raw.ys.push_back(number(row->fields[loss]));
+    curve.ys.push_back(number(row->fields[smoothed]));
+  }
+  LineChart chart{"Training loss per iteration (fits only)",
+                  "iteration",
+                  "loss",
+                  false,
+                  false,
+                  true,
+                  {raw, curve},
+                  boundary_markers(axis.starts, stage_types(plan))};
+  return svg_line_chart(chart);
+}
+
+std::string lr_schedule_section(const fs::path& folder, const StagePlan& plan) {
+  if (!file_exists(folder / files::kLrSchedule)) return "";
+  const CsvTable table = read_csv((folder / files::kLrSchedule).string());
+  const RunAxis axis = run_axis(table);
+  if (axis.rows.empty()) return "";
+  const auto iteration_column = table.column("iteration");
+  std::vector<ChartSeries> groups;
+  for (const auto& name : table.header)
+    if (name.rfind("lr_g", 0) == 0)
+      groups.push_back({"layer group " + name.substr(4), axis.xs, {}, false});
+  for (const CsvRow* row : axis.rows)
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      groups[g].ys.push_back(number(row->fields[iteration_column + 1 + g]));
   // With one LR for every group the lines coincide: draw one.
   bool same = true;
   for (std::size_t g = 1; g < groups.size(); ++g) same &= groups[g].ys == groups[0].ys;
@@ -251,7 +294,7 @@ std::string lr_schedule_section(const fs::path& folder, const StagePlan& plan) {
                   false,
                   true,
                   groups,
-                  boundary_markers(starts, types)};
+                  boundary_markers(axis.starts, stage_types(plan))};
   return svg_line_chart(chart);
 }
 
@@ -489,6 +532,8 @@ std::string render_report(const fs::path& folder) {
         "<p class=\"banner warn\">could not be shown: " + html_escape(metrics_problem) + "</p>");
   page += guarded("plan", "Plan", [&] { return plan_section(run, metrics); });
   page += guarded("curves", "Training curves", [&] { return curves_section(plan, metrics); });
+  page += guarded("training-loss", "Training loss per iteration",
+                  [&] { return training_loss_section(folder, plan); });
   page += guarded("lr-schedule", "Learning rate schedule",
                   [&] { return lr_schedule_section(folder, plan); });
   page += guarded("lr-find", "Learning rate finder", [&] { return lr_find_section(folder, run); });

@@ -17,7 +17,8 @@ namespace xp::report {
 bool is_run_bookkeeping(const std::string& relative) {
   for (const char* name :
        {files::kRecipe, files::kRun, files::kStatus, files::kLog, files::kMetrics, files::kModel,
-        files::kLrSchedule, files::kLrSchedulePlot, files::kResume, files::kReport, files::kInUse})
+        files::kLrSchedule, files::kLrSchedulePlot, files::kTrainingLoss, files::kTrainingLossPlot,
+        files::kResume, files::kReport, files::kInUse})
     if (relative == name) return true;
   return false;
 }

@@ -16,6 +16,9 @@ FitCursor::FitCursor(std::int64_t epochs, std::int64_t per_epoch, const FitProgr
            "resume: the saved fit stopped at epoch ", progress_.epoch, " batch ",
            progress_.batches_done, ", which this fit (", epochs, " epochs of ", per_epoch,
            " batches) cannot continue from");
+  // A resume point written before xp kept the losses has none: the curve then starts here.
+  if (static_cast<std::int64_t>(progress_.losses.size()) != progress_.iteration)
+    progress_.losses.clear();
   smoothed_.restore(progress_.smoothed_average, progress_.smoothed_count);
   epoch_loss_.restore(progress_.epoch_loss_sum, progress_.epoch_loss_weight);
   earlier_seconds_ = progress_.batches_done > 0 ? progress_.epoch_seconds : 0.0;
@@ -25,6 +28,7 @@ FitCursor::FitCursor(std::int64_t epochs, std::int64_t per_epoch, const FitProgr
 void FitCursor::add_batch(double loss, double samples) {
   smoothed_.add(loss);
   epoch_loss_.add(loss, samples);
+  progress_.losses.push_back(loss);
   ++progress_.iteration;
   ++progress_.batches_done;
 }

@@ -35,6 +35,9 @@ class FitCursor {
   // One trained batch: its loss and its number of samples.
   void add_batch(double loss, double samples);
   double smoothed_loss() const { return smoothed_.value(); }
+  // Every batch loss of the fit so far, by iteration (empty before the resume point of a fit
+  // resumed from a file that did not keep them).
+  const std::vector<double>& losses() const { return progress_.losses; }
   double epoch_mean_loss() const { return epoch_loss_.value(); }
 
   // Keeps the finished epoch's statistics and moves to the start of the next epoch.

@@ -37,6 +37,7 @@ struct FitProgress {
   double epoch_loss_weight = 0;
   double epoch_seconds = 0;  // time already spent on the partial epoch
   std::vector<EpochStats> history;
+  std::vector<double> losses;   // every iteration's batch loss so far (the training curve)
   std::string optimizer_state;  // LayerOptimizer::save_state
 };
 

@@ -176,6 +176,13 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
     // The LR log of the iterations trained before the stop, so lr_schedule.csv is whole.
     for (std::int64_t iteration = 0; iteration < cursor.iteration(); ++iteration)
       observer.on_lr(iteration, group_lrs(iteration));
+    // And the training curve: the smoothed loss is a function of the losses before it.
+    SmoothedLoss smoothed;
+    for (std::size_t iteration = 0; iteration < cursor.losses().size(); ++iteration) {
+      smoothed.add(cursor.losses()[iteration]);
+      observer.on_loss(static_cast<std::int64_t>(iteration), cursor.losses()[iteration],
+                       smoothed.value());
+    }
   }
   const auto report_progress = [&](double epoch_seconds) {
     if (options.on_progress)
@@ -202,6 +209,7 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
         cursor.add_batch(read.loss, static_cast<double>(read.batch_size));
         if (stopped || !notify) continue;
         try {
+          observer.on_loss(cursor.iteration() - 1, read.loss, cursor.smoothed_loss());
           observer.on_batch(read.batch_index, cursor.smoothed_loss());
         } catch (...) {
           stopped = std::current_exception();

@@ -18,6 +18,10 @@ class TrainingObserver {
   // A fit's LR of every layer group for its iteration (fastai's sched.plot_lr), frozen groups
   // included.
   virtual void on_lr(std::int64_t /*iteration*/, const std::vector<double>& /*group_lrs*/) {}
+  // A fit's batch loss at `iteration` and the smoothed loss after it (fastai's sched.losses and
+  // the progress bar's value), in iteration order; on resume, the iterations trained before the
+  // stop first.
+  virtual void on_loss(std::int64_t /*iteration*/, double /*loss*/, double /*smoothed_loss*/) {}
   virtual void on_validation_begin() {}
   virtual void on_epoch(const EpochStats& /*stats*/) {}
 };

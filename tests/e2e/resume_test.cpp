@@ -32,6 +32,8 @@ std::string resume_recipe(const fs::path& dir) {
 void check_same_run(const fs::path& expected, const fs::path& resumed) {
   CHECK(metrics_without_time(resumed) == metrics_without_time(expected));
   CHECK(read_text(resumed / "lr_schedule.csv") == read_text(expected / "lr_schedule.csv"));
+  // The per-iteration training curve, the iterations before the stop included.
+  CHECK(read_text(resumed / "training_loss.csv") == read_text(expected / "training_loss.csv"));
   check_same_weights(expected / "model.h5", resumed / "model.h5");
   const auto status = nlohmann::json::parse(read_text(resumed / "status.json"));
   CHECK(status["state"] == "COMPLETE");

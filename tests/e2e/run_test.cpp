@@ -101,6 +101,29 @@ TEST_CASE("xp run trains, writes the result folder and ends with its path") {
   CHECK(lr_at(63) == doctest::Approx(0.01 * (1 + std::cos(pi * 15 / 16)) / 2));
   CHECK(rows[9].rfind("0,8,0.005,0.005,0.005", 0) == 0);  // one lr for all three groups
   CHECK(fs::file_size(folder / "lr_schedule.png") > 1000);
+
+  // training_loss.csv: every fit iteration's batch loss, and fastai's smoothed loss computed from
+  // them here independently (the debiased moving average of sched.plot_loss, beta 0.98).
+  std::istringstream curve(xp::testing::read_text(folder / "training_loss.csv"));
+  std::vector<std::string> points;
+  for (std::string line; std::getline(curve, line);) points.push_back(line);
+  REQUIRE(points.size() == rows.size());  // one per fit iteration, as lr_schedule.csv
+  CHECK(points[0] == "stage,iteration,loss,smoothed_loss");
+  double average = 0;
+  for (std::size_t i = 1; i < points.size(); ++i) {
+    CAPTURE(points[i]);
+    std::istringstream fields(points[i]);
+    std::string stage, iteration, loss, smoothed;
+    std::getline(fields, stage, ',');
+    std::getline(fields, iteration, ',');
+    std::getline(fields, loss, ',');
+    std::getline(fields, smoothed, ',');
+    CHECK(std::stoi(iteration) == static_cast<int>(i) - 1);
+    average = 0.98 * average + 0.02 * std::stod(loss);
+    CHECK(std::stod(smoothed) ==
+          doctest::Approx(average / (1 - std::pow(0.98, static_cast<double>(i)))).epsilon(1e-7));
+  }
+  CHECK(fs::file_size(folder / "training_loss.png") > 1000);
 }
 
 TEST_CASE("the same recipe and seed give identical metrics") {

@@ -65,6 +65,8 @@ TEST_CASE(
   const fs::path uncached_run = only_run(dir.path() / "uncached");
   CHECK(metrics_without_time(edited_run) == metrics_without_time(uncached_run));
   CHECK(read_text(edited_run / "lr_schedule.csv") == read_text(uncached_run / "lr_schedule.csv"));
+  CHECK(read_text(edited_run / "training_loss.csv") ==
+        read_text(uncached_run / "training_loss.csv"));  // replayed for the cached stages
   CHECK(read_text(edited_run / "lr_find.csv") ==
         read_text(uncached_run / "lr_find.csv"));  // a replayed file
   check_same_weights(edited_run / "model.h5", uncached_run / "model.h5");

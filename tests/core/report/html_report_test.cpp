@@ -97,6 +97,10 @@ void write_complete_run(const fs::path& folder) {
   for (int it = 0; it < 6; ++it) schedule += "0," + std::to_string(it) + ",0.01,0.01,0.01\n";
   for (int it = 0; it < 9; ++it) schedule += "2," + std::to_string(it) + ",0.001,0.003,0.01\n";
   write_text(folder / "lr_schedule.csv", schedule);
+  std::string losses = "stage,iteration,loss,smoothed_loss\n";
+  for (int it = 0; it < 6; ++it) losses += "0," + std::to_string(it) + ",1.5,1.4\n";
+  for (int it = 0; it < 9; ++it) losses += "2," + std::to_string(it) + ",0.9,0.8\n";
+  write_text(folder / "training_loss.csv", losses);
   write_text(folder / "lr_find.csv",
              "stage,iteration,lr,loss,raw_loss\n0,0,1e-05,2.5,2.5\n0,1,0.0001,2.4,2.3\n"
              "0,2,0.001,2.0,1.9\n0,3,0.01,1.5,1.4\n0,4,0.1,3.0,4.0\n");
@@ -198,8 +202,8 @@ TEST_CASE(
   CHECK(page.find("<title>shoes · COMPLETE") != std::string::npos);
   CHECK(page.find("class=\"state COMPLETE\"") != std::string::npos);
   CHECK(page.find("2:05") != std::string::npos);  // the duration, started → ended
-  for (const char* id : {"plan", "curves", "lr-schedule", "lr-find", "tta", "confusion", "timings",
-                         "provenance", "log", "files"})
+  for (const char* id : {"plan", "curves", "training-loss", "lr-schedule", "lr-find", "tta",
+                         "confusion", "timings", "provenance", "log", "files"})
     CHECK_MESSAGE(page.find(std::string("<section id=\"") + id + "\"") != std::string::npos, id);
   // Plan: the cached stage says where it came from; epochs done of planned.
   CHECK(page.find("<span class=\"hit\">HIT</span> from 20261128T090000Z-aaaaaa, 1:01 saved") !=
@@ -211,6 +215,9 @@ TEST_CASE(
   CHECK(page.find("[1] unfreeze [2] fit") != std::string::npos);
   CHECK(page.find("[3] tta") != std::string::npos);
   CHECK(page.find("best accuracy</span><b>0.85</b>") != std::string::npos);
+  // Training loss per iteration: the batch losses and the smoothed curve, 15 iterations each.
+  CHECK(page.find("data-name=\"smoothed loss\"") != std::string::npos);
+  CHECK(page.find("data-name=\"batch loss\"") != std::string::npos);
   // LR schedule: three layer groups differ in the second fit, so three lines.
   CHECK(page.find("data-name=\"layer group 2\"") != std::string::npos);
   // lr_find: both suggestions marked.

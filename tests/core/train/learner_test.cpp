@@ -311,6 +311,12 @@ TEST_CASE("FitCursor: save() round-trips through a resumed cursor, and impossibl
   resumed.add_batch(0.25, 8);
   CHECK(resumed.smoothed_loss() == cursor.smoothed_loss());
   CHECK(resumed.history().size() == 1);
+  // Every batch loss, by iteration, continued across the resume: the training curve.
+  CHECK(resumed.losses() == std::vector<double>{1, 2, 3, 4, 0.5, 0.25});
+  CHECK(resumed.losses() == cursor.losses());
+  FitProgress without_losses = saved;  // a resume point from before xp kept them
+  without_losses.losses.clear();
+  CHECK(FitCursor(3, 4, &without_losses).losses().empty());
 
   FitProgress wrong = saved;
   wrong.iteration = 4;  // not epoch 1 batch 1 of 4-batch epochs
