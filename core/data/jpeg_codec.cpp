@@ -77,7 +77,11 @@ cv::Mat decode_jpeg_rgb(std::string_view jpeg, int reduction) {
   int cols = 0, rows = 0, subsampling = 0, colorspace = 0;
   if (tjDecompressHeader3(handle, bytes, size, &cols, &rows, &subsampling, &colorspace) != 0)
     fail(owner);
-  const tjscalingfactor scale{1, reduction > 0 ? reduction : 1};
+  // libjpeg scales by 1/2, 1/4 and 1/8 exactly; another factor would make TurboJPEG pick a
+  // different size than the buffer below.
+  if (reduction != 1 && reduction != 2 && reduction != 4 && reduction != 8)
+    throw std::invalid_argument("decode_jpeg_rgb: reduction must be 1, 2, 4 or 8");
+  const tjscalingfactor scale{1, reduction};
   const int scaled_cols = TJSCALED(cols, scale), scaled_rows = TJSCALED(rows, scale);
   const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
   cv::Mat decoded(scaled_rows, scaled_cols, cmyk ? CV_8UC4 : CV_8UC3);

@@ -147,6 +147,8 @@ TEST_CASE("damaged or foreign bytes give the decoder's reason") {
   const std::string png = data::encode_png(pattern_rgb(8, 8));
   CHECK_THROWS_WITH_AS(data::decode_png_rgb(png.substr(0, 40)), doctest::Contains("libpng: "),
                        std::runtime_error);
+  CHECK_THROWS_AS(data::decode_jpeg_rgb(data::encode_jpeg(pattern_rgb(8, 8), 90), 3),
+                  std::invalid_argument);  // libjpeg scales by 1/2, 1/4, 1/8 only
   std::string bad_crc = png;
   bad_crc[29] ^= 0x55;  // inside IHDR: a critical chunk's CRC no longer matches
   CHECK_THROWS_AS(data::decode_png_rgb(bad_crc), std::runtime_error);
