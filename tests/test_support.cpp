@@ -1,5 +1,7 @@
 #include "tests/test_support.h"
 
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <exception>
 #include <fstream>
@@ -164,6 +166,22 @@ int run_python_tool(const std::string& script, const std::string& arguments) {
   const std::string command = "/usr/bin/python3 " + std::string(XP_SOURCE_DIR) + "/tests/tools/" +
                               script + " " + arguments + " 2>/dev/null";
   return std::system(command.c_str());
+}
+
+nlohmann::json read_event_files(const std::filesystem::path& folder, bool tensorboard) {
+  const std::filesystem::path out =
+      folder.parent_path() / (folder.filename().string() + ".events.json");
+  const int status =
+      run_python_tool("read_tfevents.py", "'" + folder.string() + "' '" + out.string() + "'" +
+                                              (tensorboard ? " tensorboard" : ""));
+  if (tensorboard && WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+    MESSAGE("TensorBoard's reader is not installed (scripts/get-test-tools.sh): not read with it");
+    return nullptr;
+  }
+  REQUIRE_MESSAGE(status == 0, "read_tfevents.py failed on " << folder.string());
+  const nlohmann::json events = nlohmann::json::parse(read_text(out));
+  std::filesystem::remove(out);
+  return events;
 }
 
 void write_text(const std::filesystem::path& path, const std::string& text) {

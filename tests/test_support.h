@@ -2,6 +2,7 @@
 // generated datasets in the layouts xp reads.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
 
 #include <cstdint>
@@ -75,5 +76,11 @@ void write_cut_jpeg(const std::filesystem::path& path, std::uintmax_t bytes);
 // returns its exit status (0 = success). Python's warnings go to /dev/null.
 int run_python_tool(const std::string& script, const std::string& arguments);
 std::string read_text(const std::filesystem::path& path);
+
+// The TensorBoard event files of `folder` as tests/tools/read_tfevents.py reads them:
+// {"files", "scalars": {tag: [[step, value]…]}, "texts": {tag: [[step, text]…]}} — by its own
+// independent reader, or by TensorBoard's (`tensorboard`), which gives null where it is not
+// installed (scripts/get-test-tools.sh). A reader that fails the test fails.
+nlohmann::json read_event_files(const std::filesystem::path& folder, bool tensorboard);
 
 }  // namespace xp::testing

@@ -115,7 +115,8 @@ double run_stages(const Plan& plan, const RunOptions& options, RunSession& sessi
   report::MetricsCsv metrics(folder / report::files::kMetrics, metric_name);
   report::LrScheduleLog schedule(folder);
   report::TrainingLossLog losses(folder);
-  RunObserver observer(console, metrics, schedule, losses, session.record, metric_name);
+  report::RunEvents events(folder, metric_name);
+  RunObserver observer(console, metrics, schedule, losses, events, session.record, metric_name);
 
   // --resume: the rows and LR log up to the resume point, and the learner as it was there.
   int first_stage = 0;
@@ -125,6 +126,7 @@ double run_stages(const Plan& plan, const RunOptions& options, RunSession& sessi
     metrics.keep_rows(session.old_metrics, point->run->metric_rows);
     schedule.keep_stages_before(session.old_schedule, first_stage);
     losses.keep_stages_before(session.old_losses, first_stage);
+    events.resume_at(losses.iterations(), point->fit ? point->fit->iteration : 0);
     observer.resume(point->run->metric_rows, point->run->last_metric);
     learner.restore(point->state);
     resume_fit = point->fit;

@@ -20,11 +20,13 @@ std::int64_t kill_at_batch_from_environment() {
 
 RunObserver::RunObserver(report::Console& console, report::MetricsCsv& metrics,
                          report::LrScheduleLog& schedule, report::TrainingLossLog& losses,
-                         report::RunRecord& record, std::string metric_name)
+                         report::RunEvents& events, report::RunRecord& record,
+                         std::string metric_name)
     : console_(console),
       metrics_(metrics),
       schedule_(schedule),
       losses_(losses),
+      events_(events),
       record_(record),
       metric_name_(std::move(metric_name)),
       kill_at_batch_(kill_at_batch_from_environment()) {}
@@ -36,12 +38,14 @@ void RunObserver::begin_stage(int index, const std::string& type) {
   stage_rows_.clear();
   stage_lr_.clear();
   stage_losses_.clear();
+  events_.begin_stage(index, type);
   record_.stage(index, type, -1);
 }
 
 void RunObserver::end_stage() {
   schedule_.write();
   losses_.write();
+  events_.flush();
 }
 
 void RunObserver::replay(int index, const StageOutputs& outputs) {
@@ -53,6 +57,7 @@ void RunObserver::replay(int index, const StageOutputs& outputs) {
   for (const auto& [iteration, loss, smoothed] : outputs.loss_rows)
     losses_.add(index, static_cast<std::int64_t>(iteration), loss, smoothed);
   losses_.write();
+  events_.replay_stage(outputs.lr_rows, outputs.loss_rows, outputs.metric_rows);
 }
 
 void RunObserver::resume(std::size_t rows, double last_metric) {
@@ -75,11 +80,13 @@ void RunObserver::on_batch(std::int64_t, double smoothed_loss) {
 
 void RunObserver::on_lr(std::int64_t iteration, const std::vector<double>& group_lrs) {
   schedule_.add(stage_index_, iteration, group_lrs);
+  events_.lr(iteration, group_lrs);
   stage_lr_.emplace_back(iteration, group_lrs);
 }
 
 void RunObserver::on_loss(std::int64_t iteration, double loss, double smoothed_loss) {
   losses_.add(stage_index_, iteration, loss, smoothed_loss);
+  events_.loss(iteration, loss, smoothed_loss);
   stage_losses_.push_back({static_cast<double>(iteration), loss, smoothed_loss});
 }
 
@@ -105,6 +112,7 @@ void RunObserver::on_epoch(const train::EpochStats& stats) {
   row.metric = stats.metric;
   row.seconds = stats.seconds;
   metrics_.add(row);
+  events_.epoch(stats.trn_loss, stats.val_loss, stats.metric);
   stage_rows_.push_back(report::MetricsCsv::format(row));
   ++rows_;
   last_metric_ = stats.metric;

@@ -1,5 +1,6 @@
 // The run's side of training: turns the learner's events into console lines and progress bars,
-// metrics.csv rows, lr_schedule.csv and status.json heartbeats; and keeps what the stage in
+// metrics.csv rows, lr_schedule.csv, training_loss.csv, TensorBoard events and status.json
+// heartbeats; and keeps what the stage in
 // progress added to those files, for the stage cache.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include "core/report/console.h"
 #include "core/report/lr_schedule.h"
 #include "core/report/metrics_csv.h"
+#include "core/report/run_events.h"
 #include "core/report/run_record.h"
 #include "core/report/training_loss.h"
 #include "core/train/training_observer.h"
@@ -23,7 +25,7 @@ class RunObserver : public train::TrainingObserver {
  public:
   RunObserver(report::Console& console, report::MetricsCsv& metrics,
               report::LrScheduleLog& schedule, report::TrainingLossLog& losses,
-              report::RunRecord& record, std::string metric_name);
+              report::RunEvents& events, report::RunRecord& record, std::string metric_name);
 
   // A new stage starts: its epochs get the metrics header again and status.json names it.
   void begin_stage(int index, const std::string& type);
@@ -55,6 +57,7 @@ class RunObserver : public train::TrainingObserver {
   report::MetricsCsv& metrics_;
   report::LrScheduleLog& schedule_;
   report::TrainingLossLog& losses_;
+  report::RunEvents& events_;
   report::RunRecord& record_;
   std::string metric_name_;
   int stage_index_ = 0;

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <random>
 
+#include "core/report/event_file.h"
 #include "core/util/error.h"
 
 namespace xp::report {
@@ -20,7 +21,7 @@ bool is_run_bookkeeping(const std::string& relative) {
         files::kLrSchedule, files::kLrSchedulePlot, files::kTrainingLoss, files::kTrainingLossPlot,
         files::kResume, files::kReport, files::kInUse})
     if (relative == name) return true;
-  return false;
+  return is_event_file_name(relative);  // TensorBoard's log: the run's, not a stage's output
 }
 
 std::string snapshot_name(int stage_index, int cycle) {

@@ -23,6 +23,8 @@ class TrainingLossLog {
   void write();
   // xp run --resume: the rows of stages before `stage` from the stopped run's training_loss.csv.
   void keep_stages_before(const std::string& existing, int stage);
+  // Iterations logged so far (all stages).
+  std::int64_t iterations() const { return static_cast<std::int64_t>(smoothed_.size()); }
 
  private:
   std::filesystem::path folder_;

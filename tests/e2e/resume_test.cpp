@@ -34,6 +34,14 @@ void check_same_run(const fs::path& expected, const fs::path& resumed) {
   CHECK(read_text(resumed / "lr_schedule.csv") == read_text(expected / "lr_schedule.csv"));
   // The per-iteration training curve, the iterations before the stop included.
   CHECK(read_text(resumed / "training_loss.csv") == read_text(expected / "training_loss.csv"));
+  // TensorBoard shows each step once, as the uninterrupted run has it: the resumed run's event
+  // file restarts at the resume point (the stopped run's steps after it dropped).
+  const auto scalars = [](const fs::path& run, bool tensorboard) {
+    const nlohmann::json events = xp::testing::read_event_files(run, tensorboard);
+    return events.is_null() ? events : events["scalars"];
+  };
+  CHECK(scalars(resumed, false) == scalars(expected, false));
+  CHECK(scalars(resumed, true) == scalars(expected, true));
   check_same_weights(expected / "model.h5", resumed / "model.h5");
   const auto status = nlohmann::json::parse(read_text(resumed / "status.json"));
   CHECK(status["state"] == "COMPLETE");

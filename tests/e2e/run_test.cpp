@@ -110,6 +110,7 @@ TEST_CASE("xp run trains, writes the result folder and ends with its path") {
   REQUIRE(points.size() == rows.size());  // one per fit iteration, as lr_schedule.csv
   CHECK(points[0] == "stage,iteration,loss,smoothed_loss");
   double average = 0;
+  std::vector<double> losses;
   for (std::size_t i = 1; i < points.size(); ++i) {
     CAPTURE(points[i]);
     std::istringstream fields(points[i]);
@@ -119,11 +120,31 @@ TEST_CASE("xp run trains, writes the result folder and ends with its path") {
     std::getline(fields, loss, ',');
     std::getline(fields, smoothed, ',');
     CHECK(std::stoi(iteration) == static_cast<int>(i) - 1);
+    losses.push_back(std::stod(loss));
     average = 0.98 * average + 0.02 * std::stod(loss);
     CHECK(std::stod(smoothed) ==
           doctest::Approx(average / (1 - std::pow(0.98, static_cast<double>(i)))).epsilon(1e-7));
   }
   CHECK(fs::file_size(folder / "training_loss.png") > 1000);
+
+  // TensorBoard's event file: the same per-iteration losses (as float32), every layer group's LR
+  // at every iteration, each epoch's validation loss, the stage as text; TensorBoard's own reader
+  // (where installed) reads what the independent one does.
+  const nlohmann::json events = xp::testing::read_event_files(folder, false);
+  CHECK(events["files"] == 1);
+  const auto& tb_losses = events["scalars"]["train/loss"];
+  REQUIRE(tb_losses.size() == losses.size());
+  for (std::size_t i = 0; i < losses.size(); ++i) {
+    CHECK(tb_losses[i][0] == i);
+    CHECK(tb_losses[i][1].get<double>() == static_cast<double>(static_cast<float>(losses[i])));
+  }
+  CHECK(events["scalars"]["lr/group_2"].size() == losses.size());
+  CHECK(events["scalars"]["lr/group_2"][8][1].get<double>() == doctest::Approx(0.005));
+  CHECK(events["scalars"]["epoch/val_loss"].size() == 4);
+  CHECK(events["scalars"]["epoch/accuracy"][3][0] == losses.size() - 1);  // its last iteration
+  CHECK(events["texts"]["stages"][0][1] == "[0] fit");
+  const nlohmann::json tensorboard = xp::testing::read_event_files(folder, true);
+  if (!tensorboard.is_null()) CHECK(tensorboard == events);
 }
 
 TEST_CASE("the same recipe and seed give identical metrics") {

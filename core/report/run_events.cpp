@@ -1,0 +1,94 @@
+#include "core/report/run_events.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+namespace xp::report {
+
+RunEvents::RunEvents(const std::filesystem::path& folder, std::string metric_name)
+    : file_(folder), metric_name_(std::move(metric_name)) {}
+
+void RunEvents::resume_at(std::int64_t earlier_iterations, std::int64_t iteration) {
+  end_ = earlier_iterations;
+  stage_start_ = earlier_iterations;
+  first_new_step_ = earlier_iterations + iteration;
+  file_.restart_at(first_new_step_);
+}
+
+void RunEvents::begin_stage(int index, const std::string& type) {
+  stage_start_ = end_;
+  if (fresh(stage_start_)) file_.text("stages", stage_start_, str_cat("[", index, "] ", type));
+}
+
+void RunEvents::lr(std::int64_t iteration, const std::vector<double>& group_lrs) {
+  const std::int64_t step = stage_start_ + iteration;
+  end_ = std::max(end_, step + 1);
+  if (fresh(step)) pending_lrs_[step] = group_lrs;
+}
+
+void RunEvents::write_lrs_through(std::int64_t step) {
+  while (!pending_lrs_.empty() && pending_lrs_.begin()->first <= step) {
+    const auto& [lr_step, group_lrs] = *pending_lrs_.begin();
+    for (std::size_t group = 0; group < group_lrs.size(); ++group)
+      file_.scalar(str_cat("lr/group_", group), lr_step, group_lrs[group]);
+    pending_lrs_.erase(pending_lrs_.begin());
+  }
+}
+
+void RunEvents::loss(std::int64_t iteration, double loss, double smoothed_loss) {
+  const std::int64_t step = stage_start_ + iteration;
+  end_ = std::max(end_, step + 1);
+  if (!fresh(step)) return;
+  write_lrs_through(step);
+  file_.scalar("train/loss", step, loss);
+  file_.scalar("train/smoothed_loss", step, smoothed_loss);
+}
+
+void RunEvents::epoch(double trn_loss, double val_loss, double metric) {
+  epoch_at(end_ - 1, trn_loss, val_loss, metric);
+}
+
+void RunEvents::epoch_at(std::int64_t step, double trn_loss, double val_loss, double metric) {
+  if (!fresh(step)) return;
+  write_lrs_through(step);
+  file_.scalar("epoch/trn_loss", step, trn_loss);
+  file_.scalar("epoch/val_loss", step, val_loss);
+  file_.scalar("epoch/" + metric_name_, step, metric);
+  file_.flush();
+}
+
+void RunEvents::replay_stage(
+    const std::vector<std::pair<std::int64_t, std::vector<double>>>& lr_rows,
+    const std::vector<std::array<double, 3>>& loss_rows,
+    const std::vector<std::string>& metric_rows) {
+  for (const auto& [iteration, group_lrs] : lr_rows) lr(iteration, group_lrs);
+  const std::int64_t iterations = end_ - stage_start_;
+  const auto epochs = static_cast<std::int64_t>(metric_rows.size());
+  std::size_t next_loss = 0;
+  // metrics.csv: stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,<metric>,seconds
+  for (std::int64_t done = 1; done <= epochs; ++done) {
+    const std::int64_t epoch_end = stage_start_ + iterations * done / epochs;
+    for (; next_loss < loss_rows.size() &&
+           stage_start_ + static_cast<std::int64_t>(loss_rows[next_loss][0]) < epoch_end;
+         ++next_loss) {
+      const auto& [iteration, value, smoothed] = loss_rows[next_loss];
+      loss(static_cast<std::int64_t>(iteration), value, smoothed);
+    }
+    const std::vector<std::string> fields =
+        split(metric_rows[static_cast<std::size_t>(done - 1)], ',');
+    if (fields.size() >= 8)
+      epoch_at(epoch_end - 1, std::strtod(fields[4].c_str(), nullptr),
+               std::strtod(fields[6].c_str(), nullptr), std::strtod(fields[7].c_str(), nullptr));
+  }
+  for (; next_loss < loss_rows.size(); ++next_loss) {
+    const auto& [iteration, value, smoothed] = loss_rows[next_loss];
+    loss(static_cast<std::int64_t>(iteration), value, smoothed);
+  }
+  write_lrs_through(end_);
+  file_.flush();
+}
+
+}  // namespace xp::report
