@@ -18,6 +18,7 @@
 
 #include "core/data/idx.h"
 #include "core/data/image_codec.h"
+#include "core/data/image_file.h"
 #include "core/util/atomic_file.h"
 #include "core/util/rng.h"
 
@@ -212,9 +213,8 @@ void imwrite(const std::filesystem::path& path, const cv::Mat& bgr, int jpeg_qua
 #else
   cv::Mat rgb = bgr;
   if (bgr.channels() == 3) cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  std::string extension = path.extension().string();
-  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  write_file_atomic(path, data::encode_image(extension, rgb, jpeg_quality));
+  write_file_atomic(path,
+                    data::encode_image(data::image_extension(path.string()), rgb, jpeg_quality));
 #endif
 }
 

@@ -1,7 +1,5 @@
 #include "core/cache/resize_cache.h"
 
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <chrono>
 

@@ -2,6 +2,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 #include <vector>
 
@@ -34,9 +35,22 @@ bool decodes_format(const std::string& format) {
   return format == "jpeg" || format == "png" || (has_imgcodecs() && !format.empty());
 }
 
-cv::Mat decode_image_rgb(std::string_view bytes, int reduction) {
-  const std::string format = parse_image_header(bytes).format;
-  if (format == "jpeg") return decode_jpeg_rgb(bytes, reduction);
+int reduced_decode_factor(int rows, int cols, int min_shorter_side) {
+  if (min_shorter_side <= 0 || rows <= 0 || cols <= 0) return 1;
+  const int shorter = std::min(rows, cols);
+  // libjpeg's scaled size is ceil(side / factor); floor keeps the guarantee conservative.
+  for (int factor : {8, 4, 2})
+    if (shorter / factor >= min_shorter_side) return factor;
+  return 1;
+}
+
+cv::Mat decode_image_rgb(std::string_view bytes, int min_shorter_side) {
+  const ImageHeader header = parse_image_header(bytes);
+  const std::string& format = header.format;
+  if (format == "jpeg")  // libjpeg scales while decoding; the other decoders do not
+    return decode_jpeg_rgb(
+        bytes, reduced_decode_factor(static_cast<int>(header.rows), static_cast<int>(header.cols),
+                                     min_shorter_side));
   if (format == "png") return decode_png_rgb(bytes);
 #if XP_HAVE_IMGCODECS
   cv::Mat decoded;

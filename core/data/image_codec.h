@@ -20,10 +20,15 @@ bool decodes_format(const std::string& format);
 // True when this build has OpenCV's imgcodecs for the formats xp does not decode itself.
 bool has_imgcodecs();
 
-// Decodes an image file's bytes to 8-bit RGB, turned upright by a JPEG's EXIF orientation; a JPEG
-// is scaled by 1/`reduction` (1, 2, 4, 8) while decoding, other formats ignore it. Throws
-// std::runtime_error saying why (the decoder's message, or a format this build cannot decode).
-cv::Mat decode_image_rgb(std::string_view bytes, int reduction = 1);
+// Decodes an image file's bytes to 8-bit RGB, turned upright by a JPEG's EXIF orientation. With
+// min_shorter_side > 0, a JPEG much larger than needed is scaled by 1/2, 1/4 or 1/8 while decoding
+// (reduced_decode_factor); other formats are decoded whole. Throws std::runtime_error saying why
+// (the decoder's message, or a format this build cannot decode).
+cv::Mat decode_image_rgb(std::string_view bytes, int min_shorter_side = 0);
+
+// The reduction (1, 2, 4 or 8) for a JPEG of `rows`×`cols`: the largest whose shorter side still
+// has at least min_shorter_side pixels; 1 when min_shorter_side <= 0.
+int reduced_decode_factor(int rows, int cols, int min_shorter_side);
 
 // Encodes an 8-bit RGB (or gray) image in the format of `extension` (".jpg"/".jpeg" at
 // `jpeg_quality`, ".png"; other extensions with imgcodecs). Throws std::runtime_error.

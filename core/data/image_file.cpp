@@ -59,15 +59,6 @@ std::pair<int, int> header_dimensions(const std::string& path) {
   return {static_cast<int>(header.rows), static_cast<int>(header.cols)};
 }
 
-int reduced_decode_factor(int rows, int cols, int min_shorter_side) {
-  if (min_shorter_side <= 0 || rows <= 0 || cols <= 0) return 1;
-  const int shorter = std::min(rows, cols);
-  // libjpeg's scaled size is ceil(side / factor); floor keeps the guarantee conservative.
-  for (int factor : {8, 4, 2})
-    if (shorter / factor >= min_shorter_side) return factor;
-  return 1;
-}
-
 cv::Mat read_image_rgb(const std::string& path, int min_shorter_side) {
   std::string bytes;
   try {
@@ -78,15 +69,8 @@ cv::Mat read_image_rgb(const std::string& path, int min_shorter_side) {
   cv::Mat rgb;
   std::string why = "empty";
   if (!bytes.empty()) {
-    const ImageHeader header = parse_image_header(bytes);
-    // libjpeg scales while decoding; other decoders do not.
-    const int reduction =
-        header.format == "jpeg"
-            ? reduced_decode_factor(static_cast<int>(header.rows), static_cast<int>(header.cols),
-                                    min_shorter_side)
-            : 1;
     try {
-      rgb = decode_image_rgb(bytes, reduction);
+      rgb = decode_image_rgb(bytes, min_shorter_side);
     } catch (const std::exception& error) {
       why = error.what();
     }

@@ -6,6 +6,8 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "core/data/image_codec.h"  // reduced_decode_factor
+
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -43,8 +45,5 @@ std::pair<int, int> jpeg_dimensions(const std::string& path);
 // The pixel size (rows, cols) from the file's header without decoding (image_header.h: JPEG, PNG,
 // BMP, PNM, WebP, TIFF); {0, 0} for other formats or an unreadable header.
 std::pair<int, int> header_dimensions(const std::string& path);
-
-// The reduction (1, 2, 4 or 8) read_image_rgb uses for an image of `rows`×`cols`.
-int reduced_decode_factor(int rows, int cols, int min_shorter_side);
 
 }  // namespace xp::data

@@ -26,23 +26,15 @@ void RunEvents::begin_stage(int index, const std::string& type) {
 void RunEvents::lr(std::int64_t iteration, const std::vector<double>& group_lrs) {
   const std::int64_t step = stage_start_ + iteration;
   end_ = std::max(end_, step + 1);
-  if (fresh(step)) pending_lrs_[step] = group_lrs;
-}
-
-void RunEvents::write_lrs_through(std::int64_t step) {
-  while (!pending_lrs_.empty() && pending_lrs_.begin()->first <= step) {
-    const auto& [lr_step, group_lrs] = *pending_lrs_.begin();
-    for (std::size_t group = 0; group < group_lrs.size(); ++group)
-      file_.scalar(str_cat("lr/group_", group), lr_step, group_lrs[group]);
-    pending_lrs_.erase(pending_lrs_.begin());
-  }
+  if (!fresh(step)) return;
+  for (std::size_t group = 0; group < group_lrs.size(); ++group)
+    file_.scalar(str_cat("lr/group_", group), step, group_lrs[group]);
 }
 
 void RunEvents::loss(std::int64_t iteration, double loss, double smoothed_loss) {
   const std::int64_t step = stage_start_ + iteration;
   end_ = std::max(end_, step + 1);
   if (!fresh(step)) return;
-  write_lrs_through(step);
   file_.scalar("train/loss", step, loss);
   file_.scalar("train/smoothed_loss", step, smoothed_loss);
 }
@@ -53,7 +45,6 @@ void RunEvents::epoch(double trn_loss, double val_loss, double metric) {
 
 void RunEvents::epoch_at(std::int64_t step, double trn_loss, double val_loss, double metric) {
   if (!fresh(step)) return;
-  write_lrs_through(step);
   file_.scalar("epoch/trn_loss", step, trn_loss);
   file_.scalar("epoch/val_loss", step, val_loss);
   file_.scalar("epoch/" + metric_name_, step, metric);
@@ -65,29 +56,20 @@ void RunEvents::replay_stage(
     const std::vector<std::array<double, 3>>& loss_rows,
     const std::vector<std::string>& metric_rows) {
   for (const auto& [iteration, group_lrs] : lr_rows) lr(iteration, group_lrs);
+  for (const auto& [iteration, value, smoothed] : loss_rows)
+    loss(static_cast<std::int64_t>(iteration), value, smoothed);
+  // metrics.csv: stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,<metric>,seconds; the
+  // epochs of a fit are equally long, so epoch k ends k/epochs of the way through the stage.
   const std::int64_t iterations = end_ - stage_start_;
   const auto epochs = static_cast<std::int64_t>(metric_rows.size());
-  std::size_t next_loss = 0;
-  // metrics.csv: stage,stage_type,epoch,lr,trn_loss,trn_loss_mean,val_loss,<metric>,seconds
   for (std::int64_t done = 1; done <= epochs; ++done) {
-    const std::int64_t epoch_end = stage_start_ + iterations * done / epochs;
-    for (; next_loss < loss_rows.size() &&
-           stage_start_ + static_cast<std::int64_t>(loss_rows[next_loss][0]) < epoch_end;
-         ++next_loss) {
-      const auto& [iteration, value, smoothed] = loss_rows[next_loss];
-      loss(static_cast<std::int64_t>(iteration), value, smoothed);
-    }
     const std::vector<std::string> fields =
         split(metric_rows[static_cast<std::size_t>(done - 1)], ',');
     if (fields.size() >= 8)
-      epoch_at(epoch_end - 1, std::strtod(fields[4].c_str(), nullptr),
-               std::strtod(fields[6].c_str(), nullptr), std::strtod(fields[7].c_str(), nullptr));
+      epoch_at(stage_start_ + iterations * done / epochs - 1,
+               std::strtod(fields[4].c_str(), nullptr), std::strtod(fields[6].c_str(), nullptr),
+               std::strtod(fields[7].c_str(), nullptr));
   }
-  for (; next_loss < loss_rows.size(); ++next_loss) {
-    const auto& [iteration, value, smoothed] = loss_rows[next_loss];
-    loss(static_cast<std::int64_t>(iteration), value, smoothed);
-  }
-  write_lrs_through(end_);
   file_.flush();
 }
 

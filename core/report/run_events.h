@@ -7,15 +7,13 @@
 //   stages (text)                     "[index] type" where each stage starts
 // RunObserver feeds it as the learner reports, and from the stage cache when a stage is replayed.
 //
-// Steps are written in order, never backwards: TensorBoard takes a step lower than one it has
-// seen for a restart and drops the points after it. So an iteration's LRs wait for its loss (on a
-// GPU losses arrive a few iterations late), and a replayed stage is written iteration by iteration.
+// Steps need not arrive in order (on a GPU an iteration's loss comes a few iterations after its
+// LRs): with file version 2, TensorBoard purges only at an explicit restart (resume_at).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,15 +46,12 @@ class RunEvents {
  private:
   bool fresh(std::int64_t step) const { return step >= first_new_step_; }
   void epoch_at(std::int64_t step, double trn_loss, double val_loss, double metric);
-  // Writes the LRs held for steps up to `step`.
-  void write_lrs_through(std::int64_t step);
 
   EventFile file_;
   std::string metric_name_;
   std::int64_t stage_start_ = 0;     // the step of the stage's first iteration
   std::int64_t end_ = 0;             // one past the last iteration step seen
   std::int64_t first_new_step_ = 0;  // steps below it are already on disk (a resumed run)
-  std::map<std::int64_t, std::vector<double>> pending_lrs_;  // by step, until its loss comes
 };
 
 }  // namespace xp::report
