@@ -6,9 +6,11 @@
 
 #include "core/cache/cache_layout.h"
 #include "core/report/run_folder.h"
+#include "core/util/atomic_file.h"
 #include "core/util/strings.h"
 #include "runner/commands.h"
 #include "runner/folder_commands.h"
+#include "runner/model_commands.h"
 #include "runner/sweep.h"
 
 namespace xp::cli {
@@ -114,6 +116,30 @@ po::options_description data_options(CliOptions& options) {
   return description;
 }
 
+po::options_description predict_options(CliOptions& options) {
+  po::options_description description("options");
+  description.add_options()("help,h", "show this help")(
+      "tta", po::bool_switch(&options.tta),
+      "add the run's test-time augmentation: its last tta stage's passes and weighting (fastai's "
+      "default 4 passes without one), drawn from its augmentation")(
+      "top,k", po::value<int>(&options.top)->default_value(1)->value_name("K"),
+      "single-label: the K most probable classes per image, with their probabilities")(
+      "batch-size,b", po::value<int>(&options.batch_size)->default_value(0)->value_name("N"),
+      "images per batch; 0 = the run's last batch size")(
+      "out,o", po::value<std::string>(&options.out)->default_value("")->value_name("FILE.csv"),
+      "write the predictions to FILE.csv (replaced atomically); default: stdout")(
+      "threads,j", po::value<int>(&options.threads)->default_value(0)->value_name("N"),
+      "torch threads; 0 = hardware threads")(
+      "device", po::value<std::string>(&options.device)->default_value("auto")->value_name("D"),
+      "auto (the first GPU, else the CPU), cpu, cuda or cuda:N")(
+      "checkpoint", po::value<std::string>(&options.checkpoint)->value_name("NAME"),
+      "use the run's checkpoints/NAME.h5 instead of its model.h5")(
+      "progress-every",
+      po::value<double>(&options.progress_every)->default_value(10)->value_name("SECONDS"),
+      "seconds between progress lines (on stderr)");
+  return description;
+}
+
 po::options_description help_only_options(CliOptions&) {
   po::options_description description("options");
   description.add_options()("help,h", "show this help");
@@ -179,6 +205,21 @@ void report_arguments(CliOptions& options) {
 void diff_arguments(CliOptions& options) {
   if (options.paths.size() != 2)
     throw UsageError("xp diff: give two run folders: xp diff RUN_A RUN_B");
+}
+
+void predict_arguments(CliOptions& options) {
+  if (options.paths.size() < 2)
+    throw UsageError(
+        "xp predict: give a run folder and the images: xp predict RUN_FOLDER PATH... (images, "
+        "folders of images, or text files of image paths)");
+  if (options.top < 1)
+    throw UsageError(str_cat("xp predict: --top must be >= 1, got ", options.top));
+  if (options.batch_size < 0)
+    throw UsageError(str_cat("xp predict: --batch-size must be >= 1, got ", options.batch_size));
+  if (!options.out.empty()) {
+    if (const std::string refusal = why_not_replaceable(options.out); !refusal.empty())
+      throw UsageError(str_cat("xp predict: --out ", refusal));
+  }
 }
 
 void cache_arguments(CliOptions& options) {
@@ -270,6 +311,18 @@ const Command kCommands[] = {
      "recently used\nuntil the stage entries fit SIZE; --all removes everything. Entries in use "
      "are kept.\n\n",
      cache_options, cache_arguments, commands::cache_command, false},
+    {Verb::kPredict, "predict",
+     "predict RUN PATH...   a run's predictions for new images (files, folders, lists of paths)",
+     "usage: xp predict RUN_FOLDER PATH... [--tta] [--top K] [--batch-size N] [--out FILE.csv]\n"
+     "                  [--threads N] [--device D] [--checkpoint NAME]\n\n"
+     "Predict images with a finished run (fastai's load_learner + predict): its model.h5,\n"
+     "classes and validation transform at its last image size; --tta adds its test-time\n"
+     "augmentation. PATH: an image, a folder (its images, recursively) or a text file of image\n"
+     "paths (one per line, relative to the file's folder). Writes CSV: path, then the top K\n"
+     "classes with their probabilities (multi-label: the tags over the run's F2 threshold and\n"
+     "every class's probability; regression: the values). Files that cannot be read are listed\n"
+     "on stderr and skipped. Needs nothing of the run's data: a copied run folder works.\n\n",
+     predict_options, predict_arguments, commands::predict, false},
     {Verb::kData, "data",
      "data RECIPE    print the dataset's classes and counts; --bench times the input pipeline",
      "usage: xp data RECIPE [--set KEY=VALUE]... [--out DIR] [--bench [--epochs N]]\n\n"

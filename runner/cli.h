@@ -12,6 +12,8 @@
 //   xp sweep RECIPE [--set KEY=VALUE]... [--grid KEY=V1,V2]... [--jobs N] [--fail-fast|--keep-going]
 //   xp ls [DIR]    xp diff RUN_A RUN_B    xp report RUN...    xp cache ls|gc [--cache DIR] [--older-than DAYS] [--max-size SIZE] [--all]
 //   xp data RECIPE [--set KEY=VALUE]... [--out DIR] [--bench [--epochs N]]
+//   xp predict RUN_FOLDER PATH... [--tta] [--top K] [--batch-size N] [--out FILE.csv]
+//              [--threads N] [--device D] [--checkpoint NAME]
 #pragma once
 
 #include <string>
@@ -33,7 +35,8 @@ enum class Verb {
   kLs,
   kDiff,
   kReport,
-  kCache
+  kCache,
+  kPredict
 };
 
 struct CliOptions {
@@ -43,7 +46,7 @@ struct CliOptions {
   std::string help_text;
   std::string recipe;
   std::vector<std::string> overrides;  // --set, in order
-  std::string out = "results";         // run: results root; features: the output file
+  std::string out = "results";         // run: results root; features, predict: the output file
   std::string split = "train";         // features: which split
   std::string cache;      // run, features, data: cache root; "" = the default (cache_root())
   int threads = 0;        // 0: the recipe's threads
@@ -62,6 +65,11 @@ struct CliOptions {
   bool all = false;      // cache gc: everything
   bool bench = false;    // data: time the training input pipeline
   int epochs = 1;        // data --bench: epochs to time
+  bool tta = false;      // predict: with the run's test-time augmentation
+  int top = 1;           // predict: classes per image (single-label)
+  int batch_size = 0;    // predict: 0 = the run's
+  std::string device = "auto";  // predict: where the network runs
+  std::string checkpoint;       // predict: a checkpoint of the run instead of model.h5
   std::vector<std::string> command_line;
 };
 

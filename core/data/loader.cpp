@@ -295,15 +295,22 @@ Batch DataLoader::make_batch(std::int64_t batch_index) const {
   for (std::int64_t slot = 0; slot < count; ++slot) {
     const std::int64_t sample = order_[static_cast<std::size_t>(first + slot)];
     const ChwOut image_out = out_for(slot);
-    if (options_.augment.enabled()) {
-      // Drawn before decoding: the draw's zoom says how many pixels the decoder must keep.
-      Rng rng(options_.seed, {kAugmentStream, static_cast<std::uint64_t>(epoch_),
-                              static_cast<std::uint64_t>(sample)});
-      const AugmentDraw draw = draw_augmentation(options_.augment, rng);
-      const cv::Mat pixels = image(sample, static_cast<int>(std::ceil(draw.zoom * size)));
-      augment_into(as_rgb(pixels), draw, preprocess_, image_out);
-    } else {
-      preprocess_into(image(sample, size), preprocess_, image_out);
+    try {
+      if (options_.augment.enabled()) {
+        // Drawn before decoding: the draw's zoom says how many pixels the decoder must keep.
+        Rng rng(options_.seed, {kAugmentStream, static_cast<std::uint64_t>(epoch_),
+                                static_cast<std::uint64_t>(sample)});
+        const AugmentDraw draw = draw_augmentation(options_.augment, rng);
+        const cv::Mat pixels = image(sample, static_cast<int>(std::ceil(draw.zoom * size)));
+        augment_into(as_rgb(pixels), draw, preprocess_, image_out);
+      } else {
+        preprocess_into(image(sample, size), preprocess_, image_out);
+      }
+    } catch (const DataError& error) {
+      if (!options_.skip_unreadable) throw;
+      batch.images[slot].zero_();
+      if (batch.pixel_tables.defined()) batch.pixel_tables[slot].zero_();
+      batch.unreadable.push_back({slot, error.what()});
     }
   }
   // Class indices, n-hot rows or regression values alike: the batch's rows of the label tensor.

@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/data/augment.h"
@@ -43,6 +44,10 @@ struct LoaderOptions {
   // Batches of uint8 pixels with each image's lookup table (Batch::pixel_tables) instead of floats:
   // a quarter of the bytes for a GPU to copy; lookup_pixels makes the floats there.
   bool uint8_pixels = false;
+  // An image that cannot be read (a DataError: missing, truncated, not an image) leaves its slot
+  // zeroed and is listed in Batch::unreadable instead of failing the batch: `xp predict` skips such
+  // files. Off everywhere else: a recipe's files were checked when listed (data.on_bad_image).
+  bool skip_unreadable = false;
 };
 
 // The options of a training loader, the same for `xp run` and `xp data --bench`: shuffled, the
@@ -78,6 +83,13 @@ struct Batch {
   std::int64_t index = 0;
   // With uint8 pixels: float [B, 3, 256], what each image's (channel, value) becomes.
   torch::Tensor pixel_tables;
+  // With LoaderOptions::skip_unreadable: the batch's slots whose image could not be read, and why
+  // (their rows of `images` are zeros).
+  struct Unreadable {
+    std::int64_t slot = 0;
+    std::string reason;
+  };
+  std::vector<Unreadable> unreadable;
 };
 
 // A uint8 batch's model input, on the pixels' device: each pixel through its image's table —

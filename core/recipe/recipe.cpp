@@ -44,12 +44,14 @@ Node Recipe::node(const KeyPath& path) const {
   return Node(*value, path, doc);
 }
 
-Recipe parse_recipe_document(Document doc) {
+Recipe parse_recipe_document(Document doc, bool check_paths) {
   normalize_stage_params(doc.root());
   const Schema& schema = Schema::builtin();
   std::vector<Diagnostic> errors = schema.check(doc);
-  check_data_paths(doc, errors);
-  check_weights_path(doc, errors);
+  if (check_paths) {
+    check_data_paths(doc, errors);
+    check_weights_path(doc, errors);
+  }
   if (!errors.empty()) throw RecipeError(errors, doc.sources());
   schema.apply_defaults(doc.root());
 
@@ -71,12 +73,16 @@ Recipe parse_recipe_document(Document doc) {
 }
 
 Recipe load_recipe(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
-  return parse_recipe_document(Document::load(path, overrides));
+  return parse_recipe_document(Document::load(path, overrides), true);
+}
+
+Recipe load_run_recipe(const std::filesystem::path& path) {
+  return parse_recipe_document(Document::load(path, {}), false);
 }
 
 Recipe parse_recipe(const std::string& name, const std::string& text,
                     const std::vector<std::string>& overrides) {
-  return parse_recipe_document(Document::parse(name, text, overrides));
+  return parse_recipe_document(Document::parse(name, text, overrides), true);
 }
 
 Document with_absolute_paths(const Recipe& recipe) {

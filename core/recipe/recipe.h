@@ -42,6 +42,11 @@ struct Recipe {
 
 Recipe load_recipe(const std::filesystem::path& path, const std::vector<std::string>& overrides);
 
+// A run folder's recipe.yaml (already resolved), checked as load_recipe checks a recipe except that
+// the data and weight files it names need not exist: what `xp predict` and `xp export` read, on a
+// run folder copied away from its data.
+Recipe load_run_recipe(const std::filesystem::path& path);
+
 // The recipe's tree with data.path and model.weights made absolute: what a run folder's
 // recipe.yaml holds, so that it runs (and resumes) from any working directory.
 Document with_absolute_paths(const Recipe& recipe);

@@ -2,8 +2,11 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <numeric>
 
+#include "core/util/error.h"
 #include "core/util/strings.h"
 
 namespace xp::report {
@@ -67,6 +70,46 @@ std::string predictions_csv(const PredictionTable& table) {
     }
     out += csv_field(table.ids[static_cast<std::size_t>(row)]) + "," + csv_field(actual) + "," +
            csv_field(predicted);
+    for (std::int64_t c = 0; c < probs.size(1); ++c) out += "," + probability(p[row][c]);
+    out += "\n";
+  }
+  return out;
+}
+
+std::string image_predictions_csv(const PredictionTable& table, int top, bool with_header) {
+  const torch::Tensor probs = table.probs.to(torch::kFloat32).contiguous().cpu();
+  const auto p = probs.accessor<float, 2>();
+  const auto classes = static_cast<std::int64_t>(table.classes.size());
+  std::string out;
+  if (table.task == models::Task::kSingleLabel) {
+    const std::int64_t shown = std::clamp<std::int64_t>(top, 1, classes);
+    if (with_header) {
+      out = "path";
+      for (std::int64_t k = 1; k <= shown; ++k) out += str_cat(",class_", k, ",probability_", k);
+      out += "\n";
+    }
+    // Best first; equal probabilities in class order (a stable sort of the row).
+    std::vector<std::int64_t> order(static_cast<std::size_t>(classes));
+    for (std::int64_t row = 0; row < probs.size(0); ++row) {
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::int64_t a, std::int64_t b) { return p[row][a] > p[row][b]; });
+      out += csv_field(table.ids[static_cast<std::size_t>(row)]);
+      for (std::int64_t k = 0; k < shown; ++k) {
+        const std::int64_t c = order[static_cast<std::size_t>(k)];
+        out += "," + csv_field(table.classes[static_cast<std::size_t>(c)]) + "," +
+               probability(p[row][c]);
+      }
+      out += "\n";
+    }
+    return out;
+  }
+  const bool multi = table.task == models::Task::kMultiLabel;
+  if (with_header)
+    out = multi ? header({"path", "tags"}, table.classes) : header({"path"}, table.classes);
+  for (std::int64_t row = 0; row < probs.size(0); ++row) {
+    out += csv_field(table.ids[static_cast<std::size_t>(row)]);
+    if (multi) out += "," + csv_field(tags(probs[row], table.classes, table.threshold));
     for (std::int64_t c = 0; c < probs.size(1); ++c) out += "," + probability(p[row][c]);
     out += "\n";
   }

@@ -29,6 +29,15 @@ struct PredictionTable {
 };
 
 std::string predictions_csv(const PredictionTable& table);
+
+// `xp predict`'s rows for new images, each starting with the image's path as given:
+//   single-label  path,class_1,probability_1,…,class_K,probability_K — the `top` most probable
+//                 classes, best first
+//   multi-label   path,tags,<one probability column per class> — tags: the classes whose
+//                 probability passes `threshold`, space-separated
+//   regression    path,<one column per value>
+// `header` adds the column names line.
+std::string image_predictions_csv(const PredictionTable& table, int top, bool header = true);
 std::string submission_csv(const PredictionTable& table);
 std::string confusion_csv(const torch::Tensor& matrix, const std::vector<std::string>& classes);
 

@@ -10,6 +10,7 @@
 #include "core/train/activation_batches.h"
 #include "core/train/device_batches.h"
 #include "core/train/fit_cursor.h"
+#include "core/train/inference.h"
 #include "core/train/loss.h"
 #include "core/train/loss_readout.h"
 #include "core/train/meters.h"
@@ -429,25 +430,16 @@ torch::Tensor Learner::infer(BatchSource& source, bool precomputed, std::int64_t
 
 torch::Tensor Learner::predict(const std::shared_ptr<const data::ImageSet>& split,
                                std::int64_t augmented_pass) {
-  data::LoaderOptions options;
+  InferenceOptions options;
   options.batch_size = options_.batch_size;
   options.workers = options_.workers;
+  options.seed = options_.seed;
+  options.preprocess = options_.preprocess;
+  options.augment = options_.augment;
   options.reduced_decode = options_.reduced_decode;
-  feed_device(options, options_.device);
-  std::int64_t epoch = 0;
-  if (augmented_pass >= 0) {
-    // fastai's aug_dl: the split's images under the training transform, in order. Its own seed
-    // stream, so the draws differ from the training epochs' and repeat for the same run seed.
-    constexpr std::uint64_t kTtaStream = 0x7474612d70617373ull;  // "tta-pass"
-    options.seed = mix64(options_.seed ^ kTtaStream);
-    options.augment = options_.augment;
-    epoch = augmented_pass;
-  }
-  data::DataLoader loader(split, options, options_.preprocess);
-  LoaderBatches batches(loader);
-  std::unique_ptr<BatchSource> on_device;
-  const torch::Tensor all = infer(batches_on(options_.device, batches, on_device), false, epoch);
-  return model_->task() == models::Task::kSingleLabel ? all.exp() : all;
+  options.compute = options_.compute;
+  options.device = options_.device;
+  return infer_images(*model_, split, options, augmented_pass).probs;
 }
 
 }  // namespace xp::train

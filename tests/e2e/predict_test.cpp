@@ -14,22 +14,6 @@ namespace fs = std::filesystem;
 using namespace xp::e2e;
 using xp::testing::TempDir;
 
-namespace {
-
-std::vector<std::vector<std::string>> csv_rows(const fs::path& path) {
-  std::istringstream in(xp::testing::read_text(path));
-  std::vector<std::vector<std::string>> rows;
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cells;
-    std::istringstream fields(line);
-    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
-}  // namespace
-
 TEST_CASE(
     "fit, tta, resize, fit, predict: scores without and with TTA, predictions, a Kaggle "
     "submission") {

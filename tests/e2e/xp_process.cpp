@@ -60,6 +60,18 @@ std::string write_recipe(const fs::path& dir, const std::string& extra_stage) {
   return recipe.string();
 }
 
+std::vector<std::vector<std::string>> csv_rows(const fs::path& path) {
+  std::istringstream in(xp::testing::read_text(path));
+  std::vector<std::vector<std::string>> rows;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
 std::string last_line(const std::string& text) {
   std::string trimmed = text;
   while (!trimmed.empty() && trimmed.back() == '\n') trimmed.pop_back();

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace xp::e2e {
 
@@ -28,6 +29,8 @@ std::pair<Outcome, Outcome> run_twice_at_once(const std::string& arguments,
 std::string write_recipe(const std::filesystem::path& dir, const std::string& extra_stage = "");
 
 std::string last_line(const std::string& text);
+// A CSV file's rows split at commas (xp's own files: no quoted commas in the tests' data).
+std::vector<std::vector<std::string>> csv_rows(const std::filesystem::path& path);
 // metrics.csv without the seconds column, which is wall time.
 std::string metrics_without_time(const std::filesystem::path& folder);
 // The metric column (second to last, before seconds) of metrics.csv's last row.

@@ -2,10 +2,14 @@
 
 #include <torch/torch.h>
 
+#include <opencv2/core.hpp>
+
 #include <set>
 
 #include "core/data/dataset.h"
 #include "core/data/loader.h"
+#include "core/util/error.h"
+#include "tests/test_support.h"
 
 using namespace xp::data;
 
@@ -199,4 +203,43 @@ TEST_CASE("uint8 batches through their lookup tables are the float batches, bit 
     }
     CHECK_FALSE(pixels.next().has_value());
   }
+}
+
+TEST_CASE("skip_unreadable: a file that cannot be read is a zeroed slot listed in its batch") {
+  xp::testing::TempDir dir;
+  ImageSet set;
+  set.name = "predict";
+  for (int idx = 0; idx < 3; ++idx) {
+    const auto file = dir.path() / (std::to_string(idx) + ".png");
+    if (idx == 1)
+      xp::testing::write_text(file, "not a png");
+    else
+      xp::testing::imwrite(file, cv::Mat(6, 6, CV_8UC3, cv::Scalar(200, 100, 50)));
+    set.files.push_back(file.string());
+  }
+  set.labels = torch::full({3}, -1, torch::kInt64);
+  const auto shared = std::make_shared<const ImageSet>(set);
+  LoaderOptions options;
+  options.batch_size = 2;
+  options.workers = 1;
+  options.skip_unreadable = true;
+  DataLoader loader(shared, options, identity_preprocess());
+  loader.start_epoch(0);
+  const auto first = loader.next();
+  REQUIRE(first);
+  REQUIRE(first->unreadable.size() == 1);
+  CHECK(first->unreadable[0].slot == 1);
+  CHECK(first->unreadable[0].reason.find("1.png") != std::string::npos);
+  CHECK(first->images[1].abs().sum().item<float>() == 0.0f);
+  CHECK(first->images[0].abs().sum().item<float>() > 0.0f);
+  const auto second = loader.next();
+  REQUIRE(second);
+  CHECK(second->unreadable.empty());
+  CHECK_FALSE(loader.next());
+
+  // Without the option the batch fails, naming the file.
+  options.skip_unreadable = false;
+  DataLoader strict(shared, options, identity_preprocess());
+  strict.start_epoch(0);
+  CHECK_THROWS_WITH_AS(strict.next(), doctest::Contains("1.png"), xp::DataError);
 }
