@@ -140,6 +140,18 @@ po::options_description predict_options(CliOptions& options) {
   return description;
 }
 
+po::options_description export_options(CliOptions& options) {
+  po::options_description description("options");
+  description.add_options()("help,h", "show this help")(
+      "out,o", po::value<std::string>(&options.out)->required()->value_name("FILE"),
+      "the file to write (replaced atomically): FILE.pth or FILE.safetensors")(
+      "format", po::value<std::string>(&options.format)->value_name("F"),
+      "pth (torch.save) or safetensors; default: by --out's extension")(
+      "checkpoint", po::value<std::string>(&options.checkpoint)->value_name("NAME"),
+      "export the run's checkpoints/NAME.h5 instead of its model.h5");
+  return description;
+}
+
 po::options_description help_only_options(CliOptions&) {
   po::options_description description("options");
   description.add_options()("help,h", "show this help");
@@ -220,6 +232,26 @@ void predict_arguments(CliOptions& options) {
     if (const std::string refusal = why_not_replaceable(options.out); !refusal.empty())
       throw UsageError(str_cat("xp predict: --out ", refusal));
   }
+}
+
+void export_arguments(CliOptions& options) {
+  if (options.paths.size() != 1)
+    throw UsageError("xp export: give one run folder: xp export RUN_FOLDER --out FILE.pth");
+  if (options.format.empty()) {
+    const std::string extension = std::filesystem::path(options.out).extension().string();
+    if (extension == ".pth" || extension == ".pt")
+      options.format = "pth";
+    else if (extension == ".safetensors")
+      options.format = "safetensors";
+    else
+      throw UsageError(str_cat("xp export: cannot tell the format from '", options.out,
+                               "': name a .pth or .safetensors file, or give --format"));
+  }
+  if (options.format != "pth" && options.format != "safetensors")
+    throw UsageError(
+        str_cat("xp export: --format must be pth or safetensors, got '", options.format, "'"));
+  if (const std::string refusal = why_not_replaceable(options.out); !refusal.empty())
+    throw UsageError(str_cat("xp export: --out ", refusal));
 }
 
 void cache_arguments(CliOptions& options) {
@@ -323,6 +355,15 @@ const Command kCommands[] = {
      "every class's probability; regression: the values). Files that cannot be read are listed\n"
      "on stderr and skipped. Needs nothing of the run's data: a copied run folder works.\n\n",
      predict_options, predict_arguments, commands::predict, false},
+    {Verb::kExport, "export",
+     "export RUN --out FILE   a run's network for PyTorch: .pth or .safetensors, torchvision names",
+     "usage: xp export RUN_FOLDER --out FILE.pth|FILE.safetensors [--format pth|safetensors]\n"
+     "                 [--checkpoint NAME]\n\n"
+     "Write a finished run's network (fastai's learn.export) in PyTorch's formats: the body's\n"
+     "tensors under torchvision's names, the head's as head.<i>.*, and metadata that describes\n"
+     "the head layer by layer, the pooling, the classes, the input size and normalization.\n"
+     "README.md shows the PyTorch code that rebuilds the network from the file.\n\n",
+     export_options, export_arguments, commands::export_model, false},
     {Verb::kData, "data",
      "data RECIPE    print the dataset's classes and counts; --bench times the input pipeline",
      "usage: xp data RECIPE [--set KEY=VALUE]... [--out DIR] [--bench [--epochs N]]\n\n"

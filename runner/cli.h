@@ -14,6 +14,7 @@
 //   xp data RECIPE [--set KEY=VALUE]... [--out DIR] [--bench [--epochs N]]
 //   xp predict RUN_FOLDER PATH... [--tta] [--top K] [--batch-size N] [--out FILE.csv]
 //              [--threads N] [--device D] [--checkpoint NAME]
+//   xp export RUN_FOLDER --out FILE.pth|FILE.safetensors [--format pth|safetensors] [--checkpoint NAME]
 #pragma once
 
 #include <string>
@@ -36,7 +37,8 @@ enum class Verb {
   kDiff,
   kReport,
   kCache,
-  kPredict
+  kPredict,
+  kExport
 };
 
 struct CliOptions {
@@ -70,6 +72,7 @@ struct CliOptions {
   int batch_size = 0;    // predict: 0 = the run's
   std::string device = "auto";  // predict: where the network runs
   std::string checkpoint;       // predict: a checkpoint of the run instead of model.h5
+  std::string format;           // export: pth | safetensors; "" = by --out's extension
   std::vector<std::string> command_line;
 };
 

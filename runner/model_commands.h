@@ -7,5 +7,6 @@
 namespace xp::commands {
 
 int predict(const cli::CliOptions& options);
+int export_model(const cli::CliOptions& options);
 
 }  // namespace xp::commands

@@ -17,31 +17,7 @@ namespace fs = std::filesystem;
 using namespace xp::e2e;
 using xp::testing::TempDir;
 
-namespace {
-
 using Probabilities = std::map<std::string, std::vector<double>>;  // file name → per class
-
-// xp predict's CSV with --top = every class: each image's probabilities in class order, keyed by
-// the path below `root` (as predictions.csv's ids are below data.path).
-Probabilities predicted(const fs::path& csv, const std::string& root,
-                        const std::vector<std::string>& classes) {
-  Probabilities out;
-  const auto rows = csv_rows(csv);
-  for (std::size_t row = 1; row < rows.size(); ++row) {
-    std::vector<double> probs(classes.size());
-    for (std::size_t k = 0; k < classes.size(); ++k) {
-      const auto& name = rows[row][1 + 2 * k];
-      const auto column = std::find(classes.begin(), classes.end(), name) - classes.begin();
-      probs[static_cast<std::size_t>(column)] = std::stod(rows[row][2 + 2 * k]);
-    }
-    const std::string path = rows[row][0];
-    REQUIRE(path.rfind(root, 0) == 0);
-    out[path.substr(root.size())] = probs;
-  }
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("xp predict gives a run's own predictions and TTA scores, from a copied run folder") {
   TempDir dir;
@@ -90,7 +66,7 @@ TEST_CASE("xp predict gives a run's own predictions and TTA scores, from a copie
   REQUIRE(plain.exit_code == 0);
   CHECK(plain.output.find("predict  24 images in ") != std::string::npos);
   CHECK(plain.output.find("batch 12, cpu, 40 px") != std::string::npos);  // after the resize
-  const Probabilities got = predicted(plain_csv, (images / "").string(), classes);
+  const Probabilities got = predicted_probabilities(plain_csv, classes, (images / "").string());
   REQUIRE(got.size() == expected.size());
   for (const auto& [id, probs] : expected) {
     CAPTURE(id);
@@ -112,7 +88,7 @@ TEST_CASE("xp predict gives a run's own predictions and TTA scores, from a copie
   CAPTURE(tta.output);
   REQUIRE(tta.exit_code == 0);
   CHECK(tta.output.find("24 images x 3 passes") != std::string::npos);
-  const Probabilities augmented = predicted(tta_csv, (images / "").string(), classes);
+  const Probabilities augmented = predicted_probabilities(tta_csv, classes, (images / "").string());
   double log_loss = 0;
   int correct = 0;
   for (const auto& [id, probs] : augmented) {

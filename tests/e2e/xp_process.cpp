@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
@@ -70,6 +71,25 @@ std::vector<std::vector<std::string>> csv_rows(const fs::path& path) {
     rows.push_back(cells);
   }
   return rows;
+}
+
+std::map<std::string, std::vector<double>> predicted_probabilities(
+    const fs::path& csv, const std::vector<std::string>& classes, const std::string& root) {
+  std::map<std::string, std::vector<double>> out;
+  const auto rows = csv_rows(csv);
+  for (std::size_t row = 1; row < rows.size(); ++row) {
+    std::vector<double> probs(classes.size());
+    for (std::size_t k = 0; k < classes.size(); ++k) {
+      const auto column =
+          std::find(classes.begin(), classes.end(), rows[row][1 + 2 * k]) - classes.begin();
+      REQUIRE(static_cast<std::size_t>(column) < classes.size());
+      probs[static_cast<std::size_t>(column)] = std::stod(rows[row][2 + 2 * k]);
+    }
+    const std::string& path = rows[row][0];
+    REQUIRE(path.rfind(root, 0) == 0);
+    out[path.substr(root.size())] = probs;
+  }
+  return out;
 }
 
 std::string last_line(const std::string& text) {

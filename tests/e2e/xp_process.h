@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +32,11 @@ std::string write_recipe(const std::filesystem::path& dir, const std::string& ex
 std::string last_line(const std::string& text);
 // A CSV file's rows split at commas (xp's own files: no quoted commas in the tests' data).
 std::vector<std::vector<std::string>> csv_rows(const std::filesystem::path& path);
+// xp predict's CSV written with --top = every class: each image's probabilities in class order,
+// keyed by its path with `root` (which every path must start with) taken off the front.
+std::map<std::string, std::vector<double>> predicted_probabilities(
+    const std::filesystem::path& csv, const std::vector<std::string>& classes,
+    const std::string& root = "");
 // metrics.csv without the seconds column, which is wall time.
 std::string metrics_without_time(const std::filesystem::path& folder);
 // The metric column (second to last, before seconds) of metrics.csv's last row.

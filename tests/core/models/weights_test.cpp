@@ -11,6 +11,7 @@
 #include "core/models/weights/pickle.h"
 #include "core/models/weights/safetensors.h"
 #include "core/models/weights/torchscript.h"
+#include "core/models/weights/write.h"
 #include "core/util/error.h"
 #include "tests/core/models/resnet_body.h"
 #include "tests/test_support.h"
@@ -321,4 +322,30 @@ TEST_CASE("train_bn keeps BatchNorm of frozen groups training, as fastai v2") {
   const torch::Tensor mean_before = testing::resnet_body(model).bn1->running_mean.clone();
   model->forward(torch::randn({4, 3, 32, 32}));
   CHECK_FALSE(testing::resnet_body(model).bn1->running_mean.equal(mean_before));
+}
+
+TEST_CASE("write_pth and write_safetensors: xp's own readers get every tensor back") {
+  xp::testing::TempDir dir;
+  xp::models::StateDict state;
+  state.tensors.emplace_back("conv1.weight", torch::randn({4, 3, 3, 3}));
+  // Non-contiguous (channels_last) and int64 tensors are stored as dense values.
+  state.tensors.emplace_back("layer1.0.bn1.running_mean",
+                             torch::randn({2, 3, 4, 5}).contiguous(at::MemoryFormat::ChannelsLast));
+  state.tensors.emplace_back("bn1.num_batches_tracked", torch::tensor(7, torch::kInt64));
+  const xp::models::StringMetadata metadata = {{"arch", "resnet18"}, {"classes", "[\"a\"]"}};
+  const auto pth = dir.path() / "m.pth";
+  const auto safetensors = dir.path() / "m.safetensors";
+  xp::models::write_pth(pth, state, metadata);
+  xp::models::write_safetensors(safetensors, state, metadata);
+  for (const auto& read :
+       {xp::models::read_weights(pth.string()), xp::models::read_weights(safetensors.string())}) {
+    REQUIRE(read.tensors.size() == 3);
+    for (const auto& [name, tensor] : state.tensors) {
+      CAPTURE(name);
+      const torch::Tensor* found = read.find(name);
+      REQUIRE(found);
+      CHECK((found->scalar_type() == tensor.scalar_type()));
+      CHECK(torch::equal(*found, tensor));
+    }
+  }
 }

@@ -1,0 +1,129 @@
+#include "core/pipeline/export_run.h"
+
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/models/weights/h5.h"
+#include "core/models/zoo.h"
+#include "core/util/build_info.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+namespace xp::pipeline {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+bool starts_with(const std::string& text, const std::string& prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
+
+// Each layer of the head as torch.nn would construct it.
+Json head_layout(torch::nn::Sequential& head) {
+  namespace nn = torch::nn;
+  Json layers = Json::array();
+  for (const auto& module : head->children()) {
+    if (auto* norm = module->as<nn::BatchNorm1d>()) {
+      layers.push_back({{"type", "BatchNorm1d"},
+                        {"num_features", norm->options.num_features()},
+                        {"eps", norm->options.eps()},
+                        {"momentum", norm->options.momentum().value_or(0.1)}});
+    } else if (auto* dropout = module->as<nn::Dropout>()) {
+      layers.push_back({{"type", "Dropout"}, {"p", dropout->options.p()}});
+    } else if (auto* linear = module->as<nn::Linear>()) {
+      layers.push_back({{"type", "Linear"},
+                        {"in_features", linear->options.in_features()},
+                        {"out_features", linear->options.out_features()}});
+    } else if (module->as<nn::ReLU>()) {
+      layers.push_back({{"type", "ReLU"}});
+    } else if (module->as<nn::LogSoftmax>()) {
+      layers.push_back({{"type", "LogSoftmax"}, {"dim", 1}});
+    } else if (module->as<nn::Sigmoid>()) {
+      layers.push_back({{"type", "Sigmoid"}});
+    } else {
+      XP_ASSERT(false, "a head layer export does not know: ", module->name());
+    }
+  }
+  return layers;
+}
+
+std::string body_description(const models::ArchDescriptor& arch) {
+  if (arch.family == models::Family::kResNet)
+    return str_cat("torchvision.models.", arch.name,
+                   "() without avgpool and fc: ", "nn.Sequential(*list(model.children())[:-2])");
+  return str_cat("torchvision.models.", arch.name, "().features");
+}
+
+std::string output_kind(models::Task task) {
+  switch (task) {
+    case models::Task::kSingleLabel:
+      return "log_probabilities";
+    case models::Task::kMultiLabel:
+      return "probabilities";
+    case models::Task::kRegression:
+      break;
+  }
+  return "values";
+}
+
+}  // namespace
+
+ExportFormat parse_export_format(const std::string& name) {
+  if (name == "pth") return ExportFormat::kPth;
+  if (name == "safetensors") return ExportFormat::kSafetensors;
+  throw UserError(str_cat("--format must be pth or safetensors, got '", name, "'"));
+}
+
+models::StateDict export_tensors(TrainedRun& run) {
+  models::StateDict state;
+  for (auto& [name, tensor] : models::state_dict_of(*run.model).tensors) {
+    if (starts_with(name, "body."))
+      state.tensors.emplace_back(name.substr(5), std::move(tensor));
+    else
+      state.tensors.emplace_back(name, std::move(tensor));  // "head.<i>.<tensor>"
+  }
+  return state;
+}
+
+models::StringMetadata export_metadata(TrainedRun& run) {
+  const models::ArchDescriptor& arch = run.model->arch();
+  const auto& preprocess = run.inference.preprocess;
+  models::StringMetadata metadata = {
+      {"format", "xp-classifier/1"},
+      {"arch", std::string(arch.name)},
+      {"body", body_description(arch)},
+      {"pool", "torch.cat([adaptive_max_pool2d(x, 1), adaptive_avg_pool2d(x, 1)], 1).flatten(1)"},
+      {"head", head_layout(run.model->head).dump()},
+      {"output", output_kind(run.task)},
+      {"task", std::string(models::task_name(run.task))},
+      {"classes", Json(run.classes).dump()},
+      {"input_size", std::to_string(preprocess.size)},
+      {"mean", Json(preprocess.mean).dump()},
+      {"std", Json(preprocess.std).dump()},
+      {"transform",
+       "fastai 0.7's validation transform: RGB; shorter side scaled to input_size with "
+       "cv2.INTER_AREA (each side floor(side * ratio)); centre crop input_size x input_size "
+       "starting at ceil((side - input_size) / 2); pixels / 255, then (x - mean) / std"},
+  };
+  if (run.threshold) metadata.emplace_back("threshold", Json(*run.threshold).dump());
+  metadata.emplace_back("xp_version", build_info().version);
+  metadata.emplace_back("run", run.folder.filename().string());
+  return metadata;
+}
+
+void export_run(TrainedRun& run, ExportFormat format, const std::filesystem::path& file) {
+  if (run.model->arch().family == models::Family::kTorchScript)
+    throw ModelError(
+        "xp export: this run's body is a TorchScript module (model.arch: torchscript), whose "
+        "tensor names are its own, not torchvision's; export the module itself");
+  const models::StateDict tensors = export_tensors(run);
+  const models::StringMetadata metadata = export_metadata(run);
+  if (format == ExportFormat::kPth)
+    models::write_pth(file, tensors, metadata);
+  else
+    models::write_safetensors(file, tensors, metadata);
+}
+
+}  // namespace xp::pipeline
