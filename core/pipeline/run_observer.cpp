@@ -38,6 +38,7 @@ void RunObserver::begin_stage(int index, const std::string& type) {
   stage_rows_.clear();
   stage_lr_.clear();
   stage_losses_.clear();
+  stage_lr_find_.clear();
   events_.begin_stage(index, type);
   record_.stage(index, type, -1);
 }
@@ -58,6 +59,9 @@ void RunObserver::replay(int index, const StageOutputs& outputs) {
     losses_.add(index, static_cast<std::int64_t>(iteration), loss, smoothed);
   losses_.write();
   events_.replay_stage(outputs.lr_rows, outputs.loss_rows, outputs.metric_rows);
+  for (const auto& [iteration, lr, loss, smoothed] : outputs.lr_find_rows)
+    events_.lr_find(index, static_cast<std::int64_t>(iteration), lr, loss, smoothed);
+  events_.flush();
 }
 
 void RunObserver::resume(std::size_t rows, double last_metric) {
@@ -88,6 +92,11 @@ void RunObserver::on_loss(std::int64_t iteration, double loss, double smoothed_l
   losses_.add(stage_index_, iteration, loss, smoothed_loss);
   events_.loss(iteration, loss, smoothed_loss);
   stage_losses_.push_back({static_cast<double>(iteration), loss, smoothed_loss});
+}
+
+void RunObserver::on_lr_find(std::int64_t iteration, double lr, double loss, double smoothed_loss) {
+  stage_lr_find_.push_back({static_cast<double>(iteration), lr, loss, smoothed_loss});
+  events_.lr_find(stage_index_, iteration, lr, loss, smoothed_loss);
 }
 
 void RunObserver::on_epoch(const train::EpochStats& stats) {

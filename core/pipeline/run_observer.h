@@ -38,6 +38,7 @@ class RunObserver : public train::TrainingObserver {
     return stage_lr_;
   }
   const std::vector<std::array<double, 3>>& stage_losses() const { return stage_losses_; }
+  const std::vector<std::array<double, 4>>& stage_lr_find() const { return stage_lr_find_; }
   std::size_t rows() const { return rows_; }  // metrics.csv rows so far
   double last_metric() const { return last_metric_; }
 
@@ -50,6 +51,7 @@ class RunObserver : public train::TrainingObserver {
   void on_batch(std::int64_t batch, double smoothed_loss) override;
   void on_lr(std::int64_t iteration, const std::vector<double>& group_lrs) override;
   void on_loss(std::int64_t iteration, double loss, double smoothed_loss) override;
+  void on_lr_find(std::int64_t iteration, double lr, double loss, double smoothed_loss) override;
   void on_epoch(const train::EpochStats& stats) override;
 
  private:
@@ -70,7 +72,8 @@ class RunObserver : public train::TrainingObserver {
   const std::int64_t kill_at_batch_;
   std::vector<std::string> stage_rows_;
   std::vector<std::pair<std::int64_t, std::vector<double>>> stage_lr_;
-  std::vector<std::array<double, 3>> stage_losses_;  // iteration, loss, smoothed loss
+  std::vector<std::array<double, 3>> stage_losses_;   // iteration, loss, smoothed loss
+  std::vector<std::array<double, 4>> stage_lr_find_;  // iteration, lr, loss, smoothed loss
 };
 
 }  // namespace xp::pipeline

@@ -23,6 +23,7 @@ nlohmann::json outputs_json(const StageOutputs& outputs) {
            outputs.last_metric ? nlohmann::json(*outputs.last_metric) : nlohmann::json(nullptr)},
           {"lr_rows", lr},
           {"loss_rows", outputs.loss_rows},
+          {"lr_find_rows", outputs.lr_find_rows},
           {"record_ops", outputs.record_ops},
           {"files", outputs.files},
           {"seconds", outputs.seconds}};
@@ -38,6 +39,7 @@ StageOutputs outputs_of(const nlohmann::json& json) {
                                  row.at(1).get<std::vector<double>>());
   // Absent from entries stored before the training curve was kept: the replayed curve lacks them.
   outputs.loss_rows = json.value("loss_rows", std::vector<std::array<double, 3>>{});
+  outputs.lr_find_rows = json.value("lr_find_rows", std::vector<std::array<double, 4>>{});
   outputs.record_ops = json.at("record_ops");
   outputs.files = json.at("files").get<std::vector<std::string>>();
   outputs.seconds = json.at("seconds").get<double>();

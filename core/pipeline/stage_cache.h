@@ -26,8 +26,9 @@ struct StageOutputs {
   std::vector<std::string> metric_rows;  // metrics.csv rows, formatted
   std::optional<double> last_metric;     // the last of those rows' metric
   std::vector<std::pair<std::int64_t, std::vector<double>>>
-      lr_rows;                                   // lr_schedule.csv: iteration, group LRs
-  std::vector<std::array<double, 3>> loss_rows;  // training_loss.csv: iteration, loss, smoothed
+      lr_rows;                                      // lr_schedule.csv: iteration, group LRs
+  std::vector<std::array<double, 3>> loss_rows;     // training_loss.csv: iteration, loss, smoothed
+  std::vector<std::array<double, 4>> lr_find_rows;  // lr_find: iteration, lr, loss, smoothed
   nlohmann::json record_ops = nlohmann::json::array();  // run.json fields (RunRecord::end_capture)
   std::vector<std::string> files;  // written into the run folder, relative paths
   double seconds = 0;              // what the stage took when it ran

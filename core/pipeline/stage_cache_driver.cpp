@@ -24,6 +24,7 @@ StageOutputs StageCapture::finish(const RunObserver& observer) {
   if (!outputs.metric_rows.empty()) outputs.last_metric = observer.last_metric();
   outputs.lr_rows = observer.stage_lr();
   outputs.loss_rows = observer.stage_losses();
+  outputs.lr_find_rows = observer.stage_lr_find();
   outputs.files = written_files(before_, snapshot_folder(run_folder_));
   outputs.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();

@@ -3,13 +3,33 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "core/report/run_folder.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
 namespace xp::report {
 
 RunEvents::RunEvents(const std::filesystem::path& folder, std::string metric_name)
-    : file_(folder), metric_name_(std::move(metric_name)) {}
+    : folder_(folder), file_(folder), metric_name_(std::move(metric_name)) {}
+
+void RunEvents::lr_find(int stage, std::int64_t iteration, double lr, double loss,
+                        double smoothed_loss) {
+  auto& file = lr_find_files_[stage];
+  if (!file) {
+    const std::filesystem::path folder = lr_find_events_folder(folder_, stage);
+    std::filesystem::create_directories(folder);
+    file = std::make_unique<EventFile>(folder);
+    file->restart_at(0);
+  }
+  file->scalar("lr_find/lr", iteration, lr);
+  file->scalar("lr_find/loss", iteration, loss);
+  file->scalar("lr_find/smoothed_loss", iteration, smoothed_loss);
+}
+
+void RunEvents::flush() {
+  file_.flush();
+  for (auto& [stage, file] : lr_find_files_) file->flush();
+}
 
 void RunEvents::resume_at(std::int64_t earlier_iterations, std::int64_t iteration) {
   end_ = earlier_iterations;

@@ -5,6 +5,9 @@
 //   epoch/trn_loss, epoch/val_loss, epoch/<metric>   at each epoch's last iteration (a run
 //                                     resumed from an epoch's end has it before its restart)
 //   stages (text)                     "[index] type" where each stage starts
+//   lr_find/lr, lr_find/loss, lr_find/smoothed_loss   each lr_find iteration, in the stage's own
+//                                     TensorBoard run lr_find-stage<N>/ (run_folder.h): its own
+//                                     step axis, untouched by a resumed run's restart
 // RunObserver feeds it as the learner reports, and from the stage cache when a stage is replayed.
 //
 // Steps need not arrive in order (on a GPU an iteration's loss comes a few iterations after its
@@ -14,6 +17,8 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,13 +46,18 @@ class RunEvents {
   void replay_stage(const std::vector<std::pair<std::int64_t, std::vector<double>>>& lr_rows,
                     const std::vector<std::array<double, 3>>& loss_rows,
                     const std::vector<std::string>& metric_rows);
-  void flush() { file_.flush(); }
+  // A point of the lr_find stage `stage`'s curve. A stage run again (a run resumed inside it)
+  // starts its file with a restart at step 0: TensorBoard shows the new curve only.
+  void lr_find(int stage, std::int64_t iteration, double lr, double loss, double smoothed_loss);
+  void flush();
 
  private:
   bool fresh(std::int64_t step) const { return step >= first_new_step_; }
   void epoch_at(std::int64_t step, double trn_loss, double val_loss, double metric);
 
+  std::filesystem::path folder_;
   EventFile file_;
+  std::map<int, std::unique_ptr<EventFile>> lr_find_files_;  // by stage
   std::string metric_name_;
   std::int64_t stage_start_ = 0;     // the step of the stage's first iteration
   std::int64_t end_ = 0;             // one past the last iteration step seen

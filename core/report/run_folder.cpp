@@ -21,7 +21,13 @@ bool is_run_bookkeeping(const std::string& relative) {
         files::kLrSchedule, files::kLrSchedulePlot, files::kTrainingLoss, files::kTrainingLossPlot,
         files::kResume, files::kReport, files::kInUse})
     if (relative == name) return true;
-  return is_event_file_name(relative);  // TensorBoard's log: the run's, not a stage's output
+  // TensorBoard's logs (the run's, and lr_find's in their folders): the run's, not a stage's output.
+  return is_event_file_name(std::filesystem::path(relative).filename().string());
+}
+
+std::filesystem::path lr_find_events_folder(const std::filesystem::path& run_folder,
+                                            int stage_index) {
+  return run_folder / str_cat("lr_find-stage", stage_index);
 }
 
 std::string snapshot_name(int stage_index, int cycle) {

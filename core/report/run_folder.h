@@ -59,6 +59,11 @@ std::filesystem::path data_report_folder(const std::filesystem::path& out, const
 // index, so that each stays.
 std::filesystem::path lr_find_plot(const std::filesystem::path& run_folder, int stage_index);
 
+// The TensorBoard run of the lr_find stage `stage_index`: <run folder>/lr_find-stage<N>/, a folder
+// of its own so that the curve has its own step axis (lr_find's iterations).
+std::filesystem::path lr_find_events_folder(const std::filesystem::path& run_folder,
+                                            int stage_index);
+
 // "20261128T154233Z-3fa9c1": sortable by time, unique through the random suffix even when runs
 // start in the same second (runners.md: second-resolution names collide).
 std::string make_run_id();

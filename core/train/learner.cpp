@@ -370,6 +370,8 @@ LrFindResult Learner::lr_find(const LrFindOptions& options, TrainingObserver& ob
       result.lrs.push_back(start_last * multipliers[iteration]);
       result.losses.push_back(smoothed.value());
       result.raw_losses.push_back(read.loss);
+      observer.on_lr_find(static_cast<std::int64_t>(iteration), result.lrs.back(), read.loss,
+                          smoothed.value());
       observer.on_batch(read.batch_index, smoothed.value());
     }
   };

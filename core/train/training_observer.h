@@ -22,6 +22,10 @@ class TrainingObserver {
   // the progress bar's value), in iteration order; on resume, the iterations trained before the
   // stop first.
   virtual void on_loss(std::int64_t /*iteration*/, double /*loss*/, double /*smoothed_loss*/) {}
+  // lr_find's point at `iteration`: the LR, the batch loss and the smoothed loss (fastai's
+  // sched.plot), in iteration order, up to the divergence.
+  virtual void on_lr_find(std::int64_t /*iteration*/, double /*lr*/, double /*loss*/,
+                          double /*smoothed_loss*/) {}
   virtual void on_validation_begin() {}
   virtual void on_epoch(const EpochStats& /*stats*/) {}
 };

@@ -70,6 +70,25 @@ TEST_CASE(
   CHECK(read_text(edited_run / "lr_find.csv") ==
         read_text(uncached_run / "lr_find.csv"));  // a replayed file
   check_same_weights(edited_run / "model.h5", uncached_run / "model.h5");
+  // lr_find's curve in TensorBoard (its own run, lr_find-stage1/): written by the replay as by
+  // the stage, every point of lr_find.csv.
+  const auto lr_find_events = xp::testing::read_event_files(edited_run / "lr_find-stage1", false);
+  CHECK(lr_find_events == xp::testing::read_event_files(uncached_run / "lr_find-stage1", false));
+  const auto tensorboard = xp::testing::read_event_files(edited_run / "lr_find-stage1", true);
+  if (!tensorboard.is_null()) CHECK(tensorboard == lr_find_events);
+  const auto lr_find_rows = csv_rows(edited_run / "lr_find.csv");  // stage,iteration,lr,loss,raw
+  REQUIRE(lr_find_rows.size() > 1);
+  const auto& lrs = lr_find_events["scalars"]["lr_find/lr"];
+  const auto& smoothed = lr_find_events["scalars"]["lr_find/smoothed_loss"];
+  REQUIRE(lrs.size() == lr_find_rows.size() - 1);
+  REQUIRE(smoothed.size() == lrs.size());
+  for (std::size_t row = 1; row < lr_find_rows.size(); ++row) {
+    CHECK(lrs[row - 1][0] == row - 1);
+    CHECK(lrs[row - 1][1].get<double>() ==
+          doctest::Approx(std::stod(lr_find_rows[row][2])).epsilon(1e-5));
+    CHECK(smoothed[row - 1][1].get<double>() ==
+          doctest::Approx(std::stod(lr_find_rows[row][3])).epsilon(1e-5));
+  }
   CHECK_FALSE(
       fs::exists(dir.path() / "uncached" / ".cache" / "stages"));  // --no-cache stores nothing
 
