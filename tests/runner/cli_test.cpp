@@ -79,3 +79,28 @@ TEST_CASE("run's --progress chooses bar, lines or none, and --quiet is none") {
                        doctest::Contains("--progress must be auto, bar, lines or none, got 'dots'"),
                        UsageError);
 }
+
+TEST_CASE("predict takes a run folder and paths; export takes its format from --out") {
+  const auto predict = parse({"predict", "results/a/b", "x.jpg", "photos", "--tta", "-k", "3"});
+  CHECK(predict.verb == Verb::kPredict);
+  CHECK(predict.paths == std::vector<std::string>{"results/a/b", "x.jpg", "photos"});
+  CHECK(predict.tta);
+  CHECK(predict.top == 3);
+  CHECK(predict.out.empty());  // stdout
+  CHECK(predict.device == "auto");
+  CHECK_THROWS_WITH_AS(parse({"predict", "results/a/b"}), doctest::Contains("RUN_FOLDER PATH"),
+                       UsageError);
+  CHECK_THROWS_WITH_AS(parse({"predict", "r", "x.jpg", "--top", "0"}),
+                       doctest::Contains("--top must be >= 1"), UsageError);
+
+  CHECK(parse({"export", "r", "--out", "m.pth"}).format == "pth");
+  CHECK(parse({"export", "r", "--out", "m.safetensors"}).format == "safetensors");
+  CHECK(parse({"export", "r", "--out", "m.bin", "--format", "safetensors"}).format ==
+        "safetensors");
+  CHECK_THROWS_WITH_AS(parse({"export", "r", "--out", "m.bin"}),
+                       doctest::Contains("cannot tell the format"), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"export", "r", "--out", "m.pth", "--format", "onnx"}),
+                       doctest::Contains("pth or safetensors, got 'onnx'"), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"export", "r"}), doctest::Contains("'--out' is required"),
+                       UsageError);
+}
