@@ -194,6 +194,26 @@ TEST_CASE(
   for (std::size_t row = 0; row < 6; ++row) best = std::max(best, accuracy_of_row(folder, row));
   CHECK(best >= 0.75);
   CHECK(last_accuracy(folder) > 4.0 / 7.0);
+
+  // xp predict on a multi-label run: the tags over the threshold (0.5: the run found no F2
+  // threshold, and says so), then each class's probability.
+  const fs::path csv = dir.path() / "tags.csv";
+  const Outcome predicted =
+      run_xp("predict " + folder.string() + " " + (dir.path() / "data" / "train").string() +
+             " --out " + csv.string());
+  CAPTURE(predicted.output);
+  REQUIRE(predicted.exit_code == 0);
+  CHECK(predicted.output.find("tags use 0.5") != std::string::npos);
+  const auto rows = csv_rows(csv);
+  REQUIRE(rows.size() == 1 + 140);
+  REQUIRE(rows[0].size() == 2 + 3);
+  CHECK(rows[0][1] == "tags");
+  for (std::size_t row = 1; row < rows.size(); ++row) {
+    std::string tags;
+    for (std::size_t c = 2; c < rows[row].size(); ++c)
+      if (std::stod(rows[row][c]) > 0.5) tags += (tags.empty() ? "" : " ") + rows[0][c];
+    CHECK(rows[row][1] == tags);
+  }
 }
 
 TEST_CASE("a regression csv dataset trains an L1 head and reports mse") {
@@ -214,6 +234,15 @@ TEST_CASE("a regression csv dataset trains an L1 head and reports mse") {
   double best = INFINITY;
   for (std::size_t row = 0; row < 8; ++row) best = std::min(best, accuracy_of_row(folder, row));
   CHECK(best < 0.04);
+
+  // xp predict on a regression run: the value, one column per target column.
+  const Outcome predicted =
+      run_xp("predict " + folder.string() + " " + (dir.path() / "data" / "train").string());
+  CAPTURE(predicted.output);
+  REQUIRE(predicted.exit_code == 0);
+  const auto run_json = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
+  CHECK(predicted.output.find("path," + run_json["classes"][0].get<std::string>() + "\n") !=
+        std::string::npos);
 }
 
 TEST_CASE(
