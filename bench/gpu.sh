@@ -3,7 +3,8 @@
 # Python's torch, then
 #   1. the tests that need a GPU (the learner on cuda against the CPU, deterministic twice, fp16
 #      with loss scaling) and those of the pieces it uses (loss scaling, uint8 batches),
-#   2. a tiny recipe end to end on cuda and on the CPU: accuracies side by side,
+#   2. a tiny recipe end to end on cuda and on the CPU: accuracies side by side; xp predict of
+#      the cuda run on cuda and on the CPU: the same predictions,
 #   3. ResNet-34 at 224 px, bf16, channels_last, unfrozen: xp's epoch against the same loop in
 #      PyTorch on the same GPU (bench/finetune_bench.sh), printed as a ratio,
 #   4. the loader's images/s (xp data --bench) beside it.
@@ -88,6 +89,20 @@ YAML
   [ "$on" = cpu ] || grep -A6 '"gpu"' "$work"/runs/tiny-$on/2*/run.json
   [ "$device" = cpu ] && break
 done
+
+step "2b. xp predict of that run on $device and on the CPU (the same predictions)"
+run=$(ls -d "$work"/runs/tiny-$device/2* 2>/dev/null | head -1)
+for on in "$device" cpu; do
+  "$xp" predict "$run" "$work/data/valid" --device "$on" --top 2 --out "$work/predict-$on.csv" 2>&1 | tail -2 \
+    || fail "predict on $on"
+  [ "$device" = cpu ] && break
+done
+if [ "$device" = cuda ]; then
+  paste -d, "$work/predict-cuda.csv" "$work/predict-cpu.csv" | awk -F, 'NR > 1 {
+      if ($2 != $7) classes++; d = $3 - $8; if (d < 0) d = -d; if (d > most) most = d }
+    END { printf "%d images predicted another class; max |p(top class) cuda - cpu| %.2g\n", classes, most
+          exit (classes > 0 || most > 1e-3) }' || fail "predict cuda vs cpu"
+fi
 
 step "3. fine-tune epoch: xp against PyTorch on $device"
 if [ "$device" = cuda ]; then
