@@ -5,7 +5,7 @@
 # the same files with PIL + torchvision transforms + a DataLoader. Same threads, workers and batch.
 # Prints each rate (images/s over the whole pass, decoding included) and the ratio.
 #
-#   bench/predict_bench.sh [IMAGES=500] [THREADS=2] [WORKERS=2] [BATCH=64]
+#   bench/predict_bench.sh [IMAGES=500] [THREADS=2] [WORKERS=2] [BATCH=64]    (REPEAT=3)
 set -euo pipefail
 images=${1:-500}
 threads=${2:-2}
@@ -25,11 +25,20 @@ YAML
 echo "predict bench: $images JPEGs of 300-500 px, resnet34 at 224, batch $batch, $threads threads, $workers workers"
 "$xp" run "$work/bench.yaml" --out "$work/results" --quiet >/dev/null
 run=$(ls -d "$work"/results/predict-bench/2*)
-xp_rate=$("$xp" predict "$run" "$work/data/train" --threads "$threads" --batch-size "$batch" \
-          --out "$work/xp.csv" | sed -n 's/.*: \([0-9.]*\) images\/s.*/\1/p')
+# This machine's timings vary by ~10% from run to run: each side runs REPEAT times, alternately,
+# and the medians are compared.
 "$xp" export "$run" --out "$work/model.pth" >/dev/null
-torch_rate=$("${PYTHON:-/usr/bin/python3}" "$root/bench/pytorch_predict.py" "$work/model.pth" \
-             "$work/data/train" "$workers" "$threads" "$batch")
-echo "xp predict              $xp_rate images/s"
-echo "PyTorch + torchvision   $torch_rate images/s"
+xp_rates=() torch_rates=()
+for ((trial = 0; trial < ${REPEAT:-3}; ++trial)); do
+  xp_rates+=("$("$xp" predict "$run" "$work/data/train" --threads "$threads" --batch-size "$batch" \
+                --out "$work/xp.csv" | sed -n 's/.*: \([0-9.]*\) images\/s.*/\1/p')")
+  torch_rates+=("$("${PYTHON:-/usr/bin/python3}" "$root/bench/pytorch_predict.py" "$work/model.pth" \
+                   "$work/data/train" "$workers" "$threads" "$batch")")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+xp_rate=$(median "${xp_rates[@]}")
+torch_rate=$(median "${torch_rates[@]}")
+echo "runs: xp ${xp_rates[*]}; PyTorch ${torch_rates[*]} (images/s)"
+echo "xp predict              $xp_rate images/s (median)"
+echo "PyTorch + torchvision   $torch_rate images/s (median)"
 awk -v a="$xp_rate" -v b="$torch_rate" 'BEGIN { printf "ratio                   x%.2f (xp / PyTorch, same files, same network)\n", a / b }'
