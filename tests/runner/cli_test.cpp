@@ -80,7 +80,7 @@ TEST_CASE("run's --progress chooses bar, lines or none, and --quiet is none") {
                        UsageError);
 }
 
-TEST_CASE("predict takes a run folder and paths; export takes its format from --out") {
+TEST_CASE("predict takes a run folder and paths, export takes its format from --out") {
   const auto predict = parse({"predict", "results/a/b", "x.jpg", "photos", "--tta", "-k", "3"});
   CHECK(predict.verb == Verb::kPredict);
   CHECK(predict.paths == std::vector<std::string>{"results/a/b", "x.jpg", "photos"});
