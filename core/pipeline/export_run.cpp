@@ -109,7 +109,8 @@ models::StringMetadata export_metadata(TrainedRun& run) {
   };
   if (run.threshold) metadata.emplace_back("threshold", Json(*run.threshold).dump());
   metadata.emplace_back("xp_version", build_info().version);
-  metadata.emplace_back("run", run.folder.filename().string());
+  // The run's own folder name, also when it was named through results/<name>/latest.
+  metadata.emplace_back("run", std::filesystem::weakly_canonical(run.folder).filename().string());
   return metadata;
 }
 
