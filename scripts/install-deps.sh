@@ -18,6 +18,7 @@ packages=(
   libvalijson-dev                   # JSON Schema validation of recipes on the yaml-cpp tree
   nlohmann-json3-dev                # run.json, status.json, the schema document
   zlib1g-dev                        # the IDX (.gz) reader
+  libgloo-dev                       # Gloo's headers, for c10d's CPU process group (data-parallel training)
   dataset-fashion-mnist             # the demo's real data: /usr/share/datasets/fashion-mnist
   python3-torchvision               # reference outputs for parity tests, and the benchmark peer
   python3-h5py                      # tests check that model.h5 and feature files read in Python

@@ -1,0 +1,51 @@
+// The process group of a data-parallel job (issue #17): PyTorch's own c10d, not a protocol of
+// xp's — the ranks meet through c10d's TCPStore on the launcher's MASTER_ADDR:MASTER_PORT (rank 0
+// serves it) and talk through c10d's ProcessGroupGloo on the CPU (NCCL for CUDA is to come).
+// Gloo is there when the build found its headers (Debian: libgloo-dev, which Debian's LibTorch
+// links; PyPI's LibTorch carries Gloo inside libtorch_cpu but not its headers, and builds against
+// Debian's); `gloo_built()` says so, and connect() refuses without it.
+//
+//   const auto group = ProcessGroup::connect(dist::launch_env(), std::chrono::seconds(60));
+//   group->broadcast_from_rank0(weights);    // every rank starts from rank 0's weights
+//   group->allreduce_mean(gradients);        // DDP's gradient average
+#pragma once
+
+#include <torch/types.h>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "core/dist/launch_env.h"
+
+namespace xp::dist {
+
+bool gloo_built();
+
+class ProcessGroup {
+ public:
+  // Meets the other ranks of `env`. Throws UserError naming MASTER_ADDR:MASTER_PORT when the
+  // store cannot be reached (or served) within `timeout`, or when this build has no Gloo.
+  static std::unique_ptr<ProcessGroup> connect(const LaunchEnv& env,
+                                               std::chrono::milliseconds timeout);
+  ~ProcessGroup();
+  ProcessGroup(const ProcessGroup&) = delete;
+  ProcessGroup& operator=(const ProcessGroup&) = delete;
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  // Every rank's `tensors` become rank 0's (in place).
+  void broadcast_from_rank0(std::vector<torch::Tensor>& tensors);
+  // Every rank's `tensors` become the mean over the ranks (in place): DDP's gradient average.
+  void allreduce_mean(std::vector<torch::Tensor>& tensors);
+  void barrier();
+
+ private:
+  struct Impl;
+  ProcessGroup(std::unique_ptr<Impl> impl, int rank, int size);
+  std::unique_ptr<Impl> impl_;
+  int rank_ = 0;
+  int size_ = 1;
+};
+
+}  // namespace xp::dist
