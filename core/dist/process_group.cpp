@@ -72,6 +72,7 @@ std::unique_ptr<ProcessGroup> ProcessGroup::connect(const LaunchEnv& env,
 }
 
 void ProcessGroup::broadcast_from_rank0(std::vector<torch::Tensor>& tensors) {
+  // c10d's broadcast takes one tensor per device, not a list of a model's tensors: one call each.
   for (auto& tensor : tensors) {
     std::vector<torch::Tensor> one = {tensor};
     impl_->group->broadcast(one)->wait();
@@ -79,8 +80,12 @@ void ProcessGroup::broadcast_from_rank0(std::vector<torch::Tensor>& tensors) {
 }
 
 void ProcessGroup::allreduce_mean(std::vector<torch::Tensor>& tensors) {
-  impl_->group->allreduce(tensors)->wait();
-  for (auto& tensor : tensors) tensor.div_(size_);
+  // As broadcast: a list given to c10d is one tensor per device, reduced together.
+  for (auto& tensor : tensors) {
+    std::vector<torch::Tensor> one = {tensor};
+    impl_->group->allreduce(one)->wait();
+    tensor.div_(size_);
+  }
 }
 
 void ProcessGroup::barrier() { impl_->group->barrier()->wait(); }

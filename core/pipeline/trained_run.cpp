@@ -2,8 +2,11 @@
 
 #include <torch/torch.h>
 
-#include "core/models/weights/h5.h"
+#include <tuple>
+
+#include "core/models/weights/load.h"
 #include "core/models/weights/state_dict.h"
+#include "core/pipeline/run_setup.h"
 #include "core/report/run_folder.h"
 #include "core/report/run_index.h"
 #include "core/report/run_info.h"
@@ -99,19 +102,14 @@ TrainedRun open_trained_run(const fs::path& folder, const std::string& device,
   models::ModelOptions options = run.recipe.model;
   options.task = run.task;
   run.model = models::Classifier(options, static_cast<int>(run.classes.size()));
-  models::load_state_dict(*run.model, models::read_h5(run.weights.string()), run.weights.string());
+  // Guarded as any weights file a user names: the folder may come from elsewhere.
+  models::load_state_dict(*run.model, models::read_weights(run.weights.string()),
+                          run.weights.string());
 
-  const auto [size, batch_size] = final_size_and_batch(run.recipe);
+  // The learner's settings at the end of the run: the last resize's size and batch size.
   train::InferenceOptions& inference = run.inference;
-  inference.batch_size = batch_size;
-  inference.workers = run.recipe.data.workers;
-  inference.seed = run.recipe.run.seed;
-  inference.preprocess.size = size;
-  inference.preprocess.mean = run.model->input_mean();
-  inference.preprocess.std = run.model->input_std();
-  inference.augment = run.recipe.data.augment;
-  inference.reduced_decode = run.recipe.data.reduced_decode;
-  inference.compute = run.recipe.run.compute;
+  inference = train::inference_options(learner_options(run.recipe, run.model));
+  std::tie(inference.preprocess.size, inference.batch_size) = final_size_and_batch(run.recipe);
   const train::Device resolved = device_on_this_machine(device);
   if (!train::precision_unavailable(inference.compute.precision, resolved).empty())
     inference.compute.precision = train::Precision::kFp32;  // fp16 is for GPUs

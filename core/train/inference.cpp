@@ -55,17 +55,16 @@ Inference infer_images(models::ClassifierImpl& model,
       readable[static_cast<std::size_t>(bad.slot)] = false;
       result.unreadable.push_back({first + bad.slot, bad.reason});
     }
-    if (batch->unreadable.empty()) {
-      outputs.push_back(output);
-    } else {
-      std::vector<std::int64_t> rows;
-      for (std::int64_t slot = 0; slot < count; ++slot)
-        if (readable[static_cast<std::size_t>(slot)]) rows.push_back(slot);
-      outputs.push_back(
-          output.index_select(0, torch::tensor(rows, torch::kInt64).to(output.device())));
+    std::vector<std::int64_t> rows;  // the batch's readable slots
+    for (std::int64_t slot = 0; slot < count; ++slot) {
+      if (!readable[static_cast<std::size_t>(slot)]) continue;
+      rows.push_back(slot);
+      result.kept.push_back(first + slot);
     }
-    for (std::int64_t slot = 0; slot < count; ++slot)
-      if (readable[static_cast<std::size_t>(slot)]) result.kept.push_back(first + slot);
+    outputs.push_back(
+        batch->unreadable.empty()
+            ? output
+            : output.index_select(0, torch::tensor(rows, torch::kInt64).to(output.device())));
     done += count;
     if (on_batch) on_batch(done);
   }

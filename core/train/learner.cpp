@@ -10,13 +10,11 @@
 #include "core/train/activation_batches.h"
 #include "core/train/device_batches.h"
 #include "core/train/fit_cursor.h"
-#include "core/train/inference.h"
 #include "core/train/loss.h"
 #include "core/train/loss_readout.h"
 #include "core/train/meters.h"
 #include "core/util/error.h"
 #include "core/util/interrupt.h"
-#include "core/util/rng.h"
 
 namespace xp::train {
 
@@ -430,18 +428,22 @@ torch::Tensor Learner::infer(BatchSource& source, bool precomputed, std::int64_t
   return torch::cat(outputs).cpu();
 }
 
+InferenceOptions inference_options(const LearnerOptions& options) {
+  InferenceOptions inference;
+  inference.batch_size = options.batch_size;
+  inference.workers = options.workers;
+  inference.seed = options.seed;
+  inference.preprocess = options.preprocess;
+  inference.augment = options.augment;
+  inference.reduced_decode = options.reduced_decode;
+  inference.compute = options.compute;
+  inference.device = options.device;
+  return inference;
+}
+
 torch::Tensor Learner::predict(const std::shared_ptr<const data::ImageSet>& split,
                                std::int64_t augmented_pass) {
-  InferenceOptions options;
-  options.batch_size = options_.batch_size;
-  options.workers = options_.workers;
-  options.seed = options_.seed;
-  options.preprocess = options_.preprocess;
-  options.augment = options_.augment;
-  options.reduced_decode = options_.reduced_decode;
-  options.compute = options_.compute;
-  options.device = options_.device;
-  return infer_images(*model_, split, options, augmented_pass).probs;
+  return infer_images(*model_, split, inference_options(options_), augmented_pass).probs;
 }
 
 }  // namespace xp::train

@@ -20,6 +20,7 @@
 #include "core/models/classifier.h"
 #include "core/train/batch_source.h"
 #include "core/train/fit_types.h"
+#include "core/train/inference.h"
 #include "core/train/learner_state.h"
 #include "core/train/loss_scale.h"
 #include "core/train/lr_finder.h"
@@ -53,6 +54,10 @@ struct LearnerOptions {
   // life, across fits, as one GradScaler for a whole training script.
   std::optional<LossScaleOptions> loss_scale;
 };
+
+// The settings the learner's predictions are made with (batch size, transform, augmentation for
+// TTA, precision, device): what `xp predict` starts from too.
+InferenceOptions inference_options(const LearnerOptions& options);
 
 class Learner {
  public:

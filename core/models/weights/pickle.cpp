@@ -418,6 +418,12 @@ torch::ScalarType storage_dtype(const std::string& global, const std::string& so
   return found->second;
 }
 
+std::string storage_global(torch::ScalarType dtype) {
+  for (const auto& [global, type] : storage_types())
+    if (type == dtype) return global;
+  throw ModelError(str_cat("dtype ", c10::toString(dtype), " has no torch storage type"));
+}
+
 ValuePtr unpickle(const std::string& bytes, const PersistentLoader& persistent_load,
                   const std::string& source) {
   return Unpickler(bytes, persistent_load, source).run();

@@ -59,5 +59,8 @@ ValuePtr unpickle(const std::string& bytes, const PersistentLoader& persistent_l
 
 // The dtype of a torch storage global such as "torch.FloatStorage"; throws for unknown names.
 torch::ScalarType storage_dtype(const std::string& global, const std::string& source);
+// The other way (what a writer names): kFloat32 → "torch.FloatStorage"; throws ModelError for a
+// dtype torch has no storage type for.
+std::string storage_global(torch::ScalarType dtype);
 
 }  // namespace xp::models::pickle

@@ -36,6 +36,12 @@ const std::map<std::string, DtypeInfo>& dtypes() {
 
 }  // namespace
 
+std::string safetensors_dtype(torch::ScalarType dtype) {
+  for (const auto& [name, info] : dtypes())
+    if (info.type == dtype) return name;
+  throw ModelError(str_cat("dtype ", c10::toString(dtype), " has no safetensors name"));
+}
+
 StateDict read_safetensors(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw ModelError(str_cat("weights '", path, "': cannot open"));

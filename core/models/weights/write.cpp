@@ -8,6 +8,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/models/weights/pickle.h"
+#include "core/models/weights/safetensors.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
@@ -18,31 +20,6 @@ namespace {
 // Host, contiguous, dense: what both formats store (channels_last or GPU tensors are not).
 torch::Tensor storable(const torch::Tensor& tensor) {
   return tensor.detach().to(torch::kCPU).contiguous();
-}
-
-const char* safetensors_dtype(torch::ScalarType type, const std::string& name) {
-  switch (type) {
-    case torch::kFloat32:
-      return "F32";
-    case torch::kFloat64:
-      return "F64";
-    case torch::kFloat16:
-      return "F16";
-    case torch::kBFloat16:
-      return "BF16";
-    case torch::kInt64:
-      return "I64";
-    case torch::kInt32:
-      return "I32";
-    case torch::kUInt8:
-      return "U8";
-    case torch::kBool:
-      return "BOOL";
-    default:
-      break;
-  }
-  throw ModelError(
-      str_cat("tensor '", name, "': dtype ", c10::toString(type), " has no safetensors name"));
 }
 
 // Python's pickle, protocol 2, for what torch.save writes of a state dict: dicts, OrderedDicts,
@@ -73,7 +50,7 @@ class PickleWriter {
   }
   void begin_dict() { out_ += "}("; }  // EMPTY_DICT, MARK
   void begin_ordered_dict() {
-    global("collections", "OrderedDict");
+    global("collections.OrderedDict");
     out_ += ")R(";  // EMPTY_TUPLE, REDUCE, MARK
   }
   void end_items() { out_ += 'u'; }  // SETITEMS
@@ -84,11 +61,11 @@ class PickleWriter {
   }
   // A contiguous host tensor whose bytes go to the archive's data/<key>.
   void tensor(const torch::Tensor& tensor, const std::string& key) {
-    global("torch._utils", "_rebuild_tensor_v2");
+    global("torch._utils._rebuild_tensor_v2");
     out_ += '(';
     out_ += '(';  // the persistent id: ('storage', <storage type>, key, 'cpu', numel)
     string("storage");
-    global("torch", storage_type(tensor.scalar_type()));
+    global(pickle::storage_global(tensor.scalar_type()));
     string(key);
     string("cpu");
     integer(tensor.numel());
@@ -97,43 +74,21 @@ class PickleWriter {
     ints(tensor.sizes().vec());
     ints(tensor.strides().vec());
     out_ += '\x89';  // NEWFALSE: requires_grad
-    global("collections", "OrderedDict");
+    global("collections.OrderedDict");
     out_ += ")R";  // backward hooks: OrderedDict()
     out_ += "tR";  // TUPLE, REDUCE
   }
   std::string finish() { return out_ + '.'; }  // STOP
 
  private:
-  void global(const std::string& module, const std::string& name) {
-    out_ += 'c' + module + '\n' + name + '\n';
+  // GLOBAL for a dotted name: "collections.OrderedDict" is module collections, name OrderedDict.
+  void global(const std::string& dotted) {
+    const std::size_t dot = dotted.rfind('.');
+    out_ += 'c' + dotted.substr(0, dot) + '\n' + dotted.substr(dot + 1) + '\n';
   }
   void uint32(std::uint32_t value) {
     for (int idx = 0; idx < 4; ++idx) out_ += static_cast<char>((value >> (8 * idx)) & 0xff);
   }
-  static std::string storage_type(torch::ScalarType type) {
-    switch (type) {
-      case torch::kFloat32:
-        return "FloatStorage";
-      case torch::kFloat64:
-        return "DoubleStorage";
-      case torch::kFloat16:
-        return "HalfStorage";
-      case torch::kBFloat16:
-        return "BFloat16Storage";
-      case torch::kInt64:
-        return "LongStorage";
-      case torch::kInt32:
-        return "IntStorage";
-      case torch::kUInt8:
-        return "ByteStorage";
-      case torch::kBool:
-        return "BoolStorage";
-      default:
-        break;
-    }
-    throw ModelError(str_cat("dtype ", c10::toString(type), " has no torch storage type"));
-  }
-
   std::string out_;
 };
 
@@ -198,7 +153,7 @@ void write_safetensors(const std::filesystem::path& path, const StateDict& state
   for (const auto& [name, tensor] : state.tensors) {
     stored.push_back(storable(tensor));
     const auto bytes = static_cast<std::uint64_t>(stored.back().nbytes());
-    header[name] = {{"dtype", safetensors_dtype(tensor.scalar_type(), name)},
+    header[name] = {{"dtype", safetensors_dtype(tensor.scalar_type())},
                     {"shape", stored.back().sizes().vec()},
                     {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
