@@ -140,6 +140,22 @@ DataLoader::DataLoader(std::shared_ptr<const ImageSet> set, LoaderOptions option
            "; lower data.batch_size");
   XP_CHECK(set_->size() != 1 || !options_.merge_single_last, "split '", set_->name,
            "' has 1 image; training needs at least 2 (BatchNorm cannot train on one)");
+  check_shard(set_->size(), options_, str_cat("split '", set_->name, "'"));
+}
+
+void check_shard(std::int64_t n, const LoaderOptions& options, const std::string& what) {
+  const int ranks = options.shard.count;
+  XP_ASSERT(ranks >= 1 && options.shard.rank >= 0 && options.shard.rank < ranks, "shard ",
+            options.shard.rank, " of ", ranks);
+  if (ranks == 1 || !options.merge_single_last) return;
+  // Training: BatchNorm needs two images on every rank at every step.
+  XP_CHECK(options.batch_size >= 2 * ranks, "data.batch_size ", options.batch_size, " split over ",
+           ranks,
+           " ranks leaves a rank fewer than 2 images a step "
+           "(BatchNorm cannot train on one); use a batch size of at least ",
+           2 * ranks);
+  XP_CHECK(n >= 2 * ranks, what, " has ", n, " samples: too few for ", ranks,
+           " ranks to train on two each");
 }
 
 std::vector<std::int64_t> epoch_order(std::int64_t n, const LoaderOptions& options,
@@ -159,18 +175,50 @@ std::int64_t batches_per_epoch(std::int64_t n, const LoaderOptions& options) {
   const std::int64_t full = n / options.batch_size;
   const std::int64_t rest = n % options.batch_size;
   if (options.drop_last || rest == 0) return full;
-  if (options.merge_single_last && rest == 1 && full > 0)
-    return full;  // the one joins the last full batch
+  if (options.merge_single_last && rest < 2 * std::int64_t{options.shard.count} && full > 0)
+    return full;  // the few join the last full batch
   return full + 1;
 }
 
-BatchRange batch_range(std::int64_t n, const LoaderOptions& options, std::int64_t batch_index) {
+BatchRange global_batch_range(std::int64_t n, const LoaderOptions& options,
+                              std::int64_t batch_index) {
   const std::int64_t first = batch_index * options.batch_size;
   const bool last = batch_index + 1 == batches_per_epoch(n, options);
   // The last batch runs to the end, unless the rest is dropped: a partial batch, or a full one
   // with a single sample merged into it.
   const std::int64_t end = last && !options.drop_last ? n : std::min(first + options.batch_size, n);
   return {first, end - first};
+}
+
+BatchRange batch_range(std::int64_t n, const LoaderOptions& options, std::int64_t batch_index) {
+  const BatchRange whole = global_batch_range(n, options, batch_index);
+  const std::int64_t ranks = options.shard.count;
+  const std::int64_t rank = options.shard.rank;
+  if (ranks == 1) return whole;
+  const std::int64_t begin = whole.first + whole.count * rank / ranks;
+  const std::int64_t end = whole.first + whole.count * (rank + 1) / ranks;
+  return {begin, end - begin};
+}
+
+torch::Tensor join_shards(const std::vector<torch::Tensor>& parts, std::int64_t n,
+                          const LoaderOptions& options) {
+  XP_ASSERT(static_cast<int>(parts.size()) == options.shard.count && !options.shuffle,
+            "join_shards: one part per rank of an unshuffled epoch");
+  std::vector<torch::Tensor> rows;
+  std::vector<std::int64_t> taken(parts.size(), 0);
+  LoaderOptions rank_options = options;
+  for (std::int64_t batch = 0; batch < batches_per_epoch(n, options); ++batch) {
+    for (std::size_t rank = 0; rank < parts.size(); ++rank) {
+      rank_options.shard.rank = static_cast<int>(rank);
+      const std::int64_t count = batch_range(n, rank_options, batch).count;
+      rows.push_back(parts[rank].slice(0, taken[rank], taken[rank] + count));
+      taken[rank] += count;
+    }
+  }
+  for (std::size_t rank = 0; rank < parts.size(); ++rank)
+    XP_ASSERT(taken[rank] == parts[rank].size(0), "join_shards: rank ", rank, " has ",
+              parts[rank].size(0), " rows, its batches ", taken[rank]);
+  return torch::cat(rows);
 }
 
 std::int64_t DataLoader::batches_per_epoch() const {
@@ -277,6 +325,7 @@ Batch DataLoader::make_batch(std::int64_t batch_index) const {
 
   Batch batch;
   batch.index = batch_index;
+  batch.global_size = global_batch_range(set_->size(), options_, batch_index).count;
   const auto pinned = [&](torch::ScalarType type) {
     return torch::dtype(type).pinned_memory(options_.pin_memory);
   };

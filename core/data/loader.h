@@ -21,6 +21,15 @@
 
 namespace xp::data {
 
+// Data parallelism (issue #17): every batch of an epoch is split between `count` ranks, rank
+// `rank` taking the `rank`-th of `count` near-equal consecutive parts of it — the ranks' parts of
+// batch k together are the one-process batch k, in order. Every rank draws the same epoch order
+// (the same seed), so the parts are disjoint and the steps per epoch those of one process.
+struct Shard {
+  int rank = 0;
+  int count = 1;
+};
+
 struct LoaderOptions {
   int batch_size = 64;
   bool shuffle = false;
@@ -48,6 +57,7 @@ struct LoaderOptions {
   // zeroed and is listed in Batch::unreadable instead of failing the batch: `xp predict` skips such
   // files. Off everywhere else: a recipe's files were checked when listed (data.on_bad_image).
   bool skip_unreadable = false;
+  Shard shard;  // one process: the whole batch
 };
 
 // The options of a training loader, the same for `xp run` and `xp data --bench`: shuffled, the
@@ -56,15 +66,28 @@ LoaderOptions training_loader_options(int batch_size, int workers, std::uint64_t
                                       AugmentOptions augment, bool reduced_decode = true);
 
 // Batches in an epoch of n samples: the last partial batch counts unless options.drop_last (or it
-// holds one sample and options.merge_single_last).
+// holds one sample and options.merge_single_last — with shards, fewer than two samples per rank,
+// so that no rank trains BatchNorm on a single image).
 std::int64_t batches_per_epoch(std::int64_t n, const LoaderOptions& options);
 
-// The positions in the epoch's order that batch `batch_index` takes: [first, first + count).
+// The positions in the epoch's order that batch `batch_index` takes: [first, first + count) —
+// options.shard's part of it; global_batch_range: the whole batch, every rank's part.
 struct BatchRange {
   std::int64_t first = 0;
   std::int64_t count = 0;
 };
 BatchRange batch_range(std::int64_t n, const LoaderOptions& options, std::int64_t batch_index);
+BatchRange global_batch_range(std::int64_t n, const LoaderOptions& options,
+                              std::int64_t batch_index);
+
+// Throws UserError when a training epoch of n samples (`what`) split as options.shard says would
+// leave a rank a step of fewer than two samples.
+void check_shard(std::int64_t n, const LoaderOptions& options, const std::string& what);
+
+// The rows of a sharded, unshuffled epoch in split order: parts[r] is rank r's batches' rows one
+// after the other (what a rank's loop over its loader collects), options.shard.count of them.
+torch::Tensor join_shards(const std::vector<torch::Tensor>& parts, std::int64_t n,
+                          const LoaderOptions& options);
 
 // The sample order of epoch `epoch`: a permutation drawn from (options.seed, epoch) when
 // options.shuffle, else 0…n−1. Precomputed activations are batched in the same order.
@@ -81,6 +104,9 @@ struct Batch {
   torch::Tensor
       labels;  // the split's label rows for the batch: int64 [B] or float [B, C] (dataset.h)
   std::int64_t index = 0;
+  // The samples of the whole step, every rank's part of it (= labels.size(0) in one process):
+  // what a rank's loss is weighed by so that the ranks' mean gradient is the batch's.
+  std::int64_t global_size = 0;
   // With uint8 pixels: float [B, 3, 256], what each image's (channel, value) becomes.
   torch::Tensor pixel_tables;
   // With LoaderOptions::skip_unreadable: the batch's slots whose image could not be read, and why

@@ -9,6 +9,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "core/util/error.h"
@@ -88,6 +89,39 @@ void ProcessGroup::allreduce_mean(std::vector<torch::Tensor>& tensors) {
   }
 }
 
+PendingCollective ProcessGroup::allreduce_sum_async(torch::Tensor& tensor) {
+  std::vector<torch::Tensor> one = {tensor};
+  auto work = impl_->group->allreduce(one);
+  return PendingCollective([work] { work->wait(); });
+}
+
+std::vector<torch::Tensor> ProcessGroup::all_gather_rows(const torch::Tensor& rows) {
+  // Gloo gathers tensors of one shape: the row counts first, then every part padded to the
+  // largest, cut back after.
+  std::vector<torch::Tensor> count_in = {torch::tensor({rows.size(0)}, torch::kInt64)};
+  std::vector<std::vector<torch::Tensor>> counts_out(1);
+  for (int rank = 0; rank < size_; ++rank)
+    counts_out[0].push_back(torch::empty({1}, torch::kInt64));
+  impl_->group->allgather(counts_out, count_in)->wait();
+  std::int64_t most = 0;
+  for (const auto& count : counts_out[0]) most = std::max(most, count.item<std::int64_t>());
+  if (most == 0) return std::vector<torch::Tensor>(static_cast<std::size_t>(size_), rows);
+
+  std::vector<std::int64_t> padded_shape = rows.sizes().vec();
+  padded_shape[0] = most;
+  torch::Tensor padded = torch::zeros(padded_shape, rows.options());
+  padded.slice(0, 0, rows.size(0)).copy_(rows);
+  std::vector<torch::Tensor> part_in = {padded};
+  std::vector<std::vector<torch::Tensor>> parts_out(1);
+  for (int rank = 0; rank < size_; ++rank) parts_out[0].push_back(torch::empty_like(padded));
+  impl_->group->allgather(parts_out, part_in)->wait();
+  std::vector<torch::Tensor> parts;
+  for (int rank = 0; rank < size_; ++rank)
+    parts.push_back(parts_out[0][static_cast<std::size_t>(rank)].slice(
+        0, 0, counts_out[0][static_cast<std::size_t>(rank)].item<std::int64_t>()));
+  return parts;
+}
+
 void ProcessGroup::barrier() { impl_->group->barrier()->wait(); }
 
 #else  // no Gloo headers in this build
@@ -104,6 +138,10 @@ std::unique_ptr<ProcessGroup> ProcessGroup::connect(const LaunchEnv&, std::chron
 
 void ProcessGroup::broadcast_from_rank0(std::vector<torch::Tensor>&) {}
 void ProcessGroup::allreduce_mean(std::vector<torch::Tensor>&) {}
+PendingCollective ProcessGroup::allreduce_sum_async(torch::Tensor&) { return {}; }
+std::vector<torch::Tensor> ProcessGroup::all_gather_rows(const torch::Tensor& rows) {
+  return {rows};
+}
 void ProcessGroup::barrier() {}
 
 #endif

@@ -13,7 +13,9 @@
 #include <torch/types.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/dist/launch_env.h"
@@ -21,6 +23,20 @@
 namespace xp::dist {
 
 bool gloo_built();
+
+// A collective under way (c10d's Work): wait() blocks until this rank's part of it is done, and
+// rethrows its failure.
+class PendingCollective {
+ public:
+  PendingCollective() = default;
+  explicit PendingCollective(std::function<void()> wait) : wait_(std::move(wait)) {}
+  void wait() {
+    if (wait_) std::exchange(wait_, nullptr)();
+  }
+
+ private:
+  std::function<void()> wait_;
+};
 
 class ProcessGroup {
  public:
@@ -38,6 +54,12 @@ class ProcessGroup {
   void broadcast_from_rank0(std::vector<torch::Tensor>& tensors);
   // Every rank's `tensors` become the mean over the ranks (in place): DDP's gradient average.
   void allreduce_mean(std::vector<torch::Tensor>& tensors);
+  // `tensor` becomes the sum over the ranks, in place, once the returned collective is waited for:
+  // what lets gradient buckets travel while backward computes the next ones.
+  PendingCollective allreduce_sum_async(torch::Tensor& tensor);
+  void allreduce_sum(torch::Tensor& tensor) { allreduce_sum_async(tensor).wait(); }
+  // Every rank's `rows` (the same shape but for dim 0, host tensors), in rank order.
+  std::vector<torch::Tensor> all_gather_rows(const torch::Tensor& rows);
   void barrier();
 
  private:

@@ -18,6 +18,7 @@ ActivationBatches::ActivationBatches(torch::Tensor features, torch::Tensor label
   XP_CHECK(
       features_.size(0) != 1 || !options_.merge_single_last,
       "precompute: 1 activation row; training needs at least 2 (BatchNorm cannot train on one)");
+  data::check_shard(features_.size(0), options_, "precompute's activations");
 }
 
 std::int64_t ActivationBatches::batches_per_epoch() const {
@@ -38,6 +39,7 @@ std::optional<data::Batch> ActivationBatches::next() {
   data::Batch batch;
   batch.images = features_.index_select(0, rows);
   batch.labels = labels_.index_select(0, rows);
+  batch.global_size = data::global_batch_range(features_.size(0), options_, next_batch_).count;
   batch.index = next_batch_++;
   return batch;
 }

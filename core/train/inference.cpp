@@ -20,6 +20,7 @@ Inference infer_images(models::ClassifierImpl& model,
   loader_options.workers = options.workers;
   loader_options.reduced_decode = options.reduced_decode;
   loader_options.skip_unreadable = options.skip_unreadable;
+  loader_options.shard = options.shard;
   feed_device(loader_options, options.device);
   std::int64_t epoch = 0;
   if (augmented_pass >= 0) {
@@ -43,6 +44,7 @@ Inference infer_images(models::ClassifierImpl& model,
   batches.start_epoch(epoch);
   while (auto batch = batches.next()) {
     if (interrupt_requested()) throw Interrupted();
+    if (batch->images.size(0) == 0) continue;  // a rank's empty part of a last small batch
     torch::Tensor output;
     {
       AutocastScope autocast(options.compute, options.device);
@@ -69,7 +71,8 @@ Inference infer_images(models::ClassifierImpl& model,
     if (on_batch) on_batch(done);
   }
   // One transfer for the whole split.
-  torch::Tensor all = outputs.empty() ? torch::empty({0, 0}) : torch::cat(outputs).cpu();
+  torch::Tensor all = outputs.empty() ? torch::empty({0, model.head->parameters().back().size(0)})
+                                      : torch::cat(outputs).cpu();
   // The network's last layer gives log-probabilities for a single-label task (NLL loss).
   result.probs = model.task() == models::Task::kSingleLabel ? all.exp() : all;
   return result;

@@ -20,6 +20,7 @@
 
 #include "core/data/augment.h"
 #include "core/data/dataset.h"
+#include "core/data/loader.h"
 #include "core/data/preprocess.h"
 #include "core/models/classifier.h"
 #include "core/train/compute_options.h"
@@ -36,6 +37,7 @@ struct InferenceOptions {
   ComputeOptions compute;
   c10::Device device = c10::kCPU;
   bool skip_unreadable = false;  // data::LoaderOptions::skip_unreadable
+  data::Shard shard;             // a data-parallel rank's part of every batch (loader.h)
 };
 
 struct UnreadableImage {

@@ -7,6 +7,8 @@
 #include <exception>
 #include <unordered_map>
 
+#include "core/dist/gather_rows.h"
+#include "core/dist/gradient_averager.h"
 #include "core/train/activation_batches.h"
 #include "core/train/device_batches.h"
 #include "core/train/fit_cursor.h"
@@ -90,12 +92,54 @@ Learner::Learner(models::Classifier model, data::DataBundle data, LearnerOptions
   apply_layout(*model_, options_.compute);
   if (options_.loss_scale) loss_scale_.emplace(*options_.loss_scale);
   make_loaders();
+  broadcast_model();  // DDP's start: every rank from rank 0's initial weights
+}
+
+data::Shard Learner::shard() const {
+  if (!group()) return {};
+  return {group()->rank(), group()->size()};
+}
+
+void Learner::broadcast_model(bool buffers_only) {
+  if (!group()) return;
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> tensors;
+  if (!buffers_only) tensors = model_->parameters();
+  for (const auto& buffer : model_->buffers()) tensors.push_back(buffer);
+  // c10d broadcasts in place into each tensor: the model's own tensors, not copies.
+  group()->broadcast_from_rank0(tensors);
+}
+
+std::int64_t Learner::model_outputs() {
+  // The head ends with a Linear layer: its bias has one value per output.
+  return model_->head->parameters().back().size(0);
+}
+
+void Learner::sync_from_rank0() {
+  if (!group()) return;
+  // The small state first: what the others must rebuild before the tensors can be taken.
+  torch::Tensor counters = torch::tensor(
+      {std::int64_t{model_->frozen_groups()}, std::int64_t{model_->bn_freeze()},
+       std::int64_t{options_.preprocess.size}, std::int64_t{options_.batch_size}, epochs_done_},
+      torch::kInt64);
+  torch::Tensor rng = generator_state(c10::kCPU);
+  std::vector<torch::Tensor> small = {counters, rng};
+  group()->broadcast_from_rank0(small);
+  const auto at = [&](int i) { return counters[i].item<std::int64_t>(); };
+  model_->freeze_to(static_cast<int>(at(0)));
+  model_->set_bn_freeze(at(1) != 0);
+  if (at(2) != options_.preprocess.size || at(3) != options_.batch_size)
+    set_data(static_cast<int>(at(2)), static_cast<int>(at(3)));
+  epochs_done_ = at(4);
+  set_generator_state(c10::kCPU, rng);
+  broadcast_model();
 }
 
 void Learner::make_loaders() {
   data::LoaderOptions train_options =
       data::training_loader_options(options_.batch_size, options_.workers, options_.seed,
                                     options_.augment, options_.reduced_decode);
+  train_options.shard = shard();
   feed_device(train_options, options_.device);
   train_loader_ =
       std::make_unique<data::DataLoader>(data_.train, train_options, options_.preprocess);
@@ -105,6 +149,7 @@ void Learner::make_loaders() {
   valid_options.augment = {};  // validation: fastai's Scale + CenterCrop only
   valid_loader_ =
       std::make_unique<data::DataLoader>(data_.valid, valid_options, options_.preprocess);
+  valid_loader_options_ = valid_options;
   train_images_ = std::make_unique<LoaderBatches>(*train_loader_);
   valid_images_ = std::make_unique<LoaderBatches>(*valid_loader_);
   train_images_on_device_.reset();
@@ -125,8 +170,9 @@ void Learner::set_precomputed(Precomputed precomputed) {
                 precomputed.valid.size(0) == data_.valid->size(),
             "precomputed activations do not match the splits");
   // The head trains on them as on images: same batch size, shuffle and last batch (fastai's fc_data).
-  const data::LoaderOptions options = data::training_loader_options(
-      options_.batch_size, options_.workers, options_.seed, {}, false);
+  data::LoaderOptions options = data::training_loader_options(options_.batch_size, options_.workers,
+                                                              options_.seed, {}, false);
+  options.shard = shard();
   // Into device memory once: the head's epochs then read nothing from the host.
   precomputed.train = precomputed.train.to(options_.device);
   precomputed.valid = precomputed.valid.to(options_.device);
@@ -156,6 +202,8 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
   // A fresh optimizer per fit, as fastai 0.7 builds one in every fit() call: momentum buffers do
   // not carry over between stages. Only trainable parameters are handed to it.
   LayerOptimizer optimizer(groups, base_lr, options.optimizer);
+  std::optional<dist::GradientAverager> average;
+  if (group()) average.emplace(*group(), optimizer.parameters());
 
   const std::int64_t per_epoch = batches.batches_per_epoch();
   const std::int64_t epochs = total_epochs(options.schedule);
@@ -232,8 +280,9 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
         const std::vector<double> all_groups = group_lrs(iteration);
         lr_now = all_groups.back();  // the head, always trainable
         observer.on_lr(iteration, all_groups);
-        readout.add(train_step(optimizer, *batch, options.precompute), batch->index,
-                    batch->labels.size(0));
+        readout.add(
+            train_step(optimizer, *batch, options.precompute, average ? &*average : nullptr),
+            batch->index, batch->global_size);
         if (readout.due()) read_losses();
       }
       read_losses();
@@ -311,21 +360,36 @@ void Learner::restore(const LearnerState& state) {
 }
 
 torch::Tensor Learner::train_step(LayerOptimizer& optimizer, const data::Batch& batch,
-                                  bool precomputed) {
+                                  bool precomputed, dist::GradientAverager* average) {
   optimizer.zero_grad();
   const torch::Tensor outputs = forward(batch.images, precomputed);
-  const torch::Tensor loss = task_loss(model_->task(), outputs.to(torch::kFloat32), batch.labels);
+  torch::Tensor loss = task_loss(model_->task(), outputs.to(torch::kFloat32), batch.labels);
+  // Data parallelism: this rank's mean loss, weighed by its share of the batch, so that the
+  // ranks' mean gradient is the gradient of the whole batch's mean loss (shards differ by one
+  // sample when the batch does not divide evenly).
+  const double share =
+      average ? static_cast<double>(batch.labels.size(0)) / static_cast<double>(batch.global_size)
+              : 1.0;
+  const torch::Tensor weighted = average ? loss * (share * group()->size()) : loss;
+  const auto whole_batch_loss = [&] {
+    if (!average) return loss.detach();
+    torch::Tensor part = loss.detach() * share;  // Σ over ranks: the batch's mean loss
+    group()->allreduce_sum(part);
+    return part;
+  };
   if (!loss_scale_) {
-    loss.backward();
+    weighted.backward();
+    if (average) average->finish();
     optimizer.step();
-    return loss.detach();
+    return whole_batch_loss();
   }
   // fp16: a step whose gradients overflowed is skipped, and the scale backs off (loss_scale.h).
-  loss_scale_->scaled(loss).backward();
+  loss_scale_->scaled(weighted).backward();
+  if (average) average->finish();  // the same gradients everywhere: the same skip decision
   const bool finite = loss_scale_->unscale(optimizer.parameters());
   if (finite) optimizer.step();
   loss_scale_->update(finite);
-  return loss.detach();
+  return whole_batch_loss();
 }
 
 LrFindResult Learner::lr_find(const LrFindOptions& options, TrainingObserver& observer) {
@@ -341,6 +405,8 @@ LrFindResult Learner::lr_find(const LrFindOptions& options, TrainingObserver& ob
   const std::vector<double> start = per_group(options.start_lr, groups.size());
   LayerOptimizer optimizer(groups, start, {});         // fastai 0.7: SGD_Momentum(0.9), no wd
   const double start_last = optimizer.last_base_lr();  // the LR the ramp takes to end_lr
+  std::optional<dist::GradientAverager> average;
+  if (group()) average.emplace(*group(), optimizer.parameters());
 
   BatchSource& batches = training_batches(options.precompute);
   LrFindResult result;
@@ -382,8 +448,9 @@ LrFindResult Learner::lr_find(const LrFindOptions& options, TrainingObserver& ob
         if (interrupt_requested()) throw Interrupted();
         if (trained >= scheduled) break;
         optimizer.set(multipliers[trained], 0.9);
-        readout.add(train_step(optimizer, *batch, options.precompute), batch->index,
-                    batch->labels.size(0));
+        readout.add(
+            train_step(optimizer, *batch, options.precompute, average ? &*average : nullptr),
+            batch->index, batch->global_size);
         ++trained;
         if (readout.due()) read_losses();
         if (result.diverged) break;
@@ -400,15 +467,22 @@ LrFindResult Learner::lr_find(const LrFindOptions& options, TrainingObserver& ob
 }
 
 Validation Learner::validate(bool precomputed) {
+  // Every rank validates the same model: rank 0's BatchNorm statistics, which the ranks' own
+  // batches moved apart (DDP broadcasts them before every forward; once here, before they are
+  // read, gives rank 0 the same values).
+  broadcast_model(/*buffers_only=*/true);
   torch::Tensor outputs;
   if (precomputed) {
     XP_CHECK(precomputed_.has_value(), "precompute: no activations were computed for this learner");
     data::LoaderOptions options;
     options.batch_size = options_.batch_size;
+    options.shard = shard();
     ActivationBatches batches(precomputed_->valid, valid_labels_on_device_, options);
-    outputs = infer(batches, true);
+    outputs = dist::gather_rows(group(), infer(batches, true), data_.valid->size(), options);
   } else {
-    outputs = infer(batches_on(options_.device, *valid_images_, valid_images_on_device_), false);
+    outputs = dist::gather_rows(
+        group(), infer(batches_on(options_.device, *valid_images_, valid_images_on_device_), false),
+        data_.valid->size(), valid_loader_options_);
   }
   TaskMetricMeter metric(model_->task());
   metric.add(outputs, data_.valid->labels);
@@ -422,9 +496,11 @@ torch::Tensor Learner::infer(BatchSource& source, bool precomputed, std::int64_t
   source.start_epoch(epoch);
   while (auto batch = source.next()) {
     if (interrupt_requested()) throw Interrupted();
+    if (batch->images.size(0) == 0) continue;  // a rank's empty part of a last small batch
     outputs.push_back(forward(batch->images, precomputed).to(torch::kFloat32));
   }
   // One transfer for the whole split: the loss and metric are computed on the host, as on the CPU.
+  if (outputs.empty()) return torch::empty({0, model_outputs()});
   return torch::cat(outputs).cpu();
 }
 
@@ -443,7 +519,14 @@ InferenceOptions inference_options(const LearnerOptions& options) {
 
 torch::Tensor Learner::predict(const std::shared_ptr<const data::ImageSet>& split,
                                std::int64_t augmented_pass) {
-  return infer_images(*model_, split, inference_options(options_), augmented_pass).probs;
+  broadcast_model(/*buffers_only=*/true);
+  InferenceOptions options = inference_options(options_);
+  options.shard = shard();
+  const torch::Tensor probs = infer_images(*model_, split, options, augmented_pass).probs;
+  data::LoaderOptions batching;  // infer_images' batches
+  batching.batch_size = options.batch_size;
+  batching.shard = options.shard;
+  return dist::gather_rows(group(), probs, split->size(), batching);
 }
 
 }  // namespace xp::train

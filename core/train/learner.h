@@ -17,6 +17,7 @@
 
 #include "core/data/dataset.h"
 #include "core/data/loader.h"
+#include "core/dist/process_group.h"
 #include "core/models/classifier.h"
 #include "core/train/batch_source.h"
 #include "core/train/fit_types.h"
@@ -28,6 +29,10 @@
 #include "core/train/precision.h"
 #include "core/train/schedule.h"
 #include "core/train/training_observer.h"
+
+namespace xp::dist {
+class GradientAverager;
+}
 
 namespace xp::train {
 
@@ -53,6 +58,12 @@ struct LearnerOptions {
   // Dynamic loss scaling (loss_scale.h): what fp16 training needs. One scale for the learner's
   // life, across fits, as one GradScaler for a whole training script.
   std::optional<LossScaleOptions> loss_scale;
+  // Data parallelism (issue #17; none: one process). Each rank's learner holds the whole model
+  // and takes its shard of every batch (data::Shard): gradients are averaged over the ranks
+  // (dist/gradient_averager.h) so that a step is the one-process step over the whole batch;
+  // validation and predictions are split and gathered, the same on every rank. `batch_size` stays
+  // the whole step's batch, so the LR, the schedule and the steps per epoch are the recipe's.
+  std::shared_ptr<dist::ProcessGroup> group;
 };
 
 // The settings the learner's predictions are made with (batch size, transform, augmentation for
@@ -92,6 +103,11 @@ class Learner {
   const LearnerOptions& options() const { return options_; }
   std::int64_t epochs_done() const { return epochs_done_; }
 
+  // Data parallelism: every rank takes rank 0's weights, BatchNorm statistics, frozen groups, image
+  // size and batch size, epoch counter and RNG state — where rank 0 got its state from a file or
+  // the stage cache that the others did not read. Nothing without a group.
+  void sync_from_rank0();
+
   // A copy of the state (weights cloned) and its restoration: the same architecture and data,
   // any point of a run. restore() rebuilds the loaders when the size or batch size differ.
   LearnerState state();
@@ -100,6 +116,11 @@ class Learner {
  private:
   void make_loaders();
   bool on_gpu() const { return !options_.device.is_cpu(); }
+  dist::ProcessGroup* group() const { return options_.group.get(); }
+  data::Shard shard() const;
+  // Rank 0's parameters and buffers (BatchNorm statistics), or buffers only, on every rank.
+  void broadcast_model(bool buffers_only = false);
+  std::int64_t model_outputs();  // the network's outputs per image
   // The training batches: images, or precomputed activations.
   BatchSource& training_batches(bool precomputed);
   // Forward pass of a batch's inputs: images through the whole network, or activations through the head.
@@ -107,13 +128,16 @@ class Learner {
   // The outputs (float32 [N, C]) for every batch of `source`'s epoch `epoch`, in eval mode, in order.
   torch::Tensor infer(BatchSource& source, bool precomputed, std::int64_t epoch = 0);
   // One optimizer step on `batch`; the loss is returned on the device, unread (loss_readout.h).
-  torch::Tensor train_step(LayerOptimizer& optimizer, const data::Batch& batch, bool precomputed);
+  // With a group, `average` makes the gradients the ranks' mean and the loss is the whole batch's.
+  torch::Tensor train_step(LayerOptimizer& optimizer, const data::Batch& batch, bool precomputed,
+                           dist::GradientAverager* average = nullptr);
 
   models::Classifier model_;
   data::DataBundle data_;
   LearnerOptions options_;
   std::unique_ptr<data::DataLoader> train_loader_;
   std::unique_ptr<data::DataLoader> valid_loader_;
+  data::LoaderOptions valid_loader_options_;
   std::unique_ptr<LoaderBatches> train_images_;
   std::unique_ptr<LoaderBatches> valid_images_;
   std::unique_ptr<BatchSource> train_images_on_device_;  // on a GPU only

@@ -102,6 +102,61 @@ TEST_CASE("shuffled batches depend on (seed, epoch) only, not on the worker coun
   CHECK(seen.size() == 10);  // every image exactly once
 }
 
+TEST_CASE("sharded: the ranks' parts of each batch are the one-process batch, in order") {
+  // 10 shuffled images in training batches of 4 over 2 ranks: every step's parts together are the
+  // one-process step's batch; the last batch of 2 gives each rank one image... which training
+  // refuses (BatchNorm), so it joins the batch before: 4 and 6.
+  LoaderOptions options = training_loader_options(4, 2, 5, {});
+  DataLoader whole(numbered_set(), options, identity_preprocess());
+  const auto expected = epoch_ids(whole, 3);
+  CHECK(expected.size() == 3);
+  options.shard.count = 2;
+  CHECK(batches_per_epoch(10, options) == 2);  // 2 left over: fewer than 2 per rank
+  std::vector<std::vector<std::vector<int>>> parts;
+  for (int rank = 0; rank < 2; ++rank) {
+    options.shard.rank = rank;
+    DataLoader loader(numbered_set(), options, identity_preprocess());
+    parts.push_back(epoch_ids(loader, 3));
+    loader.start_epoch(3);
+    CHECK(loader.next()->global_size == 4);
+  }
+  std::vector<int> flat_expected;
+  for (const auto& batch : expected)
+    flat_expected.insert(flat_expected.end(), batch.begin(), batch.end());
+  std::vector<int> flat_parts;
+  for (std::size_t batch = 0; batch < 2; ++batch)
+    for (int rank = 0; rank < 2; ++rank) {
+      const auto& part = parts[static_cast<std::size_t>(rank)][batch];
+      CHECK(part.size() == (batch == 0 ? 2u : 3u));
+      flat_parts.insert(flat_parts.end(), part.begin(), part.end());
+    }
+  CHECK(flat_parts == flat_expected);
+
+  // An unshuffled pass (validation) keeps its last small batch; join_shards puts the ranks' rows
+  // back in split order. 10 rows in batches of 4 over 3 ranks: 4 = 1+1+2 twice, then 2 = 0+1+1.
+  LoaderOptions validation;
+  validation.batch_size = 4;
+  validation.shard.count = 3;
+  std::vector<torch::Tensor> rank_rows;
+  for (int rank = 0; rank < 3; ++rank) {
+    validation.shard.rank = rank;
+    std::vector<torch::Tensor> rows;
+    for (std::int64_t batch = 0; batch < batches_per_epoch(10, validation); ++batch) {
+      const BatchRange range = batch_range(10, validation, batch);
+      rows.push_back(torch::arange(range.first, range.first + range.count, torch::kInt64));
+    }
+    rank_rows.push_back(torch::cat(rows));
+  }
+  CHECK(rank_rows[0].size(0) == 2);
+  CHECK(torch::equal(join_shards(rank_rows, 10, validation), torch::arange(10, torch::kInt64)));
+
+  // Training batches too small to give every rank two images are refused, naming the key.
+  LoaderOptions small = training_loader_options(3, 1, 5, {});
+  small.shard.count = 2;
+  CHECK_THROWS_WITH_AS(DataLoader(numbered_set(), small, identity_preprocess()),
+                       doctest::Contains("data.batch_size 3 split over 2 ranks"), xp::UserError);
+}
+
 TEST_CASE("gray images become three normalized channels, resized to the model's size") {
   ImageSet set;
   set.name = "valid";

@@ -2,45 +2,18 @@
 
 #include <doctest/doctest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <torch/torch.h>
 
 #include <future>
 
 #include "core/util/error.h"
+#include "tests/core/dist/two_ranks.h"
 
 using xp::dist::LaunchEnv;
 using xp::dist::ProcessGroup;
 
-namespace {
-
-// A TCP port nobody listens on now (the kernel's pick for a socket bound to port 0).
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
-LaunchEnv rank_of(int rank, int world, int port) {
-  LaunchEnv env;
-  env.launcher = "torchrun";
-  env.rank = rank;
-  env.world_size = world;
-  env.master_addr = "127.0.0.1";
-  env.master_port = port;
-  return env;
-}
-
-}  // namespace
+using xp::testing::free_port;
+using xp::testing::rank_of;
 
 TEST_CASE("Gloo process group: two ranks broadcast rank 0's tensors and average the others") {
   if (!xp::dist::gloo_built()) {
@@ -79,4 +52,29 @@ TEST_CASE("Gloo process group: a rank that cannot reach the store names its addr
       "cannot reach the rendezvous store at 127.0.0.1:" + std::to_string(port);
   CHECK_THROWS_WITH_AS(ProcessGroup::connect(rank_of(1, 2, port), std::chrono::seconds(1)),
                        doctest::Contains(expected.c_str()), xp::UserError);
+}
+
+TEST_CASE("Gloo process group: ranks gather parts of different lengths, summed asynchronously") {
+  if (!xp::dist::gloo_built()) {
+    MESSAGE("this build has no Gloo headers (libgloo-dev): not tested");
+    return;
+  }
+  const auto results = xp::testing::run_ranks<std::vector<torch::Tensor>>(
+      2, [](int rank, std::shared_ptr<ProcessGroup> group) {
+        // Rank 0 has 1 row, rank 1 has 3: Gloo gathers one shape, the group pads and cuts.
+        const torch::Tensor rows =
+            torch::arange(rank == 0 ? 2 : 6, torch::kFloat32).reshape({-1, 2}).add(100 * rank);
+        std::vector<torch::Tensor> gathered = group->all_gather_rows(rows);
+        torch::Tensor sum = torch::full({2}, static_cast<float>(rank + 1));
+        xp::dist::PendingCollective pending = group->allreduce_sum_async(sum);
+        pending.wait();
+        gathered.push_back(sum);
+        return gathered;
+      });
+  for (const auto& result : results) {
+    REQUIRE(result.size() == 3);
+    CHECK(torch::equal(result[0], torch::tensor({{0.0f, 1.0f}})));
+    CHECK(torch::equal(result[1], torch::arange(6, torch::kFloat32).reshape({3, 2}).add(100)));
+    CHECK(torch::equal(result[2], torch::full({2}, 3.0f)));
+  }
 }

@@ -16,40 +16,15 @@
 #include "core/train/device.h"
 #include "core/train/fit_cursor.h"
 #include "core/util/error.h"
+#include "tests/core/train/bar_images.h"
 
 using namespace xp;
 using namespace xp::train;
+using xp::testing::bar_data;
+using xp::testing::kBarClasses;
+using xp::testing::kBarSide;
 
 namespace {
-
-constexpr int kClasses = 4;
-constexpr int kSide = 32;
-
-// `per_class` RGB images of kSide² pixels per class; class c is a bright horizontal bar at rows
-// 8c … 8c+3 over seeded noise: learnable within an epoch or two.
-std::shared_ptr<const data::ImageSet> bars(const std::string& name, int per_class,
-                                           std::uint64_t seed) {
-  torch::manual_seed(seed);
-  const int count = per_class * kClasses;
-  data::ImageSet set;
-  set.name = name;
-  set.images = torch::randint(0, 60, {count, kSide, kSide, 3}, torch::kUInt8);
-  set.labels = torch::arange(count, torch::kInt64).remainder(kClasses);
-  for (int i = 0; i < count; ++i) {
-    const int row = 8 * (i % kClasses);
-    set.images[i].slice(0, row, row + 4).fill_(220);
-  }
-  for (int i = 0; i < count; ++i) set.ids.push_back(name + "#" + std::to_string(i));
-  return std::make_shared<const data::ImageSet>(set);
-}
-
-data::DataBundle bar_data() {
-  data::DataBundle bundle;
-  bundle.train = bars("train", 12, 1);
-  bundle.valid = bars("valid", 4, 2);
-  bundle.classes = {"a", "b", "c", "d"};
-  return bundle;
-}
 
 // resnet18 with a small head drawn from `init_seed`, no dropout, batches of 8 over 48 training
 // images (6 an epoch) shuffled from the run's seed 7; `adjust` changes the options (device,
@@ -61,12 +36,12 @@ Learner make_learner(std::uint64_t init_seed = 7,
   model_options.arch = "resnet18";
   model_options.xtra_fc = {32};
   model_options.dropout = {0.0, 0.0};
-  models::Classifier model(model_options, kClasses);
+  models::Classifier model(model_options, kBarClasses);
   LearnerOptions options;
   options.batch_size = 8;
   options.workers = 1;
   options.seed = 7;
-  options.preprocess.size = kSide;
+  options.preprocess.size = kBarSide;
   options.preprocess.mean = model->input_mean();
   options.preprocess.std = model->input_std();
   if (adjust) adjust(options);
