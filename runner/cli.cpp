@@ -50,6 +50,9 @@ po::options_description run_options(CliOptions& options) {
       "resume", po::value<std::string>(&options.resume)->value_name("RUN_FOLDER"),
       "continue a stopped run (killed, interrupted or failed) from its last completed epoch, in "
       "its folder; no RECIPE: the folder's recipe.yaml is used")(
+      "nproc", po::value<int>(&options.nproc)->default_value(1)->value_name("N"),
+      "data-parallel: start N ranks on this machine (Gloo, CPU), each with hardware threads / N "
+      "unless --threads; data.batch_size stays the whole step's batch")(
       "progress",
       po::value<std::string>(&options.progress)->default_value("auto")->value_name("STYLE"),
       "progress within an epoch: bar (redrawn on a terminal), lines (a plain line every 10 s: "
@@ -175,6 +178,8 @@ po::options_description cache_options(CliOptions& options) {
 
 // --resume: the run folder's recipe.yaml is the recipe.
 void resume_arguments(CliOptions& options) {
+  if (options.nproc < 1)
+    throw UsageError(str_cat("xp run: --nproc must be >= 1, got ", options.nproc));
   if (options.resume.empty()) return;
   if (!options.recipe.empty() || !options.overrides.empty())
     throw UsageError(
@@ -288,11 +293,15 @@ const Command kCommands[] = {
     {Verb::kRun, "run", "run RECIPE     run a recipe; prints the result folder on its last line",
      "usage: xp run RECIPE [--set KEY=VALUE]... [--out DIR] [--threads N] [--no-cache]\n"
      "              [--progress auto|bar|lines|none] [--progress-every SECONDS] [--quiet]\n"
+     "              [--nproc N]\n"
      "       xp run --resume RUN_FOLDER\n\n"
      "Run RECIPE's stages in order and write a result folder\n"
      "(recipe.yaml, run.json, status.json, metrics.csv, log.txt). Stages whose key (the recipe "
      "up to\nthem, the data, the weights) is in the stage cache are not run again: their results "
-     "are copied.\nA killed or interrupted run is continued with --resume.\n\n",
+     "are copied.\nA killed or interrupted run is continued with --resume.\n"
+     "Data-parallel: --nproc N starts N ranks here; under torchrun or srun, xp reads RANK, "
+     "WORLD_SIZE,\nMASTER_ADDR, MASTER_PORT (or SLURM_PROCID, SLURM_NTASKS, the node list) "
+     "itself.\n\n",
      run_options, resume_arguments, commands::run, true},
     {Verb::kModel, "model",
      "model RECIPE   print the recipe's network: layer groups, parameters, trainable, weights",

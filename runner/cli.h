@@ -54,6 +54,7 @@ struct CliOptions {
   int threads = 0;        // 0: the recipe's threads
   bool no_cache = false;  // run: neither reuse nor store stage results
   std::string resume;     // run: a stopped run's folder to continue
+  int nproc = 1;          // run: data-parallel ranks this process starts on this machine
   std::string progress = "auto";  // run: bar | lines | none; auto = bar on a terminal, else lines
   double progress_every = 10;     // run: seconds between progress lines
   std::vector<std::string> grid;  // sweep: "KEY=V1,V2", in order

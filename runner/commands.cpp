@@ -1,10 +1,15 @@
 #include "runner/commands.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <thread>
 
 #include "core/cache/cache_layout.h"
+#include "core/dist/launch_env.h"
 #include "core/pipeline/engine.h"
 #include "core/pipeline/inspect.h"
 #include "core/pipeline/plan.h"
@@ -16,6 +21,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/strings.h"
 #include "runner/folder_commands.h"
+#include "runner/local_ranks.h"
 #include "runner/sweep.h"
 
 namespace xp::commands {
@@ -45,9 +51,28 @@ int check(const cli::CliOptions& options) {
 
 int run(const cli::CliOptions& options) {
   const pipeline::Plan plan = load_plan(options);
-  if (plan.recipe.doc.root().contains("sweep") && options.resume.empty())
+  dist::LaunchEnv launch = dist::launch_env();
+  if (options.nproc > 1) {
+    if (launch.world_size > 1)
+      throw cli::UsageError(str_cat("xp run --nproc: this process is already rank ", launch.rank,
+                                    " of ", launch.world_size, " (launched by ", launch.launcher,
+                                    "); leave out --nproc"));
+    if (!options.resume.empty())
+      throw cli::UsageError(
+          "xp run --nproc --resume: resuming a data-parallel run is not supported yet; resume it "
+          "with one process");
+    return run_local_ranks(options);
+  }
+  if (const char* launcher = std::getenv("XP_LAUNCHER"); launcher && launch.world_size > 1)
+    launch.launcher = launcher;  // xp run --nproc started this rank
+  const bool rank0 = launch.rank == 0;
+  if (rank0 && plan.recipe.doc.root().contains("sweep") && options.resume.empty())
     std::cout << "note: xp run runs the recipe once; its sweep: block is for xp sweep\n";
-  report::Console console(stdout, options.progress_every);
+  // Rank 0 speaks for a data-parallel job; the others say only their errors.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> silent(
+      rank0 ? nullptr : std::fopen("/dev/null", "w"),
+      [](std::FILE* file) { return file ? std::fclose(file) : 0; });
+  report::Console console(rank0 ? stdout : silent.get(), options.progress_every);
   console.set_progress_style(cli::progress_style(options, console.terminal()));
   pipeline::RunOptions run_options;
   run_options.results_root = options.out;
@@ -55,6 +80,12 @@ int run(const cli::CliOptions& options) {
   run_options.command_line = options.command_line;
   run_options.threads = options.threads;
   run_options.stage_cache = !options.no_cache;
+  run_options.launch = launch;
+  // Ranks sharing this machine share its cores, unless told otherwise (torchrun's
+  // OMP_NUM_THREADS=1 for the same reason).
+  if (options.threads == 0 && plan.recipe.run.threads == 0 && launch.local_world_size > 1)
+    run_options.threads = std::max(
+        1, static_cast<int>(std::thread::hardware_concurrency()) / launch.local_world_size);
   if (!options.resume.empty()) {
     run_options.resume_folder = options.resume;
     const std::filesystem::path folder(options.resume);

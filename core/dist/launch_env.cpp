@@ -1,5 +1,7 @@
 #include "core/dist/launch_env.h"
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <limits>
 
@@ -74,12 +76,21 @@ LaunchEnv launch_env(const Lookup& given) {
     env.rank = whole_number(lookup, "RANK", 0, env.world_size - 1);
     if (has(lookup, "LOCAL_RANK"))
       env.local_rank = whole_number(lookup, "LOCAL_RANK", 0, env.world_size - 1);
+    if (has(lookup, "LOCAL_WORLD_SIZE"))
+      env.local_world_size = whole_number(lookup, "LOCAL_WORLD_SIZE", 1, env.world_size);
   } else if (has(lookup, "SLURM_PROCID") && has(lookup, "SLURM_NTASKS")) {
     env.launcher = "slurm";
     env.world_size = whole_number(lookup, "SLURM_NTASKS", 1, kMax);
     env.rank = whole_number(lookup, "SLURM_PROCID", 0, env.world_size - 1);
     if (has(lookup, "SLURM_LOCALID"))
       env.local_rank = whole_number(lookup, "SLURM_LOCALID", 0, env.world_size - 1);
+    // "4" or "2(x3),1": this node's count is not said; the first node's is a fair share.
+    if (has(lookup, "SLURM_TASKS_PER_NODE")) {
+      const std::string tasks = trim(lookup("SLURM_TASKS_PER_NODE"));
+      const std::string first = tasks.substr(0, tasks.find_first_not_of("0123456789"));
+      if (!first.empty() && first.size() < 10)
+        env.local_world_size = std::clamp(std::stoi(first), 1, env.world_size);
+    }
     for (const char* name : {"SLURM_JOB_NODELIST", "SLURM_NODELIST"})
       if (has(lookup, name)) {
         env.master_addr = first_slurm_host(lookup(name));

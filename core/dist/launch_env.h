@@ -1,7 +1,7 @@
 // Where this process stands in a multi-process job (issue #17), read from its launcher's
 // environment the way PyTorch's own launchers publish it:
-//   torchrun    RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT
-//   Slurm srun  SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, and the first host of
+//   torchrun    RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT
+//   Slurm srun  SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, SLURM_TASKS_PER_NODE, and the first host of
 //               SLURM_JOB_NODELIST (or SLURM_NODELIST) as the rendezvous host; MASTER_ADDR and
 //               MASTER_PORT, when set, win (what sbatch scripts for torchrun export)
 // torchrun's variables win over Slurm's (torchrun started inside an allocation). Neither: one
@@ -20,6 +20,9 @@ struct LaunchEnv {
   int rank = 0;
   int world_size = 1;
   int local_rank = 0;
+  // Ranks on this machine (LOCAL_WORLD_SIZE; Slurm: SLURM_TASKS_PER_NODE's first count): what
+  // shares its cores.
+  int local_world_size = 1;
   std::string master_addr = "127.0.0.1";
   int master_port = kDefaultMasterPort;
 };

@@ -10,7 +10,10 @@
 #endif
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
+#include <thread>
 
 #include "core/util/error.h"
 
@@ -18,9 +21,107 @@ namespace xp::dist {
 
 #if XP_HAVE_GLOO
 
+namespace {
+
+std::string alive_key(int rank) { return str_cat("xp/alive/", rank); }
+
+// Every rank counts its heartbeats in the store, on a connection of its own, twice a second: when
+// a collective fails, the ranks whose count stands still are the ones lost.
+class Heartbeat {
+ public:
+  Heartbeat(const std::string& host, c10d::TCPStoreOptions options, int rank)
+      : store_(c10::make_intrusive<c10d::TCPStore>(host, options)), key_(alive_key(rank)) {
+    beat();  // before connect() returns: every rank has a count once the group exists
+    thread_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(mutex_);
+      while (!stopping_) {
+        if (stopped_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stopping_; }))
+          break;
+        try {
+          beat();
+        } catch (const std::exception&) {
+          return;  // the store (rank 0) is gone: the collectives say so
+        }
+      }
+    });
+  }
+  ~Heartbeat() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    stopped_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void beat() {
+    const std::string count = std::to_string(++count_);
+    store_->set(key_, std::vector<std::uint8_t>(count.begin(), count.end()));
+  }
+
+  c10::intrusive_ptr<c10d::TCPStore> store_;
+  std::string key_;
+  std::uint64_t count_ = 0;
+  std::mutex mutex_;
+  std::condition_variable stopped_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
 struct ProcessGroup::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  std::unique_ptr<Heartbeat> heartbeat;
+  int rank = 0;
+  int size = 1;
+  std::string where;  // MASTER_ADDR:MASTER_PORT
+
+  // Waits for `work`; a failure (a peer's connection closed, a timeout) becomes a RankLost naming
+  // the ranks that stopped answering.
+  template <typename Work>
+  void wait(const Work& work) {
+    try {
+      work->wait();
+    } catch (const std::exception& error) {
+      throw RankLost(lost_message(error.what()));
+    }
+  }
+
+  std::string lost_message(const std::string& error) {
+    std::vector<int> lost;
+    try {
+      store->setTimeout(std::chrono::seconds(5));
+      const auto counts = [&] {
+        std::vector<std::string> seen(static_cast<std::size_t>(size));
+        for (int other = 0; other < size; ++other) {
+          if (other == rank || !store->check({alive_key(other)})) continue;
+          const std::vector<std::uint8_t> value = store->get(alive_key(other));
+          seen[static_cast<std::size_t>(other)].assign(value.begin(), value.end());
+        }
+        return seen;
+      };
+      const auto before = counts();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      const auto after = counts();
+      for (int other = 0; other < size; ++other)
+        if (other != rank &&
+            (after[static_cast<std::size_t>(other)].empty() ||
+             before[static_cast<std::size_t>(other)] == after[static_cast<std::size_t>(other)]))
+          lost.push_back(other);
+    } catch (const std::exception&) {
+      lost = {0};  // the store rank 0 serves is gone with it
+    }
+    std::string ranks;
+    for (const int other : lost) ranks += str_cat(ranks.empty() ? "" : ", ", other);
+    return str_cat("rank ", rank, " of ", size, " lost contact with ",
+                   lost.empty() ? std::string("another rank")
+                                : str_cat(lost.size() == 1 ? "rank " : "ranks ", ranks),
+                   lost.empty() ? "" : " (it stopped: killed, or failed — see its own error)",
+                   "; the job cannot go on without it: ", error);
+  }
 };
 
 bool gloo_built() { return true; }
@@ -52,6 +153,8 @@ std::unique_ptr<ProcessGroup> ProcessGroup::connect(const LaunchEnv& env,
     options.waitWorkers = false;
     options.timeout = timeout;
     impl->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, options);
+    options.isServer = false;
+    impl->heartbeat = std::make_unique<Heartbeat>(env.master_addr, options, env.rank);
   } catch (const std::exception& error) {
     throw UserError(str_cat("rank ", env.rank, " of ", env.world_size,
                             env.rank == 0 ? " cannot serve" : " cannot reach",
@@ -69,6 +172,9 @@ std::unique_ptr<ProcessGroup> ProcessGroup::connect(const LaunchEnv& env,
                             ": the Gloo process group did not form through ", where, ": ",
                             error.what()));
   }
+  impl->rank = env.rank;
+  impl->size = env.world_size;
+  impl->where = where;
   return std::unique_ptr<ProcessGroup>(new ProcessGroup(std::move(impl), env.rank, env.world_size));
 }
 
@@ -76,7 +182,7 @@ void ProcessGroup::broadcast_from_rank0(std::vector<torch::Tensor>& tensors) {
   // c10d's broadcast takes one tensor per device, not a list of a model's tensors: one call each.
   for (auto& tensor : tensors) {
     std::vector<torch::Tensor> one = {tensor};
-    impl_->group->broadcast(one)->wait();
+    impl_->wait(impl_->group->broadcast(one));
   }
 }
 
@@ -84,7 +190,7 @@ void ProcessGroup::allreduce_mean(std::vector<torch::Tensor>& tensors) {
   // As broadcast: a list given to c10d is one tensor per device, reduced together.
   for (auto& tensor : tensors) {
     std::vector<torch::Tensor> one = {tensor};
-    impl_->group->allreduce(one)->wait();
+    impl_->wait(impl_->group->allreduce(one));
     tensor.div_(size_);
   }
 }
@@ -92,7 +198,8 @@ void ProcessGroup::allreduce_mean(std::vector<torch::Tensor>& tensors) {
 PendingCollective ProcessGroup::allreduce_sum_async(torch::Tensor& tensor) {
   std::vector<torch::Tensor> one = {tensor};
   auto work = impl_->group->allreduce(one);
-  return PendingCollective([work] { work->wait(); });
+  Impl* impl = impl_.get();
+  return PendingCollective([impl, work] { impl->wait(work); });
 }
 
 std::vector<torch::Tensor> ProcessGroup::all_gather_rows(const torch::Tensor& rows) {
@@ -102,7 +209,7 @@ std::vector<torch::Tensor> ProcessGroup::all_gather_rows(const torch::Tensor& ro
   std::vector<std::vector<torch::Tensor>> counts_out(1);
   for (int rank = 0; rank < size_; ++rank)
     counts_out[0].push_back(torch::empty({1}, torch::kInt64));
-  impl_->group->allgather(counts_out, count_in)->wait();
+  impl_->wait(impl_->group->allgather(counts_out, count_in));
   std::int64_t most = 0;
   for (const auto& count : counts_out[0]) most = std::max(most, count.item<std::int64_t>());
   if (most == 0) return std::vector<torch::Tensor>(static_cast<std::size_t>(size_), rows);
@@ -114,7 +221,7 @@ std::vector<torch::Tensor> ProcessGroup::all_gather_rows(const torch::Tensor& ro
   std::vector<torch::Tensor> part_in = {padded};
   std::vector<std::vector<torch::Tensor>> parts_out(1);
   for (int rank = 0; rank < size_; ++rank) parts_out[0].push_back(torch::empty_like(padded));
-  impl_->group->allgather(parts_out, part_in)->wait();
+  impl_->wait(impl_->group->allgather(parts_out, part_in));
   std::vector<torch::Tensor> parts;
   for (int rank = 0; rank < size_; ++rank)
     parts.push_back(parts_out[0][static_cast<std::size_t>(rank)].slice(
@@ -122,7 +229,46 @@ std::vector<torch::Tensor> ProcessGroup::all_gather_rows(const torch::Tensor& ro
   return parts;
 }
 
-void ProcessGroup::barrier() { impl_->group->barrier()->wait(); }
+std::vector<std::string> ProcessGroup::all_gather_text(const std::string& text) {
+  const torch::Tensor bytes =
+      torch::tensor(std::vector<std::uint8_t>(text.begin(), text.end()), torch::kUInt8)
+          .reshape({static_cast<std::int64_t>(text.size())});
+  std::vector<std::string> texts;
+  for (const auto& part : all_gather_rows(bytes)) {
+    const auto* begin = part.data_ptr<std::uint8_t>();
+    texts.emplace_back(begin, begin + part.numel());
+  }
+  return texts;
+}
+
+std::int64_t ProcessGroup::broadcast_value(std::int64_t value) {
+  std::vector<torch::Tensor> one = {torch::tensor({value}, torch::kInt64)};
+  impl_->wait(impl_->group->broadcast(one));
+  return one[0].item<std::int64_t>();
+}
+
+torch::Tensor ProcessGroup::share_from_rank0(const torch::Tensor& tensor) {
+  // Its dtype and shape first, then its values into a tensor of that shape.
+  std::vector<std::int64_t> header;
+  if (rank_ == 0) {
+    header.push_back(static_cast<std::int64_t>(tensor.scalar_type()));
+    header.push_back(tensor.dim());
+    for (const auto size : tensor.sizes()) header.push_back(size);
+  }
+  header.resize(2 + 16, 0);
+  std::vector<torch::Tensor> head = {torch::tensor(header, torch::kInt64)};
+  impl_->wait(impl_->group->broadcast(head));
+  const auto* values = head[0].data_ptr<std::int64_t>();
+  XP_ASSERT(values[1] <= 16, "share_from_rank0: a tensor of more than 16 dimensions");
+  std::vector<torch::Tensor> body = {
+      rank_ == 0 ? tensor.contiguous()
+                 : torch::empty(std::vector<std::int64_t>(values + 2, values + 2 + values[1]),
+                                static_cast<torch::ScalarType>(values[0]))};
+  impl_->wait(impl_->group->broadcast(body));
+  return body[0];
+}
+
+void ProcessGroup::barrier() { impl_->wait(impl_->group->barrier()); }
 
 #else  // no Gloo headers in this build
 
@@ -142,6 +288,9 @@ PendingCollective ProcessGroup::allreduce_sum_async(torch::Tensor&) { return {};
 std::vector<torch::Tensor> ProcessGroup::all_gather_rows(const torch::Tensor& rows) {
   return {rows};
 }
+std::vector<std::string> ProcessGroup::all_gather_text(const std::string& text) { return {text}; }
+std::int64_t ProcessGroup::broadcast_value(std::int64_t value) { return value; }
+torch::Tensor ProcessGroup::share_from_rank0(const torch::Tensor& tensor) { return tensor; }
 void ProcessGroup::barrier() {}
 
 #endif

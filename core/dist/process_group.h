@@ -15,14 +15,23 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "core/dist/launch_env.h"
+#include "core/util/error.h"
 
 namespace xp::dist {
 
 bool gloo_built();
+
+// A collective failed because a rank stopped answering (killed, failed, its machine gone); the
+// message names the lost ranks — those whose heartbeat in the store stood still.
+class RankLost : public Error {
+ public:
+  using Error::Error;
+};
 
 // A collective under way (c10d's Work): wait() blocks until this rank's part of it is done, and
 // rethrows its failure.
@@ -60,6 +69,14 @@ class ProcessGroup {
   void allreduce_sum(torch::Tensor& tensor) { allreduce_sum_async(tensor).wait(); }
   // Every rank's `rows` (the same shape but for dim 0, host tensors), in rank order.
   std::vector<torch::Tensor> all_gather_rows(const torch::Tensor& rows);
+  // Every rank's `text`, in rank order (host names, failure messages).
+  std::vector<std::string> all_gather_text(const std::string& text);
+  // Rank 0's `value` on every rank: a decision rank 0 alone can make (a cache hit) that every rank
+  // must follow, for all to run the same collectives.
+  std::int64_t broadcast_value(std::int64_t value);
+  // Rank 0's host tensor, whatever its shape and dtype, on every rank (the others' `tensor` is
+  // ignored): data rank 0 alone read.
+  torch::Tensor share_from_rank0(const torch::Tensor& tensor);
   void barrier();
 
  private:

@@ -2,11 +2,15 @@
 
 #include <c10/util/Exception.h>
 
+#include <unistd.h>
+
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/models/weights/h5.h"
+#include "core/pipeline/job.h"
 #include "core/pipeline/learner_file.h"
 #include "core/pipeline/out_of_memory.h"
 #include "core/pipeline/run_observer.h"
@@ -98,7 +102,7 @@ void record_stop(RunSession& session, report::Console& console, const std::excep
 
 // Stages [first_stage, end) of the plan, each replayed from the stage cache or run; then
 // model.h5, and the run marked COMPLETE. Returns the final metric.
-double run_stages(const Plan& plan, const RunOptions& options, RunSession& session,
+double run_stages(const Plan& plan, const RunOptions& options, const Job& job, RunSession& session,
                   report::Console& console) {
   const recipe::Recipe& recipe = plan.recipe;
   const std::filesystem::path& folder = session.folder;
@@ -110,7 +114,9 @@ double run_stages(const Plan& plan, const RunOptions& options, RunSession& sessi
 
   models::Classifier model = build_model(recipe, loaded.data);
   record_model(recipe, model, console, session.record);
-  train::Learner learner(model, std::move(loaded.data), learner_options(recipe, model));
+  train::LearnerOptions settings = learner_options(recipe, model);
+  settings.group = job.group;
+  train::Learner learner(model, std::move(loaded.data), settings);
   const std::string metric_name = train::TaskMetricMeter::name(model->task());
   report::MetricsCsv metrics(folder / report::files::kMetrics, metric_name);
   report::LrScheduleLog schedule(folder);
@@ -139,6 +145,9 @@ double run_stages(const Plan& plan, const RunOptions& options, RunSession& sessi
 
   StageCacheDriver stage_cache(options.cache_root, options.stage_cache, folder, console,
                                session.record);
+  // A data-parallel job's other ranks follow rank 0's cache hits, and take its state before the
+  // next stage they run.
+  bool behind_rank0 = false;
   for (const auto& planned : plan.stages) {
     const int index = planned.index;
     if (index < first_stage) continue;
@@ -148,9 +157,13 @@ double run_stages(const Plan& plan, const RunOptions& options, RunSession& sessi
     const bool resumed_inside = resume_fit && index == first_stage;
     const std::string header =
         str_cat("stage [", index, "] ", planned.type, "  ", planned.stage->describe());
-    if (!resumed_inside && stage_cache.replay(planned, key, header, observer)) continue;
+    if (job.agree(!resumed_inside && stage_cache.replay(planned, key, header, observer))) {
+      behind_rank0 = job.distributed();
+      continue;
+    }
     if (stage_cache.catch_up(learner))  // the stages before were replayed: start from their state
       save_resume_point(folder, learner, index, nullptr, observer, key_hashes);
+    if (std::exchange(behind_rank0, false)) learner.sync_from_rank0();
 
     console.line(header);
     StageCapture capture(folder, console, session.record);
@@ -190,16 +203,54 @@ double run_stages(const Plan& plan, const RunOptions& options, RunSession& sessi
   return observer.last_metric();
 }
 
+// A data-parallel rank other than 0 writes its run here, and nothing is kept: rank 0's folder is
+// the run's.
+class ScratchFolder {
+ public:
+  explicit ScratchFolder(int rank)
+      : path_(std::filesystem::temp_directory_path() / str_cat("xp-rank", rank, "-", ::getpid())) {
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 }  // namespace
 
-RunResult run_plan(const Plan& plan, const RunOptions& options, report::Console& console) {
+RunResult run_plan(const Plan& plan, const RunOptions& requested, report::Console& console) {
   require_trainable(plan);
   const int threads =
-      configure_threads(options.threads > 0 ? options.threads : plan.recipe.run.threads);
+      configure_threads(requested.threads > 0 ? requested.threads : plan.recipe.run.threads);
   train::configure_kernels(plan.recipe.run.compute.deterministic);
+  const Job job =
+      join_job(requested.launch,
+               train::torch_device(train::resolve_on_this_machine(plan.recipe.run.device)));
+  RunOptions options = requested;
+  std::optional<ScratchFolder> scratch;
+  if (!job.writer()) {
+    XP_CHECK(options.resume_folder.empty(),
+             "xp run --resume of a data-parallel run is not supported yet: resume it with one "
+             "process (xp run --resume FOLDER)");
+    scratch.emplace(job.env.rank);
+    options.results_root = scratch->path();
+    options.stage_cache = false;  // rank 0's hits are followed through Job::agree
+  }
   RunSession session = open_run_session(plan, options, threads, console);
+  if (job.distributed())
+    session.record.update([&](report::RunInfo& run) {
+      run.distributed =
+          report::DistributedInfo{job.env.world_size, job.backend(), job.env.launcher, job.hosts};
+    });
   try {
-    return {session.folder, run_stages(plan, options, session, console)};
+    return {session.folder, run_stages(plan, options, job, session, console)};
   } catch (const Interrupted&) {
     record_stop(session, console, nullptr);
     throw;

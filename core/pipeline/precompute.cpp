@@ -3,11 +3,13 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <optional>
 
 #include "core/cache/activations.h"
 #include "core/cache/cache_layout.h"
 #include "core/cache/data_identity.h"
 #include "core/cache/file_identity.h"
+#include "core/dist/gather_rows.h"
 #include "core/recipe/node.h"
 #include "core/report/console.h"
 #include "core/report/run_record.h"
@@ -61,16 +63,21 @@ std::string split_key(const std::string& body_and_transform, const data::ImageSe
                  cache::split_identity(split));
 }
 
-// The split's activations for `key`: read from the cache when it holds them, else computed and written.
+// The split's activations for `key`: read from the cache when it holds them, else computed and
+// written. In a data-parallel job rank 0 alone reads and writes the cache and says whether it held
+// them; if not, every rank computes its shard of the split and the shards are gathered.
 SplitActivations obtain(StageContext& context, const std::shared_ptr<const data::ImageSet>& split,
                         const std::string& key) {
   auto& learner = context.learner;
+  dist::ProcessGroup* group = learner.options().group.get();
+  const bool writer = !group || group->rank() == 0;
   const auto started = std::chrono::steady_clock::now();
   SplitActivations out;
   out.file = cache::layout::activation_file(context.cache_root, cache::hash_hex(key));
   // One process computes a file while others sharing the cache wait for it, then read it.
-  const FileLock lock(cache::layout::lock_for(out.file));
-  if (std::filesystem::exists(out.file)) {
+  std::optional<FileLock> lock;
+  if (writer) lock.emplace(cache::layout::lock_for(out.file));
+  if (writer && std::filesystem::exists(out.file)) {
     try {
       cache::Activations cached = cache::read_activations(out.file);
       // The key text guards against a hash collision; the rows against a file cut short.
@@ -86,14 +93,23 @@ SplitActivations obtain(StageContext& context, const std::shared_ptr<const data:
       context.console.line(str_cat("warning: ", error.what(), "; recomputing"));
     }
   }
+  if (group) {
+    out.reused = group->broadcast_value(out.reused ? 1 : 0) != 0;
+    if (out.reused) out.features = group->share_from_rank0(out.features);
+  }
   if (!out.reused) {
     const auto& options = learner.options();
-    const train::FeatureSet computed =
-        train::compute_features(*learner.model(), split, options.batch_size, options.workers,
-                                options.preprocess, options.compute, options.reduced_decode);
-    out.features = computed.features;
-    std::filesystem::create_directories(out.file.parent_path());
-    cache::write_activations(out.file, {computed.features, split->labels, split->ids, key});
+    data::LoaderOptions batching;  // compute_features' batches, this rank's part of each
+    batching.batch_size = options.batch_size;
+    if (group) batching.shard = {group->rank(), group->size()};
+    const train::FeatureSet computed = train::compute_features(
+        *learner.model(), split, options.batch_size, options.workers, options.preprocess,
+        options.compute, options.reduced_decode, batching.shard);
+    out.features = dist::gather_rows(group, computed.features, split->size(), batching);
+    if (writer) {
+      std::filesystem::create_directories(out.file.parent_path());
+      cache::write_activations(out.file, {out.features, split->labels, split->ids, key});
+    }
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return out;

@@ -9,10 +9,14 @@ namespace xp::pipeline {
 
 namespace {
 
-// Fault injection for the resume tests: XP_TEST_KILL_AT_BATCH=N dies like `kill -9` after the
-// process's Nth training batch.
+// Fault injection for the resume and data-parallel tests: XP_TEST_KILL_AT_BATCH=N dies like
+// `kill -9` after the process's Nth training batch — only in the rank XP_TEST_KILL_RANK names,
+// when set (a data-parallel job's ranks share the environment).
 std::int64_t kill_at_batch_from_environment() {
   const char* value = std::getenv("XP_TEST_KILL_AT_BATCH");
+  const char* only_rank = std::getenv("XP_TEST_KILL_RANK");
+  const char* rank = std::getenv("RANK");
+  if (only_rank && std::string(only_rank) != (rank ? rank : "0")) return 0;
   return value ? std::atoll(value) : 0LL;
 }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/dist/launch_env.h"
+
 namespace xp::pipeline {
 
 struct RunOptions {
@@ -16,6 +18,9 @@ struct RunOptions {
   bool stage_cache = true;
   // Continue this stopped run's folder (its recipe.yaml is the plan) instead of making a new one.
   std::filesystem::path resume_folder;
+  // Where this process stands in a data-parallel job (torchrun's or Slurm's variables, or
+  // `xp run --nproc`): rank 0 of 1 alone.
+  dist::LaunchEnv launch;
 };
 
 struct RunResult {

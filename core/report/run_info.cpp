@@ -36,6 +36,14 @@ void fields(Io& io, GpuInfo& x) {
 }
 
 template <typename Io>
+void fields(Io& io, DistributedInfo& x) {
+  io("world_size", x.world_size);
+  io("backend", x.backend);
+  io("launcher", x.launcher);
+  io("hosts", x.hosts);
+}
+
+template <typename Io>
 void fields(Io& io, Resumption& x) {
   io("at", x.at);
   io("command_line", x.command_line);
@@ -148,6 +156,7 @@ void fields(Io& io, RunInfo& x) {
   io("device", x.device);
   io.object("gpu", x.gpu);
   io("threads", x.threads);
+  io.object("distributed", x.distributed);
   io("precision", x.precision);
   io("seed", x.seed);
   io("recipe", x.recipe);

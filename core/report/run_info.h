@@ -43,6 +43,14 @@ struct GpuInfo {
   std::string cudnn;      // the cuDNN LibTorch runs with ("9.10.2")
 };
 
+// A data-parallel run (issue #17): its ranks and where they ran.
+struct DistributedInfo {
+  int world_size = 1;
+  std::string backend;             // "gloo"
+  std::string launcher;            // "torchrun" | "slurm" | "xp" (xp run --nproc)
+  std::vector<std::string> hosts;  // each rank's host name, in rank order
+};
+
 // One `xp run --resume` of the run.
 struct Resumption {
   std::string at;  // UTC, ISO 8601
@@ -146,9 +154,10 @@ struct RunInfo {
   std::string build_type;
   NamedStrings libraries;  // "libtorch" → "1.13.1", …
   HostInfo host;
-  std::string device;          // "cpu", "cuda:0"
-  std::optional<GpuInfo> gpu;  // when device is a GPU
-  int threads = 0;
+  std::string device;                          // "cpu", "cuda:0"
+  std::optional<GpuInfo> gpu;                  // when device is a GPU
+  int threads = 0;                             // per rank
+  std::optional<DistributedInfo> distributed;  // a data-parallel run
   std::string precision;
   std::uint64_t seed = 0;
   std::string recipe;  // as given on the command line

@@ -13,7 +13,7 @@ namespace xp::train {
 FeatureSet compute_features(models::ClassifierImpl& model,
                             std::shared_ptr<const data::ImageSet> split, int batch_size,
                             int workers, const data::PreprocessOptions& preprocess,
-                            const ComputeOptions& compute, bool reduced_decode) {
+                            const ComputeOptions& compute, bool reduced_decode, data::Shard shard) {
   torch::NoGradGuard no_grad;
   model.eval();
   apply_layout(model, compute);
@@ -23,6 +23,7 @@ FeatureSet compute_features(models::ClassifierImpl& model,
   options.batch_size = batch_size;
   options.workers = workers;
   options.reduced_decode = reduced_decode;
+  options.shard = shard;
   feed_device(options, device);
   data::DataLoader loader(split, options, preprocess);
   LoaderBatches host_batches(loader);
@@ -33,12 +34,15 @@ FeatureSet compute_features(models::ClassifierImpl& model,
   batches.start_epoch(0);
   while (auto batch = batches.next()) {
     if (interrupt_requested()) throw Interrupted();
+    if (batch->images.size(0) == 0) continue;  // a rank's empty part of a last small batch
     AutocastScope autocast(compute, device);
     features.push_back(
         model.features(to_layout(batch->images, compute)).to(torch::kFloat32).contiguous());
     labels.push_back(batch->labels);
   }
   // One transfer to the host at the end (the cache file and `xp features` read them there).
+  if (features.empty())
+    return {torch::empty({0, 2 * model.body->feature_channels()}), split->labels.slice(0, 0, 0)};
   return {torch::cat(features).cpu(), torch::cat(labels).cpu()};
 }
 

@@ -1,6 +1,6 @@
 // The body's concat-pooled features for every image of a split, in split order, in eval mode under
 // the deterministic (validation) transform: what fastai's precompute caches and what
-// `xp features` exports.
+// `xp features` exports. With a shard (data-parallel), this rank's part of every batch.
 #pragma once
 
 #include <torch/types.h>
@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/data/dataset.h"
+#include "core/data/loader.h"
 #include "core/data/preprocess.h"
 #include "core/models/classifier.h"
 #include "core/train/precision.h"
@@ -22,6 +23,7 @@ struct FeatureSet {
 FeatureSet compute_features(models::ClassifierImpl& model,
                             std::shared_ptr<const data::ImageSet> split, int batch_size,
                             int workers, const data::PreprocessOptions& preprocess,
-                            const ComputeOptions& compute = {}, bool reduced_decode = true);
+                            const ComputeOptions& compute = {}, bool reduced_decode = true,
+                            data::Shard shard = {});
 
 }  // namespace xp::train

@@ -117,3 +117,37 @@ TEST_CASE("Data parallel: a step of two ranks over a global batch equals one pro
     }
   }
 }
+
+TEST_CASE("Data parallel: two epochs of six steps on two ranks end where one process ends") {
+  if (!dist::gloo_built()) {
+    MESSAGE("this build has no Gloo headers (libgloo-dev): not tested");
+    return;
+  }
+  const auto two_epochs = [](Learner& learner) {
+    learner.model()->set_bn_freeze(true);
+    FitOptions fit;
+    fit.lr = {0.01};
+    fit.schedule.kind = ScheduleKind::kSgdr;
+    fit.schedule.cycles = 2;
+    TrainingObserver quiet;
+    Outcome outcome;
+    outcome.epoch = learner.fit(fit, quiet).back();
+    for (const auto& [name, tensor] : learner.state().weights) outcome.weights.push_back(tensor);
+    return outcome;
+  };
+  const models::Classifier single_model = bar_model(7);
+  Learner single(single_model, bar_data(48), bar_options(single_model, nullptr));
+  const Outcome expected = two_epochs(single);
+  std::vector<models::Classifier> models = {bar_model(7), bar_model(7)};
+  const data::DataBundle data = bar_data(48);
+  const auto ranks =
+      testing::run_ranks<Outcome>(2, [&](int rank, std::shared_ptr<dist::ProcessGroup> group) {
+        const models::Classifier& model = models[static_cast<std::size_t>(rank)];
+        Learner learner(model, data, bar_options(model, group));
+        return two_epochs(learner);
+      });
+  CHECK(max_difference(ranks[0].weights, ranks[1].weights) == 0.0);
+  CHECK(max_difference(ranks[0].weights, expected.weights) < 1e-5);
+  CHECK(ranks[0].epoch.trn_loss == doctest::Approx(expected.epoch.trn_loss).epsilon(1e-5));
+  CHECK(ranks[0].epoch.val_loss == doctest::Approx(expected.epoch.val_loss).epsilon(1e-5));
+}

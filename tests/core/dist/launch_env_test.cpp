@@ -27,27 +27,32 @@ TEST_CASE("launch environment: torchrun's variables, Slurm's, or a single proces
   CHECK(single.launcher == "none");
   CHECK(single.rank == 0);
   CHECK(single.world_size == 1);
+  CHECK(single.local_world_size == 1);
 
   const auto torchrun = launch_env(environment({{"RANK", "3"},
                                                 {"WORLD_SIZE", "4"},
                                                 {"LOCAL_RANK", "1"},
+                                                {"LOCAL_WORLD_SIZE", "2"},
                                                 {"MASTER_ADDR", "10.0.0.7"},
                                                 {"MASTER_PORT", "29511"}}));
   CHECK(torchrun.launcher == "torchrun");
   CHECK(torchrun.rank == 3);
   CHECK(torchrun.world_size == 4);
   CHECK(torchrun.local_rank == 1);
+  CHECK(torchrun.local_world_size == 2);
   CHECK(torchrun.master_addr == "10.0.0.7");
   CHECK(torchrun.master_port == 29511);
 
   const auto slurm = launch_env(environment({{"SLURM_PROCID", "5"},
                                              {"SLURM_NTASKS", "8"},
                                              {"SLURM_LOCALID", "1"},
+                                             {"SLURM_TASKS_PER_NODE", "2(x3),1"},
                                              {"SLURM_JOB_NODELIST", "gpu[03-06],big7"}}));
   CHECK(slurm.launcher == "slurm");
   CHECK(slurm.rank == 5);
   CHECK(slurm.world_size == 8);
   CHECK(slurm.local_rank == 1);
+  CHECK(slurm.local_world_size == 2);
   CHECK(slurm.master_addr == "gpu03");
   CHECK(slurm.master_port == 29500);  // torchrun's default
 

@@ -12,7 +12,6 @@
 using xp::dist::LaunchEnv;
 using xp::dist::ProcessGroup;
 
-using xp::testing::free_port;
 using xp::testing::rank_of;
 
 TEST_CASE("Gloo process group: two ranks broadcast rank 0's tensors and average the others") {
@@ -20,7 +19,7 @@ TEST_CASE("Gloo process group: two ranks broadcast rank 0's tensors and average 
     MESSAGE("this build has no Gloo headers (libgloo-dev): not tested");
     return;
   }
-  const int port = free_port();
+  const int port = xp::free_loopback_port();
   // Two ranks as two threads of this process, each with its own store client and process group.
   const auto rank_work = [port](int rank) {
     const auto group = ProcessGroup::connect(rank_of(rank, 2, port), std::chrono::seconds(30));
@@ -47,7 +46,7 @@ TEST_CASE("Gloo process group: a rank that cannot reach the store names its addr
     MESSAGE("this build has no Gloo headers (libgloo-dev): not tested");
     return;
   }
-  const int port = free_port();
+  const int port = xp::free_loopback_port();
   const std::string expected =
       "cannot reach the rendezvous store at 127.0.0.1:" + std::to_string(port);
   CHECK_THROWS_WITH_AS(ProcessGroup::connect(rank_of(1, 2, port), std::chrono::seconds(1)),

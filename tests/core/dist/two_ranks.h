@@ -2,10 +2,6 @@
 // each with its own store client and process group (loopback), meeting on a free port.
 #pragma once
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <functional>
 #include <future>
@@ -14,21 +10,9 @@
 
 #include "core/dist/launch_env.h"
 #include "core/dist/process_group.h"
+#include "core/util/free_port.h"
 
 namespace xp::testing {
-
-// A TCP port nobody listens on now (the kernel's pick for a socket bound to port 0).
-inline int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 inline dist::LaunchEnv rank_of(int rank, int world, int port) {
   dist::LaunchEnv env;
@@ -45,7 +29,7 @@ inline dist::LaunchEnv rank_of(int rank, int world, int port) {
 template <typename Result>
 std::vector<Result> run_ranks(
     int world, const std::function<Result(int, std::shared_ptr<dist::ProcessGroup>)>& work) {
-  const int port = free_port();
+  const int port = free_loopback_port();
   std::vector<std::future<Result>> ranks;
   for (int rank = 0; rank < world; ++rank)
     ranks.push_back(std::async(std::launch::async, [&, rank] {

@@ -1,0 +1,51 @@
+#include "core/util/spawn.h"
+
+#include <spawn.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "core/util/error.h"
+
+extern char** environ;
+
+namespace xp {
+
+std::string self_executable() {
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) throw Error("cannot find the running executable (/proc/self/exe)");
+  return self.string();
+}
+
+std::vector<std::string> environment_with(const std::vector<std::string>& replaced) {
+  const auto name_of = [](const std::string& item) { return item.substr(0, item.find('=')); };
+  std::vector<std::string> env;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string item = *entry;
+    bool kept = true;
+    for (const auto& ours : replaced) kept = kept && name_of(ours) != name_of(item);
+    if (kept) env.push_back(item);
+  }
+  env.insert(env.end(), replaced.begin(), replaced.end());
+  return env;
+}
+
+pid_t spawn(const std::string& program, const std::vector<std::string>& arguments,
+            const std::vector<std::string>& environment) {
+  std::vector<std::string> args = arguments;
+  std::vector<std::string> env = environment;
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& item : env) envp.push_back(item.data());
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  const int failed =
+      ::posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv.data(), envp.data());
+  if (failed != 0) throw Error(str_cat("cannot start ", program, ": ", std::strerror(failed)));
+  return pid;
+}
+
+}  // namespace xp

@@ -1,0 +1,156 @@
+// End-to-end: data-parallel runs (issue #17) on this machine — two Gloo ranks on loopback, started
+// by `xp run --nproc 2` or as torchrun would (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). With
+// BatchNorm in eval mode (bn_freeze) and no dropout, a two-rank run computes what one process
+// computes, so its result folder must match a one-process run's; rank 0 alone writes it; a cache
+// hit on rank 0 is followed by rank 1; a rank that dies ends the other with a message naming it.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "core/util/free_port.h"
+#include "tests/e2e/xp_process.h"
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+using xp::testing::read_text;
+using xp::testing::TempDir;
+
+using namespace xp::e2e;
+
+namespace {
+
+// The tiny data; BatchNorm frozen (its batch statistics would be per rank), no dropout (its masks
+// are drawn per rank); 2 epochs of 16 batches of 16 augmented images (8 per rank, each image's
+// draws the same wherever it lands), then TTA. A gentle LR:
+// at 0.01 the second cycle's restart makes the loss jump to ~14, where the last bits in which two
+// ranks' sums differ from one process's grow into a different run.
+std::string parallel_recipe(const fs::path& dir) {
+  xp::testing::write_tiny_idx_dataset(dir / "data", 64, 8);
+  const fs::path recipe = dir / "parallel.yaml";
+  xp::testing::write_text(recipe,
+                          "name: tiny\n"
+                          "seed: 7\n"
+                          "threads: 1\n"
+                          "data: {source: idx, path: data, size: 32, batch_size: 16, workers: 1,\n"
+                          "       augment: side_on, classes: [top, middle-high, middle-low, "
+                          "bottom]}\n"
+                          "model: {arch: resnet18, xtra_fc: [32], dropout: 0}\n"
+                          "stages:\n"
+                          "  - bn_freeze: true\n"
+                          "  - fit: {lr: 0.002, cycles: 2, cycle_len: 1}\n"
+                          "  - tta: {n_aug: 2}\n");
+  return recipe.string();
+}
+
+// The file names of a run folder (TensorBoard's carry the host and process id: by prefix).
+std::set<std::string> file_names(const fs::path& folder) {
+  std::set<std::string> names;
+  for (const auto& entry : fs::recursive_directory_iterator(folder)) {
+    std::string name = fs::relative(entry.path(), folder).string();
+    if (name.find("events.out.tfevents") != std::string::npos)
+      name = name.substr(0, name.find("events.out.tfevents") + 19);
+    names.insert(name);
+  }
+  return names;
+}
+
+nlohmann::json json_file(const fs::path& path) { return nlohmann::json::parse(read_text(path)); }
+
+}  // namespace
+
+TEST_CASE("data parallel: xp run --nproc 2 writes the result folder a one-process run writes") {
+  TempDir dir;
+  const std::string recipe = parallel_recipe(dir.path());
+  const Outcome single =
+      run_xp("run " + recipe + " --no-cache --out " + (dir.path() / "one").string());
+  CAPTURE(single.output);
+  REQUIRE(single.exit_code == 0);
+  const std::string cache = " --cache " + (dir.path() / "cache").string();
+  const Outcome parallel =
+      run_xp("run " + recipe + " --nproc 2 --out " + (dir.path() / "two").string() + cache);
+  CAPTURE(parallel.output);
+  REQUIRE(parallel.exit_code == 0);
+  // Rank 0 speaks for the job: one plan, one results line.
+  CHECK(count(parallel.output, "results: ") == 1);
+  CHECK(count(parallel.output, "stage [1] fit") == 1);
+
+  const fs::path one = only_run(dir.path() / "one");
+  const fs::path two = only_run(dir.path() / "two");
+  CHECK(file_names(two) == file_names(one));
+  // The same numbers: the ranks' halves of each batch make the one-process step.
+  check_close_metrics(one, two, 1e-4);
+  const auto tta_one = json_file(one / "tta.json");
+  const auto tta_two = json_file(two / "tta.json");
+  CHECK(tta_two["tta"]["accuracy"] == tta_one["tta"]["accuracy"]);
+  CHECK(tta_two["tta"]["log_loss"].get<double>() ==
+        doctest::Approx(tta_one["tta"]["log_loss"].get<double>()).epsilon(1e-4));
+
+  const auto run = json_file(two / "run.json");
+  CHECK(run["distributed"]["world_size"] == 2);
+  CHECK(run["distributed"]["backend"] == "gloo");
+  CHECK(run["distributed"]["launcher"] == "xp");
+  CHECK(run["distributed"]["hosts"].size() == 2);
+  // Each rank's share of the machine (the recipe's threads give way to --nproc's split).
+  CHECK(run["threads"] == std::max(1u, std::thread::hardware_concurrency() / 2));
+  CHECK_FALSE(json_file(one / "run.json").contains("distributed"));
+  CHECK(json_file(two / "status.json")["state"] == "COMPLETE");
+
+  // Again: rank 0 replays every stage from the cache and rank 1 follows. Then with the last stage
+  // changed, the stages before are replayed and rank 1 takes rank 0's state to run the TTA: its
+  // plain (unaugmented) pass is the trained model's, as before.
+  const Outcome replayed =
+      run_xp("run " + recipe + " --nproc 2 --out " + (dir.path() / "again").string() + cache);
+  CAPTURE(replayed.output);
+  REQUIRE(replayed.exit_code == 0);
+  CHECK(count(replayed.output, "[cached") == 3);
+  const Outcome changed = run_xp("run " + recipe + " --nproc 2 --set stages[2].tta.n_aug=3 --out " +
+                                 (dir.path() / "changed").string() + cache);
+  CAPTURE(changed.output);
+  REQUIRE(changed.exit_code == 0);
+  CHECK(count(changed.output, "[cached") == 2);
+  const auto tta_changed = json_file(only_run(dir.path() / "changed") / "tta.json");
+  CHECK(tta_changed["plain"]["log_loss"].get<double>() ==
+        doctest::Approx(tta_two["plain"]["log_loss"].get<double>()).epsilon(1e-6));
+}
+
+TEST_CASE("data parallel: two xp processes launched as torchrun launches them make one run") {
+  TempDir dir;
+  const std::string recipe = parallel_recipe(dir.path());
+  const std::string job =
+      "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(xp::free_loopback_port());
+  const std::string arguments =
+      "run " + recipe + " --no-cache --out " + (dir.path() / "torchrun").string();
+  auto rank1 = std::async(std::launch::async,
+                          [&] { return run_xp_with(job + " RANK=1 LOCAL_RANK=1 ", arguments); });
+  const Outcome rank0 = run_xp_with(job + " RANK=0 LOCAL_RANK=0 ", arguments);
+  const Outcome other = rank1.get();
+  CAPTURE(rank0.output);
+  CAPTURE(other.output);
+  REQUIRE(rank0.exit_code == 0);
+  REQUIRE(other.exit_code == 0);
+  CHECK(other.output.empty());  // the other ranks print nothing but their errors
+  CHECK(last_line(rank0.output).rfind("results: ", 0) == 0);
+  const auto run = json_file(only_run(dir.path() / "torchrun") / "run.json");
+  CHECK(run["distributed"]["launcher"] == "torchrun");
+}
+
+TEST_CASE("data parallel: a rank killed mid-epoch ends the other, which names it") {
+  TempDir dir;
+  const std::string recipe = parallel_recipe(dir.path());
+  const Outcome outcome = run_xp_with(
+      "XP_TEST_KILL_AT_BATCH=5 XP_TEST_KILL_RANK=1 ",
+      "run " + recipe + " --nproc 2 --no-cache --out " + (dir.path() / "killed").string());
+  CAPTURE(outcome.output);
+  CHECK(outcome.exit_code == 1);
+  CHECK(outcome.output.find("rank 1 of 2 (pid ") != std::string::npos);
+  CHECK(outcome.output.find("was killed by signal 9") != std::string::npos);
+  CHECK(outcome.output.find("rank 0 of 2 lost contact with rank 1") != std::string::npos);
+  const auto status = json_file(only_run(dir.path() / "killed") / "status.json");
+  CHECK(status["state"] == "FAILED");
+  CHECK(status["error"].get<std::string>().find("lost contact with rank 1") != std::string::npos);
+}
