@@ -57,10 +57,6 @@ int run(const cli::CliOptions& options) {
       throw cli::UsageError(str_cat("xp run --nproc: this process is already rank ", launch.rank,
                                     " of ", launch.world_size, " (launched by ", launch.launcher,
                                     "); leave out --nproc"));
-    if (!options.resume.empty())
-      throw cli::UsageError(
-          "xp run --nproc --resume: resuming a data-parallel run is not supported yet; resume it "
-          "with one process");
     return run_local_ranks(options);
   }
   if (const char* launcher = std::getenv("XP_LAUNCHER"); launcher && launch.world_size > 1)

@@ -25,6 +25,7 @@
 #include "core/train/device.h"
 #include "core/train/learner.h"
 #include "core/train/meters.h"
+#include "core/util/atomic_file.h"
 #include "core/util/strings.h"
 
 namespace xp::pipeline {
@@ -203,6 +204,27 @@ double run_stages(const Plan& plan, const RunOptions& options, const Job& job, R
   return observer.last_metric();
 }
 
+// xp run --resume of a data-parallel run: rank 0 reopened the run folder; the other ranks take
+// its resume point and files from it (they need not see the folder), and resume from them as it
+// does.
+void follow_resume_point(const Job& job, RunSession& session) {
+  if (!job.distributed()) return;
+  const auto resume_file = session.folder / report::files::kResume;
+  const std::string point =
+      job.share(job.writer() && session.resume_point ? read_file(resume_file) : "");
+  const std::string metrics = job.share(session.old_metrics);
+  const std::string schedule = job.share(session.old_schedule);
+  const std::string losses = job.share(session.old_losses);
+  if (job.writer()) return;
+  session.resuming = true;
+  session.old_metrics = metrics;
+  session.old_schedule = schedule;
+  session.old_losses = losses;
+  if (point.empty()) return;  // stopped before its first resume point: from the start
+  write_file_atomic(resume_file, point);
+  session.resume_point = read_learner_file(resume_file);
+}
+
 // A data-parallel rank other than 0 writes its run here, and nothing is kept: rank 0's folder is
 // the run's.
 class ScratchFolder {
@@ -236,14 +258,13 @@ RunResult run_plan(const Plan& plan, const RunOptions& requested, report::Consol
   RunOptions options = requested;
   std::optional<ScratchFolder> scratch;
   if (!job.writer()) {
-    XP_CHECK(options.resume_folder.empty(),
-             "xp run --resume of a data-parallel run is not supported yet: resume it with one "
-             "process (xp run --resume FOLDER)");
     scratch.emplace(job.env.rank);
     options.results_root = scratch->path();
-    options.stage_cache = false;  // rank 0's hits are followed through Job::agree
+    options.stage_cache = false;    // rank 0's hits are followed through Job::agree
+    options.resume_folder.clear();  // rank 0 reopens the run; here a scratch run follows it
   }
   RunSession session = open_run_session(plan, options, threads, console);
+  if (!requested.resume_folder.empty()) follow_resume_point(job, session);
   if (job.distributed())
     session.record.update([&](report::RunInfo& run) {
       run.distributed =

@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <torch/torch.h>
+
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 
@@ -13,6 +16,15 @@ namespace xp::pipeline {
 bool Job::agree(bool decision) const {
   if (!group) return decision;
   return group->broadcast_value(decision ? 1 : 0) != 0;
+}
+
+std::string Job::share(const std::string& text) const {
+  if (!group) return text;
+  torch::Tensor bytes = torch::empty({static_cast<std::int64_t>(text.size())}, torch::kUInt8);
+  std::copy(text.begin(), text.end(), bytes.data_ptr<std::uint8_t>());
+  const torch::Tensor shared = group->share_from_rank0(bytes);
+  const auto* begin = shared.data_ptr<std::uint8_t>();
+  return std::string(begin, begin + shared.numel());
 }
 
 int dist_timeout_seconds() {

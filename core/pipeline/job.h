@@ -25,6 +25,8 @@ struct Job {
   bool writer() const { return env.rank == 0; }
   // Rank 0's `decision` on every rank (its own value on rank 0; unchanged alone).
   bool agree(bool decision) const;
+  // Rank 0's `text` (any bytes) on every rank: files rank 0 alone read.
+  std::string share(const std::string& text) const;
   // "gloo", or "" alone.
   std::string backend() const { return distributed() ? "gloo" : ""; }
 };

@@ -139,18 +139,35 @@ TEST_CASE("data parallel: two xp processes launched as torchrun launches them ma
   CHECK(run["distributed"]["launcher"] == "torchrun");
 }
 
-TEST_CASE("data parallel: a rank killed mid-epoch ends the other, which names it") {
+TEST_CASE(
+    "data parallel: a rank killed mid-epoch ends the other, which names it, and --resume with two "
+    "ranks ends where an uninterrupted run ends") {
   TempDir dir;
-  const std::string recipe = parallel_recipe(dir.path());
-  const Outcome outcome = run_xp_with(
-      "XP_TEST_KILL_AT_BATCH=5 XP_TEST_KILL_RANK=1 ",
-      "run " + recipe + " --nproc 2 --no-cache --out " + (dir.path() / "killed").string());
+  const std::string recipe = parallel_recipe(dir.path()) + " --nproc 2 --no-cache";
+  const Outcome whole = run_xp("run " + recipe + " --out " + (dir.path() / "whole").string());
+  CAPTURE(whole.output);
+  REQUIRE(whole.exit_code == 0);
+  // Rank 1 dies in the second epoch (batches 17-32): the resume point is the first epoch's end.
+  const Outcome outcome =
+      run_xp_with("XP_TEST_KILL_AT_BATCH=20 XP_TEST_KILL_RANK=1 ",
+                  "run " + recipe + " --out " + (dir.path() / "killed").string());
   CAPTURE(outcome.output);
   CHECK(outcome.exit_code == 1);
   CHECK(outcome.output.find("rank 1 of 2 (pid ") != std::string::npos);
   CHECK(outcome.output.find("was killed by signal 9") != std::string::npos);
   CHECK(outcome.output.find("rank 0 of 2 lost contact with rank 1") != std::string::npos);
-  const auto status = json_file(only_run(dir.path() / "killed") / "status.json");
+  const fs::path killed = only_run(dir.path() / "killed");
+  const auto status = json_file(killed / "status.json");
   CHECK(status["state"] == "FAILED");
   CHECK(status["error"].get<std::string>().find("lost contact with rank 1") != std::string::npos);
+
+  // Both ranks resume from rank 0's resume point: rank 1 gets it from rank 0.
+  const Outcome resumed = run_xp("run --resume " + killed.string() + " --nproc 2");
+  CAPTURE(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(resumed.output.find("resume  from stage [1] epoch 2") != std::string::npos);
+  const fs::path expected = only_run(dir.path() / "whole");
+  CHECK(metrics_without_time(killed) == metrics_without_time(expected));
+  check_same_weights(expected / "model.h5", killed / "model.h5");
+  CHECK(json_file(killed / "status.json")["state"] == "COMPLETE");
 }
