@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "core/models/batch_norm.h"
 #include "core/models/densenet.h"
 #include "core/models/resnet.h"
 #include "core/models/script_body.h"
@@ -65,8 +66,7 @@ Body make_body(const ArchDescriptor& arch, const std::string& weights,
 }
 
 bool is_batchnorm(torch::nn::Module& module) {
-  return module.as<torch::nn::BatchNorm2d>() || module.as<torch::nn::BatchNorm1d>() ||
-         module.as<ScriptBatchNormImpl>();
+  return module.as<BatchNorm2d>() || module.as<BatchNorm1d>() || module.as<ScriptBatchNormImpl>();
 }
 
 }  // namespace xp::models

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "core/models/batch_norm.h"
+
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -23,17 +25,17 @@ nn::Conv2d conv_no_bias(int in, int out, int kernel, int stride = 1) {
 class DenseLayerImpl : public nn::Module {
  public:
   DenseLayerImpl(int in, int growth_rate) {
-    norm1 = register_module("norm1", nn::BatchNorm2d(in));
+    norm1 = register_module("norm1", BatchNorm2d(in));
     relu1 = register_module("relu1", nn::ReLU());
     conv1 = register_module("conv1", conv_no_bias(in, kBottleneckWidth * growth_rate, 1));
-    norm2 = register_module("norm2", nn::BatchNorm2d(kBottleneckWidth * growth_rate));
+    norm2 = register_module("norm2", BatchNorm2d(kBottleneckWidth * growth_rate));
     relu2 = register_module("relu2", nn::ReLU());
     conv2 = register_module("conv2", conv_no_bias(kBottleneckWidth * growth_rate, growth_rate, 3));
   }
   torch::Tensor forward(const torch::Tensor& concatenated) {
     return conv2(relu2(norm2(conv1(relu1(norm1(concatenated))))));
   }
-  nn::BatchNorm2d norm1{nullptr}, norm2{nullptr};
+  BatchNorm2d norm1{nullptr}, norm2{nullptr};
   nn::ReLU relu1{nullptr}, relu2{nullptr};
   nn::Conv2d conv1{nullptr}, conv2{nullptr};
 };
@@ -63,13 +65,13 @@ TORCH_MODULE(DenseBlock);
 class TransitionImpl : public nn::Module {
  public:
   TransitionImpl(int in, int out) {
-    norm = register_module("norm", nn::BatchNorm2d(in));
+    norm = register_module("norm", BatchNorm2d(in));
     relu = register_module("relu", nn::ReLU());
     conv = register_module("conv", conv_no_bias(in, out, 1));
     pool = register_module("pool", nn::AvgPool2d(nn::AvgPool2dOptions(2).stride(2)));
   }
   torch::Tensor forward(const torch::Tensor& x) { return pool(conv(relu(norm(x)))); }
-  nn::BatchNorm2d norm{nullptr};
+  BatchNorm2d norm{nullptr};
   nn::ReLU relu{nullptr};
   nn::Conv2d conv{nullptr};
   nn::AvgPool2d pool{nullptr};
@@ -84,7 +86,7 @@ Body make_densenet_body(const ArchDescriptor& arch) {
   nn::Sequential features;
   features->push_back(
       "conv0", nn::Conv2d(nn::Conv2dOptions(3, channels, 7).stride(2).padding(3).bias(false)));
-  features->push_back("norm0", nn::BatchNorm2d(channels));
+  features->push_back("norm0", BatchNorm2d(channels));
   features->push_back("relu0", nn::ReLU());
   features->push_back("pool0", nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)));
   for (std::size_t block_idx = 0; block_idx < arch.layers.size(); ++block_idx) {
@@ -96,7 +98,7 @@ Body make_densenet_body(const ArchDescriptor& arch) {
       channels /= 2;
     }
   }
-  features->push_back("norm5", nn::BatchNorm2d(channels));
+  features->push_back("norm5", BatchNorm2d(channels));
   XP_ASSERT(channels == arch.feature_channels, "densenet descriptor says ", arch.feature_channels,
             " feature channels, the blocks give ", channels);
 
@@ -104,7 +106,7 @@ Body make_densenet_body(const ArchDescriptor& arch) {
   for (auto& module : features->modules(/*include_self=*/false)) {
     if (auto* c = module->as<nn::Conv2d>()) {
       nn::init::kaiming_normal_(c->weight);
-    } else if (auto* bn = module->as<nn::BatchNorm2d>()) {
+    } else if (auto* bn = module->as<BatchNorm2d>()) {
       nn::init::ones_(bn->weight);
       nn::init::zeros_(bn->bias);
     }

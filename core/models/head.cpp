@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "core/models/batch_norm.h"
+
 #include "core/util/error.h"
 
 namespace xp::models {
@@ -14,7 +16,7 @@ torch::nn::Sequential make_head(const HeadOptions& options) {
   nn::Sequential head;
   int in = options.in_features;
   auto add_block = [&](int out, double dropout) {
-    head->push_back(nn::BatchNorm1d(in));
+    head->push_back(BatchNorm1d(in));
     if (dropout > 0) head->push_back(nn::Dropout(dropout));
     nn::Linear linear(in, out);
     nn::init::kaiming_normal_(linear->weight, 0.0, torch::kFanIn, torch::kReLU);

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "core/models/batch_norm.h"
+
 namespace xp::models {
 
 namespace {
@@ -22,9 +24,9 @@ class BasicBlockImpl : public nn::Module {
   static constexpr int kExpansion = 1;
   BasicBlockImpl(int in, int planes, int stride, nn::Sequential shortcut, int, int) {
     conv1 = register_module("conv1", conv(in, planes, 3, stride));
-    bn1 = register_module("bn1", nn::BatchNorm2d(planes));
+    bn1 = register_module("bn1", BatchNorm2d(planes));
     conv2 = register_module("conv2", conv(planes, planes, 3, 1));
-    bn2 = register_module("bn2", nn::BatchNorm2d(planes));
+    bn2 = register_module("bn2", BatchNorm2d(planes));
     if (shortcut) downsample = register_module("downsample", shortcut);
   }
   torch::Tensor forward(torch::Tensor x) {
@@ -37,7 +39,7 @@ class BasicBlockImpl : public nn::Module {
     return out.relu_();
   }
   nn::Conv2d conv1{nullptr}, conv2{nullptr};
-  nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+  BatchNorm2d bn1{nullptr}, bn2{nullptr};
   nn::Sequential downsample{nullptr};
 };
 TORCH_MODULE(BasicBlock);
@@ -50,11 +52,11 @@ class BottleneckImpl : public nn::Module {
                  int width_per_group) {
     const int width = static_cast<int>(planes * (width_per_group / 64.0)) * groups;
     conv1 = register_module("conv1", conv(in, width, 1, 1));
-    bn1 = register_module("bn1", nn::BatchNorm2d(width));
+    bn1 = register_module("bn1", BatchNorm2d(width));
     conv2 = register_module("conv2", conv(width, width, 3, stride, groups));
-    bn2 = register_module("bn2", nn::BatchNorm2d(width));
+    bn2 = register_module("bn2", BatchNorm2d(width));
     conv3 = register_module("conv3", conv(width, planes * kExpansion, 1, 1));
-    bn3 = register_module("bn3", nn::BatchNorm2d(planes * kExpansion));
+    bn3 = register_module("bn3", BatchNorm2d(planes * kExpansion));
     if (shortcut) downsample = register_module("downsample", shortcut);
   }
   torch::Tensor forward(torch::Tensor x) {
@@ -66,7 +68,7 @@ class BottleneckImpl : public nn::Module {
     return out.relu_();
   }
   nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
-  nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+  BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
   nn::Sequential downsample{nullptr};
 };
 TORCH_MODULE(Bottleneck);
@@ -77,7 +79,7 @@ nn::Sequential make_layer(int& in, int planes, int blocks, int stride, const Arc
   nn::Sequential downsample{nullptr};
   const int out = planes * kExpansion;
   if (stride != 1 || in != out)
-    downsample = nn::Sequential(conv(in, out, 1, stride), nn::BatchNorm2d(out));
+    downsample = nn::Sequential(conv(in, out, 1, stride), BatchNorm2d(out));
   layer->push_back(Block(in, planes, stride, downsample, arch.groups, arch.width));
   in = out;
   for (int block_idx = 1; block_idx < blocks; ++block_idx)
@@ -103,7 +105,7 @@ void build_layers(ResNetBodyImpl& body, const ArchDescriptor& arch) {
 ResNetBodyImpl::ResNetBodyImpl(const ArchDescriptor& arch) {
   conv1 = register_module("conv1",
                           nn::Conv2d(nn::Conv2dOptions(3, 64, 7).stride(2).padding(3).bias(false)));
-  bn1 = register_module("bn1", nn::BatchNorm2d(64));
+  bn1 = register_module("bn1", BatchNorm2d(64));
   maxpool = register_module("maxpool", nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)));
   if (arch.block == BlockKind::kBasic)
     build_layers<BasicBlock, BasicBlockImpl::kExpansion>(*this, arch);
@@ -114,7 +116,7 @@ ResNetBodyImpl::ResNetBodyImpl(const ArchDescriptor& arch) {
   for (auto& module : modules(/*include_self=*/false)) {
     if (auto* c = module->as<nn::Conv2d>()) {
       nn::init::kaiming_normal_(c->weight, 0.0, torch::kFanOut, torch::kReLU);
-    } else if (auto* bn = module->as<nn::BatchNorm2d>()) {
+    } else if (auto* bn = module->as<BatchNorm2d>()) {
       nn::init::ones_(bn->weight);
       nn::init::zeros_(bn->bias);
     }

@@ -10,6 +10,7 @@
 #include <torch/nn/modules/pooling.h>
 #include <torch/nn/pimpl.h>
 
+#include "core/models/batch_norm.h"
 #include "core/models/body.h"
 
 namespace xp::models {
@@ -20,7 +21,7 @@ class ResNetBodyImpl : public BodyImpl {
   torch::Tensor forward(torch::Tensor x) override;
 
   torch::nn::Conv2d conv1{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr};
+  BatchNorm2d bn1{nullptr};
   torch::nn::MaxPool2d maxpool{nullptr};
   torch::nn::Sequential layer1{nullptr}, layer2{nullptr}, layer3{nullptr}, layer4{nullptr};
 };

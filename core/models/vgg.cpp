@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "core/models/batch_norm.h"
+
 namespace xp::models {
 
 namespace {
@@ -24,7 +26,7 @@ Body make_vgg_body(const ArchDescriptor& arch) {
       continue;
     }
     features->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1)));
-    features->push_back(nn::BatchNorm2d(out));
+    features->push_back(BatchNorm2d(out));
     features->push_back(nn::ReLU());
     in = out;
   }
@@ -33,7 +35,7 @@ Body make_vgg_body(const ArchDescriptor& arch) {
     if (auto* conv = module->as<nn::Conv2d>()) {
       nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
       nn::init::zeros_(conv->bias);
-    } else if (auto* bn = module->as<nn::BatchNorm2d>()) {
+    } else if (auto* bn = module->as<BatchNorm2d>()) {
       nn::init::ones_(bn->weight);
       nn::init::zeros_(bn->bias);
     }

@@ -110,7 +110,8 @@ double run_stages(const Plan& plan, const RunOptions& options, const Job& job, R
   RecipeData loaded = load_recipe_data(recipe, options.cache_root);
   record_data(recipe, loaded, folder, console, session.record);
   const std::vector<StageKey> keys = recipe_stage_keys(
-      plan, loaded.identity, train::device_type(train::resolve_on_this_machine(recipe.run.device)));
+      plan, loaded.identity, train::device_type(train::resolve_on_this_machine(recipe.run.device)),
+      job.env.world_size);
   const std::vector<std::string> key_hashes = record_stage_keys(session, keys);
 
   models::Classifier model = build_model(recipe, loaded.data);

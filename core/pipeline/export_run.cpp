@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/models/batch_norm.h"
 #include "core/models/weights/h5.h"
 #include "core/models/zoo.h"
 #include "core/util/build_info.h"
@@ -25,11 +26,11 @@ Json head_layout(torch::nn::Sequential& head) {
   namespace nn = torch::nn;
   Json layers = Json::array();
   for (const auto& module : head->children()) {
-    if (auto* norm = module->as<nn::BatchNorm1d>()) {
+    if (auto* norm = module->as<models::BatchNorm1d>()) {
       layers.push_back({{"type", "BatchNorm1d"},
-                        {"num_features", norm->options.num_features()},
-                        {"eps", norm->options.eps()},
-                        {"momentum", norm->options.momentum().value_or(0.1)}});
+                        {"num_features", norm->features},
+                        {"eps", norm->eps},
+                        {"momentum", norm->momentum}});
     } else if (auto* dropout = module->as<nn::Dropout>()) {
       layers.push_back({{"type", "Dropout"}, {"p", dropout->options.p()}});
     } else if (auto* linear = module->as<nn::Linear>()) {

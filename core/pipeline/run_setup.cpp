@@ -142,6 +142,7 @@ train::LearnerOptions learner_options(const recipe::Recipe& recipe,
   options.reduced_decode = recipe.data.reduced_decode;
   options.compute = recipe.run.compute;
   options.device = train::torch_device(train::resolve_on_this_machine(recipe.run.device));
+  options.sync_bn = recipe.run.sync_bn;
   // fp16 needs its loss scaled (train/loss_scale.h); bf16 has fp32's range and does not.
   if (recipe.run.compute.precision == train::Precision::kFp16)
     options.loss_scale = train::LossScaleOptions{};

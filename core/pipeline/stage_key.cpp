@@ -60,6 +60,9 @@ std::vector<StageKey> stage_keys(const Plan& plan, const KeyInputs& inputs) {
   // bits, and a replayed stage must be the one this xp would have computed.
   common["xp.device"] = inputs.device;
   common["xp.libtorch"] = build_info().libtorch;
+  // A data-parallel run's BatchNorm sees each rank's part of the batch (unless sync_bn): not what
+  // one process computes. Absent for one process, whose keys stay as they were.
+  if (inputs.ranks > 1) common["xp.ranks"] = std::to_string(inputs.ranks);
 
   std::vector<StageKey> keys;
   KeyFields fields = common;
@@ -95,10 +98,11 @@ std::vector<std::string> key_changes(const KeyFields& before, const KeyFields& n
 }
 
 std::vector<StageKey> recipe_stage_keys(const Plan& plan, const std::string& data_identity,
-                                        const std::string& device) {
+                                        const std::string& device, int ranks) {
   KeyInputs inputs;
   inputs.data = data_identity;
   inputs.device = device;
+  inputs.ranks = ranks;
   if (!plan.recipe.model.weights.empty())
     inputs.weights = cache::file_identity(plan.recipe.model.weights);
   return stage_keys(plan, inputs);

@@ -27,6 +27,7 @@ struct KeyInputs {
   std::string data;     // cache::data_identity of the loaded data
   std::string weights;  // cache::file_identity of model.weights ("" when none)
   std::string device;   // the device type the stages run on: "cpu" | "cuda" (train::device_type)
+  int ranks = 1;        // a data-parallel job's size
 };
 
 // A JSON tree as canonical fields below `prefix`.
@@ -36,8 +37,9 @@ void flatten_json(const nlohmann::ordered_json& value, const std::string& prefix
 std::vector<StageKey> stage_keys(const Plan& plan, const KeyInputs& inputs);
 // The plan's keys with the inputs found: `data_identity` (cache::data_identity of the loaded data)
 // and the identity of the recipe's model.weights file.
+// `ranks`: the data-parallel job's size (1: one process).
 std::vector<StageKey> recipe_stage_keys(const Plan& plan, const std::string& data_identity,
-                                        const std::string& device);
+                                        const std::string& device, int ranks = 1);
 
 // What differs from `before` to `now`, one line each: "stages[2].fit.lr: 0.01 → 0.03",
 // "data.size: added 299", "model.dropout: removed". At most `limit` lines, then "… and N more".

@@ -34,6 +34,8 @@ RunSettings resolve_run(const Node& root) {
   run.compute.precision = train::parse_precision(root["precision"].string());
   run.compute.channels_last = root["channels_last"].json().get<bool>();
   run.compute.deterministic = root["deterministic"].json().get<bool>();
+  // No schema default: recipes without the key keep the stage keys they had.
+  run.sync_bn = root.has("sync_bn") && root["sync_bn"].json().get<bool>();
   return run;
 }
 

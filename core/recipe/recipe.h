@@ -23,6 +23,7 @@ struct RunSettings {
   int threads = 0;  // 0 = hardware threads
   train::Device device;
   train::ComputeOptions compute;  // precision, channels_last, deterministic
+  bool sync_bn = false;           // data-parallel: BatchNorm over the global batch
 };
 
 struct StageEntry {

@@ -9,6 +9,7 @@
 
 #include "core/dist/gather_rows.h"
 #include "core/dist/gradient_averager.h"
+#include "core/models/batch_norm.h"
 #include "core/train/activation_batches.h"
 #include "core/train/device_batches.h"
 #include "core/train/fit_cursor.h"
@@ -93,6 +94,13 @@ Learner::Learner(models::Classifier model, data::DataBundle data, LearnerOptions
   if (options_.loss_scale) loss_scale_.emplace(*options_.loss_scale);
   make_loaders();
   broadcast_model();  // DDP's start: every rank from rank 0's initial weights
+  if (group() && options_.sync_bn) {
+    std::shared_ptr<dist::ProcessGroup> ranks = options_.group;
+    const int left_out = models::synchronize_batch_norm(
+        *model_, [ranks](torch::Tensor& tensor) { ranks->allreduce_sum(tensor); });
+    XP_CHECK(left_out == 0, "sync_bn: ", left_out,
+             " BatchNorm layers of this TorchScript body cannot be synchronized; remove sync_bn");
+  }
 }
 
 data::Shard Learner::shard() const {

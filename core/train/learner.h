@@ -64,6 +64,9 @@ struct LearnerOptions {
   // validation and predictions are split and gathered, the same on every rank. `batch_size` stays
   // the whole step's batch, so the LR, the schedule and the steps per epoch are the recipe's.
   std::shared_ptr<dist::ProcessGroup> group;
+  // With a group: BatchNorm over the whole batch, every rank's part (models/batch_norm.h), instead
+  // of each rank's own part.
+  bool sync_bn = false;
 };
 
 // The settings the learner's predictions are made with (batch size, transform, augmentation for

@@ -118,6 +118,36 @@ TEST_CASE("data parallel: xp run --nproc 2 writes the result folder a one-proces
         doctest::Approx(tta_two["plain"]["log_loss"].get<double>()).epsilon(1e-6));
 }
 
+TEST_CASE(
+    "data parallel: with sync_bn, BatchNorm on two ranks trains on the whole batch's statistics") {
+  TempDir dir;
+  // No bn_freeze: BatchNorm trains. Such a run from scratch on batches of 16 parts from itself
+  // within a few steps at the last bits' whim (one process with 1 thread and with 2: the third
+  // step's losses differ by 3e-5, the epoch's validation loss by 20%), so the steps compared
+  // are the first two, before the paths part.
+  const std::string recipe = parallel_recipe(dir.path()) +
+                             " --set stages[0].bn_freeze=false --set stages[1].fit.cycles=1"
+                             " --no-cache";
+  const auto first_losses = [&](const std::string& extra, const std::string& out) {
+    const Outcome outcome =
+        run_xp("run " + recipe + extra + " --out " + (dir.path() / out).string());
+    CAPTURE(outcome.output);
+    REQUIRE(outcome.exit_code == 0);
+    const auto rows = csv_rows(only_run(dir.path() / out) / "training_loss.csv");
+    REQUIRE(rows.size() > 3);
+    return std::vector<double>{std::stod(rows[1][2]), std::stod(rows[2][2])};
+  };
+  const std::vector<double> one = first_losses("", "one");
+  const std::vector<double> synchronized = first_losses(" --set sync_bn=true --nproc 2", "sync");
+  const std::vector<double> per_rank = first_losses(" --nproc 2", "per_rank");
+  CHECK(synchronized[0] == doctest::Approx(one[0]).epsilon(1e-5));
+  CHECK(synchronized[1] == doctest::Approx(one[1]).epsilon(1e-4));
+  // Each rank's own statistics (8 images) are another normalization: another loss at once.
+  CHECK(std::abs(per_rank[0] - one[0]) > 0.01 * one[0]);
+  const auto run = json_file(only_run(dir.path() / "sync") / "run.json");
+  CHECK(run["distributed"]["world_size"] == 2);
+}
+
 TEST_CASE("data parallel: two xp processes launched as torchrun launches them make one run") {
   TempDir dir;
   const std::string recipe = parallel_recipe(dir.path());
