@@ -1,6 +1,9 @@
 #include "runner/commands.h"
 
+#include <sys/prctl.h>
+
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -59,8 +62,12 @@ int run(const cli::CliOptions& options) {
                                     "); leave out --nproc"));
     return run_local_ranks(options);
   }
-  if (const char* launcher = std::getenv("XP_LAUNCHER"); launcher && launch.world_size > 1)
+  if (const char* launcher = std::getenv("XP_LAUNCHER"); launcher && launch.world_size > 1) {
     launch.launcher = launcher;  // xp run --nproc started this rank
+    // It leads a process group of its own (run_local_ranks): if the launcher dies, so does it,
+    // as torchrun's workers do, rather than train on alone.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  }
   const bool rank0 = launch.rank == 0;
   if (rank0 && plan.recipe.doc.root().contains("sweep") && options.resume.empty())
     std::cout << "note: xp run runs the recipe once; its sweep: block is for xp sweep\n";

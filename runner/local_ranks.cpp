@@ -16,6 +16,7 @@
 
 #include "core/util/error.h"
 #include "core/util/free_port.h"
+#include "core/util/interrupt.h"
 #include "core/util/spawn.h"
 #include "core/util/strings.h"
 
@@ -78,12 +79,21 @@ int run_local_ranks(const cli::CliOptions& options) {
   const std::vector<std::string> args = rank_arguments(options);
   std::vector<pid_t> ranks;
   for (int rank = 0; rank < world; ++rank)
-    ranks.push_back(spawn(self_executable(), args, rank_environment(rank, world, port)));
+    ranks.push_back(spawn(self_executable(), args, rank_environment(rank, world, port),
+                          /*own_process_group=*/true));
 
   int result = 0;
   int running = world;
   std::optional<Clock::time_point> stop_by;  // once a rank died: when the rest are killed
+  bool interrupted = false;
   while (running > 0) {
+    // Ctrl-C reaches this process alone (the ranks lead process groups of their own): each rank
+    // gets exactly one SIGINT, and they stop together at their next training step.
+    if (interrupt_requested() && !interrupted) {
+      interrupted = true;
+      for (const pid_t pid : ranks)
+        if (pid > 0) ::kill(pid, SIGINT);
+    }
     int status = 0;
     const pid_t done = ::waitpid(-1, &status, WNOHANG);
     if (done <= 0) {

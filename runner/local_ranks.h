@@ -4,7 +4,9 @@
 // hardware threads / N torch threads unless --threads says otherwise. Rank 0 prints and writes the
 // run; this process waits for them all. When a rank dies, the message names it and the others
 // are stopped (they end by themselves as soon as a collective fails; any still running after a
-// grace period are killed).
+// grace period are killed). The ranks lead process groups of their own: Ctrl-C reaches this
+// process, which hands each rank one SIGINT (they stop together at the next training step and
+// save where they are); and a rank dies with its launcher.
 #pragma once
 
 #include "runner/cli.h"

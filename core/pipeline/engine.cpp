@@ -150,6 +150,13 @@ double run_stages(const Plan& plan, const RunOptions& options, const Job& job, R
   // A data-parallel job's other ranks follow rank 0's cache hits, and take its state before the
   // next stage they run.
   bool behind_rank0 = false;
+  // Resume points and the report are rank 0's to write: the other ranks' would be thrown away.
+  const auto keep_resume_point = [&](int next_stage, const train::FitProgress* fit) {
+    if (job.writer()) save_resume_point(folder, learner, next_stage, fit, observer, key_hashes);
+  };
+  const auto refresh = [&] {
+    if (job.writer()) refresh_report(folder, console);
+  };
   for (const auto& planned : plan.stages) {
     const int index = planned.index;
     if (index < first_stage) continue;
@@ -164,7 +171,7 @@ double run_stages(const Plan& plan, const RunOptions& options, const Job& job, R
       continue;
     }
     if (stage_cache.catch_up(learner))  // the stages before were replayed: start from their state
-      save_resume_point(folder, learner, index, nullptr, observer, key_hashes);
+      keep_resume_point(index, nullptr);
     if (std::exchange(behind_rank0, false)) learner.sync_from_rank0();
 
     console.line(header);
@@ -180,27 +187,28 @@ double run_stages(const Plan& plan, const RunOptions& options, const Job& job, R
                          {},
                          resumed_inside ? &*resume_fit : nullptr};
     context.on_fit_progress = [&](const train::FitProgress& progress) {
-      save_resume_point(folder, learner, index, &progress, observer, key_hashes);
+      keep_resume_point(index, &progress);
     };
     as_stage(planned, learner, [&] { planned.stage->run(context); });
     observer.end_stage();
     const StageOutputs outputs = capture.finish(observer);
 
-    save_resume_point(folder, learner, index + 1, nullptr, observer, key_hashes);
+    keep_resume_point(index + 1, nullptr);
     session.record.add(report::TimingInfo{index, planned.type, outputs.seconds, /*cached=*/false});
-    if (!resumed_inside)
+    if (!resumed_inside && job.writer())
       stage_cache.publish(planned, key,
                           index > 0 ? &keys[static_cast<std::size_t>(index - 1)] : nullptr, outputs,
                           learner.state());
-    refresh_report(folder, console);
+    refresh();
   }
   stage_cache.catch_up(learner);
 
-  models::write_h5(folder / report::files::kModel, models::state_dict_of(*learner.model()));
+  if (job.writer())
+    models::write_h5(folder / report::files::kModel, models::state_dict_of(*learner.model()));
   std::error_code ignored;
   std::filesystem::remove(folder / report::files::kResume, ignored);  // model.h5 is the end state
   session.record.complete();
-  refresh_report(folder, console);
+  refresh();
   report::update_latest_link(folder);
   return observer.last_metric();
 }

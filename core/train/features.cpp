@@ -33,7 +33,8 @@ FeatureSet compute_features(models::ClassifierImpl& model,
   std::vector<torch::Tensor> labels;
   batches.start_epoch(0);
   while (auto batch = batches.next()) {
-    if (interrupt_requested()) throw Interrupted();
+    // A data-parallel rank finishes the pass with the others (they stop at a training step).
+    if (shard.count == 1 && interrupt_requested()) throw Interrupted();
     if (batch->images.size(0) == 0) continue;  // a rank's empty part of a last small batch
     AutocastScope autocast(compute, device);
     features.push_back(

@@ -43,7 +43,8 @@ Inference infer_images(models::ClassifierImpl& model,
   std::int64_t done = 0;
   batches.start_epoch(epoch);
   while (auto batch = batches.next()) {
-    if (interrupt_requested()) throw Interrupted();
+    // A data-parallel rank finishes the pass with the others (they stop at a training step).
+    if (options.shard.count == 1 && interrupt_requested()) throw Interrupted();
     if (batch->images.size(0) == 0) continue;  // a rank's empty part of a last small batch
     torch::Tensor output;
     {

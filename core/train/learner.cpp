@@ -281,7 +281,7 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
       }
       double lr_now = cursor.batches_done() > 0 ? group_lrs(cursor.iteration() - 1).back() : 0.0;
       while (auto batch = batches.next()) {
-        if (interrupt_requested()) throw Interrupted();
+        if (stop_requested()) throw Interrupted();
         const std::int64_t iteration = cursor.iteration() + readout.pending();
         const auto at = static_cast<std::size_t>(iteration);
         optimizer.set(multipliers[at], momenta[at]);
@@ -381,9 +381,14 @@ torch::Tensor Learner::train_step(LayerOptimizer& optimizer, const data::Batch& 
   const torch::Tensor weighted = average ? loss * (share * group()->size()) : loss;
   const auto whole_batch_loss = [&] {
     if (!average) return loss.detach();
-    torch::Tensor part = loss.detach() * share;  // Σ over ranks: the batch's mean loss
+    // Σ over ranks: the batch's mean loss, and how many ranks were asked to stop (Ctrl-C), so
+    // that all stop before the same step.
+    torch::Tensor part =
+        torch::stack({loss.detach().to(torch::kFloat32) * share,
+                      torch::tensor(interrupt_requested() ? 1.0f : 0.0f).to(loss.device())});
     group()->allreduce_sum(part);
-    return part;
+    stop_agreed_ = part[1].item<float>() > 0;
+    return part[0];
   };
   if (!loss_scale_) {
     weighted.backward();
@@ -453,7 +458,7 @@ LrFindResult Learner::lr_find(const LrFindOptions& options, TrainingObserver& ob
     for (std::int64_t epoch = 0; !result.diverged && trained < scheduled; ++epoch) {
       batches.start_epoch(epochs_done_ + epoch);
       while (auto batch = batches.next()) {
-        if (interrupt_requested()) throw Interrupted();
+        if (stop_requested()) throw Interrupted();
         if (trained >= scheduled) break;
         optimizer.set(multipliers[trained], 0.9);
         readout.add(
@@ -503,7 +508,8 @@ torch::Tensor Learner::infer(BatchSource& source, bool precomputed, std::int64_t
   std::vector<torch::Tensor> outputs;
   source.start_epoch(epoch);
   while (auto batch = source.next()) {
-    if (interrupt_requested()) throw Interrupted();
+    // Ctrl-C in a data-parallel run waits for the next training step, which every rank stops at.
+    if (!group() && interrupt_requested()) throw Interrupted();
     if (batch->images.size(0) == 0) continue;  // a rank's empty part of a last small batch
     outputs.push_back(forward(batch->images, precomputed).to(torch::kFloat32));
   }

@@ -29,6 +29,7 @@
 #include "core/train/precision.h"
 #include "core/train/schedule.h"
 #include "core/train/training_observer.h"
+#include "core/util/interrupt.h"
 
 namespace xp::dist {
 class GradientAverager;
@@ -120,6 +121,9 @@ class Learner {
   void make_loaders();
   bool on_gpu() const { return !options_.device.is_cpu(); }
   dist::ProcessGroup* group() const { return options_.group.get(); }
+  // Whether to stop (Ctrl-C) before the next training step: in a data-parallel run, when any rank
+  // was asked to, as the last step's all-reduce said — every rank stops at the same step.
+  bool stop_requested() const { return group() ? stop_agreed_ : interrupt_requested(); }
   data::Shard shard() const;
   // Rank 0's parameters and buffers (BatchNorm statistics), or buffers only, on every rank.
   void broadcast_model(bool buffers_only = false);
@@ -150,6 +154,7 @@ class Learner {
   torch::Tensor valid_labels_on_device_;  // the validation labels beside precomputed_->valid
   std::int64_t epochs_done_ = 0;          // across fits: keys the shuffle of each epoch
   std::optional<DynamicLossScale> loss_scale_;
+  bool stop_agreed_ = false;  // stop_requested() in a data-parallel run
 };
 
 }  // namespace xp::train

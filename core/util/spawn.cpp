@@ -32,7 +32,7 @@ std::vector<std::string> environment_with(const std::vector<std::string>& replac
 }
 
 pid_t spawn(const std::string& program, const std::vector<std::string>& arguments,
-            const std::vector<std::string>& environment) {
+            const std::vector<std::string>& environment, bool own_process_group) {
   std::vector<std::string> args = arguments;
   std::vector<std::string> env = environment;
   std::vector<char*> argv;
@@ -41,9 +41,16 @@ pid_t spawn(const std::string& program, const std::vector<std::string>& argument
   std::vector<char*> envp;
   for (auto& item : env) envp.push_back(item.data());
   envp.push_back(nullptr);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  if (own_process_group) {
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+  }
   pid_t pid = 0;
   const int failed =
-      ::posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv.data(), envp.data());
+      ::posix_spawn(&pid, program.c_str(), nullptr, &attributes, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attributes);
   if (failed != 0) throw Error(str_cat("cannot start ", program, ": ", std::strerror(failed)));
   return pid;
 }

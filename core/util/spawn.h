@@ -16,9 +16,11 @@ std::string self_executable();
 // dropped first).
 std::vector<std::string> environment_with(const std::vector<std::string>& replaced);
 
-// Starts `program` with `arguments` (argv[0] first) and `environment`; the child's pid. Throws
-// xp::Error naming the program when it cannot be started.
+// Starts `program` with `arguments` (argv[0] first) and `environment`; the child's pid. With
+// `own_process_group`, the child leads a process group of its own: a terminal's Ctrl-C reaches
+// this process only, which decides what the child gets. Throws xp::Error naming the program when
+// it cannot be started.
 pid_t spawn(const std::string& program, const std::vector<std::string>& arguments,
-            const std::vector<std::string>& environment);
+            const std::vector<std::string>& environment, bool own_process_group = false);
 
 }  // namespace xp

@@ -201,3 +201,28 @@ TEST_CASE(
   check_same_weights(expected / "model.h5", killed / "model.h5");
   CHECK(json_file(killed / "status.json")["state"] == "COMPLETE");
 }
+
+TEST_CASE(
+    "data parallel: Ctrl-C stops every rank at one step, and --resume ends as a run through") {
+  TempDir dir;
+  // Three cycles: Ctrl-C after 4 s lands in training (a stop waits for the next training step).
+  const std::string recipe =
+      parallel_recipe(dir.path()) + " --set stages[1].fit.cycles=3 --nproc 2 --no-cache";
+  const Outcome whole = run_xp("run " + recipe + " --out " + (dir.path() / "whole").string());
+  CAPTURE(whole.output);
+  REQUIRE(whole.exit_code == 0);
+  const Outcome stopped =
+      run_xp_interrupted_after(4, "run " + recipe + " --out " + (dir.path() / "stopped").string());
+  CAPTURE(stopped.output);
+  REQUIRE(stopped.exit_code == 130);
+  CHECK(stopped.output.find("continue with  xp run --resume") != std::string::npos);
+  CHECK(stopped.output.find("lost contact") == std::string::npos);  // no rank left the others
+  const fs::path folder = only_run(dir.path() / "stopped");
+  CHECK(json_file(folder / "status.json")["state"] == "INTERRUPTED");
+  const Outcome resumed = run_xp("run --resume " + folder.string() + " --nproc 2");
+  CAPTURE(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  const fs::path expected = only_run(dir.path() / "whole");
+  CHECK(metrics_without_time(folder) == metrics_without_time(expected));
+  check_same_weights(expected / "model.h5", folder / "model.h5");
+}

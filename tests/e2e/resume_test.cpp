@@ -81,9 +81,8 @@ TEST_CASE(
           std::string::npos);
   }
   {  // Ctrl-C
-    const Outcome stopped =
-        run_xp_with("timeout --foreground --preserve-status -s INT 4 ",
-                    "run " + recipe + " --out " + (dir.path() / "stopped").string());
+    const Outcome stopped = run_xp_interrupted_after(
+        4, "run " + recipe + " --out " + (dir.path() / "stopped").string());
     CAPTURE(stopped.output);
     REQUIRE(stopped.exit_code == 130);
     CHECK(stopped.output.find("continue with  xp run --resume") != std::string::npos);

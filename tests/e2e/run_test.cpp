@@ -211,9 +211,8 @@ TEST_CASE("Ctrl-C stops a run at a batch boundary: exit 130 and status INTERRUPT
   const auto recipe = write_recipe(dir.path());
   // 200 epochs would take minutes; SIGINT arrives after two seconds (coreutils timeout).
   const Outcome outcome =
-      run_xp_with("timeout --foreground --preserve-status -s INT 2 ",
-                  "run " + recipe + " --out " + (dir.path() / "results").string() +
-                      " --set stages[0].fit.cycles=200");
+      run_xp_interrupted_after(2, "run " + recipe + " --out " + (dir.path() / "results").string() +
+                                      " --set stages[0].fit.cycles=200");
   CAPTURE(outcome.output);
   CHECK(outcome.exit_code == 130);
   const auto status = nlohmann::json::parse(

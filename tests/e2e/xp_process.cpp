@@ -29,6 +29,11 @@ Outcome run_xp_with(const std::string& prefix, const std::string& arguments) {
 
 Outcome run_xp(const std::string& arguments) { return run_xp_with("", arguments); }
 
+Outcome run_xp_interrupted_after(int seconds, const std::string& arguments) {
+  return run_xp_with(
+      "timeout --foreground --preserve-status -s INT " + std::to_string(seconds) + " ", arguments);
+}
+
 std::pair<Outcome, Outcome> run_twice_at_once(const std::string& arguments, const fs::path& out_a,
                                               const fs::path& out_b) {
   const auto launch = [&](const fs::path& out) {

@@ -19,6 +19,8 @@ struct Outcome {
 // SIGINTs, the second of which is xp's "stop at once" — an exit 130 with nothing saved).
 Outcome run_xp_with(const std::string& prefix, const std::string& arguments);
 Outcome run_xp(const std::string& arguments);
+// `xp arguments` sent one SIGINT after `seconds`, as one Ctrl-C would.
+Outcome run_xp_interrupted_after(int seconds, const std::string& arguments);
 // `xp run ARGUMENTS --out A` and `--out B` started together (to race on a shared cache); both
 // must succeed (doctest REQUIREs, with both outputs captured).
 std::pair<Outcome, Outcome> run_twice_at_once(const std::string& arguments,
