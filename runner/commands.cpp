@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include "core/cache/cache_layout.h"
 #include "core/dist/launch_env.h"
@@ -22,6 +21,7 @@
 #include "core/report/run_folder.h"
 #include "core/report/run_index.h"
 #include "core/util/atomic_file.h"
+#include "core/util/spawn.h"
 #include "core/util/strings.h"
 #include "runner/folder_commands.h"
 #include "runner/local_ranks.h"
@@ -87,8 +87,7 @@ int run(const cli::CliOptions& options) {
   // Ranks sharing this machine share its cores, unless told otherwise (torchrun's
   // OMP_NUM_THREADS=1 for the same reason).
   if (options.threads == 0 && plan.recipe.run.threads == 0 && launch.local_world_size > 1)
-    run_options.threads = std::max(
-        1, static_cast<int>(std::thread::hardware_concurrency()) / launch.local_world_size);
+    run_options.threads = thread_share(launch.local_world_size);
   if (!options.resume.empty()) {
     run_options.resume_folder = options.resume;
     const std::filesystem::path folder(options.resume);

@@ -6,8 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
-#include <filesystem>
+#include <cstring>  // sigabbrev_np
 #include <iostream>
 #include <optional>
 #include <string>
@@ -42,12 +41,8 @@ std::vector<std::string> rank_arguments(const cli::CliOptions& options) {
     if (given[at].rfind("--nproc=", 0) == 0) continue;
     args.push_back(given[at]);
   }
-  if (options.threads == 0) {
-    const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
-    args.insert(args.end(),
-                {"--threads",
-                 std::to_string(std::max(1u, hardware / static_cast<unsigned>(options.nproc)))});
-  }
+  if (options.threads == 0)
+    args.insert(args.end(), {"--threads", std::to_string(thread_share(options.nproc))});
   return args;
 }
 

@@ -28,6 +28,7 @@
 #include "core/util/error.h"
 #include "core/util/file_lock.h"
 #include "core/util/interrupt.h"
+#include "core/util/spawn.h"
 #include "core/util/strings.h"
 
 extern char** environ;
@@ -40,13 +41,6 @@ namespace state = report::trial_state;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string self_executable() {
-  std::error_code error;
-  const fs::path self = fs::read_symlink("/proc/self/exe", error);
-  if (error) throw Error("cannot find the xp executable (/proc/self/exe) to run the trials");
-  return self.string();
-}
 
 std::string trial_name(int number) {
   return report::sweep_files::trial_root("", number).filename().string();
@@ -92,9 +86,8 @@ class SweepRunner {
         ledger_(folder),
         jobs_(jobs),
         fail_fast_(fail_fast),
-        self_(self_executable()) {
-    const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    threads_ = options.threads > 0 ? options.threads : std::max(1, hardware / jobs);
+        self_(xp::self_executable()) {
+    threads_ = options.threads > 0 ? options.threads : thread_share(jobs);
   }
 
   report::SweepLedger& ledger() { return ledger_; }

@@ -10,6 +10,9 @@
 
 namespace xp::dist {
 
+// This rank's part of every batch (data::Shard); the whole batch without a group.
+data::Shard shard_of(const ProcessGroup* group);
+
 // `local`: this rank's rows, its batches one after the other, for a pass over n samples batched
 // by `options` (whose shard is this rank's). Without a group (one process), `local` itself.
 // The result is on the host.

@@ -77,7 +77,6 @@ struct ProcessGroup::Impl {
   std::unique_ptr<Heartbeat> heartbeat;
   int rank = 0;
   int size = 1;
-  std::string where;  // MASTER_ADDR:MASTER_PORT
 
   // Waits for `work`; a failure (a peer's connection closed, a timeout) becomes a RankLost naming
   // the ranks that stopped answering.
@@ -174,7 +173,6 @@ std::unique_ptr<ProcessGroup> ProcessGroup::connect(const LaunchEnv& env,
   }
   impl->rank = env.rank;
   impl->size = env.world_size;
-  impl->where = where;
   return std::unique_ptr<ProcessGroup>(new ProcessGroup(std::move(impl), env.rank, env.world_size));
 }
 
@@ -229,16 +227,30 @@ std::vector<torch::Tensor> ProcessGroup::all_gather_rows(const torch::Tensor& ro
   return parts;
 }
 
+namespace {
+
+// Text as the uint8 tensor collectives carry, and back.
+torch::Tensor bytes_of(const std::string& text) {
+  torch::Tensor bytes = torch::empty({static_cast<std::int64_t>(text.size())}, torch::kUInt8);
+  std::copy(text.begin(), text.end(), bytes.data_ptr<std::uint8_t>());
+  return bytes;
+}
+
+std::string text_of(const torch::Tensor& bytes) {
+  const auto* begin = bytes.data_ptr<std::uint8_t>();
+  return std::string(begin, begin + bytes.numel());
+}
+
+}  // namespace
+
 std::vector<std::string> ProcessGroup::all_gather_text(const std::string& text) {
-  const torch::Tensor bytes =
-      torch::tensor(std::vector<std::uint8_t>(text.begin(), text.end()), torch::kUInt8)
-          .reshape({static_cast<std::int64_t>(text.size())});
   std::vector<std::string> texts;
-  for (const auto& part : all_gather_rows(bytes)) {
-    const auto* begin = part.data_ptr<std::uint8_t>();
-    texts.emplace_back(begin, begin + part.numel());
-  }
+  for (const auto& part : all_gather_rows(bytes_of(text))) texts.push_back(text_of(part));
   return texts;
+}
+
+std::string ProcessGroup::share_text_from_rank0(const std::string& text) {
+  return text_of(share_from_rank0(bytes_of(text)));
 }
 
 std::int64_t ProcessGroup::broadcast_value(std::int64_t value) {
@@ -291,6 +303,7 @@ std::vector<torch::Tensor> ProcessGroup::all_gather_rows(const torch::Tensor& ro
 std::vector<std::string> ProcessGroup::all_gather_text(const std::string& text) { return {text}; }
 std::int64_t ProcessGroup::broadcast_value(std::int64_t value) { return value; }
 torch::Tensor ProcessGroup::share_from_rank0(const torch::Tensor& tensor) { return tensor; }
+std::string ProcessGroup::share_text_from_rank0(const std::string& text) { return text; }
 void ProcessGroup::barrier() {}
 
 #endif

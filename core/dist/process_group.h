@@ -77,6 +77,8 @@ class ProcessGroup {
   // Rank 0's host tensor, whatever its shape and dtype, on every rank (the others' `tensor` is
   // ignored): data rank 0 alone read.
   torch::Tensor share_from_rank0(const torch::Tensor& tensor);
+  // Rank 0's `text` (any bytes) on every rank: files rank 0 alone read.
+  std::string share_text_from_rank0(const std::string& text);
   void barrier();
 
  private:

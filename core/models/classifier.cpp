@@ -17,6 +17,7 @@ ClassifierImpl::ClassifierImpl(const ModelOptions& options, int classes)
       mean_(options.mean.value_or(arch_->mean)),
       std_(options.std.value_or(arch_->std)),
       task_(options.task),
+      outputs_(classes),
       train_bn_(options.train_bn) {
   body = register_module("body", make_body(*arch_, options.weights, options.split_at));
   HeadOptions head_options;

@@ -45,6 +45,8 @@ class ClassifierImpl : public torch::nn::Module {
   bool bn_freeze() const { return bn_freeze_; }
   const ArchDescriptor& arch() const { return *arch_; }
   Task task() const { return task_; }
+  // Values per image forward() gives: the classes, or the regression targets.
+  int outputs() const { return outputs_; }
   // The normalization inputs get: the recipe's model.mean/std, else the architecture's.
   const std::array<float, 3>& input_mean() const { return mean_; }
   const std::array<float, 3>& input_std() const { return std_; }
@@ -59,6 +61,7 @@ class ClassifierImpl : public torch::nn::Module {
   std::array<float, 3> mean_;
   std::array<float, 3> std_;
   Task task_;
+  int outputs_;
   bool train_bn_ = false;
   bool bn_freeze_ = false;
   int frozen_groups_ = 0;

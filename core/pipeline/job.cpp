@@ -2,9 +2,6 @@
 
 #include <unistd.h>
 
-#include <torch/torch.h>
-
-#include <algorithm>
 #include <climits>
 #include <cstdlib>
 
@@ -19,12 +16,7 @@ bool Job::agree(bool decision) const {
 }
 
 std::string Job::share(const std::string& text) const {
-  if (!group) return text;
-  torch::Tensor bytes = torch::empty({static_cast<std::int64_t>(text.size())}, torch::kUInt8);
-  std::copy(text.begin(), text.end(), bytes.data_ptr<std::uint8_t>());
-  const torch::Tensor shared = group->share_from_rank0(bytes);
-  const auto* begin = shared.data_ptr<std::uint8_t>();
-  return std::string(begin, begin + shared.numel());
+  return group ? group->share_text_from_rank0(text) : text;
 }
 
 int dist_timeout_seconds() {

@@ -9,7 +9,6 @@
 #include "core/cache/cache_layout.h"
 #include "core/cache/data_identity.h"
 #include "core/cache/file_identity.h"
-#include "core/dist/gather_rows.h"
 #include "core/recipe/node.h"
 #include "core/report/console.h"
 #include "core/report/run_record.h"
@@ -99,13 +98,10 @@ SplitActivations obtain(StageContext& context, const std::shared_ptr<const data:
   }
   if (!out.reused) {
     const auto& options = learner.options();
-    data::LoaderOptions batching;  // compute_features' batches, this rank's part of each
-    batching.batch_size = options.batch_size;
-    if (group) batching.shard = {group->rank(), group->size()};
-    const train::FeatureSet computed = train::compute_features(
-        *learner.model(), split, options.batch_size, options.workers, options.preprocess,
-        options.compute, options.reduced_decode, batching.shard);
-    out.features = dist::gather_rows(group, computed.features, split->size(), batching);
+    out.features =
+        train::compute_features(*learner.model(), split, options.batch_size, options.workers,
+                                options.preprocess, options.compute, options.reduced_decode, group)
+            .features;
     if (writer) {
       std::filesystem::create_directories(out.file.parent_path());
       cache::write_activations(out.file, {out.features, split->labels, split->ids, key});

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "core/data/loader.h"
+#include "core/dist/gather_rows.h"
 #include "core/train/batch_source.h"
 #include "core/train/device_batches.h"
 #include "core/util/error.h"
@@ -13,7 +14,8 @@ namespace xp::train {
 FeatureSet compute_features(models::ClassifierImpl& model,
                             std::shared_ptr<const data::ImageSet> split, int batch_size,
                             int workers, const data::PreprocessOptions& preprocess,
-                            const ComputeOptions& compute, bool reduced_decode, data::Shard shard) {
+                            const ComputeOptions& compute, bool reduced_decode,
+                            dist::ProcessGroup* group) {
   torch::NoGradGuard no_grad;
   model.eval();
   apply_layout(model, compute);
@@ -23,7 +25,7 @@ FeatureSet compute_features(models::ClassifierImpl& model,
   options.batch_size = batch_size;
   options.workers = workers;
   options.reduced_decode = reduced_decode;
-  options.shard = shard;
+  options.shard = dist::shard_of(group);
   feed_device(options, device);
   data::DataLoader loader(split, options, preprocess);
   LoaderBatches host_batches(loader);
@@ -34,7 +36,7 @@ FeatureSet compute_features(models::ClassifierImpl& model,
   batches.start_epoch(0);
   while (auto batch = batches.next()) {
     // A data-parallel rank finishes the pass with the others (they stop at a training step).
-    if (shard.count == 1 && interrupt_requested()) throw Interrupted();
+    if (!group && interrupt_requested()) throw Interrupted();
     if (batch->images.size(0) == 0) continue;  // a rank's empty part of a last small batch
     AutocastScope autocast(compute, device);
     features.push_back(
@@ -42,8 +44,12 @@ FeatureSet compute_features(models::ClassifierImpl& model,
     labels.push_back(batch->labels);
   }
   // One transfer to the host at the end (the cache file and `xp features` read them there).
-  if (features.empty())
-    return {torch::empty({0, 2 * model.body->feature_channels()}), split->labels.slice(0, 0, 0)};
+  if (group) {
+    const torch::Tensor mine = features.empty()
+                                   ? torch::empty({0, 2 * model.body->feature_channels()})
+                                   : torch::cat(features);
+    return {dist::gather_rows(group, mine, split->size(), options), split->labels};
+  }
   return {torch::cat(features).cpu(), torch::cat(labels).cpu()};
 }
 

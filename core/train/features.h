@@ -1,6 +1,7 @@
 // The body's concat-pooled features for every image of a split, in split order, in eval mode under
 // the deterministic (validation) transform: what fastai's precompute caches and what
-// `xp features` exports. With a shard (data-parallel), this rank's part of every batch.
+// `xp features` exports. With a group (data-parallel), each rank computes its part of every batch
+// and the parts are gathered: every rank gets the whole split's features.
 #pragma once
 
 #include <torch/types.h>
@@ -8,8 +9,8 @@
 #include <memory>
 
 #include "core/data/dataset.h"
-#include "core/data/loader.h"
 #include "core/data/preprocess.h"
+#include "core/dist/process_group.h"
 #include "core/models/classifier.h"
 #include "core/train/precision.h"
 
@@ -24,6 +25,6 @@ FeatureSet compute_features(models::ClassifierImpl& model,
                             std::shared_ptr<const data::ImageSet> split, int batch_size,
                             int workers, const data::PreprocessOptions& preprocess,
                             const ComputeOptions& compute = {}, bool reduced_decode = true,
-                            data::Shard shard = {});
+                            dist::ProcessGroup* group = nullptr);
 
 }  // namespace xp::train

@@ -2,7 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <numeric>
+
 #include "core/data/loader.h"
+#include "core/dist/gather_rows.h"
 #include "core/train/device_batches.h"
 #include "core/train/precision.h"
 #include "core/util/error.h"
@@ -20,7 +23,9 @@ Inference infer_images(models::ClassifierImpl& model,
   loader_options.workers = options.workers;
   loader_options.reduced_decode = options.reduced_decode;
   loader_options.skip_unreadable = options.skip_unreadable;
-  loader_options.shard = options.shard;
+  loader_options.shard = dist::shard_of(options.group);
+  XP_ASSERT(!options.group || !options.skip_unreadable,
+            "infer_images: a data-parallel pass with skipped images");
   feed_device(loader_options, options.device);
   std::int64_t epoch = 0;
   if (augmented_pass >= 0) {
@@ -44,7 +49,7 @@ Inference infer_images(models::ClassifierImpl& model,
   batches.start_epoch(epoch);
   while (auto batch = batches.next()) {
     // A data-parallel rank finishes the pass with the others (they stop at a training step).
-    if (options.shard.count == 1 && interrupt_requested()) throw Interrupted();
+    if (!options.group && interrupt_requested()) throw Interrupted();
     if (batch->images.size(0) == 0) continue;  // a rank's empty part of a last small batch
     torch::Tensor output;
     {
@@ -72,8 +77,13 @@ Inference infer_images(models::ClassifierImpl& model,
     if (on_batch) on_batch(done);
   }
   // One transfer for the whole split.
-  torch::Tensor all = outputs.empty() ? torch::empty({0, model.head->parameters().back().size(0)})
-                                      : torch::cat(outputs).cpu();
+  torch::Tensor all =
+      outputs.empty() ? torch::empty({0, model.outputs()}) : torch::cat(outputs).cpu();
+  if (options.group) {  // every rank's rows, in split order: nothing was skipped
+    all = dist::gather_rows(options.group, all, images->size(), loader_options);
+    result.kept.resize(static_cast<std::size_t>(images->size()));
+    std::iota(result.kept.begin(), result.kept.end(), 0);
+  }
   // The network's last layer gives log-probabilities for a single-label task (NLL loss).
   result.probs = model.task() == models::Task::kSingleLabel ? all.exp() : all;
   return result;

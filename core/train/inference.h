@@ -22,6 +22,7 @@
 #include "core/data/dataset.h"
 #include "core/data/loader.h"
 #include "core/data/preprocess.h"
+#include "core/dist/process_group.h"
 #include "core/models/classifier.h"
 #include "core/train/compute_options.h"
 
@@ -37,7 +38,9 @@ struct InferenceOptions {
   ComputeOptions compute;
   c10::Device device = c10::kCPU;
   bool skip_unreadable = false;  // data::LoaderOptions::skip_unreadable
-  data::Shard shard;             // a data-parallel rank's part of every batch (loader.h)
+  // Data parallelism: this rank infers its part of every batch (data::Shard) and the parts are
+  // gathered — every rank gets the whole split's probabilities. Not with skip_unreadable.
+  dist::ProcessGroup* group = nullptr;
 };
 
 struct UnreadableImage {

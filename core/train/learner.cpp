@@ -103,10 +103,7 @@ Learner::Learner(models::Classifier model, data::DataBundle data, LearnerOptions
   }
 }
 
-data::Shard Learner::shard() const {
-  if (!group()) return {};
-  return {group()->rank(), group()->size()};
-}
+data::Shard Learner::shard() const { return dist::shard_of(group()); }
 
 void Learner::broadcast_model(bool buffers_only) {
   if (!group()) return;
@@ -116,11 +113,6 @@ void Learner::broadcast_model(bool buffers_only) {
   for (const auto& buffer : model_->buffers()) tensors.push_back(buffer);
   // c10d broadcasts in place into each tensor: the model's own tensors, not copies.
   group()->broadcast_from_rank0(tensors);
-}
-
-std::int64_t Learner::model_outputs() {
-  // The head ends with a Linear layer: its bias has one value per output.
-  return model_->head->parameters().back().size(0);
 }
 
 void Learner::sync_from_rank0() {
@@ -514,7 +506,7 @@ torch::Tensor Learner::infer(BatchSource& source, bool precomputed, std::int64_t
     outputs.push_back(forward(batch->images, precomputed).to(torch::kFloat32));
   }
   // One transfer for the whole split: the loss and metric are computed on the host, as on the CPU.
-  if (outputs.empty()) return torch::empty({0, model_outputs()});
+  if (outputs.empty()) return torch::empty({0, model_->outputs()});
   return torch::cat(outputs).cpu();
 }
 
@@ -535,12 +527,8 @@ torch::Tensor Learner::predict(const std::shared_ptr<const data::ImageSet>& spli
                                std::int64_t augmented_pass) {
   broadcast_model(/*buffers_only=*/true);
   InferenceOptions options = inference_options(options_);
-  options.shard = shard();
-  const torch::Tensor probs = infer_images(*model_, split, options, augmented_pass).probs;
-  data::LoaderOptions batching;  // infer_images' batches
-  batching.batch_size = options.batch_size;
-  batching.shard = options.shard;
-  return dist::gather_rows(group(), probs, split->size(), batching);
+  options.group = group();
+  return infer_images(*model_, split, options, augmented_pass).probs;
 }
 
 }  // namespace xp::train

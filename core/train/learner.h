@@ -127,7 +127,6 @@ class Learner {
   data::Shard shard() const;
   // Rank 0's parameters and buffers (BatchNorm statistics), or buffers only, on every rank.
   void broadcast_model(bool buffers_only = false);
-  std::int64_t model_outputs();  // the network's outputs per image
   // The training batches: images, or precomputed activations.
   BatchSource& training_batches(bool precomputed);
   // Forward pass of a batch's inputs: images through the whole network, or activations through the head.

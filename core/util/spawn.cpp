@@ -2,14 +2,21 @@
 
 #include <spawn.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "core/util/error.h"
 
 extern char** environ;
 
 namespace xp {
+
+int thread_share(int processes) {
+  const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, hardware / std::max(1, processes));
+}
 
 std::string self_executable() {
   std::error_code error;

@@ -9,6 +9,10 @@
 
 namespace xp {
 
+// Hardware threads for each of `processes` processes sharing this machine, at least 1: the torch
+// threads of a sweep's trials and of a data-parallel job's local ranks.
+int thread_share(int processes);
+
 // The path of the running executable (/proc/self/exe). Throws xp::Error when it cannot be read.
 std::string self_executable();
 
