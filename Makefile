@@ -10,7 +10,9 @@ XP := $(BUILD_DIR)/runner/xp
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 # Paths below the checkout are hashed relative to it, so a clone in another folder (CI) hits the cache.
 export CCACHE_BASEDIR := $(CURDIR)
-LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# Looked up when a build folder is configured, after `deps` has installed ccache on a fresh machine
+# (a value computed when make starts would miss it there, and the whole first build with it).
+LAUNCHER = $$(command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
 .PHONY: demo test test-torch2 build build-xp deps configure clean format
 

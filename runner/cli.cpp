@@ -86,7 +86,26 @@ po::options_description sweep_options(CliOptions& options) {
       "out,o", po::value<std::string>(&options.out)->default_value("results")->value_name("DIR"),
       "results root; the sweep goes to DIR/<name>/sweep-<id>/")(
       "threads,j", po::value<int>(&options.threads)->default_value(0)->value_name("N"),
-      "torch threads per trial; 0 = hardware threads / jobs");
+      "torch threads per trial (per rank with --nproc); 0 = the CPUs / (jobs x ranks); with "
+      "--slurm also each task's --cpus-per-task (0: Slurm's default)")(
+      "nproc", po::value<int>(&options.nproc)->default_value(1)->value_name("N"),
+      "data-parallel ranks per trial: xp run --nproc N here, N tasks started by srun on Slurm")(
+      "status", po::bool_switch(&options.status),
+      "show where the sweep's trials stand (asking Slurm about its trials) and run nothing")(
+      "slurm", po::bool_switch(&options.slurm),
+      "submit the trials as one Slurm job array (sbatch) and follow it; the sweep folder and "
+      "cache must be on a file system the nodes share")(
+      "partition", po::value<std::string>(&options.partition)->value_name("P"),
+      "--slurm: the partition to submit to (default: the cluster's)")(
+      "gpus-per-trial", po::value<int>(&options.gpus_per_trial)->default_value(0)->value_name("G"),
+      "--slurm: G ranks per trial with one GPU each (run.device auto or cuda)")(
+      "sbatch",
+      po::value<std::vector<std::string>>(&options.sbatch)->composing()->value_name("OPT"),
+      "--slurm: one more sbatch option for every trial, e.g. --sbatch=--time=02:00:00; "
+      "repeatable")(
+      "no-wait", po::bool_switch(&options.no_wait),
+      "--slurm: submit and return; the same command with --status shows the trials, without it "
+      "follows them");
   add_cache_option(description, options,
                    "cache root shared by the trials (and by xp run); default OUT/.cache");
   return description;
@@ -209,6 +228,34 @@ void sweep_arguments(CliOptions& options) {
     throw UsageError(str_cat("xp sweep: --jobs must be >= 1, got ", options.jobs));
   if (options.fail_fast && options.keep_going)
     throw UsageError("xp sweep: --fail-fast and --keep-going contradict each other");
+  if (options.nproc < 1)
+    throw UsageError(str_cat("xp sweep: --nproc must be >= 1, got ", options.nproc));
+  if (options.gpus_per_trial < 0)
+    throw UsageError(
+        str_cat("xp sweep: --gpus-per-trial must be >= 1, got ", options.gpus_per_trial));
+  if (!options.slurm) {
+    const char* slurm_only = !options.partition.empty()   ? "--partition"
+                             : options.gpus_per_trial > 0 ? "--gpus-per-trial"
+                             : !options.sbatch.empty()    ? "--sbatch"
+                             : options.no_wait            ? "--no-wait"
+                                                          : nullptr;
+    if (slurm_only)
+      throw UsageError(str_cat("xp sweep: ", slurm_only, " is for Slurm sweeps: add --slurm"));
+  }
+  if (options.gpus_per_trial > 0 && options.nproc > 1)
+    throw UsageError(
+        "xp sweep: --gpus-per-trial G already gives each trial G ranks (one per GPU): drop "
+        "--nproc");
+  // A trial on several GPUs needs NCCL's process group, which xp does not drive yet.
+  if (options.gpus_per_trial > 1)
+    throw UsageError(str_cat(
+        "xp sweep: --gpus-per-trial ", options.gpus_per_trial,
+        ": a data-parallel trial on CUDA needs NCCL, which this build of xp does not have; use "
+        "--gpus-per-trial 1 (trials side by side, one GPU each)"));
+  for (const auto& option : options.sbatch)
+    if (option.rfind("-", 0) != 0 || option.find('\n') != std::string::npos)
+      throw UsageError(str_cat("xp sweep: --sbatch '", option,
+                               "': expected one sbatch option such as --sbatch=--time=02:00:00"));
 }
 
 void ls_arguments(CliOptions& options) {
@@ -320,12 +367,17 @@ const Command kCommands[] = {
     {Verb::kSweep, "sweep",
      "sweep RECIPE   run the recipe once per combination of --grid values (or its sweep: block)",
      "usage: xp sweep RECIPE [--set KEY=VALUE]... [--grid KEY=V1,V2]... [--jobs N] "
-     "[--fail-fast]\n\n"
+     "[--fail-fast]\n"
+     "                [--nproc N] [--status]\n"
+     "                [--slurm [--partition P] [--gpus-per-trial G] [--sbatch OPT]... "
+     "[--no-wait]]\n\n"
      "Run RECIPE once per combination of the grid's values, each trial an `xp run` with\n"
      "--set KEY=VALUE, in DIR/<name>/sweep-<id>/: ledger.json (every trial's values, state and\n"
      "result), trials/t<N>/ (the runs and their logs), summary.csv and summary.png. Running the\n"
      "same sweep again skips finished trials, retries failed ones and resumes interrupted ones.\n"
-     "Trials share their common stages through the stage cache.\n\n",
+     "Trials share their common stages through the stage cache.\n"
+     "With --slurm the trials are one Slurm job array (its script in the sweep folder's slurm/),\n"
+     "followed until they end; Ctrl-C stops following, not the trials.\n\n",
      sweep_options, sweep_arguments, commands::sweep, true},
     {Verb::kLs, "ls",
      "ls [DIR]       a table of the runs below DIR (default results): state, stages, metric, "

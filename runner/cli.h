@@ -10,6 +10,8 @@
 //   xp model RECIPE [--set KEY=VALUE]...
 //   xp features RECIPE [--set KEY=VALUE]... [--split train|valid|test] --out FILE.h5
 //   xp sweep RECIPE [--set KEY=VALUE]... [--grid KEY=V1,V2]... [--jobs N] [--fail-fast|--keep-going]
+//            [--nproc N] [--status] [--slurm [--partition P] [--gpus-per-trial G] [--sbatch OPT]...
+//            [--no-wait]]
 //   xp ls [DIR]    xp diff RUN_A RUN_B    xp report RUN...    xp cache ls|gc [--cache DIR] [--older-than DAYS] [--max-size SIZE] [--all]
 //   xp data RECIPE [--set KEY=VALUE]... [--out DIR] [--bench [--epochs N]]
 //   xp predict RUN_FOLDER PATH... [--tta] [--top K] [--batch-size N] [--out FILE.csv]
@@ -61,9 +63,15 @@ struct CliOptions {
   int jobs = 0;                   // sweep: trials at once; 0 = the recipe's sweep.jobs
   bool fail_fast = false;         // sweep: stop starting trials after a failure
   bool keep_going = false;  // sweep: run every trial despite failures (overrides sweep.fail_fast)
-  std::vector<std::string> paths;  // ls: [DIR]; diff: RUN_A RUN_B; report: RUN...
-  std::string cache_action;        // cache: ls | gc
-  double older_than_days = 30;     // cache gc: entries unused this long
+  bool status = false;      // sweep: show where the trials stand, run nothing
+  bool slurm = false;       // sweep: the trials as one Slurm job array
+  std::string partition;    // sweep --slurm: "" = the cluster's default
+  int gpus_per_trial = 0;   // sweep --slurm: ranks per trial, one GPU each
+  std::vector<std::string> sbatch;  // sweep --slurm: more sbatch options, verbatim
+  bool no_wait = false;             // sweep --slurm: submit and return
+  std::vector<std::string> paths;   // ls: [DIR]; diff: RUN_A RUN_B; report: RUN...
+  std::string cache_action;         // cache: ls | gc
+  double older_than_days = 30;      // cache gc: entries unused this long
   std::string max_size;  // cache gc: then the least recently used until the entries fit ("10G")
   bool all = false;      // cache gc: everything
   bool bench = false;    // data: time the training input pipeline

@@ -47,7 +47,9 @@ int check(const cli::CliOptions& options) {
   if (options.no_cache)
     std::cout << "cache   not used (--no-cache): xp run would run every stage\n";
   else
-    pipeline::print_cache_status(plan, cli::cache_root(options), std::cout);
+    // The keys of the run this command line would start: --nproc's ranks, or the launcher's.
+    pipeline::print_cache_status(plan, cli::cache_root(options), std::cout,
+                                 options.nproc > 1 ? options.nproc : dist::launch_env().world_size);
   std::cout << "ok: " << options.recipe << " is valid\n";
   return 0;
 }
@@ -84,10 +86,14 @@ int run(const cli::CliOptions& options) {
   run_options.threads = options.threads;
   run_options.stage_cache = !options.no_cache;
   run_options.launch = launch;
-  // Ranks sharing this machine share its cores, unless told otherwise (torchrun's
-  // OMP_NUM_THREADS=1 for the same reason).
-  if (options.threads == 0 && plan.recipe.run.threads == 0 && launch.local_world_size > 1)
-    run_options.threads = thread_share(launch.local_world_size);
+  // A Slurm task uses the CPUs it was given; ranks sharing a machine otherwise share its cores,
+  // unless told otherwise (torchrun's OMP_NUM_THREADS=1 for the same reason).
+  if (options.threads == 0 && plan.recipe.run.threads == 0) {
+    if (launch.cpus_per_task > 0)
+      run_options.threads = std::min(launch.cpus_per_task, available_cpus());
+    else if (launch.local_world_size > 1)
+      run_options.threads = thread_share(launch.local_world_size);
+  }
   if (!options.resume.empty()) {
     run_options.resume_folder = options.resume;
     const std::filesystem::path folder(options.resume);

@@ -12,15 +12,18 @@
 
 namespace {
 
-void on_sigint(int) {
-  if (xp::interrupt_requested()) std::_Exit(130);  // a second Ctrl-C stops at once
+// Ctrl-C, and SIGTERM — what Slurm sends at a job's time limit, on scancel or preemption, KillWait
+// (30 s) before SIGKILL: both stop a run at the next batch with its resume point saved.
+void on_stop_signal(int) {
+  if (xp::interrupt_requested()) std::_Exit(130);  // a second one stops at once
   xp::request_interrupt();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::signal(SIGINT, on_sigint);
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
   try {
     const xp::cli::CliOptions options = xp::cli::parse_cli(argc, argv);
     if (options.help) {

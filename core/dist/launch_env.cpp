@@ -68,6 +68,9 @@ LaunchEnv launch_env(const Lookup& given) {
   const Lookup lookup = given ? given : Lookup([](const char* name) { return std::getenv(name); });
   constexpr int kMax = std::numeric_limits<int>::max();
   LaunchEnv env;
+  // A Slurm job's CPUs per task: this process's share, whether or not srun bound it to them.
+  if (has(lookup, "SLURM_CPUS_PER_TASK"))
+    env.cpus_per_task = whole_number(lookup, "SLURM_CPUS_PER_TASK", 1, kMax);
   if (has(lookup, "RANK") || has(lookup, "WORLD_SIZE")) {
     require(lookup, "RANK", "WORLD_SIZE");
     require(lookup, "WORLD_SIZE", "RANK");
@@ -96,6 +99,11 @@ LaunchEnv launch_env(const Lookup& given) {
         env.master_addr = first_slurm_host(lookup(name));
         break;
       }
+    // Jobs sharing a node (a sweep's array elements) need rendezvous ports of their own: one from
+    // the job id, as PyTorch Lightning does, unless MASTER_PORT says otherwise.
+    if (has(lookup, "SLURM_JOB_ID"))
+      env.master_port =
+          kSlurmPortBase + whole_number(lookup, "SLURM_JOB_ID", 0, kMax) % kSlurmPorts;
   } else {
     return env;  // one process: no rendezvous
   }

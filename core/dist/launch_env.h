@@ -2,8 +2,9 @@
 // environment the way PyTorch's own launchers publish it:
 //   torchrun    RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT
 //   Slurm srun  SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, SLURM_TASKS_PER_NODE, and the first host of
-//               SLURM_JOB_NODELIST (or SLURM_NODELIST) as the rendezvous host; MASTER_ADDR and
-//               MASTER_PORT, when set, win (what sbatch scripts for torchrun export)
+//               SLURM_JOB_NODELIST (or SLURM_NODELIST) as the rendezvous host, a port from
+//               SLURM_JOB_ID; MASTER_ADDR and MASTER_PORT, when set, win (what sbatch scripts for
+//               torchrun export)
 // torchrun's variables win over Slurm's (torchrun started inside an allocation). Neither: one
 // process, rank 0 of 1. LibTorch-free: the process group (c10d) is made from this elsewhere.
 #pragma once
@@ -14,6 +15,9 @@
 namespace xp::dist {
 
 inline constexpr int kDefaultMasterPort = 29500;  // torchrun's
+// Under Slurm without MASTER_PORT: kSlurmPortBase + SLURM_JOB_ID % kSlurmPorts.
+inline constexpr int kSlurmPortBase = 20000;
+inline constexpr int kSlurmPorts = 20000;
 
 struct LaunchEnv {
   std::string launcher = "none";  // "torchrun" | "slurm" | "none"
@@ -23,6 +27,8 @@ struct LaunchEnv {
   // Ranks on this machine (LOCAL_WORLD_SIZE; Slurm: SLURM_TASKS_PER_NODE's first count): what
   // shares its cores.
   int local_world_size = 1;
+  // SLURM_CPUS_PER_TASK (0 when unset): the CPUs Slurm gave this process, its torch threads.
+  int cpus_per_task = 0;
   std::string master_addr = "127.0.0.1";
   int master_port = kDefaultMasterPort;
 };

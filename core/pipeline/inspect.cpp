@@ -81,7 +81,7 @@ void bench_loader(const recipe::Recipe& recipe, const data::DataBundle& data, in
 }  // namespace
 
 void print_cache_status(const Plan& plan, const std::filesystem::path& cache_root,
-                        std::ostream& out) {
+                        std::ostream& out, int ranks) {
   std::string data_identity;
   try {
     data_identity = cache::data_identity(data::load_data(plan.recipe.data, plan.recipe.run.seed));
@@ -89,12 +89,14 @@ void print_cache_status(const Plan& plan, const std::filesystem::path& cache_roo
     out << "cache   not checked: the data cannot be listed (" << error.what() << ")\n";
     return;
   }
-  const auto keys =
-      recipe_stage_keys(plan, data_identity,
-                        train::device_type(train::resolve_on_this_machine(plan.recipe.run.device)));
+  const auto keys = recipe_stage_keys(
+      plan, data_identity,
+      train::device_type(train::resolve_on_this_machine(plan.recipe.run.device)), ranks);
   const cache::StageStore store(cache_root);
   const auto statuses = cache_status(store, keys);
-  out << "cache   " << store.folder().string() << "\n";
+  out << "cache   " << store.folder().string()
+      << (ranks > 1 ? str_cat("  (the stages of a ", ranks, "-rank data-parallel run)") : "")
+      << "\n";
   for (std::size_t idx = 0; idx < statuses.size(); ++idx) {
     const auto& planned = plan.stages[idx];
     out << str_printf("  [%d] %-9s %-4s  ", planned.index, planned.type.c_str(),

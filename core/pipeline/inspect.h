@@ -12,8 +12,9 @@
 namespace xp::pipeline {
 
 // Stage by stage: would `xp run` reuse the stage cache (HIT) or run the stage (MISS), and why.
+// `ranks` > 1: for a data-parallel run of that size, whose stage keys hold it.
 void print_cache_status(const Plan& plan, const std::filesystem::path& cache_root,
-                        std::ostream& out);
+                        std::ostream& out, int ranks = 1);
 
 // Layer groups, parameters and what trains, for the recipe's network at its data's classes.
 void print_model(const Plan& plan, std::ostream& out);

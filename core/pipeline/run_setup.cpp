@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <thread>
 
 #include "core/cache/data_identity.h"
 #include "core/models/weights/load.h"
@@ -12,6 +11,7 @@
 #include "core/train/device.h"
 #include "core/util/atomic_file.h"
 #include "core/util/rng.h"
+#include "core/util/spawn.h"
 #include "core/util/strings.h"
 
 namespace xp::pipeline {
@@ -150,8 +150,8 @@ train::LearnerOptions learner_options(const recipe::Recipe& recipe,
 }
 
 int configure_threads(int requested) {
-  const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int threads = requested > 0 ? requested : hardware;
+  // The CPUs this process may use (a Slurm allocation, a container's cpuset), not the machine's.
+  const int threads = requested > 0 ? requested : available_cpus();
   // LibTorch defaults to one thread here (performance.md); always set it explicitly.
   torch::set_num_threads(threads);
   return torch::get_num_threads();

@@ -57,7 +57,7 @@ void record_model(const recipe::Recipe& recipe, const models::Classifier& model,
 train::LearnerOptions learner_options(const recipe::Recipe& recipe,
                                       const models::Classifier& model);
 
-// Sets torch's intra-op threads (0 = hardware threads) and returns the number in effect.
+// Sets torch's intra-op threads (0 = the CPUs this process may use: util/spawn's available_cpus) and returns the number in effect.
 int configure_threads(int requested);
 
 }  // namespace xp::pipeline

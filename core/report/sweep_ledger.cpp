@@ -52,6 +52,7 @@ SweepLedger::SweepLedger(fs::path folder) : folder_(std::move(folder)) {
       trial.val_loss = number_of(item.value("val_loss", nlohmann::json()));
       trial.trn_loss = number_of(item.value("trn_loss", nlohmann::json()));
       trial.seconds = item.value("seconds", 0.0);
+      trial.slurm_job = item.value("slurm_job", "");
       trials_.push_back(std::move(trial));
     }
   } catch (const nlohmann::json::exception& failure) {
@@ -83,7 +84,8 @@ void SweepLedger::save() const {
                       {"metric", number_or_null(trial.metric)},
                       {"val_loss", number_or_null(trial.val_loss)},
                       {"trn_loss", number_or_null(trial.trn_loss)},
-                      {"seconds", trial.seconds}});
+                      {"seconds", trial.seconds},
+                      {"slurm_job", trial.slurm_job}});
   const nlohmann::ordered_json ledger = {{"metric_name", metric_name_}, {"trials", trials}};
   write_file_atomic(folder_ / kLedger, json_text(ledger));
 }

@@ -13,6 +13,7 @@ namespace xp::report {
 
 namespace trial_state {
 inline constexpr const char* kPending = "pending";
+inline constexpr const char* kQueued = "queued";    // submitted to Slurm, waiting for a node
 inline constexpr const char* kRunning = "running";  // also what a sweep that died leaves behind
 inline constexpr const char* kComplete = "complete";
 inline constexpr const char* kFailed = "failed";
@@ -31,6 +32,8 @@ struct TrialRecord {
   double val_loss = 0;
   double trn_loss = 0;
   double seconds = 0;  // wall time of the last attempt
+  std::string
+      slurm_job;  // "<array job id>_<trial number>" of the last Slurm submission; "" locally
 };
 
 class SweepLedger {
@@ -41,6 +44,7 @@ class SweepLedger {
   // The trial with these values, added with the next free number if new.
   TrialRecord& trial(const std::vector<std::string>& overrides);
   std::vector<TrialRecord>& trials() { return trials_; }
+  const std::vector<TrialRecord>& trials() const { return trials_; }
   void set_metric_name(const std::string& name) { metric_name_ = name; }
   const std::string& metric_name() const { return metric_name_; }
   void save() const;

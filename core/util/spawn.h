@@ -9,8 +9,12 @@
 
 namespace xp {
 
-// Hardware threads for each of `processes` processes sharing this machine, at least 1: the torch
-// threads of a sweep's trials and of a data-parallel job's local ranks.
+// The CPUs this process may run on: its affinity mask's count (what a Slurm allocation, a container's
+// cpuset or taskset leaves it), else the hardware threads. Never less than 1.
+int available_cpus();
+
+// available_cpus() for each of `processes` processes sharing them, at least 1: the torch threads
+// of a run, a sweep's trials and a data-parallel job's local ranks.
 int thread_share(int processes);
 
 // The path of the running executable (/proc/self/exe). Throws xp::Error when it cannot be read.
@@ -26,5 +30,21 @@ std::vector<std::string> environment_with(const std::vector<std::string>& replac
 // it cannot be started.
 pid_t spawn(const std::string& program, const std::vector<std::string>& arguments,
             const std::vector<std::string>& environment, bool own_process_group = false);
+
+// As spawn() with this process's environment, the child in a process group of its own and its
+// stdout and stderr appended to the file `log` (created when missing): a sweep's trials.
+pid_t spawn_logged(const std::string& program, const std::vector<std::string>& arguments,
+                   const std::string& log);
+
+struct CapturedOutput {
+  int exit_code = 0;   // 128 + the signal for a program that a signal ended
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `program` (found on PATH when it has no '/') with `arguments` (argv[0] first) to its end,
+// and returns what it printed: the cluster tools xp drives (sbatch, squeue). Throws xp::Error
+// naming the program when it cannot be started (not installed).
+CapturedOutput capture_output(const std::string& program,
+                              const std::vector<std::string>& arguments);
 
 }  // namespace xp

@@ -113,6 +113,13 @@ TEST_CASE("data parallel: xp run --nproc 2 writes the result folder a one-proces
   CAPTURE(replayed.output);
   REQUIRE(replayed.exit_code == 0);
   CHECK(count(replayed.output, "[cached") == 3);
+  // xp check with the run's command line sees the cache as that run does: a 2-rank run's stages
+  // are there, one process's are not.
+  const Outcome checked = run_xp("check " + recipe + " --nproc 2" + cache);
+  CAPTURE(checked.output);
+  CHECK(checked.output.find("(the stages of a 2-rank data-parallel run)") != std::string::npos);
+  CHECK(count(checked.output, " HIT ") == 3);
+  CHECK(count(run_xp("check " + recipe + cache).output, " MISS ") == 3);
   const Outcome changed = run_xp("run " + recipe + " --nproc 2 --set stages[2].tta.n_aug=3 --out " +
                                  (dir.path() / "changed").string() + cache);
   CAPTURE(changed.output);

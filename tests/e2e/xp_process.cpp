@@ -16,15 +16,18 @@ namespace fs = std::filesystem;
 
 namespace xp::e2e {
 
-Outcome run_xp_with(const std::string& prefix, const std::string& arguments) {
-  const std::string command = prefix + std::string(XP_BINARY) + " " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
+Outcome run_shell(const std::string& command) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   REQUIRE(pipe != nullptr);
   std::string output;
   char buffer[4096];
   while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+Outcome run_xp_with(const std::string& prefix, const std::string& arguments) {
+  return run_shell(prefix + std::string(XP_BINARY) + " " + arguments);
 }
 
 Outcome run_xp(const std::string& arguments) { return run_xp_with("", arguments); }

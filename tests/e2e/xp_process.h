@@ -14,6 +14,9 @@ struct Outcome {
   std::string output;  // stdout and stderr together
 };
 
+// Runs a shell command line to its end: its exit code, and stdout and stderr together.
+Outcome run_shell(const std::string& command);
+
 // Runs `prefix xp arguments`, e.g. prefix "timeout --foreground -s INT 2 " to interrupt it like one
 // Ctrl-C (without --foreground, timeout signals the child and then its whole process group: two
 // SIGINTs, the second of which is xp's "stop at once" — an exit 130 with nothing saved).

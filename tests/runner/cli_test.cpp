@@ -104,3 +104,32 @@ TEST_CASE("predict takes a run folder and paths, export takes its format from --
   CHECK_THROWS_WITH_AS(parse({"export", "r"}), doctest::Contains("'--out' is required"),
                        UsageError);
 }
+
+TEST_CASE("sweep on Slurm: its options, and the mistakes said before anything is submitted") {
+  const auto options = parse({"sweep", "r.yaml", "--grid", "a=1,2", "--slurm", "--partition", "gpu",
+                              "--gpus-per-trial", "1", "--sbatch=--time=01:00:00",
+                              "--sbatch=--account=lab", "--no-wait", "-j", "4"});
+  CHECK(options.slurm);
+  CHECK(options.partition == "gpu");
+  CHECK(options.gpus_per_trial == 1);
+  CHECK(options.sbatch == std::vector<std::string>{"--time=01:00:00", "--account=lab"});
+  CHECK(options.no_wait);
+  CHECK(options.threads == 4);
+  CHECK(parse({"sweep", "r.yaml", "--status"}).status);
+  CHECK(parse({"sweep", "r.yaml", "--nproc", "2"}).nproc == 2);
+
+  CHECK_THROWS_WITH_AS(parse({"sweep", "r.yaml", "--partition", "gpu"}),
+                       doctest::Contains("--partition is for Slurm sweeps: add --slurm"),
+                       UsageError);
+  CHECK_THROWS_WITH_AS(parse({"sweep", "r.yaml", "--no-wait"}),
+                       doctest::Contains("--no-wait is for Slurm sweeps"), UsageError);
+  CHECK_THROWS_WITH_AS(
+      parse({"sweep", "r.yaml", "--slurm", "--gpus-per-trial", "1", "--nproc", "2"}),
+      doctest::Contains("drop --nproc"), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"sweep", "r.yaml", "--slurm", "--gpus-per-trial", "2"}),
+                       doctest::Contains("needs NCCL"), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"sweep", "r.yaml", "--slurm", "--sbatch", "time=1"}),
+                       doctest::Contains("expected one sbatch option"), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"sweep", "r.yaml", "--nproc", "0"}),
+                       doctest::Contains("--nproc must be >= 1"), UsageError);
+}

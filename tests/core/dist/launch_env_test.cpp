@@ -54,7 +54,28 @@ TEST_CASE("launch environment: torchrun's variables, Slurm's, or a single proces
   CHECK(slurm.local_rank == 1);
   CHECK(slurm.local_world_size == 2);
   CHECK(slurm.master_addr == "gpu03");
-  CHECK(slurm.master_port == 29500);  // torchrun's default
+  CHECK(slurm.master_port == 29500);  // torchrun's default: no job id to tell jobs apart
+  CHECK(slurm.cpus_per_task == 0);
+  // A one-task batch job (no SLURM_NTASKS) is one process, with the CPUs Slurm gave it.
+  const auto batch = launch_env(environment({{"SLURM_PROCID", "0"}, {"SLURM_CPUS_PER_TASK", "6"}}));
+  CHECK(batch.launcher == "none");
+  CHECK(batch.world_size == 1);
+  CHECK(batch.cpus_per_task == 6);
+
+  // Two jobs on one node (a sweep's array elements) rendezvous on ports of their own.
+  const auto element = [&](const char* job) {
+    return launch_env(environment({{"SLURM_PROCID", "0"},
+                                   {"SLURM_NTASKS", "2"},
+                                   {"SLURM_JOB_ID", job},
+                                   {"SLURM_JOB_NODELIST", "n1"}}));
+  };
+  CHECK(element("123456").master_port == 20000 + 123456 % 20000);
+  CHECK(element("123457").master_port == element("123456").master_port + 1);
+  CHECK(launch_env(environment({{"SLURM_PROCID", "0"},
+                                {"SLURM_NTASKS", "2"},
+                                {"SLURM_JOB_ID", "7"},
+                                {"MASTER_PORT", "31000"}}))
+            .master_port == 31000);
 
   // torchrun inside a Slurm allocation: torchrun's variables describe the processes.
   const auto both = launch_env(environment({{"RANK", "0"},
