@@ -78,7 +78,8 @@ po::options_description sweep_options(CliOptions& options) {
       "(every combination is a trial); adds to or replaces the recipe's sweep.grid")(
       "jobs,J", po::value<int>(&options.jobs)->default_value(0)->value_name("N"),
       "trials at once; 0 = the recipe's sweep.jobs (default 1)")(
-      "fail-fast", po::bool_switch(&options.fail_fast), "start no more trials after one fails")(
+      "fail-fast", po::bool_switch(&options.fail_fast),
+      "start no more trials after one fails (--slurm: cancel those still waiting for a node)")(
       "keep-going", po::bool_switch(&options.keep_going),
       "run every trial even when some fail (the default)")(
       "no-cache", po::bool_switch(&options.no_cache),

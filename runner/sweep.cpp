@@ -88,6 +88,7 @@ int sweep(const cli::CliOptions& options) {
   if (options.status) return show_sweep_status(trials, selected, lock != nullptr);
 
   const int jobs = options.jobs > 0 ? options.jobs : spec.jobs;
+  const bool fail_fast = options.fail_fast || (spec.fail_fast && !options.keep_going);
   if (options.slurm) {
     SlurmSweepOptions slurm;
     slurm.request.job_name = "xp-" + base.run.name;
@@ -101,12 +102,13 @@ int sweep(const cli::CliOptions& options) {
     slurm.request.sbatch_options = options.sbatch;
     slurm.threads = options.threads;
     slurm.wait = !options.no_wait;
+    slurm.fail_fast = fail_fast;
     slurm.poll_seconds = poll_seconds();
     return run_slurm_sweep(trials, selected, slurm);
   }
   LocalSweepOptions local;
   local.jobs = jobs;
-  local.fail_fast = options.fail_fast || (spec.fail_fast && !options.keep_going);
+  local.fail_fast = fail_fast;
   local.nproc = options.nproc;
   local.threads = options.threads > 0 ? options.threads : thread_share(jobs * options.nproc);
   return run_local_sweep(trials, selected, local);

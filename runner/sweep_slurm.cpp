@@ -82,6 +82,16 @@ class SlurmFollower {
         }
         continue;
       }
+      // Never started, and cancelled by --fail-fast: back to pending, for the next sweep.
+      if (cancelled_waiting_ && trial.state == state::kQueued) {
+        trial.state = state::kPending;
+        trial.slurm_job.clear();
+        --trial.attempts;
+        trials_.ledger().save();
+        std::cout << "trial " << trial_name(number) << "  not started (--fail-fast)\n"
+                  << std::flush;
+        continue;
+      }
       // Ended without an exit-code file: killed past its SIGTERM, or the file is not visible yet
       // (a shared file system's attribute cache): believed on the second look.
       if (++missing_[number] < 2) {
@@ -101,6 +111,20 @@ class SlurmFollower {
     return live;
   }
 
+  // --fail-fast: cancels the elements of `arrays` that wait for a node; the trials they were
+  // return to pending.
+  void cancel_waiting(const std::set<std::string>& arrays) {
+    if (cancelled_waiting_) return;
+    cancelled_waiting_ = true;
+    for (const auto& array : arrays) {
+      const CapturedOutput result =
+          capture_output("scancel", {"scancel", "--state=PENDING", array});
+      if (result.exit_code != 0)
+        std::cout << "warning: scancel --state=PENDING " << array
+                  << " failed: " << trim(result.output) << "\n";
+    }
+  }
+
   // Whether the last refresh found a trial with neither a live element nor an exit code, not yet
   // believed: refresh again a moment later.
   bool suspects() const {
@@ -112,6 +136,7 @@ class SlurmFollower {
  private:
   SweepTrials& trials_;
   std::map<int, int> missing_;  // polls in a row that found no live element and no exit code
+  bool cancelled_waiting_ = false;
 };
 
 // Sleeps `seconds` unless interrupted; returns whether it was.
@@ -204,11 +229,18 @@ int run_slurm_sweep(SweepTrials& trials, const std::vector<int>& selected,
     return 0;
   }
   bool interrupted = false;
-  while (follower.refresh(selected) > 0)
+  const auto any_failed = [&] {
+    for (const int number : selected)
+      if (trials.find(number).state == state::kFailed) return true;
+    return false;
+  };
+  while (follower.refresh(selected) > 0) {
+    if (options.fail_fast && any_failed()) follower.cancel_waiting(arrays);
     if (wait_or_interrupt(options.poll_seconds)) {
       interrupted = true;
       break;
     }
+  }
   const int code = trials.conclude(selected, interrupted);
   if (interrupted)
     std::cout << "stopped following; the trials go on in Slurm (job array "

@@ -20,6 +20,7 @@ struct SlurmSweepOptions {
   slurm::ArrayRequest request;  // job name, partition, tasks, GPUs, CPUs, %limit, sbatch options
   int threads = 0;              // xp run --threads; 0 = SLURM_CPUS_PER_TASK or xp's default
   bool wait = true;             // follow the array until every trial has ended
+  bool fail_fast = false;       // after a failure, cancel the elements still waiting for a node
   double poll_seconds = 10;     // between squeue calls (XP_SLURM_POLL_SECONDS)
 };
 

@@ -155,6 +155,25 @@ TEST_CASE(
   CHECK(ledger["trials"][1]["attempts"] == 2);
   CHECK(ledger["trials"][1]["state"] == "failed");
   CHECK(ledger["trials"][2]["state"] == "complete");
+
+  // --fail-fast with one trial at a time (the array's %1): the first fails, the second, still
+  // waiting for its turn, is cancelled and left pending for the next sweep.
+  const Outcome fast = slurm.xp("sweep " + recipe +
+                                " --grid 'stages[0].fit.lr=1e6,0.01' --slurm --threads 1 --jobs 1 "
+                                "--fail-fast" +
+                                out);
+  CAPTURE(fast.output);
+  CHECK(fast.exit_code == 1);
+  CHECK(fast.output.find("trial t1  not started (--fail-fast)") != std::string::npos);
+  fs::path fast_sweep;
+  for (const auto& entry : fs::directory_iterator(dir.path() / "results" / "tiny"))
+    if (entry.path() != sweep) fast_sweep = entry.path();
+  const auto fast_ledger = ledger_of(fast_sweep);
+  CHECK(read_text(fast_sweep / "slurm" / "array-0.sbatch").find("#SBATCH --array=0,1%1\n") !=
+        std::string::npos);
+  CHECK(fast_ledger["trials"][0]["state"] == "failed");
+  CHECK(fast_ledger["trials"][1]["state"] == "pending");
+  CHECK(fast_ledger["trials"][1]["attempts"] == 0);
 }
 
 TEST_CASE(
