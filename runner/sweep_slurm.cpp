@@ -76,8 +76,8 @@ class SlurmFollower {
         if (now != trial.state) {
           trial.state = now;
           trials_.ledger().save();
-          std::cout << "trial " << trial_name(number) << "  running  (Slurm job " << trial.slurm_job
-                    << ")\n"
+          std::cout << "trial " << trial_name(number) << "  " << now << "  (Slurm job "
+                    << trial.slurm_job << ")\n"
                     << std::flush;
         }
         continue;

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "core/util/free_port.h"
@@ -178,7 +179,7 @@ TEST_CASE(
 
 TEST_CASE(
     "xp sweep --slurm: a data-parallel trial runs its ranks through srun, and a trial Slurm "
-    "stops (scancel) resumes from its resume point") {
+    "stops (scancel) or kills resumes from its resume point") {
   if (!slurm_available()) return;
   TempDir dir;
   const LocalSlurm slurm(dir.path() / "cluster");
@@ -201,39 +202,73 @@ TEST_CASE(
   CHECK(run["distributed"]["world_size"] == 2);
   CHECK(run["distributed"]["launcher"] == "slurm");
 
-  // A four-epoch trial, cancelled once its first epoch is done: xp saves its state on Slurm's
-  // SIGTERM, the element records exit 130, and the sweep run again resumes the trial.
-  const std::string grid = " --grid 'stages[0].fit.cycle_len=2' --slurm --threads 1" + out;
-  const Outcome submitted = slurm.xp("sweep " + recipe + grid + " --no-wait");
-  CAPTURE(submitted.output);
-  REQUIRE(submitted.exit_code == 0);
-  const fs::path sweep2 = [&] {
+  // A trial of several epochs stopped by `stop` (its Slurm job, its sweep folder) once its first
+  // epoch is done; then the same sweep again. Returns that sweep's outcome and its folder.
+  std::set<fs::path> seen = {sweep};
+  const auto stop_and_sweep_again = [&](const std::string& grid, const auto& stop) {
+    const std::string command = "sweep " + recipe + grid + " --slurm --threads 1" + out;
+    const Outcome submitted = slurm.xp(command + " --no-wait");
+    CAPTURE(submitted.output);
+    REQUIRE(submitted.exit_code == 0);
+    fs::path folder;
     for (const auto& entry : fs::directory_iterator(dir.path() / "results" / "tiny"))
-      if (entry.path() != sweep) return entry.path();
-    return fs::path();
-  }();
-  REQUIRE(!sweep2.empty());
-  const std::string job = ledger_of(sweep2)["trials"][0]["slurm_job"];
-  const fs::path trial_log = sweep2 / "trials" / "t0" / "log.txt";
-  const auto epochs_done = [&] {
-    std::error_code error;
-    for (const auto& run_folder : fs::directory_iterator(sweep2 / "trials" / "t0" / "tiny", error))
-      if (fs::exists(run_folder.path() / "metrics.csv"))
-        return csv_rows(run_folder.path() / "metrics.csv").size() - 1;
-    return std::size_t{0};
+      if (!seen.count(entry.path())) folder = entry.path();
+    REQUIRE(!folder.empty());
+    seen.insert(folder);
+    // An epoch done and its resume point written (after its metrics.csv row).
+    const auto resumable = [&] {
+      std::error_code error;
+      for (const auto& run_folder :
+           fs::directory_iterator(folder / "trials" / "t0" / "tiny", error))
+        if (fs::exists(run_folder.path() / "resume.h5")) return true;
+      return false;
+    };
+    REQUIRE(wait_for(resumable, 120));
+    const std::string job = ledger_of(folder)["trials"][0]["slurm_job"];
+    stop(job, folder);
+    REQUIRE(wait_for([&] { return slurm.shell("squeue --noheader").output.empty(); }, 60));
+    return std::make_pair(slurm.xp(command), folder);
   };
-  REQUIRE(wait_for([&] { return epochs_done() >= 1; }, 120));
-  CHECK(slurm.shell("scancel " + job).exit_code == 0);
-  REQUIRE(wait_for([&] { return slurm.shell("squeue --noheader").output.empty(); }, 60));
 
-  const Outcome resumed = slurm.xp("sweep " + recipe + grid);
+  // scancel: xp saves its state on Slurm's SIGTERM, the element records exit 130, and the sweep
+  // run again resumes the trial from its resume point.
+  const auto first_stop = stop_and_sweep_again(
+      " --grid 'stages[0].fit.cycle_len=2'", [&](const std::string& job, const fs::path&) {
+        CHECK(slurm.shell("scancel " + job).exit_code == 0);
+      });
+  const Outcome& resumed = first_stop.first;
+  const fs::path& cancelled = first_stop.second;
+  const fs::path trial_log = cancelled / "trials" / "t0" / "log.txt";
   CAPTURE(resumed.output);
   CAPTURE(read_text(trial_log));
   CHECK(resumed.exit_code == 0);
   CHECK(resumed.output.find("trial t0  interrupted") != std::string::npos);
-  CHECK(read_text(sweep2 / "slurm" / "array-1.sbatch").find("'--resume'") != std::string::npos);
-  const auto final_ledger = ledger_of(sweep2);
+  CHECK(read_text(cancelled / "slurm" / "array-1.sbatch").find("'--resume'") != std::string::npos);
+  const auto final_ledger = ledger_of(cancelled);
   CHECK(final_ledger["trials"][0]["state"] == "complete");
   CHECK(final_ledger["trials"][0]["attempts"] == 2);
   CHECK(read_text(trial_log).find("xp: Slurm is stopping the job") != std::string::npos);
+
+  // The element's shell and xp killed outright (as a node lost, or the OOM killer — Slurm's own
+  // scancel --signal=KILL still ends the job through SIGTERM): no exit code is written; the trial
+  // is taken as interrupted since its run has a resume point, and resumed.
+  const auto second_stop = stop_and_sweep_again(
+      " --grid 'stages[0].fit.cycles=8'", [&](const std::string&, const fs::path& folder) {
+        // This cluster's batch shells (its spool folder), then this trial's xp. The pattern's
+        // first '/' in brackets: it does not match the shell that runs pkill.
+        const auto kill_matching = [&](const fs::path& path) {
+          const std::string pattern = "[/]" + path.string().substr(1);
+          CHECK(slurm.shell("pkill -KILL -f '" + pattern + "'").exit_code == 0);
+        };
+        kill_matching(dir.path() / "cluster" / "spool");
+        kill_matching(folder / "trials" / "t0");
+      });
+  const Outcome& after_kill = second_stop.first;
+  const fs::path& killed = second_stop.second;
+  CAPTURE(after_kill.output);
+  CHECK(after_kill.exit_code == 0);
+  CHECK(after_kill.output.find("before xp recorded an exit code") != std::string::npos);
+  CHECK(after_kill.output.find("trial t0  interrupted") != std::string::npos);
+  CHECK(read_text(killed / "slurm" / "array-1.sbatch").find("'--resume'") != std::string::npos);
+  CHECK(ledger_of(killed)["trials"][0]["state"] == "complete");
 }
