@@ -103,8 +103,23 @@ std::string batch_script(const ArrayRequest& request, const std::vector<ArrayEle
   return script;
 }
 
+namespace {
+
+// Runs a Slurm command; one that is not installed is named with where it is expected.
+CapturedOutput slurm_command(const std::vector<std::string>& arguments) {
+  try {
+    return capture_output(arguments.front(), arguments);
+  } catch (const Error& error) {
+    throw Error(str_cat(error.what(), ": xp sweep --slurm runs Slurm's ", arguments.front(),
+                        ", which is not on PATH here (run it on a machine that submits Slurm "
+                        "jobs, a login node)"));
+  }
+}
+
+}  // namespace
+
 std::string submit(const fs::path& script) {
-  const CapturedOutput result = capture_output("sbatch", {"sbatch", "--parsable", script.string()});
+  const CapturedOutput result = slurm_command({"sbatch", "--parsable", script.string()});
   const std::string text = trim(result.output);
   // --parsable prints "<job id>" or "<job id>;<cluster>", after any warnings on lines of their own.
   const auto lines = split(text, '\n');
@@ -131,15 +146,21 @@ std::map<int, ElementState> parse_squeue(const std::string& output, const std::s
 }
 
 std::map<int, ElementState> query(const std::string& array_job) {
-  const CapturedOutput result =
-      capture_output("squeue", {"squeue", "--jobs=" + array_job, "--array", "--states=all",
-                                "--noheader", "--format=%i|%T|%r"});
+  const CapturedOutput result = slurm_command({"squeue", "--jobs=" + array_job, "--array",
+                                               "--states=all", "--noheader", "--format=%i|%T|%r"});
   // A job Slurm has forgotten (finished longer ago than MinJobAge) is not an error here.
   if (result.exit_code != 0 && result.output.find("Invalid job id") != std::string::npos) return {};
   if (result.exit_code != 0)
     throw Error(str_cat("squeue --jobs=", array_job, " failed (exit ", result.exit_code,
                         "): ", trim(result.output)));
   return parse_squeue(result.output, array_job);
+}
+
+void cancel_pending(const std::string& array_job) {
+  const CapturedOutput result = slurm_command({"scancel", "--state=PENDING", array_job});
+  if (result.exit_code != 0)
+    throw Error(str_cat("scancel --state=PENDING ", array_job, " failed (exit ", result.exit_code,
+                        "): ", trim(result.output)));
 }
 
 bool ended(const std::string& state) {

@@ -60,6 +60,10 @@ std::map<int, ElementState> parse_squeue(const std::string& output, const std::s
 // MinJobAge). Throws xp::Error with squeue's message when it fails.
 std::map<int, ElementState> query(const std::string& array_job);
 
+// scancel --state=PENDING: the elements of `array_job` still waiting for a node. Throws xp::Error
+// with scancel's message when it fails.
+void cancel_pending(const std::string& array_job);
+
 // True for the states of an element that will not run again (COMPLETED, FAILED, CANCELLED, …).
 bool ended(const std::string& state);
 

@@ -32,7 +32,7 @@ double poll_seconds() {
   const double seconds = std::strtod(given, &end);
   if (*end != '\0' || !(seconds > 0 && seconds <= 3600))
     throw UserError(str_cat("XP_SLURM_POLL_SECONDS='", given,
-                            "': expected seconds between squeue calls, from 0 to 3600"));
+                            "': expected seconds between squeue calls, above 0 and at most 3600"));
   return seconds;
 }
 

@@ -117,11 +117,12 @@ class SlurmFollower {
     if (cancelled_waiting_) return;
     cancelled_waiting_ = true;
     for (const auto& array : arrays) {
-      const CapturedOutput result =
-          capture_output("scancel", {"scancel", "--state=PENDING", array});
-      if (result.exit_code != 0)
-        std::cout << "warning: scancel --state=PENDING " << array
-                  << " failed: " << trim(result.output) << "\n";
+      try {
+        slurm::cancel_pending(array);
+      } catch (const Error& error) {  // the trials run on; the sweep still ends
+        std::cout << "warning: --fail-fast could not cancel the waiting trials: " << error.what()
+                  << "\n";
+      }
     }
   }
 
