@@ -73,9 +73,10 @@ int run_local_ranks(const cli::CliOptions& options) {
   const int port = free_loopback_port();
   const std::vector<std::string> args = rank_arguments(options);
   std::vector<pid_t> ranks;
+  const std::string self = self_executable();
   for (int rank = 0; rank < world; ++rank)
-    ranks.push_back(spawn(self_executable(), args, rank_environment(rank, world, port),
-                          /*own_process_group=*/true));
+    ranks.push_back(
+        spawn(self, args, rank_environment(rank, world, port), /*own_process_group=*/true));
 
   int result = 0;
   int running = world;

@@ -17,20 +17,16 @@ constexpr const char* kExitPrefix = "slurm-";
 constexpr const char* kExitSuffix = ".exit";
 
 // Slurm reads #SBATCH lines itself: a double-quoted value may hold spaces, while '%' starts one of
-// its file name patterns and a quote or line break would end the value early.
-std::string sbatch_value(const std::string& text, const std::string& what) {
+// its file name patterns and a quote or line break would end the value early. Returns `text`.
+const std::string& sbatch_safe(const std::string& text, const std::string& what) {
   if (text.find_first_of("\"%\n\r") != std::string::npos)
     throw UserError(str_cat("xp sweep --slurm: the ", what, " '", text,
                             "' holds a %, quote or line break, which Slurm's #SBATCH lines cannot "
                             "carry; choose another --out folder"));
-  return "\"" + text + "\"";
+  return text;
 }
 
-std::string array_indices(const std::vector<ArrayElement>& elements, int max_running) {
-  std::vector<std::string> indices;
-  for (const auto& element : elements) indices.push_back(std::to_string(element.trial));
-  return join(indices, ",") + (max_running > 0 ? str_cat("%", max_running) : "");
-}
+std::string quoted(const std::string& text) { return "\"" + text + "\""; }
 
 }  // namespace
 
@@ -58,21 +54,21 @@ std::string batch_script(const ArrayRequest& request, const std::vector<ArrayEle
                                "again by hand (sbatch FILE) ",
                                "runs the trials again as they are listed here.\n");
   const auto option = [&](const std::string& text) { script += "#SBATCH " + text + "\n"; };
-  option("--job-name=" + sbatch_value(request.job_name, "job name"));
-  option("--array=" + array_indices(elements, request.max_running));
+  option("--job-name=" + quoted(sbatch_safe(request.job_name, "job name")));
+  option("--array=" + join(numbers, ",") +
+         (request.max_running > 0 ? str_cat("%", request.max_running) : ""));
   // Each trial's output in its own log.txt, added to by every attempt (as a local sweep's).
-  const std::string quoted_trials = sbatch_value(trials.string(), "trials folder");
-  option("--output=" + quoted_trials.substr(0, quoted_trials.size() - 1) + "/t%a/" +
-         report::sweep_files::kTrialLog + "\"");
+  option("--output=" + quoted(sbatch_safe(trials.string(), "trials folder") + "/t%a/" +
+                              report::sweep_files::kTrialLog));
   option("--open-mode=append");
   // Relative paths in the recipe and on the command line mean what they meant when submitted.
   if (!request.working_dir.empty())
-    option("--chdir=" + sbatch_value(request.working_dir.string(), "working folder"));
+    option("--chdir=" + quoted(sbatch_safe(request.working_dir.string(), "working folder")));
   option(str_cat("--ntasks=", request.tasks_per_trial));
   if (request.cpus_per_task > 0) option(str_cat("--cpus-per-task=", request.cpus_per_task));
   if (request.gpus_per_task > 0) option(str_cat("--gpus-per-task=", request.gpus_per_task));
   if (!request.partition.empty())
-    option("--partition=" + sbatch_value(request.partition, "partition"));
+    option("--partition=" + quoted(sbatch_safe(request.partition, "partition")));
   for (const auto& extra : request.sbatch_options) option(extra);
 
   script += "\ncase \"${SLURM_ARRAY_TASK_ID:-}\" in\n";

@@ -42,10 +42,7 @@ Running start(SweepTrials& trials, int number, const LocalSweepOptions& options,
   args.insert(args.end(), xp_args.begin(), xp_args.end());
   const fs::path log = root / report::sweep_files::kTrialLog;
   const pid_t pid = spawn_logged(self, args, log.string());
-  trial.state = state::kRunning;
-  ++trial.attempts;
-  trial.error.clear();
-  trial.slurm_job.clear();
+  trials.record_start(number, state::kRunning);
   trials.ledger().save();
   std::cout << "trial " << trial_name(number) << "  " << (resumed ? "resumed" : "started") << "  "
             << join(trial.overrides, " ") << "  (log: " << log.string() << ")\n"
@@ -62,8 +59,7 @@ int run_local_sweep(SweepTrials& trials, const std::vector<int>& selected,
     report::TrialRecord& trial = trials.find(number);
     trials.settle_orphan(trial);
     if (trial.state == state::kComplete) {
-      std::cout << "trial " << trial_name(number) << "  complete (" << join(trial.overrides, " ")
-                << ")\n";
+      trials.announce_done_before(trial);
       continue;
     }
     queue.push_back(number);

@@ -160,7 +160,8 @@ fs::path next_script(const fs::path& slurm_folder) {
 }
 
 std::string submit_array(SweepTrials& trials, const std::vector<int>& numbers,
-                         const SlurmSweepOptions& options, const std::string& recipe) {
+                         const SlurmSweepOptions& options) {
+  const std::string& recipe = trials.recipe();
   const fs::path script = next_script(trials.folder() / "slurm");
   const fs::path recipe_copy = fs::path(script).replace_extension(".recipe.yaml");
   fs::copy_file(recipe, recipe_copy, fs::copy_options::overwrite_existing);
@@ -176,12 +177,8 @@ std::string submit_array(SweepTrials& trials, const std::vector<int>& numbers,
   const std::string array = slurm::submit(script);
   std::vector<std::string> names;
   for (const int number : numbers) {
-    report::TrialRecord& trial = trials.find(number);
     names.push_back(trial_name(number));
-    trial.slurm_job = str_cat(array, "_", number);
-    trial.state = state::kQueued;
-    ++trial.attempts;
-    trial.error.clear();
+    trials.record_start(number, state::kQueued, str_cat(array, "_", number));
   }
   trials.ledger().save();
   std::cout << "submitted Slurm job array " << array << ": " << join(names, " ") << "  (script "
@@ -206,8 +203,7 @@ int run_slurm_sweep(SweepTrials& trials, const std::vector<int>& selected,
   for (const int number : selected) {
     const report::TrialRecord& trial = trials.find(number);
     if (trial.state == state::kComplete) {
-      std::cout << "trial " << trial_name(number) << "  complete (" << join(trial.overrides, " ")
-                << ")\n";
+      trials.announce_done_before(trial);
     } else if (in_slurm(trial)) {
       ++following;
       std::cout << "trial " << trial_name(number) << "  " << trial.state << " as Slurm job "
@@ -221,7 +217,7 @@ int run_slurm_sweep(SweepTrials& trials, const std::vector<int>& selected,
             << to_submit.size() << " to submit, " << following << " in Slurm already\n"
             << std::flush;
   std::set<std::string> arrays;
-  if (!to_submit.empty()) arrays.insert(submit_array(trials, to_submit, options, trials.recipe()));
+  if (!to_submit.empty()) arrays.insert(submit_array(trials, to_submit, options));
   for (const int number : selected)
     if (in_slurm(trials.find(number))) arrays.insert(array_of(trials.find(number).slurm_job));
   if (!options.wait) {
@@ -266,9 +262,8 @@ int show_sweep_status(SweepTrials& trials, const std::vector<int>& selected, boo
     ++counts[trial.state];
     std::string detail;
     if (trial.state == state::kComplete)
-      detail = str_printf("%s %.4f  val_loss %.4f", trials.ledger().metric_name().c_str(),
-                          trial.metric, trial.val_loss);
-    else if (!trial.slurm_job.empty() && in_slurm(trial))
+      detail = trials.result_text(trial);
+    else if (in_slurm(trial))
       detail = "Slurm job " + trial.slurm_job;
     if (!trial.error.empty()) detail += (detail.empty() ? "" : "  ") + ("error: " + trial.error);
     std::cout << "trial " << trial_name(number) << "  " << trial.state << "  "

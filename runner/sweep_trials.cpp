@@ -59,14 +59,23 @@ fs::path SweepTrials::trial_root(int number) const {
   return report::sweep_files::trial_root(folder_, number);
 }
 
-fs::path SweepTrials::resume_folder(const report::TrialRecord& trial) const {
-  const bool stopped = trial.state == state::kInterrupted || trial.state == state::kRunning ||
-                       trial.state == state::kQueued;
+namespace {
+
+bool has_resume_point(const std::string& run) {
   std::error_code error;
-  if (!stopped || trial.run.empty() ||
-      !fs::exists(fs::path(trial.run) / report::files::kResume, error))
-    return {};
-  return trial.run;
+  return !run.empty() && fs::exists(fs::path(run) / report::files::kResume, error);
+}
+
+// Handed to a process or to Slurm, and not known to have ended.
+bool in_flight(const report::TrialRecord& trial) {
+  return trial.state == state::kRunning || trial.state == state::kQueued;
+}
+
+}  // namespace
+
+fs::path SweepTrials::resume_folder(const report::TrialRecord& trial) const {
+  const bool stopped = trial.state == state::kInterrupted || in_flight(trial);
+  return stopped && has_resume_point(trial.run) ? fs::path(trial.run) : fs::path();
 }
 
 std::vector<std::string> SweepTrials::xp_arguments(int number, int threads, int nproc) const {
@@ -88,18 +97,37 @@ std::vector<std::string> SweepTrials::xp_arguments(int number, int threads, int 
   return args;
 }
 
+void SweepTrials::record_start(int number, const std::string& state, const std::string& slurm_job) {
+  report::TrialRecord& trial = find(number);
+  trial.state = state;
+  trial.slurm_job = slurm_job;
+  ++trial.attempts;
+  trial.error.clear();
+}
+
 void SweepTrials::settle_orphan(report::TrialRecord& trial) {
-  if ((trial.state != state::kRunning && trial.state != state::kQueued) || trial.run.empty())
-    return;
-  const auto status = report::read_run_status(trial.run);
-  if (status && status->state == report::RunState::kComplete) {
-    const report::RunSummary summary = report::summarize_run(trial.run);
-    trial.state = state::kComplete;
-    trial.metric = summary.metric;
-    trial.val_loss = summary.val_loss;
-    trial.trn_loss = summary.trn_loss;
-    if (!summary.metric_name.empty()) ledger_.set_metric_name(summary.metric_name);
-  }
+  if (!in_flight(trial) || trial.run.empty()) return;
+  const report::RunSummary summary = report::summarize_run(trial.run);
+  if (summary.state == report::state_name(report::RunState::kComplete))
+    mark_complete(trial, summary);
+}
+
+void SweepTrials::announce_done_before(const report::TrialRecord& trial) const {
+  std::cout << "trial " << trial_name(trial.number) << "  complete (" << join(trial.overrides, " ")
+            << ")\n";
+}
+
+std::string SweepTrials::result_text(const report::TrialRecord& trial) const {
+  return str_printf("%s %.4f  val_loss %.4f", ledger_.metric_name().c_str(), trial.metric,
+                    trial.val_loss);
+}
+
+void SweepTrials::mark_complete(report::TrialRecord& trial, const report::RunSummary& summary) {
+  trial.state = state::kComplete;
+  trial.metric = summary.metric;
+  trial.val_loss = summary.val_loss;
+  trial.trn_loss = summary.trn_loss;
+  if (!summary.metric_name.empty()) ledger_.set_metric_name(summary.metric_name);
 }
 
 report::RunSummary SweepTrials::read_run(report::TrialRecord& trial, double seconds) {
@@ -117,11 +145,7 @@ void SweepTrials::record_end(int number, int exit_code, double seconds) {
   const report::RunSummary summary = read_run(trial, seconds);
   trial.error.clear();
   if (exit_code == 0) {
-    trial.state = state::kComplete;
-    trial.metric = summary.metric;
-    trial.val_loss = summary.val_loss;
-    trial.trn_loss = summary.trn_loss;
-    if (!summary.metric_name.empty()) ledger_.set_metric_name(summary.metric_name);
+    mark_complete(trial, summary);
   } else if (exit_code == 130) {
     trial.state = state::kInterrupted;
   } else {
@@ -138,10 +162,7 @@ void SweepTrials::record_lost(int number, const std::string& why) {
   report::TrialRecord& trial = find(number);
   read_run(trial, -1);
   trial.exit_code = -1;
-  std::error_code error;
-  const bool resumable =
-      !trial.run.empty() && fs::exists(fs::path(trial.run) / report::files::kResume, error);
-  trial.state = resumable ? state::kInterrupted : state::kFailed;
+  trial.state = has_resume_point(trial.run) ? state::kInterrupted : state::kFailed;
   const std::string tail = log_tail(trial_root(number) / report::sweep_files::kTrialLog);
   trial.error = why + (tail.empty() ? "" : "; its log ends: " + tail);
   ledger_.save();
@@ -150,10 +171,7 @@ void SweepTrials::record_lost(int number, const std::string& why) {
 
 void SweepTrials::announce(const report::TrialRecord& trial) const {
   std::cout << "trial " << trial_name(trial.number) << "  " << trial.state
-            << (trial.state == state::kComplete
-                    ? str_printf("  %s %.4f  val_loss %.4f", ledger_.metric_name().c_str(),
-                                 trial.metric, trial.val_loss)
-                    : "")
+            << (trial.state == state::kComplete ? "  " + result_text(trial) : "")
             << (trial.error.empty() ? "" : "  error: " + trial.error)
             << str_printf("  (%.1f s)", trial.seconds) << "\n"
             << std::flush;

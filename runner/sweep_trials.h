@@ -35,8 +35,16 @@ class SweepTrials {
   // trials/t<N>`, with the sweep's cache, and --threads / --nproc when not 0 / 1.
   std::vector<std::string> xp_arguments(int number, int threads, int nproc) const;
 
+  // Trial `number` handed to whatever runs it (`state`: running here, queued in Slurm, with its
+  // `slurm_job` there): one more attempt, the last error cleared. The caller saves the ledger.
+  void record_start(int number, const std::string& state, const std::string& slurm_job = "");
+
   // A trial the ledger calls running or queued (its sweep died) whose run finished anyway.
   void settle_orphan(report::TrialRecord& trial);
+  // "trial t3  complete (stages[1].fit.lr=0.01)": a trial this sweep need not run.
+  void announce_done_before(const report::TrialRecord& trial) const;
+  // "accuracy 0.9120  val_loss 0.2810": a complete trial's result.
+  std::string result_text(const report::TrialRecord& trial) const;
   // Trial `number` ended with `exit_code` (0 complete, 130 interrupted, else failed): its run
   // folder read into the ledger, which is saved, and one console line. `seconds` < 0: the run's
   // own wall time.
@@ -56,6 +64,8 @@ class SweepTrials {
  private:
   // The trial's run folder and wall time, from the newest run below its root.
   report::RunSummary read_run(report::TrialRecord& trial, double seconds);
+  // The trial complete, with its run's last metrics.
+  void mark_complete(report::TrialRecord& trial, const report::RunSummary& summary);
   // "trial t3  complete  accuracy 0.9120  val_loss 0.2810  (12.0 s)"
   void announce(const report::TrialRecord& trial) const;
 

@@ -48,52 +48,74 @@ std::vector<std::string> environment_with(const std::vector<std::string>& replac
   return env;
 }
 
-pid_t spawn(const std::string& program, const std::vector<std::string>& arguments,
-            const std::vector<std::string>& environment, bool own_process_group) {
+namespace {
+
+// How a child starts: what spawn, spawn_logged and capture_output vary.
+struct Start {
+  const std::vector<std::string>* environment = nullptr;  // nullptr: this process's
+  posix_spawn_file_actions_t* actions = nullptr;
+  bool own_process_group = false;
+  bool search_path = false;  // a program without '/' looked up on PATH
+};
+
+// posix_spawn_file_actions_t, destroyed with its scope.
+class FileActions {
+ public:
+  FileActions() { posix_spawn_file_actions_init(&actions_); }
+  ~FileActions() { posix_spawn_file_actions_destroy(&actions_); }
+  FileActions(const FileActions&) = delete;
+  FileActions& operator=(const FileActions&) = delete;
+  posix_spawn_file_actions_t* get() { return &actions_; }
+
+ private:
+  posix_spawn_file_actions_t actions_;
+};
+
+pid_t start_child(const std::string& program, const std::vector<std::string>& arguments,
+                  const Start& how) {
   std::vector<std::string> args = arguments;
-  std::vector<std::string> env = environment;
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env = how.environment ? *how.environment : std::vector<std::string>();
   std::vector<char*> envp;
   for (auto& item : env) envp.push_back(item.data());
   envp.push_back(nullptr);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
-  if (own_process_group) {
+  if (how.own_process_group) {
     posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&attributes, 0);
   }
   pid_t pid = 0;
-  const int failed =
-      ::posix_spawn(&pid, program.c_str(), nullptr, &attributes, argv.data(), envp.data());
+  const auto launch = how.search_path ? ::posix_spawnp : ::posix_spawn;
+  const int failed = launch(&pid, program.c_str(), how.actions, &attributes, argv.data(),
+                            how.environment ? envp.data() : environ);
   posix_spawnattr_destroy(&attributes);
   if (failed != 0) throw Error(str_cat("cannot start ", program, ": ", std::strerror(failed)));
   return pid;
 }
 
+}  // namespace
+
+pid_t spawn(const std::string& program, const std::vector<std::string>& arguments,
+            const std::vector<std::string>& environment, bool own_process_group) {
+  Start how;
+  how.environment = &environment;
+  how.own_process_group = own_process_group;
+  return start_child(program, arguments, how);
+}
+
 pid_t spawn_logged(const std::string& program, const std::vector<std::string>& arguments,
                    const std::string& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+  FileActions actions;
+  posix_spawn_file_actions_addopen(actions.get(), STDOUT_FILENO, log.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  std::vector<std::string> args = arguments;
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int failed =
-      ::posix_spawn(&pid, program.c_str(), &actions, &attributes, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (failed != 0) throw Error(str_cat("cannot start ", program, ": ", std::strerror(failed)));
-  return pid;
+  posix_spawn_file_actions_adddup2(actions.get(), STDOUT_FILENO, STDERR_FILENO);
+  Start how;
+  how.actions = actions.get();
+  how.own_process_group = true;
+  return start_child(program, arguments, how);
 }
 
 CapturedOutput capture_output(const std::string& program,
@@ -101,24 +123,23 @@ CapturedOutput capture_output(const std::string& program,
   int pipe_ends[2];
   if (::pipe(pipe_ends) != 0)
     throw Error(str_cat("cannot start ", program, ": ", std::strerror(errno)));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addclose(&actions, pipe_ends[0]);
-  posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], STDERR_FILENO);
-  posix_spawn_file_actions_addclose(&actions, pipe_ends[1]);
-  std::vector<std::string> args = arguments;
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
+  FileActions actions;
+  posix_spawn_file_actions_addclose(actions.get(), pipe_ends[0]);
+  posix_spawn_file_actions_adddup2(actions.get(), pipe_ends[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(actions.get(), pipe_ends[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(actions.get(), pipe_ends[1]);
+  Start how;
+  how.actions = actions.get();
+  how.search_path = true;
   pid_t pid = 0;
-  const int failed = ::posix_spawnp(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(pipe_ends[1]);
-  if (failed != 0) {
+  try {
+    pid = start_child(program, arguments, how);
+  } catch (...) {
     ::close(pipe_ends[0]);
-    throw Error(str_cat("cannot start ", program, ": ", std::strerror(failed)));
+    ::close(pipe_ends[1]);
+    throw;
   }
+  ::close(pipe_ends[1]);  // the child's copy is what keeps the pipe open
   CapturedOutput result;
   char buffer[4096];
   for (;;) {
