@@ -2,9 +2,11 @@
 # The GPU check of issue #16, in one go (~8 minutes on an H200): build xp against the LibTorch of a
 # Python's torch, then
 #   1. the tests that need a GPU (the learner on cuda against the CPU, deterministic twice, fp16
-#      with loss scaling) and those of the pieces it uses (loss scaling, uint8 batches),
+#      with loss scaling, NCCL's process group with one rank — two where two GPUs are) and those
+#      of the pieces it uses (loss scaling, uint8 batches),
 #   2. a tiny recipe end to end on cuda and on the CPU: accuracies side by side; xp predict of
-#      the cuda run on cuda and on the CPU: the same predictions,
+#      the cuda run on cuda and on the CPU: the same predictions; the same recipe as one torchrun
+#      process, in an NCCL process group of one,
 #   3. ResNet-34 at 224 px, bf16, channels_last, unfrozen: xp's epoch against the same loop in
 #      PyTorch on the same GPU (bench/finetune_bench.sh), printed as a ratio,
 #   4. the loader's images/s (xp data --bench) beside it.
@@ -66,7 +68,7 @@ xp=$build/runner/xp
 "$xp" --version
 
 step "1. tests on $device"
-"$build/tests/xp_unit_tests" -tc="*GPU*,*loss scal*,*uint8*,*LossReadout*,*JPEG*,*PNG*,*EXIF*" || fail "tests"
+"$build/tests/xp_unit_tests" -tc="*GPU*,*NCCL*,*loss scal*,*uint8*,*LossReadout*,*JPEG*,*PNG*,*EXIF*" || fail "tests"
 
 step "2. a tiny recipe on $device and on the CPU (accuracies within noise of each other)"
 work=$(mktemp -d)
@@ -104,6 +106,12 @@ if [ "$device" = cuda ]; then
           exit (classes > 0 || most > 1e-3) }' || fail "predict cuda vs cpu"
 fi
 
+step "2c. the tiny recipe as one torchrun process: a process group of one (NCCL on cuda, Gloo on the CPU)"
+WORLD_SIZE=1 RANK=0 LOCAL_RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=29517 \
+  "$xp" run "$work/tiny-$device.yaml" --out "$work/group-of-one" >"$work/group-of-one.txt" 2>&1 \
+  || { tail -20 "$work/group-of-one.txt"; fail "tiny recipe in a group of one"; }
+accuracy=$(awk -F, 'NR > 1 {last = $(NF - 1)} END {print last}' "$work"/group-of-one/tiny-$device/2*/metrics.csv 2>/dev/null)
+echo "group of one on $device: last accuracy ${accuracy:-?} ($(grep -m1 -o '"backend": "[^"]*"' "$work"/group-of-one/tiny-$device/2*/run.json))"
 step "3. fine-tune epoch: xp against PyTorch on $device"
 if [ "$device" = cuda ]; then
   DEVICE=cuda PRECISION=bf16 CHANNELS_LAST=true BATCH=256 WORKERS=$(( $(nproc) - 2 )) PYTHON=$python XP=$xp \

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/cache/cache_layout.h"
+#include "core/dist/backends.h"
 #include "core/report/run_folder.h"
 #include "core/util/atomic_file.h"
 #include "core/util/strings.h"
@@ -247,12 +248,13 @@ void sweep_arguments(CliOptions& options) {
     throw UsageError(
         "xp sweep: --gpus-per-trial G already gives each trial G ranks (one per GPU): drop "
         "--nproc");
-  // A trial on several GPUs needs NCCL's process group, which xp does not drive yet.
-  if (options.gpus_per_trial > 1)
+  // A trial on several GPUs is a data-parallel job over NCCL's process group.
+  if (options.gpus_per_trial > 1 && !dist::nccl_built())
     throw UsageError(str_cat(
         "xp sweep: --gpus-per-trial ", options.gpus_per_trial,
-        ": a data-parallel trial on CUDA needs NCCL, which this build of xp does not have; use "
-        "--gpus-per-trial 1 (trials side by side, one GPU each)"));
+        ": a data-parallel trial on CUDA needs NCCL, which this build of xp does not have (build "
+        "it against a CUDA LibTorch 2.x: README, 'On a GPU'); use --gpus-per-trial 1 (trials "
+        "side by side, one GPU each)"));
   for (const auto& option : options.sbatch)
     if (option.rfind("-", 0) != 0 || option.find('\n') != std::string::npos)
       throw UsageError(str_cat("xp sweep: --sbatch '", option,

@@ -1,15 +1,18 @@
 // The process group of a data-parallel job (issue #17): PyTorch's own c10d, not a protocol of
 // xp's — the ranks meet through c10d's TCPStore on the launcher's MASTER_ADDR:MASTER_PORT (rank 0
-// serves it) and talk through c10d's ProcessGroupGloo on the CPU (NCCL for CUDA is to come).
-// Gloo is there when the build found its headers (Debian: libgloo-dev, which Debian's LibTorch
-// links; PyPI's LibTorch carries Gloo inside libtorch_cpu but not its headers, and builds against
-// Debian's); `gloo_built()` says so, and connect() refuses without it.
+// serves it) and talk through c10d's ProcessGroupGloo on the CPU, ProcessGroupNCCL on CUDA (one
+// GPU per rank; host tensors travel through it). Gloo is there when the build found its headers
+// (Debian: libgloo-dev, which Debian's LibTorch links; PyPI's LibTorch carries Gloo inside
+// libtorch_cpu but not its headers, and builds against Debian's); NCCL with a CUDA LibTorch 2.x
+// and NCCL's header (dist/nccl_backend.h). `gloo_built()`, `nccl_built()` say so, and connect()
+// refuses a backend the build lacks.
 //
 //   const auto group = ProcessGroup::connect(dist::launch_env(), std::chrono::seconds(60));
 //   group->broadcast_from_rank0(weights);    // every rank starts from rank 0's weights
 //   group->allreduce_mean(gradients);        // DDP's gradient average
 #pragma once
 
+#include <c10/core/Device.h>
 #include <torch/types.h>
 
 #include <chrono>
@@ -19,12 +22,11 @@
 #include <utility>
 #include <vector>
 
+#include "core/dist/backends.h"
 #include "core/dist/launch_env.h"
 #include "core/util/error.h"
 
 namespace xp::dist {
-
-bool gloo_built();
 
 // A collective failed because a rank stopped answering (killed, failed, its machine gone); the
 // message names the lost ranks — those whose heartbeat in the store stood still.
@@ -49,16 +51,25 @@ class PendingCollective {
 
 class ProcessGroup {
  public:
-  // Meets the other ranks of `env`. Throws UserError naming MASTER_ADDR:MASTER_PORT when the
-  // store cannot be reached (or served) within `timeout`, or when this build has no Gloo.
-  static std::unique_ptr<ProcessGroup> connect(const LaunchEnv& env,
-                                               std::chrono::milliseconds timeout);
+  // Meets the other ranks of `env`, over Gloo for `device` CPU and NCCL for a GPU (this rank's
+  // own). Throws UserError naming MASTER_ADDR:MASTER_PORT when the store cannot be reached (or
+  // served) within `timeout`, when the group does not form, or when this build lacks the backend.
+  // `timeout` bounds each collective; a rank whose heartbeat stands still for `silence_limit`
+  // (dist/heartbeat.h) ends every collective sooner, with a RankLost naming it.
+  static std::unique_ptr<ProcessGroup> connect(
+      const LaunchEnv& env, std::chrono::milliseconds timeout,
+      std::chrono::milliseconds silence_limit = std::chrono::seconds(60),
+      c10::Device device = c10::kCPU);
   ~ProcessGroup();
   ProcessGroup(const ProcessGroup&) = delete;
   ProcessGroup& operator=(const ProcessGroup&) = delete;
 
   int rank() const { return rank_; }
   int size() const { return size_; }
+  std::string backend() const;  // "gloo" | "nccl"
+  // The RankLost message for a rank gone silent, "" while every rank shows life: what an error
+  // that a lost rank caused indirectly (a CUDA call failing once NCCL was aborted) really means.
+  std::string lost_contact() const;
   // Every rank's `tensors` become rank 0's (in place).
   void broadcast_from_rank0(std::vector<torch::Tensor>& tensors);
   // Every rank's `tensors` become the mean over the ranks (in place): DDP's gradient average.

@@ -285,6 +285,15 @@ RunResult run_plan(const Plan& plan, const RunOptions& requested, report::Consol
     record_stop(session, console, nullptr);
     throw;
   } catch (const std::exception& error) {
+    // On NCCL a rank gone silent surfaces as whatever CUDA call failed once the communicators were
+    // aborted (dist/process_group.cpp): the record and the message name the rank instead.
+    const std::string lost = job.group ? job.group->lost_contact() : "";
+    if (!lost.empty() &&
+        std::string(error.what()).find(" lost contact with ") == std::string::npos) {
+      const dist::RankLost named(str_cat(lost, " (here: ", error.what(), ")"));
+      record_stop(session, console, &named);
+      throw named;
+    }
     record_stop(session, console, &error);
     throw;
   }

@@ -19,15 +19,23 @@ std::string Job::share(const std::string& text) const {
   return group ? group->share_text_from_rank0(text) : text;
 }
 
-int dist_timeout_seconds() {
-  const char* text = std::getenv("XP_DIST_TIMEOUT");
-  if (!text || !*text) return 1800;
+namespace {
+
+int seconds_from(const char* variable, int otherwise) {
+  const char* text = std::getenv(variable);
+  if (!text || !*text) return otherwise;
   char* end = nullptr;
   const long seconds = std::strtol(text, &end, 10);
   if (*end != '\0' || seconds < 1 || seconds > INT_MAX)
-    throw UserError(str_cat("XP_DIST_TIMEOUT: expected whole seconds >= 1, found '", text, "'"));
+    throw UserError(str_cat(variable, ": expected whole seconds >= 1, found '", text, "'"));
   return static_cast<int>(seconds);
 }
+
+}  // namespace
+
+int dist_timeout_seconds() { return seconds_from("XP_DIST_TIMEOUT", 1800); }
+
+int heartbeat_timeout_seconds() { return seconds_from("XP_DIST_HEARTBEAT_TIMEOUT", 60); }
 
 Job join_job(const dist::LaunchEnv& env, c10::Device device) {
   Job job;
@@ -38,11 +46,9 @@ Job join_job(const dist::LaunchEnv& env, c10::Device device) {
     job.hosts = {name};
     return job;
   }
-  if (!device.is_cpu())
-    throw UserError(str_cat("a data-parallel run (", env.world_size, " ranks, launched by ",
-                            env.launcher, ") on ", device.str(),
-                            " needs NCCL, which this xp does not use yet: run.device: cpu"));
-  job.group = dist::ProcessGroup::connect(env, std::chrono::seconds(dist_timeout_seconds()));
+  job.group =
+      dist::ProcessGroup::connect(env, std::chrono::seconds(dist_timeout_seconds()),
+                                  std::chrono::seconds(heartbeat_timeout_seconds()), device);
   job.hosts = job.group->all_gather_text(name);
   return job;
 }

@@ -12,7 +12,9 @@ namespace xp::train {
 bool cuda_built();
 // GPUs this process sees (0 on a CPU build of LibTorch or a machine without one).
 int visible_gpus();
-// `requested` resolved on this machine (compute_options.h's resolve_device).
+// `requested` resolved on this machine (compute_options.h's resolve_device). In a data-parallel
+// job (launcher variables, dist/launch_env.h) a GPU is the rank's own: cuda:(LOCAL_RANK modulo
+// the visible GPUs), whatever index the recipe names.
 Device resolve_on_this_machine(const Device& requested);
 // How the GPU's kernels are chosen, before the first one runs: `deterministic` asks for cuDNN's
 // deterministic algorithms without benchmarking and cuBLAS's fixed workspace

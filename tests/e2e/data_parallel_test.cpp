@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <set>
 #include <sstream>
@@ -183,6 +184,27 @@ TEST_CASE("data parallel: two xp processes launched as torchrun launches them ma
   CHECK(run["distributed"]["launcher"] == "torchrun");
 }
 
+TEST_CASE("data parallel: one process under torchrun joins a group of one and trains as alone") {
+  TempDir dir;
+  const std::string recipe =
+      parallel_recipe(dir.path()) + " --set stages[1].fit.cycles=1 --no-cache --out ";
+  const Outcome alone = run_xp("run " + recipe + (dir.path() / "alone").string());
+  CAPTURE(alone.output);
+  REQUIRE(alone.exit_code == 0);
+  const Outcome grouped =
+      run_xp_with("WORLD_SIZE=1 RANK=0 LOCAL_RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+                      std::to_string(xp::free_loopback_port()) + " ",
+                  "run " + recipe + (dir.path() / "grouped").string());
+  CAPTURE(grouped.output);
+  REQUIRE(grouped.exit_code == 0);
+  const fs::path folder = only_run(dir.path() / "grouped");
+  const auto run = json_file(folder / "run.json");
+  CHECK(run["distributed"]["world_size"] == 1);
+  CHECK(run["distributed"]["backend"] == "gloo");
+  // A group of one averages over one rank: the numbers a process alone computes.
+  check_close_metrics(only_run(dir.path() / "alone"), folder, 1e-6);
+}
+
 TEST_CASE(
     "data parallel: a rank killed mid-epoch ends the other, which names it, and --resume with two "
     "ranks ends where an uninterrupted run ends") {
@@ -214,6 +236,48 @@ TEST_CASE(
   CHECK(metrics_without_time(killed) == metrics_without_time(expected));
   check_same_weights(expected / "model.h5", killed / "model.h5");
   CHECK(json_file(killed / "status.json")["state"] == "COMPLETE");
+}
+
+TEST_CASE(
+    "data parallel: a rank that hangs (frozen, its connections open) ends the other within the "
+    "heartbeat timeout, which names it") {
+  TempDir dir;
+  const std::string recipe = parallel_recipe(dir.path());
+  // Two ranks launched as torchrun launches them, so that the test holds rank 1's pid: it freezes
+  // itself (SIGSTOP) at its 20th batch. Nothing closes, so only the heartbeat can tell rank 0;
+  // without it, rank 0 would wait out the collective timeout (`timeout 300` ends the test then).
+  const fs::path script = dir.path() / "hang.sh";
+  const std::string run = std::string(XP_BINARY) + " run " + recipe + " --no-cache --out " +
+                          (dir.path() / "hung").string();
+  xp::testing::write_text(
+      script, "export WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+                  std::to_string(xp::free_loopback_port()) +
+                  " XP_DIST_HEARTBEAT_TIMEOUT=5\n"
+                  "XP_TEST_KILL_AT_BATCH=20 XP_TEST_KILL_SIGNAL=STOP RANK=1 LOCAL_RANK=1 " +
+                  run + " > " + (dir.path() / "rank1.log").string() +
+                  " 2>&1 &\n"
+                  "frozen=$!\n"
+                  "RANK=0 LOCAL_RANK=0 timeout 300 " +
+                  run +
+                  "\n"
+                  "echo \"rank 0 exit $?\"\n"
+                  "echo \"rank 1 state $(ps -o stat= -p $frozen)\"\n"
+                  "kill -KILL $frozen\n");
+  const auto start = std::chrono::steady_clock::now();
+  const Outcome outcome = run_shell("bash " + script.string());
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
+          .count();
+  CAPTURE(outcome.output);
+  CAPTURE(read_text(dir.path() / "rank1.log"));
+  CHECK(outcome.output.find("rank 0 exit 1") != std::string::npos);
+  CHECK(outcome.output.find("rank 1 state T") != std::string::npos);  // frozen, not dead
+  CHECK(outcome.output.find("rank 0 of 2 lost contact with rank 1 (no heartbeat for 5 s") !=
+        std::string::npos);
+  CHECK(seconds < 120);  // the 20 batches, 5 s of silence, and the way out
+  const auto status = json_file(only_run(dir.path() / "hung") / "status.json");
+  CHECK(status["state"] == "FAILED");
+  CHECK(status["error"].get<std::string>().find("no heartbeat") != std::string::npos);
 }
 
 TEST_CASE(

@@ -1,0 +1,23 @@
+// Where c10d, PyTorch's distributed core, differs between the LibTorch versions xp builds with
+// (issue #17; core/train/torch_compat.h holds the training API's differences). LibTorch 2.0 split
+// a process group's transport out as c10d::Backend (ProcessGroupGloo, ProcessGroupNCCL derive from
+// it); in 1.13 they are c10d::ProcessGroups themselves. Both offer the same collectives.
+#pragma once
+
+#include <torch/version.h>
+
+#if TORCH_VERSION_MAJOR >= 2
+#include <torch/csrc/distributed/c10d/Backend.hpp>
+#else
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#endif
+
+namespace xp::dist {
+
+#if TORCH_VERSION_MAJOR >= 2
+using Collectives = c10d::Backend;
+#else
+using Collectives = c10d::ProcessGroup;
+#endif
+
+}  // namespace xp::dist

@@ -1,0 +1,54 @@
+#include "core/dist/nccl_backend.h"
+
+#include "core/util/error.h"
+
+#if XP_HAVE_NCCL
+// c10d compiles its NCCL process group only under this macro (PyTorch's CUDA build defines it).
+#define USE_C10D_NCCL 1
+#include <c10/cuda/CUDAFunctions.h>
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+namespace xp::dist {
+
+#if XP_HAVE_NCCL
+
+bool nccl_built() { return true; }
+
+c10::intrusive_ptr<Collectives> make_nccl_backend(const c10::intrusive_ptr<c10d::Store>& store,
+                                                  int rank, int size, int device_index,
+                                                  std::chrono::milliseconds timeout) {
+  // NCCL binds a communicator to the device current when it forms.
+  c10::cuda::set_device(static_cast<c10::DeviceIndex>(device_index));
+  auto options = c10d::ProcessGroupNCCL::Options::create();
+  options->timeout = timeout;
+  return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, size, options);
+}
+
+bool abort_nccl_backend(Collectives& backend) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  static_cast<c10d::ProcessGroupNCCL&>(backend).abort();
+  return true;
+#else
+  (void)backend;
+  return false;
+#endif
+}
+
+#else  // no NCCL in this build
+
+bool nccl_built() { return false; }
+
+c10::intrusive_ptr<Collectives> make_nccl_backend(const c10::intrusive_ptr<c10d::Store>&, int, int,
+                                                  int, std::chrono::milliseconds) {
+  throw UserError(
+      "a data-parallel run on CUDA needs NCCL, which this build of xp does not have: build xp "
+      "against a CUDA LibTorch 2.x where NCCL's header is found (README, 'On a GPU'), or run "
+      "with run.device: cpu");
+}
+
+bool abort_nccl_backend(Collectives&) { return false; }
+
+#endif
+
+}  // namespace xp::dist
