@@ -35,6 +35,12 @@ std::vector<int> others(int rank, int size) {
 
 std::string heartbeat_key(int rank) { return str_cat("xp/alive/", rank); }
 
+namespace {
+
+std::string signed_off_key(int rank) { return str_cat("xp/done/", rank); }
+
+}  // namespace
+
 // What the beating thread and its owner share: the thread keeps it alive when the owner leaves it
 // behind (stuck in a store call to a machine that is gone).
 struct Heartbeat::State {
@@ -44,16 +50,20 @@ struct Heartbeat::State {
         rank(rank_in),
         where(std::move(where_in)),
         watched(rank_in == 0 ? others(0, size_in) : std::vector<int>{}),
-        watch(watched, limit, Clock::now()),
+        watch(watched, limit),
         last_contact(Clock::now()) {}
 
   void beat() { store->set(heartbeat_key(rank), bytes_of(std::to_string(++count))); }
 
   // Rank 0: reads the others' counts and posts a verdict on those gone silent. The others: read
-  // rank 0's verdict.
+  // rank 0's verdict, and whether it signed off (then the store goes with it).
   void look_around() {
     if (rank == 0) {
       for (const int other : watched) {
+        if (store->check({signed_off_key(other)})) {
+          watch.forget(other);
+          continue;
+        }
         const std::string key = heartbeat_key(other);
         watch.observe(other, store->check({key}) ? text_of(store->get(key)) : "", Clock::now());
       }
@@ -67,10 +77,16 @@ struct Heartbeat::State {
       }
     } else if (store->check({kVerdictKey})) {
       settle(text_of(store->get(kVerdictKey)));
+    } else if (store->check({signed_off_key(0)})) {
+      const std::lock_guard<std::mutex> lock(mutex);
+      rank0_signed_off = true;
     }
     const std::lock_guard<std::mutex> lock(mutex);
     last_contact = Clock::now();
   }
+
+  // Under the mutex: whether this rank no longer needs the others.
+  bool done_with_job() const { return signed_off || rank0_signed_off; }
 
   void settle(const std::string& found) {
     const std::lock_guard<std::mutex> lock(mutex);
@@ -78,16 +94,30 @@ struct Heartbeat::State {
   }
 
   static void run(const std::shared_ptr<State>& state) {
+    bool told = false;  // this rank's sign-off is in the store
     for (;;) {
+      bool signing_off = false;
+      bool done = false;
+      bool stop = false;
       {
         std::unique_lock<std::mutex> lock(state->mutex);
-        if (state->wake.wait_for(lock, kBeatEvery, [&] { return state->stopping; })) break;
+        stop = state->wake.wait_for(lock, kBeatEvery, [&] { return state->stopping; });
+        signing_off = state->signed_off;
+        done = state->done_with_job();
       }
       try {
-        state->beat();
-        state->look_around();
+        if (signing_off && !told) {
+          state->store->set(signed_off_key(state->rank), bytes_of("1"));
+          told = true;
+        }
+        if (stop) break;
+        if (!done) {
+          state->beat();
+          state->look_around();
+        }
       } catch (const std::exception&) {
         // The store does not answer: contact stops, and verdict() says so once the limit passes.
+        if (stop) break;
       }
     }
     const std::lock_guard<std::mutex> lock(state->mutex);
@@ -106,6 +136,8 @@ struct Heartbeat::State {
   std::condition_variable wake;
   bool stopping = false;
   bool exited = false;
+  bool signed_off = false;        // this rank did its last collective
+  bool rank0_signed_off = false;  // rank 0 did (its store goes when it ends)
   std::string verdict;
   Clock::time_point last_contact;
 };
@@ -132,8 +164,15 @@ Heartbeat::~Heartbeat() {
   state_->wake.wait_for(lock, std::chrono::seconds(2), [&] { return state_->exited; });
 }
 
+void Heartbeat::sign_off() {
+  const std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->signed_off = true;
+  state_->wake.notify_all();
+}
+
 std::string Heartbeat::verdict() const {
   const std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->done_with_job()) return "";
   if (!state_->verdict.empty()) return state_->verdict;
   const auto quiet = Clock::now() - state_->last_contact;
   if (quiet <= state_->watch.limit()) return "";

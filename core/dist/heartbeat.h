@@ -32,6 +32,10 @@ class Heartbeat {
   // "" while the job shows life; else what fell silent, e.g. "rank 2 (no heartbeat for 60 s: its
   // process hangs, or its machine or network is gone)".
   std::string verdict() const;
+  // This rank has done its last collective: its silence from now on is no loss (a rank that ends
+  // first must not fail one still writing its results), and it judges no one any more. Told to
+  // the others through the store before the heartbeat stops.
+  void sign_off();
 
  private:
   struct State;

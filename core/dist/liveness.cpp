@@ -4,10 +4,8 @@
 
 namespace xp::dist {
 
-Liveness::Liveness(const std::vector<int>& ranks, std::chrono::milliseconds limit,
-                   Clock::time_point start)
-    : limit_(limit) {
-  for (const int rank : ranks) seen_[rank] = {"", start};
+Liveness::Liveness(const std::vector<int>& ranks, std::chrono::milliseconds limit) : limit_(limit) {
+  for (const int rank : ranks) seen_[rank] = {"", Clock::time_point{}};
 }
 
 void Liveness::observe(int rank, const std::string& count, Clock::time_point now) {
@@ -19,7 +17,7 @@ void Liveness::observe(int rank, const std::string& count, Clock::time_point now
 std::vector<int> Liveness::silent(Clock::time_point now) const {
   std::vector<int> ranks;
   for (const auto& [rank, seen] : seen_)
-    if (now - seen.changed > limit_) ranks.push_back(rank);
+    if (!seen.count.empty() && now - seen.changed > limit_) ranks.push_back(rank);
   return ranks;
 }
 

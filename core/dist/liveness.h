@@ -5,7 +5,7 @@
 // not close anything — a machine switched off, a cable pulled, a process stopped — in a bounded time
 // instead of a collective's timeout (30 minutes by default). LibTorch-free.
 //
-//   Liveness watch({1, 2}, std::chrono::seconds(60), now);
+//   Liveness watch({1, 2}, std::chrono::seconds(60));
 //   watch.observe(1, "17", now);        // each round, each watched rank's count as read
 //   watch.silent(now)                   // {2} once rank 2's count stood still for 60 s
 #pragma once
@@ -21,12 +21,16 @@ class Liveness {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // Watches `ranks` from `start` on (a rank never seen counts as silent from then).
-  Liveness(const std::vector<int>& ranks, std::chrono::milliseconds limit, Clock::time_point start);
+  // Watches `ranks`. A rank not seen yet is not silent: it may still be on its way to the
+  // rendezvous, which has a timeout of its own (every rank beats once before the group forms).
+  Liveness(const std::vector<int>& ranks, std::chrono::milliseconds limit);
 
   // `rank`'s heartbeat count as read at `now` ("" when it has none yet).
   void observe(int rank, const std::string& count, Clock::time_point now);
-  // The watched ranks whose count has not changed for longer than the limit, in rank order.
+  // Stops watching `rank` (it finished its part of the job).
+  void forget(int rank) { seen_.erase(rank); }
+  // The watched ranks seen beating whose count has not changed for longer than the limit, in
+  // rank order.
   std::vector<int> silent(Clock::time_point now) const;
   std::chrono::milliseconds limit() const { return limit_; }
 

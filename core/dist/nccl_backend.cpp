@@ -41,10 +41,7 @@ bool nccl_built() { return false; }
 
 c10::intrusive_ptr<Collectives> make_nccl_backend(const c10::intrusive_ptr<c10d::Store>&, int, int,
                                                   int, std::chrono::milliseconds) {
-  throw UserError(
-      "a data-parallel run on CUDA needs NCCL, which this build of xp does not have: build xp "
-      "against a CUDA LibTorch 2.x where NCCL's header is found (README, 'On a GPU'), or run "
-      "with run.device: cpu");
+  throw UserError("this build of xp has no NCCL");  // ProcessGroup::connect says more first
 }
 
 bool abort_nccl_backend(Collectives&) { return false; }

@@ -28,6 +28,13 @@ namespace {
 
 // How often a rank waiting in a collective looks at the heartbeat's verdict.
 constexpr auto kVerdictPoll = std::chrono::seconds(1);
+const char* const kNoGloo =
+    "this build of xp has no Gloo (c10d's CPU process group): install libgloo-dev "
+    "(scripts/install-deps.sh) and build again";
+const char* const kNoNccl =
+    "a data-parallel run on CUDA needs NCCL, which this build of xp does not have: build xp "
+    "against a CUDA LibTorch 2.x where NCCL's header is found (README, 'On a GPU'), or run "
+    "with run.device: cpu";
 // How long an NCCL rank whose job lost a rank gets to leave by itself, after its communicators
 // were aborted, before it is ended (it may be stuck in a CUDA call that nothing else ends).
 constexpr auto kNcclGrace = std::chrono::seconds(30);
@@ -189,9 +196,7 @@ c10::intrusive_ptr<Collectives> make_gloo_backend(const c10::intrusive_ptr<c10d:
   return c10::make_intrusive<c10d::ProcessGroupGloo>(store, env.rank, env.world_size, options);
 #else
   (void)store, (void)env, (void)timeout;
-  throw UserError(
-      "this build of xp has no Gloo (c10d's CPU process group): install libgloo-dev "
-      "(scripts/install-deps.sh) and build again");
+  throw UserError(kNoGloo);
 #endif
 }
 
@@ -207,8 +212,8 @@ std::unique_ptr<ProcessGroup> ProcessGroup::connect(const LaunchEnv& env,
   impl->size = env.world_size;
   impl->device = device;
   impl->backend = device.is_cuda() ? "nccl" : "gloo";
-  if (device.is_cuda() && !nccl_built()) make_nccl_backend({}, 0, 0, 0, timeout);  // says why not
-  if (!device.is_cuda() && !gloo_built()) make_gloo_backend({}, env, timeout);
+  if (device.is_cuda() ? !nccl_built() : !gloo_built())
+    throw UserError(device.is_cuda() ? kNoNccl : kNoGloo);
   try {
     c10d::TCPStoreOptions options;
     options.port = static_cast<std::uint16_t>(env.master_port);
@@ -250,6 +255,8 @@ std::unique_ptr<ProcessGroup> ProcessGroup::connect(const LaunchEnv& env,
 }
 
 std::string ProcessGroup::backend() const { return impl_->backend; }
+
+void ProcessGroup::sign_off() { impl_->heartbeat->sign_off(); }
 
 std::string ProcessGroup::lost_contact() const {
   const std::string silent = impl_->heartbeat->verdict();

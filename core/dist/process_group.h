@@ -70,6 +70,8 @@ class ProcessGroup {
   // The RankLost message for a rank gone silent, "" while every rank shows life: what an error
   // that a lost rank caused indirectly (a CUDA call failing once NCCL was aborted) really means.
   std::string lost_contact() const;
+  // This rank has done its last collective (dist/heartbeat.h): the others no longer watch it.
+  void sign_off();
   // Every rank's `tensors` become rank 0's (in place).
   void broadcast_from_rank0(std::vector<torch::Tensor>& tensors);
   // Every rank's `tensors` become the mean over the ranks (in place): DDP's gradient average.

@@ -279,9 +279,17 @@ RunResult run_plan(const Plan& plan, const RunOptions& requested, report::Consol
       run.distributed =
           report::DistributedInfo{job.env.world_size, job.backend(), job.env.launcher, job.hosts};
     });
+  // After its last collective a rank signs off: one that ends first is then no loss to one still
+  // writing its results (the heartbeat, dist/heartbeat.h).
+  const auto sign_off = [&] {
+    if (job.group) job.group->sign_off();
+  };
   try {
-    return {session.folder, run_stages(plan, options, job, session, console)};
+    RunResult result{session.folder, run_stages(plan, options, job, session, console)};
+    sign_off();
+    return result;
   } catch (const Interrupted&) {
+    sign_off();  // every rank stopped at the same step
     record_stop(session, console, nullptr);
     throw;
   } catch (const std::exception& error) {

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <future>
+#include <thread>
 
 #include "core/util/error.h"
 #include "tests/core/dist/two_ranks.h"
@@ -75,5 +76,35 @@ TEST_CASE("Gloo process group: ranks gather parts of different lengths, summed a
     CHECK(torch::equal(result[0], torch::tensor({{0.0f, 1.0f}})));
     CHECK(torch::equal(result[1], torch::arange(6, torch::kFloat32).reshape({3, 2}).add(100)));
     CHECK(torch::equal(result[2], torch::full({2}, 3.0f)));
+  }
+}
+
+TEST_CASE(
+    "Gloo process group: a rank that signed off and left is no loss, one that went silent is "
+    "named") {
+  if (!xp::dist::gloo_built()) {
+    MESSAGE("this build has no Gloo headers (libgloo-dev): not tested");
+    return;
+  }
+  using namespace std::chrono_literals;
+  for (const bool signs_off : {true, false}) {
+    CAPTURE(signs_off);
+    const int port = xp::free_loopback_port();
+    // Rank 1 meets rank 0, then leaves (its heartbeat stops), signing off or not.
+    auto other = std::async(std::launch::async, [port, signs_off] {
+      const auto group = ProcessGroup::connect(rank_of(1, 2, port), 30s, 1s);
+      group->barrier();
+      if (signs_off) group->sign_off();
+    });
+    const auto group = ProcessGroup::connect(rank_of(0, 2, port), 30s, 1s);
+    group->barrier();
+    other.get();
+    std::this_thread::sleep_for(2500ms);  // past the 1 s silence limit
+    if (signs_off) {
+      CHECK(group->lost_contact().empty());
+    } else {
+      CHECK(group->lost_contact().find(
+                "rank 0 of 2 lost contact with rank 1 (no heartbeat for 1 s") == 0);
+    }
   }
 }
