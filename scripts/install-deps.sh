@@ -33,11 +33,12 @@ done
 
 # Test-only tools: installed when possible; without them the tests that use them say so and check
 # less (the report test reads report.html as written instead of rendering it; the Slurm sweep test
-# submits nothing).
+# submits nothing; the multi-host test runs nothing).
 test_tools=(
   chromium                          # the report test renders report.html headless
   clang-format-14                   # make test checks that the tree follows .clang-format
   slurm-wlm munge                   # the xp sweep --slurm test starts a private one-node Slurm
+  iproute2                          # the multi-host test makes two machines of network namespaces
 )
 missing_tools=()
 for pkg in "${test_tools[@]}"; do
