@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <random>
 
 #include "tests/e2e/xp_process.h"
@@ -60,9 +61,12 @@ TEST_CASE(
   const fs::path whole = only_run(dir.path() / "whole");
 
   {  // SIGKILL
+    // XP_RESUME_TEST_BATCH=N replays the batch a failure names.
+    const char* replay = std::getenv("XP_RESUME_TEST_BATCH");
     std::random_device random;
-    const int batch = std::uniform_int_distribution<int>(1, 79)(random);
-    MESSAGE("killed after training batch " << batch);
+    const int batch =
+        replay ? std::atoi(replay) : std::uniform_int_distribution<int>(1, 79)(random);
+    MESSAGE("killed after training batch " << batch << " (XP_RESUME_TEST_BATCH replays it)");
     const Outcome killed =
         run_xp_with("XP_TEST_KILL_AT_BATCH=" + std::to_string(batch) + " ",
                     "run " + recipe + " --out " + (dir.path() / "killed").string());
