@@ -41,15 +41,15 @@ pipeline::Plan load_plan(const cli::CliOptions& options) {
 
 int check(const cli::CliOptions& options) {
   const pipeline::Plan plan = load_plan(options);
-  pipeline::require_trainable(plan);  // xp check refuses what xp run would
+  // The ranks of the run this command line would start: --nproc's, or the launcher's.
+  const int ranks = options.nproc > 1 ? options.nproc : dist::launch_env().world_size;
+  pipeline::require_trainable(plan, ranks);  // xp check refuses what xp run would
   std::cout << plan.describe() << "\n";
   for (const auto& warning : plan.rendered_warnings()) std::cout << warning << "\n";
   if (options.no_cache)
     std::cout << "cache   not used (--no-cache): xp run would run every stage\n";
   else
-    // The keys of the run this command line would start: --nproc's ranks, or the launcher's.
-    pipeline::print_cache_status(plan, cli::cache_root(options), std::cout,
-                                 options.nproc > 1 ? options.nproc : dist::launch_env().world_size);
+    pipeline::print_cache_status(plan, cli::cache_root(options), std::cout, ranks);
   std::cout << "ok: " << options.recipe << " is valid\n";
   return 0;
 }
@@ -62,6 +62,7 @@ int run(const cli::CliOptions& options) {
       throw cli::UsageError(str_cat("xp run --nproc: this process is already rank ", launch.rank,
                                     " of ", launch.world_size, " (launched by ", launch.launcher,
                                     "); leave out --nproc"));
+    pipeline::require_trainable(plan, options.nproc);  // here, not once in every rank
     return run_local_ranks(options);
   }
   if (const char* launcher = std::getenv("XP_LAUNCHER"); launcher && launch.world_size > 1) {

@@ -257,7 +257,7 @@ class ScratchFolder {
 }  // namespace
 
 RunResult run_plan(const Plan& plan, const RunOptions& requested, report::Console& console) {
-  require_trainable(plan);
+  require_trainable(plan, requested.launch.world_size);
   const int threads =
       configure_threads(requested.threads > 0 ? requested.threads : plan.recipe.run.threads);
   train::configure_kernels(plan.recipe.run.compute.deterministic);

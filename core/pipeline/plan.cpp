@@ -2,6 +2,7 @@
 
 #include "core/data/augment.h"
 
+#include "core/dist/backends.h"
 #include "core/models/classifier.h"
 #include "core/recipe/node.h"
 #include "core/train/device.h"
@@ -53,23 +54,27 @@ std::string Plan::describe() const {
   return out;
 }
 
-std::vector<recipe::Diagnostic> Plan::training_refusals() const {
+std::vector<recipe::Diagnostic> Plan::training_refusals(int ranks) const {
   std::vector<recipe::Diagnostic> refusals;
   const recipe::Node root(recipe.doc.root(), recipe::KeyPath(), recipe.doc);
   const int gpus = train::visible_gpus();
   const std::string device = train::device_unavailable(recipe.run.device, gpus, train::cuda_built(),
                                                        build_info().libtorch);
+  const std::string data_parallel = train::data_parallel_unavailable(
+      train::resolve_device(recipe.run.device, gpus), ranks, dist::nccl_built());
   if (!device.empty())
     refusals.push_back(root["device"].error(
         str_cat("'", root["device"].string(), "' is not available: ", device)));
+  else if (!data_parallel.empty())
+    refusals.push_back(root["device"].error(data_parallel));
   const std::string precision = train::precision_unavailable(
       recipe.run.compute.precision, train::resolve_device(recipe.run.device, gpus));
   if (device.empty() && !precision.empty()) refusals.push_back(root["precision"].error(precision));
   return refusals;
 }
 
-void require_trainable(const Plan& plan) {
-  std::vector<recipe::Diagnostic> refusals = plan.training_refusals();
+void require_trainable(const Plan& plan, int ranks) {
+  std::vector<recipe::Diagnostic> refusals = plan.training_refusals(ranks);
   if (!refusals.empty()) throw recipe::RecipeError(std::move(refusals), plan.recipe.doc.sources());
 }
 

@@ -28,13 +28,13 @@ struct Plan {
   // The human-readable plan: data, model, one line per stage with its epochs, the total.
   std::string describe() const;
   // What `xp run` refuses before it starts, at the recipe keys: a device this build or machine
-  // lacks, fp16 on the CPU.
+  // lacks (for a job of `ranks` data-parallel ranks: GPUs without NCCL), fp16 on the CPU.
   // `xp check` reports the same.
-  std::vector<recipe::Diagnostic> training_refusals() const;
+  std::vector<recipe::Diagnostic> training_refusals(int ranks = 1) const;
 };
 
 // Throws RecipeError (exit 2) with the plan's training refusals, if any.
-void require_trainable(const Plan& plan);
+void require_trainable(const Plan& plan, int ranks = 1);
 
 // Parses every stage of `recipe`; throws RecipeError with all stage problems at once.
 Plan make_plan(recipe::Recipe recipe, const StageRegistry& registry);

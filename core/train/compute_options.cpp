@@ -71,6 +71,14 @@ std::string device_unavailable(const Device& requested, int visible_gpus, bool c
   return "";
 }
 
+std::string data_parallel_unavailable(const Device& resolved, int ranks, bool nccl_built) {
+  if (ranks <= 1 || resolved.kind != Device::Kind::kCuda || nccl_built) return "";
+  return str_cat(ranks,
+                 " data-parallel ranks on GPUs need NCCL (c10d's GPU process group), which "
+                 "this build of xp does not have; build it against a CUDA LibTorch 2.x "
+                 "(README, \"On a GPU\") or use device: cpu");
+}
+
 std::string precision_unavailable(Precision precision, const Device& resolved) {
   if (precision != Precision::kFp16 || resolved.kind == Device::Kind::kCuda) return "";
   return "fp16 needs a GPU, and this run is on the CPU; use bf16 (as fast on CPUs with AMX or "

@@ -31,6 +31,9 @@ Device resolve_device(const Device& requested, int visible_gpus);
 // `libtorch` names the build in the message ("1.13.1").
 std::string device_unavailable(const Device& requested, int visible_gpus, bool cuda_built,
                                const std::string& libtorch);
+// Why a data-parallel job of `ranks` ranks cannot run on the resolved device `resolved` ("" when
+// it can): more than one rank on GPUs needs c10d's NCCL process group (`nccl_built`).
+std::string data_parallel_unavailable(const Device& resolved, int ranks, bool nccl_built);
 // Why `precision` cannot run on the resolved device `resolved` ("" when it can): fp16 needs a GPU.
 std::string precision_unavailable(Precision precision, const Device& resolved);
 // "cpu" or "cuda": what changes a result (stage cache keys record it; the GPU's index does not).

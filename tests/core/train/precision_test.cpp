@@ -66,7 +66,9 @@ TEST_CASE("AutocastScope enables CPU autocast only for bf16, and only while it l
   CHECK_FALSE(xp::train::compat::autocast_enabled(at::kCPU));
 }
 
-TEST_CASE("a GPU asked of a build or machine without one is refused with what to do") {
+TEST_CASE(
+    "a GPU asked of a build or machine without one, or GPU ranks without NCCL, is refused with "
+    "what to do") {
   using xp::train::parse_device;
   const auto cuda = parse_device("cuda");
   CHECK(xp::train::device_unavailable(parse_device("cpu"), 0, false, "1.13.1").empty());
@@ -84,6 +86,12 @@ TEST_CASE("a GPU asked of a build or machine without one is refused with what to
             .find("fp16 needs a GPU") == 0);
   CHECK(xp::train::precision_unavailable(Precision::kFp16, cuda).empty());
   CHECK(xp::train::precision_unavailable(Precision::kBf16, parse_device("cpu")).empty());
+  // Data-parallel ranks on GPUs need NCCL; on the CPU, or alone, they do not.
+  CHECK(xp::train::data_parallel_unavailable(cuda, 2, false)
+            .find("2 data-parallel ranks on GPUs need NCCL") == 0);
+  CHECK(xp::train::data_parallel_unavailable(cuda, 2, true).empty());
+  CHECK(xp::train::data_parallel_unavailable(cuda, 1, false).empty());
+  CHECK(xp::train::data_parallel_unavailable(parse_device("cpu"), 4, false).empty());
 }
 
 TEST_CASE("bf16 on a CPU without native bf16 gets a warning that says what to do") {
