@@ -41,6 +41,8 @@ void TempDir::check_before_removal(Check check) { removal_check() = std::move(ch
 
 TempDir::~TempDir() {
   if (checked_ && removal_check() && std::uncaught_exceptions() == 0) removal_check()(path_);
+  // XP_KEEP_TEST_DIRS=1 keeps the folders, to look at what a failing test left.
+  if (const char* keep = std::getenv("XP_KEEP_TEST_DIRS"); keep && *keep && *keep != '0') return;
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
 }

@@ -12,6 +12,11 @@
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #endif
 
+// ProcessGroupNCCL::abort() (ending communicators stuck on a lost rank) takes no argument from
+// LibTorch 2.4 on; xp does not abort NCCL before.
+#define XP_C10D_NCCL_ABORT \
+  (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
+
 namespace xp::dist {
 
 #if TORCH_VERSION_MAJOR >= 2

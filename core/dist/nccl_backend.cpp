@@ -26,7 +26,7 @@ c10::intrusive_ptr<Collectives> make_nccl_backend(const c10::intrusive_ptr<c10d:
 }
 
 bool abort_nccl_backend(Collectives& backend) {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#if XP_C10D_NCCL_ABORT
   static_cast<c10d::ProcessGroupNCCL&>(backend).abort();
   return true;
 #else
