@@ -31,15 +31,11 @@ std::vector<int> others(int rank, int size) {
   return ranks;
 }
 
-}  // namespace
-
-std::string heartbeat_key(int rank) { return str_cat("xp/alive/", rank); }
-
-namespace {
-
 std::string signed_off_key(int rank) { return str_cat("xp/done/", rank); }
 
 }  // namespace
+
+std::string heartbeat_key(int rank) { return str_cat("xp/alive/", rank); }
 
 // What the beating thread and its owner share: the thread keeps it alive when the owner leaves it
 // behind (stuck in a store call to a machine that is gone).
@@ -49,8 +45,7 @@ struct Heartbeat::State {
       : store(std::move(store_in)),
         rank(rank_in),
         where(std::move(where_in)),
-        watched(rank_in == 0 ? others(0, size_in) : std::vector<int>{}),
-        watch(watched, limit),
+        watch(rank_in == 0 ? others(0, size_in) : std::vector<int>{}, limit),
         last_contact(Clock::now()) {}
 
   void beat() { store->set(heartbeat_key(rank), bytes_of(std::to_string(++count))); }
@@ -59,7 +54,7 @@ struct Heartbeat::State {
   // rank 0's verdict, and whether it signed off (then the store goes with it).
   void look_around() {
     if (rank == 0) {
-      for (const int other : watched) {
+      for (const int other : watch.watched()) {
         if (store->check({signed_off_key(other)})) {
           watch.forget(other);
           continue;
@@ -128,8 +123,7 @@ struct Heartbeat::State {
   c10::intrusive_ptr<c10d::TCPStore> store;
   int rank;
   std::string where;
-  std::vector<int> watched;  // rank 0: every other rank; the others: none
-  Liveness watch;
+  Liveness watch;  // rank 0: every other rank; the others: none
   std::uint64_t count = 0;
 
   mutable std::mutex mutex;  // guards what follows

@@ -14,6 +14,12 @@ void Liveness::observe(int rank, const std::string& count, Clock::time_point now
   found->second = {count, now};
 }
 
+std::vector<int> Liveness::watched() const {
+  std::vector<int> ranks;
+  for (const auto& entry : seen_) ranks.push_back(entry.first);
+  return ranks;
+}
+
 std::vector<int> Liveness::silent(Clock::time_point now) const {
   std::vector<int> ranks;
   for (const auto& [rank, seen] : seen_)

@@ -29,6 +29,8 @@ class Liveness {
   void observe(int rank, const std::string& count, Clock::time_point now);
   // Stops watching `rank` (it finished its part of the job).
   void forget(int rank) { seen_.erase(rank); }
+  // The ranks still watched, in rank order.
+  std::vector<int> watched() const;
   // The watched ranks seen beating whose count has not changed for longer than the limit, in
   // rank order.
   std::vector<int> silent(Clock::time_point now) const;

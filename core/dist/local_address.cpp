@@ -6,10 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <memory>
 
 #include "core/util/error.h"
-#include "core/util/strings.h"
 
 namespace xp::dist {
 

@@ -18,6 +18,7 @@
 
 #include "core/dist/c10d_compat.h"
 #include "core/dist/heartbeat.h"
+#include "core/dist/liveness.h"
 #include "core/dist/local_address.h"
 #include "core/dist/nccl_backend.h"
 #include "core/util/error.h"
@@ -45,7 +46,6 @@ struct ProcessGroup::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<Collectives> group;
   std::unique_ptr<Heartbeat> heartbeat;
-  std::string backend;  // "gloo" | "nccl"
   // Where the collectives' tensors live: the CPU for Gloo, this rank's GPU for NCCL (host tensors
   // travel through it).
   c10::Device device = c10::kCPU;
@@ -154,11 +154,8 @@ struct ProcessGroup::Impl {
     } catch (const std::exception&) {
       lost = {0};  // the store rank 0 serves is gone with it
     }
-    std::string ranks;
-    for (const int other : lost) ranks += str_cat(ranks.empty() ? "" : ", ", other);
     return str_cat("rank ", rank, " of ", size, " lost contact with ",
-                   lost.empty() ? std::string("another rank")
-                                : str_cat(lost.size() == 1 ? "rank " : "ranks ", ranks),
+                   lost.empty() ? std::string("another rank") : rank_list(lost),
                    lost.empty() ? ""
                                 : " (it stopped answering: its process ended or hangs, or its "
                                   "machine or network is gone — see its own error)",
@@ -211,7 +208,6 @@ std::unique_ptr<ProcessGroup> ProcessGroup::connect(const LaunchEnv& env,
   impl->rank = env.rank;
   impl->size = env.world_size;
   impl->device = device;
-  impl->backend = device.is_cuda() ? "nccl" : "gloo";
   if (device.is_cuda() ? !nccl_built() : !gloo_built())
     throw UserError(device.is_cuda() ? kNoNccl : kNoGloo);
   try {
@@ -242,19 +238,18 @@ std::unique_ptr<ProcessGroup> ProcessGroup::connect(const LaunchEnv& env,
       made.group = make_gloo_backend(made.store, env, timeout);
     }
   } catch (const std::exception& error) {
-    throw UserError(
-        str_cat("rank ", env.rank, " of ", env.world_size, ": the ",
-                made.backend == "nccl" ? "NCCL" : "Gloo", " process group did not form through ",
-                where, ": ", error.what(),
-                made.backend == "nccl"
-                    ? str_cat(" (each rank needs a GPU of its own: this one is on ", device.str(),
-                              ", ", env.local_world_size, " ranks share this machine)")
-                    : std::string()));
+    throw UserError(str_cat(
+        "rank ", env.rank, " of ", env.world_size, ": the ", device.is_cuda() ? "NCCL" : "Gloo",
+        " process group did not form through ", where, ": ", error.what(),
+        device.is_cuda()
+            ? str_cat(" (each rank needs a GPU of its own: this one is on ", device.str(), ", ",
+                      env.local_world_size, " ranks share this machine)")
+            : std::string()));
   }
   return group;
 }
 
-std::string ProcessGroup::backend() const { return impl_->backend; }
+std::string ProcessGroup::backend() const { return impl_->device.is_cuda() ? "nccl" : "gloo"; }
 
 void ProcessGroup::sign_off() { impl_->heartbeat->sign_off(); }
 

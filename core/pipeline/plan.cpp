@@ -60,15 +60,16 @@ std::vector<recipe::Diagnostic> Plan::training_refusals(int ranks) const {
   const int gpus = train::visible_gpus();
   const std::string device = train::device_unavailable(recipe.run.device, gpus, train::cuda_built(),
                                                        build_info().libtorch);
-  const std::string data_parallel = train::data_parallel_unavailable(
-      train::resolve_device(recipe.run.device, gpus), ranks, dist::nccl_built());
+  const train::Device resolved = train::resolve_device(recipe.run.device, gpus);
+  const std::string data_parallel =
+      train::data_parallel_unavailable(resolved, ranks, dist::nccl_built());
   if (!device.empty())
     refusals.push_back(root["device"].error(
         str_cat("'", root["device"].string(), "' is not available: ", device)));
   else if (!data_parallel.empty())
     refusals.push_back(root["device"].error(data_parallel));
-  const std::string precision = train::precision_unavailable(
-      recipe.run.compute.precision, train::resolve_device(recipe.run.device, gpus));
+  const std::string precision =
+      train::precision_unavailable(recipe.run.compute.precision, resolved);
   if (device.empty() && !precision.empty()) refusals.push_back(root["precision"].error(precision));
   return refusals;
 }

@@ -15,12 +15,13 @@ bool cuda_built() { return at::hasCUDA(); }
 int visible_gpus() { return static_cast<int>(torch::cuda::device_count()); }
 
 Device resolve_on_this_machine(const Device& requested) {
-  Device device = resolve_device(requested, visible_gpus());
+  const int gpus = visible_gpus();
+  Device device = resolve_device(requested, gpus);
   // A data-parallel job's ranks on one machine each take a GPU of their own, as torchrun's users
   // do with LOCAL_RANK: under Slurm's --gpus-per-task each rank sees just its own, cuda:0.
-  if (device.kind == Device::Kind::kCuda && visible_gpus() > 0) {
+  if (device.kind == Device::Kind::kCuda && gpus > 0) {
     const dist::LaunchEnv job = dist::launch_env();
-    if (job.world_size > 1) device.index = job.local_rank % visible_gpus();
+    if (job.world_size > 1) device.index = job.local_rank % gpus;
   }
   return device;
 }

@@ -26,29 +26,6 @@ using namespace xp::e2e;
 
 namespace {
 
-// The tiny data; BatchNorm frozen (its batch statistics would be per rank), no dropout (its masks
-// are drawn per rank); 2 epochs of 16 batches of 16 augmented images (8 per rank, each image's
-// draws the same wherever it lands), then TTA. A gentle LR:
-// at 0.01 the second cycle's restart makes the loss jump to ~14, where the last bits in which two
-// ranks' sums differ from one process's grow into a different run.
-std::string parallel_recipe(const fs::path& dir) {
-  xp::testing::write_tiny_idx_dataset(dir / "data", 64, 8);
-  const fs::path recipe = dir / "parallel.yaml";
-  xp::testing::write_text(recipe,
-                          "name: tiny\n"
-                          "seed: 7\n"
-                          "threads: 1\n"
-                          "data: {source: idx, path: data, size: 32, batch_size: 16, workers: 1,\n"
-                          "       augment: side_on, classes: [top, middle-high, middle-low, "
-                          "bottom]}\n"
-                          "model: {arch: resnet18, xtra_fc: [32], dropout: 0}\n"
-                          "stages:\n"
-                          "  - bn_freeze: true\n"
-                          "  - fit: {lr: 0.002, cycles: 2, cycle_len: 1}\n"
-                          "  - tta: {n_aug: 2}\n");
-  return recipe.string();
-}
-
 // The file names of a run folder (TensorBoard's carry the host and process id: by prefix).
 std::set<std::string> file_names(const fs::path& folder) {
   std::set<std::string> names;
@@ -67,7 +44,7 @@ nlohmann::json json_file(const fs::path& path) { return nlohmann::json::parse(re
 
 TEST_CASE("data parallel: xp run --nproc 2 writes the result folder a one-process run writes") {
   TempDir dir;
-  const std::string recipe = parallel_recipe(dir.path());
+  const std::string recipe = write_parallel_recipe(dir.path());
   const Outcome single =
       run_xp("run " + recipe + " --no-cache --out " + (dir.path() / "one").string());
   CAPTURE(single.output);
@@ -138,7 +115,7 @@ TEST_CASE(
   // within a few steps at the last bits' whim (one process with 1 thread and with 2: the third
   // step's losses differ by 3e-5, the epoch's validation loss by 20%), so the steps compared
   // are the first two, before the paths part.
-  const std::string recipe = parallel_recipe(dir.path()) +
+  const std::string recipe = write_parallel_recipe(dir.path()) +
                              " --set stages[0].bn_freeze=false --set stages[1].fit.cycles=1"
                              " --no-cache";
   const auto first_losses = [&](const std::string& extra, const std::string& out) {
@@ -163,7 +140,7 @@ TEST_CASE(
 
 TEST_CASE("data parallel: two xp processes launched as torchrun launches them make one run") {
   TempDir dir;
-  const std::string recipe = parallel_recipe(dir.path());
+  const std::string recipe = write_parallel_recipe(dir.path());
   const std::string job =
       "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(xp::free_loopback_port());
   const std::string arguments =
@@ -187,7 +164,7 @@ TEST_CASE("data parallel: two xp processes launched as torchrun launches them ma
 TEST_CASE("data parallel: one process under torchrun joins a group of one and trains as alone") {
   TempDir dir;
   const std::string recipe =
-      parallel_recipe(dir.path()) + " --set stages[1].fit.cycles=1 --no-cache --out ";
+      write_parallel_recipe(dir.path()) + " --set stages[1].fit.cycles=1 --no-cache --out ";
   const Outcome alone = run_xp("run " + recipe + (dir.path() / "alone").string());
   CAPTURE(alone.output);
   REQUIRE(alone.exit_code == 0);
@@ -209,7 +186,7 @@ TEST_CASE(
     "data parallel: a rank killed mid-epoch ends the other, which names it, and --resume with two "
     "ranks ends where an uninterrupted run ends") {
   TempDir dir;
-  const std::string recipe = parallel_recipe(dir.path()) + " --nproc 2 --no-cache";
+  const std::string recipe = write_parallel_recipe(dir.path()) + " --nproc 2 --no-cache";
   const Outcome whole = run_xp("run " + recipe + " --out " + (dir.path() / "whole").string());
   CAPTURE(whole.output);
   REQUIRE(whole.exit_code == 0);
@@ -242,7 +219,7 @@ TEST_CASE(
     "data parallel: a rank that hangs (frozen, its connections open) ends the other within the "
     "heartbeat timeout, which names it") {
   TempDir dir;
-  const std::string recipe = parallel_recipe(dir.path());
+  const std::string recipe = write_parallel_recipe(dir.path());
   // Two ranks launched as torchrun launches them, so that the test holds rank 1's pid: it freezes
   // itself (SIGSTOP) at its 20th batch. Nothing closes, so only the heartbeat can tell rank 0;
   // without it, rank 0 would wait out the collective timeout (`timeout 300` ends the test then).
@@ -285,7 +262,7 @@ TEST_CASE(
   TempDir dir;
   // Three cycles: Ctrl-C after 4 s lands in training (a stop waits for the next training step).
   const std::string recipe =
-      parallel_recipe(dir.path()) + " --set stages[1].fit.cycles=3 --nproc 2 --no-cache";
+      write_parallel_recipe(dir.path()) + " --set stages[1].fit.cycles=3 --nproc 2 --no-cache";
   const Outcome whole = run_xp("run " + recipe + " --out " + (dir.path() / "whole").string());
   CAPTURE(whole.output);
   REQUIRE(whole.exit_code == 0);

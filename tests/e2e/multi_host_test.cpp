@@ -56,23 +56,9 @@ class TwoHosts {
   bool up_ = false;
 };
 
-// The tiny data with BatchNorm frozen and no dropout (as tests/e2e/data_parallel_test.cpp), over
-// `cycles` epochs.
+// The data-parallel tests' recipe (xp_process.h) over `cycles` epochs.
 std::string two_host_recipe(const fs::path& dir, int cycles) {
-  xp::testing::write_tiny_idx_dataset(dir / "data", 64, 8);
-  const fs::path recipe = dir / "hosts.yaml";
-  xp::testing::write_text(recipe,
-                          "name: tiny\n"
-                          "seed: 7\n"
-                          "threads: 1\n"
-                          "data: {source: idx, path: data, size: 32, batch_size: 16, workers: 1,\n"
-                          "       classes: [top, middle-high, middle-low, bottom]}\n"
-                          "model: {arch: resnet18, xtra_fc: [32], dropout: 0}\n"
-                          "stages:\n"
-                          "  - bn_freeze: true\n"
-                          "  - fit: {lr: 0.002, cycles: " +
-                              std::to_string(cycles) + ", cycle_len: 1}\n");
-  return recipe.string();
+  return write_parallel_recipe(dir) + " --set stages[1].fit.cycles=" + std::to_string(cycles);
 }
 
 // `xp run` as rank `rank` of 2 on `host`, meeting at host a's address; its output to `log`.

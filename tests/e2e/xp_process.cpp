@@ -69,6 +69,26 @@ std::string write_recipe(const fs::path& dir, const std::string& extra_stage) {
   return recipe.string();
 }
 
+// A gentle LR: at 0.01 the second cycle's restart makes the loss jump to ~14, where the last bits
+// in which two ranks' sums differ from one process's grow into a different run.
+std::string write_parallel_recipe(const fs::path& dir) {
+  xp::testing::write_tiny_idx_dataset(dir / "data", 64, 8);
+  const fs::path recipe = dir / "parallel.yaml";
+  xp::testing::write_text(recipe,
+                          "name: tiny\n"
+                          "seed: 7\n"
+                          "threads: 1\n"
+                          "data: {source: idx, path: data, size: 32, batch_size: 16, workers: 1,\n"
+                          "       augment: side_on, classes: [top, middle-high, middle-low, "
+                          "bottom]}\n"
+                          "model: {arch: resnet18, xtra_fc: [32], dropout: 0}\n"
+                          "stages:\n"
+                          "  - bn_freeze: true\n"
+                          "  - fit: {lr: 0.002, cycles: 2, cycle_len: 1}\n"
+                          "  - tta: {n_aug: 2}\n");
+  return recipe.string();
+}
+
 std::vector<std::vector<std::string>> csv_rows(const fs::path& path) {
   std::istringstream in(xp::testing::read_text(path));
   std::vector<std::vector<std::string>> rows;

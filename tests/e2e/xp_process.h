@@ -33,6 +33,11 @@ std::pair<Outcome, Outcome> run_twice_at_once(const std::string& arguments,
 // A tiny recipe named "tiny" (4 classes of bars in an IDX dataset under dir/data, resnet18 at
 // 32 px, SGDR over 4 epochs of 16 batches, threads 1), with `extra_stage` lines appended.
 std::string write_recipe(const std::filesystem::path& dir, const std::string& extra_stage = "");
+// The data-parallel tests' recipe ("tiny", dir/parallel.yaml): the tiny data, BatchNorm frozen
+// (its batch statistics would be per rank), no dropout (its masks are drawn per rank); 2 epochs
+// (stages[1].fit.cycles) of 16 batches of 16 augmented images (8 per rank, each image's draws the
+// same wherever it lands), then TTA — so that N ranks compute what one process computes.
+std::string write_parallel_recipe(const std::filesystem::path& dir);
 
 std::string last_line(const std::string& text);
 // A CSV file's rows split at commas (xp's own files: no quoted commas in the tests' data).
