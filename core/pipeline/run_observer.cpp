@@ -12,7 +12,8 @@ namespace {
 // Fault injection for the resume and data-parallel tests: XP_TEST_KILL_AT_BATCH=N dies like
 // `kill -9` after the process's Nth training batch — only in the rank XP_TEST_KILL_RANK names,
 // when set (a data-parallel job's ranks share the environment). XP_TEST_KILL_SIGNAL=STOP freezes
-// the process instead, as `kill -STOP` does: a rank that hangs without closing anything.
+// the process instead, as `kill -STOP` does: a rank that hangs without closing anything;
+// XP_TEST_KILL_SIGNAL=INT is a Ctrl-C at that exact batch.
 std::int64_t kill_at_batch_from_environment() {
   const char* value = std::getenv("XP_TEST_KILL_AT_BATCH");
   const char* only_rank = std::getenv("XP_TEST_KILL_RANK");
@@ -85,8 +86,9 @@ void RunObserver::on_epoch_begin(std::int64_t epoch, std::int64_t epochs, std::i
 void RunObserver::on_batch(std::int64_t, double smoothed_loss) {
   console_.progress_update(++done_, smoothed_loss);
   if (kill_at_batch_ > 0 && ++batches_ == kill_at_batch_) {
-    const char* signal = std::getenv("XP_TEST_KILL_SIGNAL");
-    std::raise(signal && std::string(signal) == "STOP" ? SIGSTOP : SIGKILL);
+    const std::string signal =
+        std::getenv("XP_TEST_KILL_SIGNAL") ? std::getenv("XP_TEST_KILL_SIGNAL") : "";
+    std::raise(signal == "STOP" ? SIGSTOP : signal == "INT" ? SIGINT : SIGKILL);
   }
 }
 

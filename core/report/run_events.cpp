@@ -60,11 +60,17 @@ void RunEvents::loss(std::int64_t iteration, double loss, double smoothed_loss) 
 }
 
 void RunEvents::epoch(double trn_loss, double val_loss, double metric) {
-  epoch_at(end_ - 1, trn_loss, val_loss, metric);
+  // Always new, even one step below the restart: a run stopped after an epoch's last batch but
+  // before its validation resumes at the next step and validates that epoch here; the stopped run
+  // never logged it, and TensorBoard drops only what came before the restart.
+  write_epoch(end_ - 1, trn_loss, val_loss, metric);
 }
 
 void RunEvents::epoch_at(std::int64_t step, double trn_loss, double val_loss, double metric) {
-  if (!fresh(step)) return;
+  if (fresh(step)) write_epoch(step, trn_loss, val_loss, metric);
+}
+
+void RunEvents::write_epoch(std::int64_t step, double trn_loss, double val_loss, double metric) {
   file_.scalar("epoch/trn_loss", step, trn_loss);
   file_.scalar("epoch/val_loss", step, val_loss);
   file_.scalar("epoch/" + metric_name_, step, metric);

@@ -3,7 +3,8 @@
 //   train/loss, train/smoothed_loss   every fit iteration (fastai's sched.losses, plot_loss)
 //   lr/group_<g>                      every fit iteration, each layer group (sched.plot_lr)
 //   epoch/trn_loss, epoch/val_loss, epoch/<metric>   at each epoch's last iteration (a run
-//                                     resumed from an epoch's end has it before its restart)
+//                                     resumed from an epoch's end has it before its restart; one
+//                                     stopped before validating it logs it after the restart)
 //   stages (text)                     "[index] type" where each stage starts
 //   lr_find/lr, lr_find/loss, lr_find/smoothed_loss   each lr_find iteration, in the stage's own
 //                                     TensorBoard run lr_find-stage<N>/ (run_folder.h): its own
@@ -53,7 +54,9 @@ class RunEvents {
 
  private:
   bool fresh(std::int64_t step) const { return step >= first_new_step_; }
+  // A replayed epoch's points, unless the stopped run's file has them.
   void epoch_at(std::int64_t step, double trn_loss, double val_loss, double metric);
+  void write_epoch(std::int64_t step, double trn_loss, double val_loss, double metric);
 
   std::filesystem::path folder_;
   EventFile file_;

@@ -100,6 +100,28 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "resume: Ctrl-C after an epoch's last batch, before its validation, resumes with that epoch's "
+    "TensorBoard points") {
+  // Batch 32 ends stage [0]'s last epoch: the resume point holds every batch of it trained and
+  // none validated. The resumed run validates it and logs its epoch points at step 31, one below
+  // where its event file restarts (a timed Ctrl-C landed there now and then).
+  TempDir dir;
+  const std::string recipe = resume_recipe(dir.path());
+  REQUIRE(run_xp("run " + recipe + " --out " + (dir.path() / "whole").string()).exit_code == 0);
+  const Outcome stopped =
+      run_xp_with("XP_TEST_KILL_AT_BATCH=32 XP_TEST_KILL_SIGNAL=INT ",
+                  "run " + recipe + " --out " + (dir.path() / "stopped").string());
+  CAPTURE(stopped.output);
+  REQUIRE(stopped.exit_code == 130);
+  const fs::path folder = only_run(dir.path() / "stopped");
+  const Outcome resumed = run_xp("run --resume " + folder.string());
+  CAPTURE(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(resumed.output.find("resume  from stage [0] epoch 2 batch 16") != std::string::npos);
+  check_same_run(only_run(dir.path() / "whole"), folder);
+}
+
 TEST_CASE("resume: a folder that is not a run, or resume with a recipe, is a usage error") {
   TempDir dir;
   CHECK(run_xp("run --resume " + dir.path().string()).exit_code == 2);

@@ -70,3 +70,28 @@ TEST_CASE(
               {"epoch/accuracy", {{3, 0.75}}}},
              {{"stages", {{0, "[0] fit"}, {4, "[1] tta"}}}});
 }
+
+TEST_CASE(
+    "RunEvents: a run stopped after an epoch's last iteration but before its validation logs that "
+    "epoch's points when resumed, one step below its restart") {
+  testing::TempDir dir;
+  {  // a fit of one epoch of 4 iterations, every one trained, stopped in the validation
+    report::RunEvents first(dir.path(), "accuracy");
+    first.begin_stage(0, "fit");
+    for (int iteration = 0; iteration < 4; ++iteration) first.loss(iteration, 9, 9);
+  }
+  {  // resumed at iteration 4 of stage 0: the restart is at step 4, the epoch ends at step 3
+    report::RunEvents resumed(dir.path(), "accuracy");
+    resumed.resume_at(0, 4);
+    resumed.begin_stage(0, "fit");
+    for (int iteration = 0; iteration < 4; ++iteration) resumed.loss(iteration, 1, 1);
+    resumed.epoch(0.5, 0.25, 0.75);
+  }
+  check_read(dir.path(),
+             {{"train/loss", {{0, 9}, {1, 9}, {2, 9}, {3, 9}}},
+              {"train/smoothed_loss", {{0, 9}, {1, 9}, {2, 9}, {3, 9}}},
+              {"epoch/trn_loss", {{3, 0.5}}},
+              {"epoch/val_loss", {{3, 0.25}}},
+              {"epoch/accuracy", {{3, 0.75}}}},
+             {{"stages", {{0, "[0] fit"}}}});
+}
