@@ -22,17 +22,29 @@ torch::Tensor DynamicLossScale::scaled(const torch::Tensor& loss) const {
 
 bool DynamicLossScale::unscale(const std::vector<torch::Tensor>& parameters) const {
   torch::NoGradGuard no_grad;
-  const double inverse =
-      static_cast<float>(1.0 / state_.scale);  // reciprocal in double, then float
-  std::vector<torch::Tensor> not_finite;
-  for (const auto& parameter : parameters) {
-    torch::Tensor grad = parameter.grad();
-    if (!grad.defined()) continue;
-    grad.mul_(inverse);
-    // Summed on the device; one read at the end (the step waits for it, as GradScaler.step does).
-    not_finite.push_back(grad.isfinite().logical_not().any().reshape({1}));
+  const float inverse = static_cast<float>(1.0 / state_.scale);  // reciprocal in double, then float
+  std::vector<torch::Tensor> gradients;
+  for (const auto& parameter : parameters)
+    if (parameter.grad().defined()) gradients.push_back(parameter.grad());
+  if (gradients.empty()) return true;
+  // As GradScaler: a gradient is checked as backward left it, then multiplied by the reciprocal.
+  // The flag is read once at the end (the step waits for it, as GradScaler.step does).
+  const torch::Device device = gradients.front().device();
+  if (device.is_cuda()) {
+    // GradScaler's own kernel: every gradient checked and unscaled in a few launches.
+    torch::Tensor found_inf =
+        torch::zeros({1}, torch::TensorOptions(device).dtype(torch::kFloat32));
+    const torch::Tensor inverse_scale =
+        torch::full({1}, inverse, torch::TensorOptions(device).dtype(torch::kFloat32));
+    at::_amp_foreach_non_finite_check_and_unscale_(gradients, found_inf, inverse_scale);
+    return found_inf.item<float>() == 0.0f;
   }
-  if (not_finite.empty()) return true;
+  // Debian's LibTorch has that kernel on CUDA only: the same, tensor by tensor.
+  std::vector<torch::Tensor> not_finite;
+  for (torch::Tensor& gradient : gradients) {
+    not_finite.push_back(gradient.isfinite().logical_not().any().reshape({1}));
+    gradient.mul_(static_cast<double>(inverse));
+  }
   return !torch::cat(not_finite).any().item<bool>();
 }
 

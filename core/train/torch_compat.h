@@ -6,6 +6,10 @@
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
+#include <sstream>
+#include <string>
+#include <type_traits>
+
 // LibTorch 2.4 made autocast's switches device-generic and deprecated the per-device ones.
 #define XP_TORCH_AUTOCAST_BY_DEVICE \
   (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
@@ -35,6 +39,20 @@ inline void set_autocast_dtype(at::DeviceType device, at::ScalarType dtype) {
   device == at::kCPU ? at::autocast::set_autocast_cpu_dtype(dtype)
                      : at::autocast::set_autocast_gpu_dtype(dtype);
 #endif
+}
+
+// The key of a parameter's entry in a torch::optim optimizer's per-parameter state map (`Map`,
+// the type of Optimizer::state()): the address of its TensorImpl — written as text up to LibTorch
+// 2.0 (c10::guts::to_string streams it), the pointer itself since.
+template <typename Map>
+typename Map::key_type optimizer_state_key(const at::Tensor& parameter) {
+  if constexpr (std::is_same_v<typename Map::key_type, std::string>) {
+    std::ostringstream text;
+    text << parameter.unsafeGetTensorImpl();
+    return text.str();
+  } else {
+    return parameter.unsafeGetTensorImpl();
+  }
 }
 
 }  // namespace xp::train::compat

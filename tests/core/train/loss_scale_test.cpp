@@ -9,7 +9,10 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
+
+#include "core/train/device.h"
 
 using xp::train::DynamicLossScale;
 using xp::train::LossScaleOptions;
@@ -95,4 +98,38 @@ TEST_CASE("loss scaling: the scale never grows past float32's range") {
   scale.update(true);
   CHECK(scale.value() == std::ldexp(1.0, 127));  // 2^128 is inf in float32
   CHECK(scale.state().good_steps == 0);
+}
+
+// On a GPU (skipped without one, saying so): GradScaler's own multi-tensor kernel.
+TEST_CASE("loss scaling on a GPU: GradScaler's kernel unscales and flags as the CPU path does") {
+  if (xp::train::visible_gpus() == 0) {
+    MESSAGE("skipped: no GPU visible to this LibTorch");
+    return;
+  }
+  const auto unscaled = [](const torch::Device& device, float poison) {
+    torch::manual_seed(9);
+    std::vector<torch::Tensor> weights;
+    for (const std::int64_t size : {5, 300, 7}) {
+      torch::Tensor weight = torch::randn({size}).to(device).requires_grad_(true);
+      weight.mutable_grad() = torch::randn({size}).mul(1000).to(device);
+      weights.push_back(weight);
+    }
+    weights[1].mutable_grad()[17].fill_(poison);
+    LossScaleOptions options;
+    options.init_scale = 3.0;  // not a power of two: the reciprocal is rounded, the same way
+    const bool finite = DynamicLossScale(options).unscale(weights);
+    std::vector<torch::Tensor> gradients;
+    for (const auto& weight : weights) gradients.push_back(weight.grad().cpu());
+    return std::make_pair(finite, torch::cat(gradients));
+  };
+  const torch::Device gpu(torch::kCUDA, 0);
+  for (const float poison :
+       {1.0f, std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
+    CAPTURE(poison);
+    const auto [cpu_finite, cpu_gradients] = unscaled(torch::kCPU, poison);
+    const auto [gpu_finite, gpu_gradients] = unscaled(gpu, poison);
+    CHECK(gpu_finite == cpu_finite);
+    CHECK(gpu_finite == std::isfinite(poison));
+    CHECK(torch::allclose(gpu_gradients, cpu_gradients, 1e-6, 0, /*equal_nan=*/true));
+  }
 }
