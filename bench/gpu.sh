@@ -3,7 +3,7 @@
 # Python's torch, then
 #   1. the tests that need a GPU (the learner on cuda against the CPU, deterministic twice, fp16
 #      with loss scaling, NCCL's process group with one rank — two where two GPUs are) and those
-#      of the pieces it uses (loss scaling, uint8 batches),
+#      of the pieces it uses (loss scaling, the multi-tensor optimizer step, uint8 batches),
 #   2. a tiny recipe end to end on cuda and on the CPU: accuracies side by side; xp predict of
 #      the cuda run on cuda and on the CPU: the same predictions; the same recipe as one torchrun
 #      process, in an NCCL process group of one,
@@ -68,7 +68,7 @@ xp=$build/runner/xp
 "$xp" --version
 
 step "1. tests on $device"
-"$build/tests/xp_unit_tests" -tc="*GPU*,*NCCL*,*loss scal*,*uint8*,*LossReadout*,*JPEG*,*PNG*,*EXIF*" || fail "tests"
+"$build/tests/xp_unit_tests" -tc="*GPU*,*NCCL*,*loss scal*,*multi-tensor*,*uint8*,*LossReadout*,*JPEG*,*PNG*,*EXIF*" || fail "tests"
 
 step "2. a tiny recipe on $device and on the CPU (accuracies within noise of each other)"
 work=$(mktemp -d)
