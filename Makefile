@@ -14,7 +14,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 # (a value computed when make starts would miss it there, and the whole first build with it).
 LAUNCHER = $$(command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: demo test test-torch2 build build-xp deps configure clean format
+.PHONY: demo test test-torch2 check-cuda build build-xp deps configure clean format
 
 # The demo needs the xp binary only: building the tests as well took ~40 of a fresh machine's
 # 70 minutes before its first epoch (issue #15).
@@ -49,9 +49,24 @@ test-torch2: deps
 	cmake --build $(TORCH2_BUILD_DIR) -j $(JOBS)
 	cd $(TORCH2_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 1200
 
+# The CUDA flavour as a build check (issue #16): the same LibTorch without XP_TORCH_CPU_ONLY
+# compiles xp's GPU code paths (NCCL's process group among them, where CMake finds nccl.h) and links
+# them against CUDA libraries this machine need not have (--allow-shlib-undefined: the binary
+# cannot start here; bench/gpu.sh runs it on a GPU). Needs the CUDA toolkit's nvcc.
+CUDA_BUILD_DIR ?= build-cuda
+check-cuda: deps
+	@command -v nvcc >/dev/null || { echo "check-cuda: no nvcc on PATH (the CUDA toolkit)"; exit 2; }
+	@torch_dir=$$(bash scripts/get-libtorch.sh $(TORCH2_VERSION)) && \
+	  (test -f $(CUDA_BUILD_DIR)/CMakeCache.txt || cmake -S . -B $(CUDA_BUILD_DIR) \
+	    -DCMAKE_BUILD_TYPE=Release $(LAUNCHER) -DTORCH_DIR=$$torch_dir \
+	    -DCMAKE_EXE_LINKER_FLAGS=-Wl,--allow-shlib-undefined $(CMAKE_FLAGS))
+	cmake --build $(CUDA_BUILD_DIR) -j $(JOBS) --target xp
+	@grep -q '^XP_NCCL_INCLUDE_DIR:PATH=.*NOTFOUND' $(CUDA_BUILD_DIR)/CMakeCache.txt && \
+	  echo "check-cuda: built without NCCL (no nccl.h found)" || echo "check-cuda: CUDA flavour built, NCCL included"
+
 # Applies .clang-format to every C++ file (make test checks it).
 format:
 	@bash scripts/check-format.sh --fix
 
 clean:
-	rm -rf $(BUILD_DIR) $(TORCH2_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(TORCH2_BUILD_DIR) $(CUDA_BUILD_DIR)
