@@ -28,7 +28,7 @@ using SumOverRanks = std::function<void(torch::Tensor&)>;
 template <int Dims>
 class BatchNormImpl : public torch::nn::Cloneable<BatchNormImpl<Dims>> {
  public:
-  explicit BatchNormImpl(std::int64_t features) : features(features) { reset(); }
+  explicit BatchNormImpl(std::int64_t channels) : features(channels) { reset(); }
   void reset() override;
   torch::Tensor forward(const torch::Tensor& input);
   void pretty_print(std::ostream& stream) const override;
