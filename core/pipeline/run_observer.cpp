@@ -86,8 +86,8 @@ void RunObserver::on_epoch_begin(std::int64_t epoch, std::int64_t epochs, std::i
 void RunObserver::on_batch(std::int64_t, double smoothed_loss) {
   console_.progress_update(++done_, smoothed_loss);
   if (kill_at_batch_ > 0 && ++batches_ == kill_at_batch_) {
-    const std::string signal =
-        std::getenv("XP_TEST_KILL_SIGNAL") ? std::getenv("XP_TEST_KILL_SIGNAL") : "";
+    const char* name = std::getenv("XP_TEST_KILL_SIGNAL");
+    const std::string signal = name ? name : "";
     std::raise(signal == "STOP" ? SIGSTOP : signal == "INT" ? SIGINT : SIGKILL);
   }
 }

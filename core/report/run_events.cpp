@@ -66,10 +66,6 @@ void RunEvents::epoch(double trn_loss, double val_loss, double metric) {
   write_epoch(end_ - 1, trn_loss, val_loss, metric);
 }
 
-void RunEvents::epoch_at(std::int64_t step, double trn_loss, double val_loss, double metric) {
-  if (fresh(step)) write_epoch(step, trn_loss, val_loss, metric);
-}
-
 void RunEvents::write_epoch(std::int64_t step, double trn_loss, double val_loss, double metric) {
   file_.scalar("epoch/trn_loss", step, trn_loss);
   file_.scalar("epoch/val_loss", step, val_loss);
@@ -91,10 +87,11 @@ void RunEvents::replay_stage(
   for (std::int64_t done = 1; done <= epochs; ++done) {
     const std::vector<std::string> fields =
         split(metric_rows[static_cast<std::size_t>(done - 1)], ',');
-    if (fields.size() >= 8)
-      epoch_at(stage_start_ + iterations * done / epochs - 1,
-               std::strtod(fields[4].c_str(), nullptr), std::strtod(fields[6].c_str(), nullptr),
-               std::strtod(fields[7].c_str(), nullptr));
+    // Unless the stopped run's file has it already.
+    const std::int64_t step = stage_start_ + iterations * done / epochs - 1;
+    if (fields.size() >= 8 && fresh(step))
+      write_epoch(step, std::strtod(fields[4].c_str(), nullptr),
+                  std::strtod(fields[6].c_str(), nullptr), std::strtod(fields[7].c_str(), nullptr));
   }
   file_.flush();
 }

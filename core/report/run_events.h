@@ -54,8 +54,6 @@ class RunEvents {
 
  private:
   bool fresh(std::int64_t step) const { return step >= first_new_step_; }
-  // A replayed epoch's points, unless the stopped run's file has them.
-  void epoch_at(std::int64_t step, double trn_loss, double val_loss, double metric);
   void write_epoch(std::int64_t step, double trn_loss, double val_loss, double metric);
 
   std::filesystem::path folder_;

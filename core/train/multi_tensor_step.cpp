@@ -19,20 +19,23 @@ namespace {
 
 using Tensors = std::vector<torch::Tensor>;
 
+// The key of `parameter`'s entry in the optimizer's state map.
+template <typename Optimizer>
+auto state_key(Optimizer& optimizer, const torch::Tensor& parameter) {
+  return compat::optimizer_state_key<std::decay_t<decltype(optimizer.state())>>(parameter);
+}
+
 // The state torch::optim keeps for `parameter`, or null before its first step.
 template <typename State, typename Optimizer>
 State* find_state(Optimizer& optimizer, const torch::Tensor& parameter) {
-  auto& states = optimizer.state();
-  const auto found =
-      states.find(compat::optimizer_state_key<std::decay_t<decltype(states)>>(parameter));
-  return found == states.end() ? nullptr : static_cast<State*>(found->second.get());
+  const auto found = optimizer.state().find(state_key(optimizer, parameter));
+  return found == optimizer.state().end() ? nullptr : static_cast<State*>(found->second.get());
 }
 
 template <typename State, typename Optimizer>
 State& add_state(Optimizer& optimizer, const torch::Tensor& parameter,
                  std::unique_ptr<State> state) {
-  auto& states = optimizer.state();
-  auto& slot = states[compat::optimizer_state_key<std::decay_t<decltype(states)>>(parameter)];
+  auto& slot = optimizer.state()[state_key(optimizer, parameter)];
   slot = std::move(state);
   return static_cast<State&>(*slot);
 }

@@ -30,6 +30,12 @@ std::string resume_recipe(const fs::path& dir) {
          " --set stages[0].fit.cycles=2 --no-cache";
 }
 
+// The recipe run through without a stop, into dir/whole: the run the others must end as.
+fs::path run_through(const fs::path& dir, const std::string& recipe) {
+  REQUIRE(run_xp("run " + recipe + " --out " + (dir / "whole").string()).exit_code == 0);
+  return only_run(dir / "whole");
+}
+
 void check_same_run(const fs::path& expected, const fs::path& resumed) {
   CHECK(metrics_without_time(resumed) == metrics_without_time(expected));
   CHECK(read_text(resumed / "lr_schedule.csv") == read_text(expected / "lr_schedule.csv"));
@@ -57,8 +63,7 @@ TEST_CASE(
     "an uninterrupted one") {
   TempDir dir;
   const std::string recipe = resume_recipe(dir.path());
-  REQUIRE(run_xp("run " + recipe + " --out " + (dir.path() / "whole").string()).exit_code == 0);
-  const fs::path whole = only_run(dir.path() / "whole");
+  const fs::path whole = run_through(dir.path(), recipe);
 
   {  // SIGKILL
     // XP_RESUME_TEST_BATCH=N replays the batch a failure names.
@@ -108,7 +113,7 @@ TEST_CASE(
   // where its event file restarts (a timed Ctrl-C landed there now and then).
   TempDir dir;
   const std::string recipe = resume_recipe(dir.path());
-  REQUIRE(run_xp("run " + recipe + " --out " + (dir.path() / "whole").string()).exit_code == 0);
+  const fs::path whole = run_through(dir.path(), recipe);
   const Outcome stopped =
       run_xp_with("XP_TEST_KILL_AT_BATCH=32 XP_TEST_KILL_SIGNAL=INT ",
                   "run " + recipe + " --out " + (dir.path() / "stopped").string());
@@ -119,7 +124,7 @@ TEST_CASE(
   CAPTURE(resumed.output);
   REQUIRE(resumed.exit_code == 0);
   CHECK(resumed.output.find("resume  from stage [0] epoch 2 batch 16") != std::string::npos);
-  check_same_run(only_run(dir.path() / "whole"), folder);
+  check_same_run(whole, folder);
 }
 
 TEST_CASE("resume: a folder that is not a run, or resume with a recipe, is a usage error") {
