@@ -40,6 +40,10 @@ echo "fine-tune bench: $images JPEGs of 300-500 px, $arch at $size px unfrozen, 
 xp_epoch=$(awk -F, 'NR > 1 {last = $NF} END {print last}' "$work"/out/finetune-bench/2*/metrics.csv)
 py_epoch=$("$python" "$root/bench/pytorch_finetune.py" "$work/data" "$work/$arch.pth" "$arch" "$size" "$threads" \
            "$workers" "$epochs" "$device" "$precision" "$channels_last" "$batch" 2>/dev/null | awk '{last = $3} END {print last}')
-echo "xp       epoch ${xp_epoch} s"
-echo "PyTorch  epoch ${py_epoch} s"
+# The optimizer step each side used: xp's (run.json), PyTorch's default (foreach on a GPU,
+# for-loop on the CPU; the script passes neither foreach nor fused).
+xp_step=$(grep -m1 -o '"optimizer_step": "[^"]*"' "$work"/out/finetune-bench/2*/run.json | cut -d'"' -f4)
+peer_step=$([ "$device" = cpu ] && echo for-loop || echo foreach)
+echo "xp       epoch ${xp_epoch} s   (optimizer step: ${xp_step:-?})"
+echo "PyTorch  epoch ${py_epoch} s   (optimizer step: $peer_step, PyTorch's default)"
 awk -v x="$xp_epoch" -v p="$py_epoch" 'BEGIN { printf "ratio    x%.2f (PyTorch epoch time / xp epoch time; above 1 = xp faster)\n", p / x }'

@@ -3,7 +3,8 @@
 # Python's torch, then
 #   1. the tests that need a GPU (the learner on cuda against the CPU, deterministic twice, fp16
 #      with loss scaling, NCCL's process group with one rank — two where two GPUs are) and those
-#      of the pieces it uses (loss scaling, the multi-tensor optimizer step, uint8 batches),
+#      of the pieces it uses (loss scaling, the multi-tensor and fused optimizer steps, uint8
+#      batches); then the optimizer step alone (bench/step_bench.cpp: step() vs multi-tensor vs fused),
 #   2. a tiny recipe end to end on cuda and on the CPU: accuracies side by side; xp predict of
 #      the cuda run on cuda and on the CPU: the same predictions; the same recipe as one torchrun
 #      process, in an NCCL process group of one,
@@ -62,13 +63,16 @@ if [ -z "${BUILD_DIR:-}" ] || [ ! -x "$build/runner/xp" ]; then
   command -v ninja >/dev/null && generator=(-G Ninja)
   cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DTORCH_DIR="$torch_dir" \
     -DXP_TORCH_CPU_ONLY=$cpu_only "${deps[@]}" >"$build.configure.log" 2>&1 || { tail -30 "$build.configure.log"; exit 2; }
-  cmake --build "$build" -j "$jobs" --target xp xp_unit_tests >"$build.build.log" 2>&1 || { tail -40 "$build.build.log"; exit 2; }
+  cmake --build "$build" -j "$jobs" --target xp xp_unit_tests xp_bench_step >"$build.build.log" 2>&1 || { tail -40 "$build.build.log"; exit 2; }
 fi
 xp=$build/runner/xp
 "$xp" --version
 
 step "1. tests on $device"
-"$build/tests/xp_unit_tests" -tc="*GPU*,*NCCL*,*loss scal*,*multi-tensor*,*uint8*,*LossReadout*,*JPEG*,*PNG*,*EXIF*" || fail "tests"
+"$build/tests/xp_unit_tests" -tc="*GPU*,*NCCL*,*loss scal*,*multi-tensor*,*fused*,*uint8*,*LossReadout*,*JPEG*,*PNG*,*EXIF*" || fail "tests"
+
+step "1b. the optimizer step alone on $device: torch::optim's step() against the multi-tensor and fused steps"
+"$build/bench/xp_bench_step" resnet34 "$device" "$jobs" 20 || fail "step bench"
 
 step "2. a tiny recipe on $device and on the CPU (accuracies within noise of each other)"
 work=$(mktemp -d)

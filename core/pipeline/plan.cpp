@@ -6,6 +6,7 @@
 #include "core/models/classifier.h"
 #include "core/recipe/node.h"
 #include "core/train/device.h"
+#include "core/train/fused_step.h"
 #include "core/util/build_info.h"
 #include "core/util/strings.h"
 
@@ -71,6 +72,8 @@ std::vector<recipe::Diagnostic> Plan::training_refusals(int ranks) const {
   const std::string precision =
       train::precision_unavailable(recipe.run.compute.precision, resolved);
   if (device.empty() && !precision.empty()) refusals.push_back(root["precision"].error(precision));
+  const std::string fused = train::fused_step_unavailable(recipe.run.compute.fused_optimizer);
+  if (!fused.empty()) refusals.push_back(root["fused_optimizer"].error(fused));
   return refusals;
 }
 

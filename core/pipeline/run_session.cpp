@@ -5,6 +5,7 @@
 #include "core/pipeline/gpu_info.h"
 #include "core/report/run_folder.h"
 #include "core/train/device.h"
+#include "core/train/fused_step.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -81,6 +82,9 @@ RunSession start(const Plan& plan, const RunOptions& options, int threads,
   provenance.device = train::to_string(device);
   provenance.precision = train::to_string(recipe.run.compute.precision) +
                          (recipe.run.compute.channels_last ? " channels_last" : "");
+  provenance.optimizer_step =
+      train::step_implementation(train::use_fused_step(recipe.run.compute.fused_optimizer),
+                                 device.kind == train::Device::Kind::kCuda);
   RunSession session(folder, std::move(in_use), report::RunRecord(folder, provenance));
   console.tee_to((folder / report::files::kLog).string());
   session.record.update([&](report::RunInfo& run) {

@@ -9,6 +9,7 @@
 #include "core/report/run_folder.h"
 #include "core/report/skipped_csv.h"
 #include "core/train/device.h"
+#include "core/train/fused_step.h"
 #include "core/util/atomic_file.h"
 #include "core/util/rng.h"
 #include "core/util/spawn.h"
@@ -143,6 +144,7 @@ train::LearnerOptions learner_options(const recipe::Recipe& recipe,
   options.compute = recipe.run.compute;
   options.device = train::torch_device(train::resolve_on_this_machine(recipe.run.device));
   options.sync_bn = recipe.run.sync_bn;
+  options.fused_optimizer = train::use_fused_step(recipe.run.compute.fused_optimizer);
   // fp16 needs its loss scaled (train/loss_scale.h); bf16 has fp32's range and does not.
   if (recipe.run.compute.precision == train::Precision::kFp16)
     options.loss_scale = train::LossScaleOptions{};

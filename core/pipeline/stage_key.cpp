@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/cache/file_identity.h"
+#include "core/train/fused_step.h"
 #include "core/util/build_info.h"
 #include "core/util/strings.h"
 
@@ -63,6 +64,10 @@ std::vector<StageKey> stage_keys(const Plan& plan, const KeyInputs& inputs) {
   // A data-parallel run's BatchNorm sees each rank's part of the batch (unless sync_bn): not what
   // one process computes. Absent for one process, whose keys stay as they were.
   if (inputs.ranks > 1) common["xp.ranks"] = std::to_string(inputs.ranks);
+  // PyTorch's fused optimizer kernels round otherwise than torch::optim's step. Absent for the
+  // others, whose results are torch::optim's bit for bit (as every key before the choice was).
+  if (train::use_fused_step(plan.recipe.run.compute.fused_optimizer))
+    common["xp.optimizer_step"] = "fused";
 
   std::vector<StageKey> keys;
   KeyFields fields = common;

@@ -36,6 +36,8 @@ RunSettings resolve_run(const Node& root) {
   run.compute.deterministic = root["deterministic"].json().get<bool>();
   // No schema default: recipes without the key keep the stage keys they had.
   run.sync_bn = root.has("sync_bn") && root["sync_bn"].json().get<bool>();
+  if (root.has("fused_optimizer"))
+    run.compute.fused_optimizer = root["fused_optimizer"].json().get<bool>();
   return run;
 }
 

@@ -158,6 +158,7 @@ void fields(Io& io, RunInfo& x) {
   io("threads", x.threads);
   io.object("distributed", x.distributed);
   io("precision", x.precision);
+  io("optimizer_step", x.optimizer_step);
   io("seed", x.seed);
   io("recipe", x.recipe);
   io("command_line", x.command_line);

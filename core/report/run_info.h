@@ -159,6 +159,9 @@ struct RunInfo {
   int threads = 0;                             // per rank
   std::optional<DistributedInfo> distributed;  // a data-parallel run
   std::string precision;
+  // How the optimizers step (train/compute_options.h step_implementation); none in run folders
+  // older than the choice, which stepped as "foreach" on a GPU and "for-loop" on the CPU do.
+  std::optional<std::string> optimizer_step;
   std::uint64_t seed = 0;
   std::string recipe;  // as given on the command line
   std::vector<std::string> command_line;

@@ -59,6 +59,7 @@ RunRecord::RunRecord(std::filesystem::path folder, const Provenance& provenance)
   run_.device = provenance.device;
   run_.threads = provenance.threads;
   run_.precision = provenance.precision;
+  run_.optimizer_step = provenance.optimizer_step;
   run_.seed = provenance.seed;
   run_.recipe = provenance.recipe_path;
   run_.command_line = provenance.command_line;

@@ -22,6 +22,8 @@ struct Provenance {
   int threads = 0;
   std::string device = "cpu";
   std::string precision = "fp32";
+  // "fused" | "foreach" | "for-loop" (train/compute_options.h step_implementation)
+  std::string optimizer_step;
 };
 
 // "2026-11-28T15:42:33Z"

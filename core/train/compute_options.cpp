@@ -102,4 +102,9 @@ std::string to_string(const Device& device) {
   return "";
 }
 
+std::string step_implementation(bool fused, bool on_gpu) {
+  if (fused) return "fused";
+  return on_gpu ? "foreach" : "for-loop";
+}
+
 }  // namespace xp::train

@@ -2,6 +2,7 @@
 // resolved. No LibTorch here: the recipe holds these, and precision.h applies them.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace xp::train {
@@ -39,10 +40,19 @@ std::string precision_unavailable(Precision precision, const Device& resolved);
 // "cpu" or "cuda": what changes a result (stage cache keys record it; the GPU's index does not).
 std::string device_type(const Device& device);
 
+// How LayerOptimizer (optimizer.h) steps, in PyTorch's names for its optimizers' implementations:
+// "fused" when asked; else torch::optim's numbers computed the fastest way on the device —
+// "foreach" (multi-tensor kernels) on a GPU, "for-loop" (torch::optim's own per-parameter step) on
+// the CPU.
+std::string step_implementation(bool fused, bool on_gpu);
+
 struct ComputeOptions {
   Precision precision = Precision::kFp32;  // fp32 matches fastai/PyTorch numerics exactly
   bool channels_last = false;
   bool deterministic = false;  // GPU kernels chosen for repeatability (device.h configure_kernels)
+  // The recipe's fused_optimizer: PyTorch's single-kernel optimizer step (fused_step.h) or not;
+  // unset, xp chooses (fused_step.h use_fused_step).
+  std::optional<bool> fused_optimizer;
 };
 
 }  // namespace xp::train

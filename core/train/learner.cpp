@@ -201,7 +201,9 @@ std::vector<EpochStats> Learner::fit(const FitOptions& options, TrainingObserver
 
   // A fresh optimizer per fit, as fastai 0.7 builds one in every fit() call: momentum buffers do
   // not carry over between stages. Only trainable parameters are handed to it.
-  LayerOptimizer optimizer(groups, base_lr, options.optimizer);
+  OptimizerOptions optimizer_options = options.optimizer;
+  optimizer_options.fused = options_.fused_optimizer;
+  LayerOptimizer optimizer(groups, base_lr, optimizer_options);
   std::optional<dist::GradientAverager> average;
   if (group()) average.emplace(*group(), optimizer.parameters());
 
@@ -408,7 +410,9 @@ LrFindResult Learner::lr_find(const LrFindOptions& options, TrainingObserver& ob
   };
   const auto groups = model_->layer_groups();
   const std::vector<double> start = per_group(options.start_lr, groups.size());
-  LayerOptimizer optimizer(groups, start, {});         // fastai 0.7: SGD_Momentum(0.9), no wd
+  OptimizerOptions sgd;  // fastai 0.7: SGD_Momentum(0.9), no wd
+  sgd.fused = options_.fused_optimizer;
+  LayerOptimizer optimizer(groups, start, sgd);
   const double start_last = optimizer.last_base_lr();  // the LR the ramp takes to end_lr
   std::optional<dist::GradientAverager> average;
   if (group()) average.emplace(*group(), optimizer.parameters());

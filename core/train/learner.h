@@ -53,6 +53,9 @@ struct LearnerOptions {
   data::AugmentOptions augment;  // training batches only
   bool reduced_decode = true;    // data::LoaderOptions::reduced_decode
   ComputeOptions compute;        // fp32/bf16, NCHW/channels_last
+  // Every fit's and lr_find's optimizer steps with PyTorch's fused kernels (fused_step.h), the
+  // recipe's fused_optimizer resolved.
+  bool fused_optimizer = false;
   // Where the model, its optimizer state, the batches and the losses live (train/device.h's
   // torch_device). Results come back to the host: predictions, validation outputs, state().
   c10::Device device = c10::kCPU;

@@ -33,6 +33,9 @@ struct OptimizerOptions {
   double eps = 1e-5;      // Adam's ε (fastai v2)
   double wd = 0.0;
   WeightDecay wd_mode = WeightDecay::kL2;
+  // PyTorch's single-kernel step (fused_step.h: the same formulas to rounding), else torch::optim's
+  // numbers bit for bit (LayerOptimizer::step computes them the fastest way on the device).
+  bool fused = false;
 };
 
 OptimizerKind parse_optimizer(const std::string& name);  // "sgd" | "adam" | "adamw"
@@ -56,6 +59,8 @@ class LayerOptimizer {
   std::vector<torch::Tensor> parameters() const;
   // Decoupled weight decay (when asked), then the optimizer's step.
   void step();
+  // How step() steps (step_implementation).
+  std::string implementation() const;
   // The optimizer's per-parameter state (SGD momentum buffers, Adam moments and step counts) in
   // torch's serialized form, and back into an optimizer built over the same parameters: what a
   // fit resumed mid-way needs to continue bit for bit.

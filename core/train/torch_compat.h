@@ -14,6 +14,10 @@
 #define XP_TORCH_AUTOCAST_BY_DEVICE \
   (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
 
+// PyTorch's single-kernel ("fused") optimizer steps — at::_fused_sgd_, _fused_adam_, _fused_adamw_
+// — have CPU kernels as well as CUDA ones since LibTorch 2.4 (fused_step.h).
+#define XP_TORCH_HAS_FUSED_OPTIMIZERS XP_TORCH_AUTOCAST_BY_DEVICE
+
 namespace xp::train::compat {
 
 inline bool autocast_enabled(at::DeviceType device) {

@@ -450,6 +450,13 @@ TEST_CASE(
   const auto run_json = nlohmann::json::parse(xp::testing::read_text(folder / "run.json"));
   CHECK(run_json["precision"] == "bf16 channels_last");
   CHECK(std::isfinite(last_accuracy(folder)));
+  // The optimizer stepped with PyTorch's fused kernels where the LibTorch has them (2.4 on),
+  // else with torch::optim's own per-parameter step (the CPU's fastest for its numbers).
+  const std::string libtorch = run_json["libraries"]["libtorch"];
+  const bool fused_kernels = libtorch.rfind("1.", 0) != 0 && libtorch.rfind("2.0.", 0) != 0 &&
+                             libtorch.rfind("2.1.", 0) != 0 && libtorch.rfind("2.2.", 0) != 0 &&
+                             libtorch.rfind("2.3.", 0) != 0;
+  CHECK(run_json["optimizer_step"] == (fused_kernels ? "fused" : "for-loop"));
   // xp check refuses what xp run would, before any data is read: a device this build does not have
   // (it once passed xp check and failed only at xp run).
   const Outcome checked = run_xp("check " + recipe + " --set device=cuda");
@@ -469,6 +476,17 @@ TEST_CASE(
   CAPTURE(half.output);
   CHECK(half.exit_code == 2);
   CHECK(half.output.find("'precision': fp16 needs a GPU") != std::string::npos);
+  // The fused optimizer step, asked of a LibTorch without its kernels: refused at its key.
+  const Outcome fused = run_xp("check " + recipe + " --set fused_optimizer=true");
+  CAPTURE(fused.output);
+  if (fused_kernels) {
+    CHECK(fused.exit_code == 0);
+  } else {
+    CHECK(fused.exit_code == 2);
+    CHECK(fused.output.find("'fused_optimizer': fused optimizer steps need LibTorch 2.4 or later; "
+                            "this xp is built with " +
+                            libtorch) != std::string::npos);
+  }
   const Outcome features =
       run_xp("features " + recipe + " --set precision=bf16 --set channels_last=true --out " +
              (dir.path() / "f.h5").string());

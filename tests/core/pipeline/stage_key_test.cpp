@@ -5,6 +5,7 @@
 #include "core/pipeline/plan.h"
 #include "core/pipeline/registry.h"
 #include "core/pipeline/stage_key.h"
+#include "core/train/fused_step.h"
 #include "core/util/build_info.h"
 #include "tests/test_support.h"
 
@@ -96,6 +97,25 @@ TEST_CASE("a stage's key covers the stages before it and the inputs, not the sta
         std::vector<std::string>{"xp.device: cpu → cuda"});
   CHECK(base[0].fields.at("xp.libtorch") == xp::build_info().libtorch);
   CHECK(keys_of(recipe(path), {"precision=bf16"})[0].hash != base[0].hash);
+}
+
+TEST_CASE("the fused optimizer step is in the stage keys where it runs, and only there") {
+  TempDir dir;
+  xp::testing::write_tiny_idx_dataset(dir.path(), 2, 1);
+  const std::string path = dir.path().string();
+  // Unset: fused where this LibTorch has the kernels (2.4 on); the other steps give torch::optim's
+  // numbers bit for bit, as every key made before the choice existed — those keys stay valid.
+  const auto chosen = keys_of(recipe(path));
+  const auto unfused = keys_of(recipe(path), {"fused_optimizer=false"});
+  const auto fused = keys_of(recipe(path), {"fused_optimizer=true"});
+  CHECK(chosen[0].fields.count("xp.optimizer_step") ==
+        (xp::train::fused_step_available() ? 1u : 0u));
+  CHECK(unfused[0].fields.count("xp.optimizer_step") == 0);
+  CHECK(fused[0].fields.at("xp.optimizer_step") == "fused");
+  CHECK(fused[0].hash != unfused[0].hash);
+  if (!xp::train::fused_step_available())
+    CHECK(key_changes(chosen[0].fields, unfused[0].fields) ==
+          std::vector<std::string>{"fused_optimizer: added false"});
 }
 
 TEST_CASE("key_changes lists at most `limit` changes and counts the rest") {
