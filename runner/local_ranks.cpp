@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cstring>  // sigabbrev_np
 #include <iostream>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -80,7 +79,8 @@ int run_local_ranks(const cli::CliOptions& options) {
 
   int result = 0;
   int running = world;
-  std::optional<Clock::time_point> stop_by;  // once a rank died: when the rest are killed
+  // Once a rank died: when the rest are killed (never before).
+  Clock::time_point stop_by = Clock::time_point::max();
   bool interrupted = false;
   while (running > 0) {
     // Ctrl-C reaches this process alone (the ranks lead process groups of their own): each rank
@@ -93,10 +93,10 @@ int run_local_ranks(const cli::CliOptions& options) {
     int status = 0;
     const pid_t done = ::waitpid(-1, &status, WNOHANG);
     if (done <= 0) {
-      if (stop_by && Clock::now() > *stop_by) {
+      if (Clock::now() > stop_by) {
         for (const pid_t pid : ranks)
           if (pid > 0) ::kill(pid, SIGKILL);
-        stop_by.reset();
+        stop_by = Clock::time_point::max();
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       continue;

@@ -57,7 +57,7 @@ struct LoaderOptions {
   // zeroed and is listed in Batch::unreadable instead of failing the batch: `xp predict` skips such
   // files. Off everywhere else: a recipe's files were checked when listed (data.on_bad_image).
   bool skip_unreadable = false;
-  Shard shard;  // one process: the whole batch
+  Shard shard{};  // one process: the whole batch
 };
 
 // The options of a training loader, the same for `xp run` and `xp data --bench`: shuffled, the
