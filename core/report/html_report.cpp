@@ -468,6 +468,7 @@ std::string provenance_section(const fs::path& folder, const RunInfo& run) {
                       " hardware threads, features: ", run.host.cpu_features));
   row("device / threads / precision",
       str_cat(run.device, " / ", run.threads, " / ", run.precision));
+  if (run.optimizer_step) row("optimizer step", *run.optimizer_step);
   row("recipe", run.recipe);
   row("command", join(run.command_line, " "));
   row("started / ended", str_cat(run.started, " / ", run.ended.value_or("")));

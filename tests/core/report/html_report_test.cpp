@@ -38,6 +38,7 @@ void write_complete_run(const fs::path& folder) {
       {"git_dirty", false},
       {"threads", 2},
       {"precision", "fp32"},
+      {"optimizer_step", "fused"},
       {"seed", 42},
       {"started", "2026-11-29T10:00:00Z"},
       {"ended", "2026-11-29T10:02:05Z"},
@@ -233,6 +234,7 @@ TEST_CASE(
   // Timings and provenance.
   CHECK(page.find("(from the stage cache)") != std::string::npos);
   CHECK(page.find("xp run recipes/shoes.yaml") != std::string::npos);
+  CHECK(page.find("<td>optimizer step</td><td>fused</td>") != std::string::npos);
   CHECK(page.find("2026-11-29T10:01:00Z  xp run --resume results/shoes/x") != std::string::npos);
   CHECK(page.find("<a href=\"metrics.csv\">") != std::string::npos);
   CHECK(page.find("<script") == std::string::npos);  // nothing runs, nothing is fetched
