@@ -134,8 +134,12 @@ RunSession open_run_session(const Plan& plan, const RunOptions& options, int thr
                             report::Console& console) {
   RunSession session = options.resume_folder.empty() ? start(plan, options, threads, console)
                                                      : resume(options, console);
-  console.line(str_cat(session.resuming ? "resume  " : "run     ", session.folder.string(),
-                       "  (threads: ", threads, ")"));
+  // What the numbers are computed with, as run.json records it.
+  const report::RunInfo& run = session.record.run();
+  console.line(str_cat(session.resuming ? "resume  " : "run     ", session.folder.string(), "  (",
+                       run.device, ", ", threads, threads == 1 ? " thread, " : " threads, ",
+                       run.precision, ", optimizer step ",
+                       run.optimizer_step.value_or("unrecorded"), ")"));
   return session;
 }
 

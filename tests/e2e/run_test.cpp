@@ -457,6 +457,8 @@ TEST_CASE(
                              libtorch.rfind("2.1.", 0) != 0 && libtorch.rfind("2.2.", 0) != 0 &&
                              libtorch.rfind("2.3.", 0) != 0;
   CHECK(run_json["optimizer_step"] == (fused_kernels ? "fused" : "for-loop"));
+  CHECK(trained.output.find(std::string("(cpu, 1 thread, bf16 channels_last, optimizer step ") +
+                            (fused_kernels ? "fused" : "for-loop") + ")") != std::string::npos);
   // xp check refuses what xp run would, before any data is read: a device this build does not have
   // (it once passed xp check and failed only at xp run).
   const Outcome checked = run_xp("check " + recipe + " --set device=cuda");
