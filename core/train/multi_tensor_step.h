@@ -10,7 +10,9 @@
 // The state stays in the torch::optim optimizer (momentum buffers, Adam's moments and step
 // counts), created as its step() creates it, so save/load and a resume point are unchanged. The
 // formulas are torch::optim's, operation for operation: on the CPU, where each `_foreach_` call
-// runs the same per-tensor kernel, the result is bit for bit that of step() (tested).
+// runs the same per-tensor kernel, the result is bit for bit that of step() (tested). LayerOptimizer
+// uses it on a GPU only: on the CPU step()'s per-parameter order is the faster of the two (each
+// tensor stays in cache between operations; bench/step_bench.cpp).
 #pragma once
 
 namespace torch::optim {
