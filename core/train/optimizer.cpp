@@ -105,6 +105,9 @@ LayerOptimizer::LayerOptimizer(const std::vector<std::vector<torch::Tensor>>& gr
     group_lr_.push_back(base_lr[group_idx]);
   }
   XP_CHECK(!param_groups.empty(), "every layer group is frozen; nothing to train");
+  // Decided once: the parameters stay on their device for the optimizer's life.
+  implementation_ =
+      step_implementation(options.fused, param_groups.front().params().front().is_cuda());
   current_lr_ = group_lr_;
   const double last = base_lr.back();
   switch (options.kind) {
@@ -150,7 +153,7 @@ void LayerOptimizer::step() {
     for (std::size_t group_idx = 0; group_idx < groups.size(); ++group_idx)
       at::_foreach_mul_(groups[group_idx].params(), 1 - current_lr_[group_idx] * options_.wd);
   }
-  const std::string how = implementation();
+  const std::string& how = implementation_;
   // torch::optim's own step: one kernel per parameter and operation. On the CPU that order is
   // the fastest of the two that give its numbers: each parameter's tensors stay in cache from one
   // operation to the next (bench/step_bench.cpp: x1.1–1.6 the multi-tensor step's speed).
@@ -175,11 +178,6 @@ void LayerOptimizer::step() {
       return fused ? fused_step(adamw) : multi_tensor_step(adamw);
     }
   }
-}
-
-std::string LayerOptimizer::implementation() const {
-  const auto& first = optimizer_->param_groups().front().params();
-  return step_implementation(options_.fused, !first.empty() && first.front().is_cuda());
 }
 
 std::string LayerOptimizer::save_state() const {

@@ -59,8 +59,8 @@ class LayerOptimizer {
   std::vector<torch::Tensor> parameters() const;
   // Decoupled weight decay (when asked), then the optimizer's step.
   void step();
-  // How step() steps (step_implementation).
-  std::string implementation() const;
+  // How step() steps (compute_options.h step_implementation).
+  const std::string& implementation() const { return implementation_; }
   // The optimizer's per-parameter state (SGD momentum buffers, Adam moments and step counts) in
   // torch's serialized form, and back into an optimizer built over the same parameters: what a
   // fit resumed mid-way needs to continue bit for bit.
@@ -71,6 +71,7 @@ class LayerOptimizer {
   OptimizerOptions options_;
   std::vector<double> group_lr_;
   std::vector<double> current_lr_;
+  std::string implementation_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
 };
 

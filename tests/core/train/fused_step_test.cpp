@@ -12,18 +12,16 @@
 #include "tests/core/train/optimizer_step_check.h"
 
 using namespace xp::train;
-using xp::train::testing::check_same_steps;
+using xp::train::testing::check_adam_cases;
 using xp::train::testing::check_same_steps_on_gpu;
+using xp::train::testing::check_sgd_cases;
 
 namespace {
 
 // Six fused steps agree with torch's to this: a float's rounding, compounded.
 constexpr double kTolerance = 1e-6;
 
-template <typename Optimizer>
-std::function<void(Optimizer&)> fused() {
-  return [](Optimizer& optimizer) { fused_step(optimizer); };
-}
+const auto fused = [](auto& optimizer) { fused_step(optimizer); };
 
 bool skipped_without_fused_kernels() {
   if (fused_step_available()) return false;
@@ -35,51 +33,12 @@ bool skipped_without_fused_kernels() {
 
 TEST_CASE("fused SGD steps as torch's SGD to rounding: momentum, first steps, L2, nesterov") {
   if (skipped_without_fused_kernels()) return;
-  SUBCASE("momentum and L2 weight decay, LR and momentum moving") {
-    check_same_steps<torch::optim::SGD>(
-        torch::optim::SGDOptions(0.1).momentum(0.9).weight_decay(1e-3),
-        std::function<void(torch::optim::SGDOptions&, int)>(
-            [](torch::optim::SGDOptions& options, int at) {
-              options.lr(0.1 / (1 + at)).momentum(0.95 - 0.01 * at);
-            }),
-        fused<torch::optim::SGD>(), kTolerance);
-  }
-  SUBCASE("no momentum") {
-    check_same_steps<torch::optim::SGD>(
-        torch::optim::SGDOptions(0.05),
-        std::function<void(torch::optim::SGDOptions&, int)>([](auto&, int) {}),
-        fused<torch::optim::SGD>(), kTolerance);
-  }
-  SUBCASE("dampening and nesterov") {
-    check_same_steps<torch::optim::SGD>(
-        torch::optim::SGDOptions(0.05).momentum(0.8).nesterov(true),
-        std::function<void(torch::optim::SGDOptions&, int)>([](auto&, int) {}),
-        fused<torch::optim::SGD>(), kTolerance);
-    check_same_steps<torch::optim::SGD>(
-        torch::optim::SGDOptions(0.05).momentum(0.8).dampening(0.3),
-        std::function<void(torch::optim::SGDOptions&, int)>([](auto&, int) {}),
-        fused<torch::optim::SGD>(), kTolerance);
-  }
+  check_sgd_cases(fused, kTolerance);
 }
 
 TEST_CASE("fused Adam and AdamW step as torch's to rounding, parameters of two step counts") {
   if (skipped_without_fused_kernels()) return;
-  SUBCASE("Adam with L2 decay, LR and beta1 moving") {
-    check_same_steps<torch::optim::Adam>(
-        torch::optim::AdamOptions(0.01).betas({0.9, 0.99}).eps(1e-5).weight_decay(1e-2),
-        std::function<void(torch::optim::AdamOptions&, int)>(
-            [](torch::optim::AdamOptions& options, int at) {
-              options.lr(0.01 * (1 - 0.05 * at)).betas({0.95 - 0.01 * at, 0.99});
-            }),
-        fused<torch::optim::Adam>(), kTolerance);
-  }
-  SUBCASE("AdamW") {
-    check_same_steps<torch::optim::AdamW>(
-        torch::optim::AdamWOptions(0.003).betas({0.9, 0.99}).eps(1e-5).weight_decay(0.1),
-        std::function<void(torch::optim::AdamWOptions&, int)>(
-            [](torch::optim::AdamWOptions& options, int at) { options.lr(0.003 / (1 + at)); }),
-        fused<torch::optim::AdamW>(), kTolerance);
-  }
+  check_adam_cases(fused, kTolerance);
 }
 
 TEST_CASE("fused steps on a LibTorch without the kernels are refused, naming its version") {
@@ -100,5 +59,5 @@ TEST_CASE("fused SGD and AdamW on a GPU agree with torch's step there") {
     MESSAGE("skipped: no GPU visible to this LibTorch");
     return;
   }
-  check_same_steps_on_gpu([](auto& optimizer) { fused_step(optimizer); });
+  check_same_steps_on_gpu(fused);
 }

@@ -111,6 +111,53 @@ void check_same_steps(const Options& options, const std::function<void(Options&,
     CHECK(same(resumed[index], torchs[index], tolerance));
 }
 
+// The SGD cases every step kernel is checked on (`step_under_test` callable with an SGD):
+// momentum and L2 decay with the LR and momentum moving, no momentum, nesterov, dampening.
+template <typename Step>
+void check_sgd_cases(const Step& step_under_test, double tolerance) {
+  using Options = torch::optim::SGDOptions;
+  const std::function<void(Options&, int)> fixed = [](Options&, int) {};
+  SUBCASE("momentum and L2 weight decay, LR and momentum moving") {
+    check_same_steps<torch::optim::SGD>(
+        Options(0.1).momentum(0.9).weight_decay(1e-3),
+        std::function<void(Options&, int)>([](Options& options, int at) {
+          options.lr(0.1 / (1 + at)).momentum(0.95 - 0.01 * at);
+        }),
+        step_under_test, tolerance);
+  }
+  SUBCASE("no momentum") {
+    check_same_steps<torch::optim::SGD>(Options(0.05), fixed, step_under_test, tolerance);
+  }
+  SUBCASE("dampening and nesterov") {
+    check_same_steps<torch::optim::SGD>(Options(0.05).momentum(0.8).nesterov(true), fixed,
+                                        step_under_test, tolerance);
+    check_same_steps<torch::optim::SGD>(Options(0.05).momentum(0.8).dampening(0.3), fixed,
+                                        step_under_test, tolerance);
+  }
+}
+
+// The Adam and AdamW cases (`step_under_test` callable with either): L2 decay with the LR and β₁
+// moving; decoupled decay with the LR moving.
+template <typename Step>
+void check_adam_cases(const Step& step_under_test, double tolerance) {
+  SUBCASE("Adam with L2 decay, LR and beta1 moving") {
+    check_same_steps<torch::optim::Adam>(
+        torch::optim::AdamOptions(0.01).betas({0.9, 0.99}).eps(1e-5).weight_decay(1e-2),
+        std::function<void(torch::optim::AdamOptions&, int)>(
+            [](torch::optim::AdamOptions& options, int at) {
+              options.lr(0.01 * (1 - 0.05 * at)).betas({0.95 - 0.01 * at, 0.99});
+            }),
+        step_under_test, tolerance);
+  }
+  SUBCASE("AdamW") {
+    check_same_steps<torch::optim::AdamW>(
+        torch::optim::AdamWOptions(0.003).betas({0.9, 0.99}).eps(1e-5).weight_decay(0.1),
+        std::function<void(torch::optim::AdamWOptions&, int)>(
+            [](torch::optim::AdamWOptions& options, int at) { options.lr(0.003 / (1 + at)); }),
+        step_under_test, tolerance);
+  }
+}
+
 // On cuda:0: SGD (momentum, L2) and AdamW stepped five times by `step_under_test` (callable with
 // either) agree with torch's own step() there, to a GPU's rounding.
 template <typename Step>
