@@ -87,9 +87,8 @@ std::string format_number(const std::string& text) {
   return text;
 }
 
-std::string expected_type(const Json* schema) {
-  if (schema == nullptr || !schema->contains("type") || !(*schema)["type"].is_string()) return "";
-  const std::string type = (*schema)["type"].get<std::string>();
+// The noun for a JSON Schema type, e.g. "integer" → "an integer".
+std::string type_noun(const std::string& type) {
   if (type == "integer") return "an integer";
   if (type == "number") return "a number";
   if (type == "string") return "a string";
@@ -97,6 +96,16 @@ std::string expected_type(const Json* schema) {
   if (type == "object") return "a mapping";
   if (type == "boolean") return "true or false";
   return type;
+}
+
+// "a number > 0" → "numbers > 0", for "a list of …".
+std::string plural(const std::string& form) {
+  if (form == "true or false") return "booleans";
+  std::string text = form;
+  for (const char* article : {"a ", "an "})
+    if (text.rfind(article, 0) == 0) text = text.substr(std::string(article).size());
+  const auto word_end = text.find(' ');
+  return word_end == std::string::npos ? text + "s" : text.insert(word_end, "s");
 }
 
 // valijson repeats a nested failure at every enclosing object and array; only the innermost
@@ -109,7 +118,9 @@ bool is_echo(const std::string& description) {
 }
 
 // Rewrites valijson's sentences into ones that say what was expected and what was found.
-std::string explain(const std::string& description, const Json* value, const Json* schema) {
+// `expected` is the form the schema asks for at the value ("a number > 0"), or empty.
+std::string explain(const std::string& description, const Json* value, const Json* schema,
+                    const std::string& expected) {
   const std::string found = value ? str_cat(type_name(*value), " ", short_value(*value)) : "";
   if (schema && schema->contains("enum") && value) {
     std::vector<std::string> allowed;
@@ -144,11 +155,9 @@ std::string explain(const std::string& description, const Json* value, const Jso
       value)
     return str_cat("a stage is a mapping with exactly one key, its type (e.g. 'fit:'); found ",
                    value->size(), " keys");
-  if (description.find("'type' constraint") != std::string::npos && value) {
-    const std::string expected = expected_type(schema);
+  if (description.find("'type' constraint") != std::string::npos && value)
     return expected.empty() ? str_cat("wrong type: found ", found)
                             : str_cat("expected ", expected, ", found ", found);
-  }
   if ((description.find("oneOf") != std::string::npos ||
        description.find("anyOf") != std::string::npos) &&
       value)
@@ -206,7 +215,12 @@ std::vector<std::string> Schema::stage_types() const {
 std::vector<Diagnostic> Schema::check(const Document& doc) const {
   std::vector<Diagnostic> out;
   check_unknown_keys(doc.root(), document_, KeyPath(), doc, out);
+  check_values(doc.root(), KeyPath(), doc, out);
+  return out;
+}
 
+void Schema::check_values(const Json& value, const KeyPath& base, const Document& doc,
+                          std::vector<Diagnostic>& out) const {
   nlohmann::json plain_schema = nlohmann::json::parse(document_.dump());
   strip_additional_properties(plain_schema);
   valijson::Schema schema;
@@ -214,39 +228,122 @@ std::vector<Diagnostic> Schema::check(const Document& doc) const {
   valijson::adapters::NlohmannJsonAdapter schema_adapter(plain_schema);
   parser.populateSchema(schema_adapter, schema);
 
-  const nlohmann::json target = nlohmann::json::parse(doc.root().dump());
+  const nlohmann::json target = nlohmann::json::parse(value.dump());
   valijson::Validator validator;
   valijson::ValidationResults results;
   validator.validate(schema, valijson::adapters::NlohmannJsonAdapter(target), &results);
 
-  // valijson reports a failed oneOf both as the oneOf error and as each branch's error at the
-  // same path; keep the first message per path, which is the outermost and the clearest.
+  const auto absolute = [&base](const KeyPath& relative) {
+    KeyPath path = base;
+    for (const auto& element : relative.elements())
+      path = element.is_index ? path.child(element.index) : path.child(element.key);
+    return path;
+  };
+  // Keep the first message per path, which is the outermost and the clearest.
   std::set<std::string> reported;
   valijson::ValidationResults::Error error;
   while (results.popError(error)) {
-    const KeyPath path = context_to_path(error.context);
+    const KeyPath relative = context_to_path(error.context);
     const std::string& description = error.description;
     if (is_echo(description)) continue;
-    if (!reported.insert(path.pointer()).second) continue;
-    const Json* value = find_pointer(doc.root(), path);
-    std::string message;
+    // valijson reports a failed oneOf as every branch's complaints: "wrong type" from the forms
+    // the value is not, and the real problem inside the one it is. Report that one alone.
+    if (const auto owner = alternatives_owner(relative)) {
+      if (reported.insert(owner->pointer()).second)
+        check_alternatives(*find_pointer(value, *owner), *subschema_at(*owner), absolute(*owner),
+                           doc, out);
+      continue;
+    }
+    if (!reported.insert(relative.pointer()).second) continue;
+    const KeyPath path = absolute(relative);
+    const Json* found = find_pointer(value, relative);
     if (description.find("Missing required property") != std::string::npos) {
       const auto quote = description.find('\'');
       const std::string key =
           quote == std::string::npos
               ? description
               : description.substr(quote + 1, description.rfind('\'') - quote - 1);
-      message = str_cat(path.empty() ? "recipe" : str_cat("'", path.str(), "'"),
-                        " is missing required key '", key, "'");
-      out.push_back(doc.diagnostic(path, message, true));
-      reported.erase(path.pointer());  // more than one key may be missing here
+      out.push_back(doc.diagnostic(path,
+                                   str_cat(path.empty() ? "recipe" : str_cat("'", path.str(), "'"),
+                                           " is missing required key '", key, "'"),
+                                   true));
+      reported.erase(relative.pointer());  // more than one key may be missing here
       continue;
     }
-    message = str_cat("'", path.str(), "': ", explain(description, value, subschema_at(path)));
-    // Say what is allowed, from the schema's own description.
-    out.push_back(doc.diagnostic(path, message));
+    const Json* subschema = subschema_at(relative);
+    const std::string expected = subschema ? describe_form(*subschema) : "";
+    out.push_back(doc.diagnostic(
+        path, str_cat("'", path.str(), "': ", explain(description, found, subschema, expected))));
   }
-  return out;
+}
+
+std::optional<KeyPath> Schema::alternatives_owner(const KeyPath& path) const {
+  KeyPath prefix;
+  for (std::size_t depth = 0;; ++depth) {
+    const Json* schema = subschema_at(prefix);
+    if (schema == nullptr) return std::nullopt;
+    if (schema->contains("oneOf") || schema->contains("anyOf")) return prefix;
+    if (depth == path.elements().size()) return std::nullopt;
+    const PathElement& element = path.elements()[depth];
+    prefix = element.is_index ? prefix.child(element.index) : prefix.child(element.key);
+  }
+}
+
+void Schema::check_alternatives(const Json& value, const Json& schema, const KeyPath& path,
+                                const Document& doc, std::vector<Diagnostic>& out) const {
+  const std::size_t before = out.size();
+  if (const Json* branch = branch_for(schema, value)) {
+    // The branch as a schema of its own, with the definitions its "$ref"s point into.
+    Json branch_document = *branch;
+    branch_document["definitions"] = document_["definitions"];
+    Schema(std::move(branch_document)).check_values(value, path, doc, out);
+  }
+  if (out.size() > before) return;
+  std::vector<std::string> forms;
+  for (const Json& branch : schema.contains("oneOf") ? schema["oneOf"] : schema["anyOf"])
+    forms.push_back(describe_form(branch));
+  out.push_back(
+      doc.diagnostic(path, str_cat("'", path.str(), "': expected ", join(forms, " or "), ", found ",
+                                   type_name(value), " ", short_value(value))));
+}
+
+const Json* Schema::branch_for(const Json& schema, const Json& value) const {
+  for (const char* combinator : {"oneOf", "anyOf"}) {
+    if (!schema.contains(combinator)) continue;
+    for (const Json& branch_in : schema[combinator]) {
+      const Json& branch = resolve(branch_in);
+      const std::string type = branch.value("type", "");
+      if ((value.is_object() && type == "object") || (value.is_array() && type == "array") ||
+          (value.is_string() && type == "string") || (value.is_boolean() && type == "boolean") ||
+          (value.is_number() && type == "number") ||
+          (value.is_number_integer() && type == "integer"))
+        return &branch;
+    }
+  }
+  return nullptr;
+}
+
+std::string Schema::describe_form(const Json& schema_in) const {
+  const Json& schema = resolve(schema_in);
+  if (!schema.contains("type")) return "";
+  if (schema["type"].is_array()) {  // e.g. ["string", "integer"]
+    std::vector<std::string> nouns;
+    for (const Json& type : schema["type"]) nouns.push_back(type_noun(type.get<std::string>()));
+    return join(nouns, " or ");
+  }
+  const std::string type = schema["type"].get<std::string>();
+  if (type == "array")
+    return schema.contains("items") && !describe_form(schema["items"]).empty()
+               ? str_cat("a list of ", plural(describe_form(schema["items"])))
+               : "a list";
+  std::vector<std::string> bounds;
+  for (const auto& [keyword, relation] : {std::pair<const char*, const char*>{"minimum", ">="},
+                                          {"exclusiveMinimum", ">"},
+                                          {"maximum", "<="},
+                                          {"exclusiveMaximum", "<"}})
+    if (schema.contains(keyword) && schema[keyword].is_number())
+      bounds.push_back(str_cat(relation, " ", format_number(schema[keyword].dump())));
+  return bounds.empty() ? type_noun(type) : str_cat(type_noun(type), " ", join(bounds, " and "));
 }
 
 void Schema::check_unknown_keys(const Json& value, const Json& schema_in, const KeyPath& path,
@@ -277,18 +374,10 @@ void Schema::check_unknown_keys(const Json& value, const Json& schema_in, const 
     for (std::size_t idx = 0; idx < value.size(); ++idx)
       check_unknown_keys(value[idx], schema["items"], path.child(idx), doc, out);
   }
-  for (const char* combinator : {"oneOf", "anyOf"}) {
-    if (!schema.contains(combinator)) continue;
-    // Descend into the branch that has the value's JSON type (e.g. the list form of lr).
-    for (const Json& branch_in : schema[combinator]) {
-      const Json& branch = resolve(branch_in);
-      const std::string type = branch.value("type", "");
-      if ((value.is_object() && type == "object") || (value.is_array() && type == "array")) {
-        check_unknown_keys(value, branch, path, doc, out);
-        break;
-      }
-    }
-  }
+  // Descend into the branch that has the value's JSON type (e.g. the list form of lr).
+  if (value.is_object() || value.is_array())
+    if (const Json* branch = branch_for(schema, value))
+      check_unknown_keys(value, *branch, path, doc, out);
 }
 
 void Schema::apply_defaults(Json& root) const { fill_defaults(root, document_); }
