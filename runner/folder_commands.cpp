@@ -52,16 +52,12 @@ std::uintmax_t parse_size(const std::string& text) {
   return static_cast<std::uintmax_t>(value * scale);
 }
 
+// Every key of the run's resolved recipe: the name, paths and threads too, which the stage keys
+// leave out but a person comparing two runs wants to see.
 pipeline::KeyFields recipe_fields(const fs::path& run) {
   const recipe::Document doc = recipe::Document::load(run / report::files::kRecipe, {});
   pipeline::KeyFields fields;
-  for (const auto& [key, value] : doc.root().items()) {
-    if (key == "stages") {
-      pipeline::flatten_json(value, "stages", fields);
-      continue;
-    }
-    pipeline::flatten_json(value, key, fields);
-  }
+  pipeline::flatten_json(doc.root(), "", fields, pipeline::RecipeFields::all);
   return fields;
 }
 

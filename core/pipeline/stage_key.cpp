@@ -31,18 +31,27 @@ std::string canonical_scalar(const nlohmann::ordered_json& value) {
   return value.dump();
 }
 
+// A canonical scalar as a person writes it: whole numbers without canonical_scalar's ".0".
+std::string as_written(const std::string& canonical) {
+  const auto fraction = canonical.rfind(".0");
+  const bool whole_number = fraction != std::string::npos && fraction + 2 == canonical.size() &&
+                            canonical.find_first_not_of("-0123456789") == fraction;
+  return whole_number ? canonical.substr(0, fraction) : canonical;
+}
+
 }  // namespace
 
-void flatten_json(const nlohmann::ordered_json& value, const std::string& prefix, KeyFields& out) {
-  if (kIgnored.count(prefix)) return;
+void flatten_json(const nlohmann::ordered_json& value, const std::string& prefix, KeyFields& out,
+                  RecipeFields which) {
+  if (which == RecipeFields::affecting_results && kIgnored.count(prefix)) return;
   if (value.is_object()) {
     if (value.empty()) out[prefix] = "{}";
     for (const auto& [key, child] : value.items())  // std::map sorts the paths
-      flatten_json(child, prefix.empty() ? key : prefix + "." + key, out);
+      flatten_json(child, prefix.empty() ? key : prefix + "." + key, out, which);
   } else if (value.is_array()) {
     if (value.empty()) out[prefix] = "[]";
     for (std::size_t idx = 0; idx < value.size(); ++idx)
-      flatten_json(value[idx], str_cat(prefix, "[", idx, "]"), out);
+      flatten_json(value[idx], str_cat(prefix, "[", idx, "]"), out, which);
   } else {
     out[prefix] = canonical_scalar(value);
   }
@@ -88,12 +97,13 @@ std::vector<std::string> key_changes(const KeyFields& before, const KeyFields& n
   for (const auto& [path, value] : now) {
     const auto old = before.find(path);
     if (old == before.end())
-      changes.push_back(str_cat(path, ": added ", value));
+      changes.push_back(str_cat(path, ": added ", as_written(value)));
     else if (old->second != value)
-      changes.push_back(str_cat(path, ": ", old->second, " → ", value));
+      changes.push_back(str_cat(path, ": ", as_written(old->second), " → ", as_written(value)));
   }
   for (const auto& [path, value] : before)
-    if (!now.count(path)) changes.push_back(str_cat(path, ": removed (was ", value, ")"));
+    if (!now.count(path))
+      changes.push_back(str_cat(path, ": removed (was ", as_written(value), ")"));
   if (changes.size() > limit) {
     const std::size_t more = changes.size() - limit;
     changes.resize(limit);

@@ -30,8 +30,14 @@ struct KeyInputs {
   int ranks = 1;        // a data-parallel job's size
 };
 
+// Which recipe keys flatten_json keeps: those that can change a result (the stage keys' view: not
+// the run's name, threads, the paths whose content identities stand for them…), or every one (what
+// a person comparing two runs wants to see).
+enum class RecipeFields { affecting_results, all };
+
 // A JSON tree as canonical fields below `prefix`.
-void flatten_json(const nlohmann::ordered_json& value, const std::string& prefix, KeyFields& out);
+void flatten_json(const nlohmann::ordered_json& value, const std::string& prefix, KeyFields& out,
+                  RecipeFields which = RecipeFields::affecting_results);
 
 // One key per stage of the plan, in order.
 std::vector<StageKey> stage_keys(const Plan& plan, const KeyInputs& inputs);

@@ -187,7 +187,9 @@ TEST_CASE("xp ls, xp diff and xp cache ls|gc read result folders and the cache")
   const fs::path results = dir.path() / "results";
   const std::string out = " --out " + results.string();
   REQUIRE(run_xp("run " + recipe + out).exit_code == 0);
-  REQUIRE(run_xp("run " + recipe + out + " --set stages[0].fit.lr=0.02").exit_code == 0);
+  // data.workers never changes a result, so the stage keys leave it out; xp diff must show it.
+  REQUIRE(run_xp("run " + recipe + out + " --set stages[0].fit.lr=0.02 --set data.workers=1")
+              .exit_code == 0);
   CHECK(
       run_xp_with("XP_TEST_KILL_AT_BATCH=3 ", "run " + recipe + out + " --set seed=8").exit_code !=
       0);
@@ -209,6 +211,7 @@ TEST_CASE("xp ls, xp diff and xp cache ls|gc read result folders and the cache")
   CAPTURE(diff.output);
   CHECK(diff.exit_code == 0);
   CHECK(diff.output.find("stages[0].fit.lr: 0.01 → 0.02") != std::string::npos);
+  CHECK(diff.output.find("data.workers: 2 → 1") != std::string::npos);
   CHECK(diff.output.find("val_loss") != std::string::npos);
   CHECK(run_xp("diff " + complete[0].string()).exit_code == 2);
 

@@ -81,6 +81,9 @@ TEST_CASE("a stage's key covers the stages before it and the inputs, not the sta
   CHECK(key_changes(base[0].fields, first[0].fields) ==
         std::vector<std::string>{"stages[0].fit.lr: 0.01 → 0.02"});
 
+  // Whole numbers are keyed as doubles ("3.0") but said as written.
+  CHECK(key_changes(base[0].fields, keys_of(recipe(path), {"seed=4"})[0].fields) ==
+        std::vector<std::string>{"seed: 3 → 4"});
   CHECK(keys_of(recipe(path), {"seed=4"})[0].hash != base[0].hash);
   CHECK(keys_of(recipe(path), {"data.size=64"})[0].hash != base[0].hash);
   CHECK(keys_of(recipe(path), {}, {"data-2", "", "cpu"})[0].hash !=
