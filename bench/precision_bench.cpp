@@ -47,9 +47,9 @@ int main(int argc, char** argv) {
   std::printf("%-22s %14s %14s %18s\n", "config", "infer img/s", "train img/s", "feature diff");
 
   const Config configs[] = {
-      {"fp32 NCHW", {Precision::kFp32, false}},
-      {"fp32 channels_last", {Precision::kFp32, true}},
-      {"bf16 channels_last", {Precision::kBf16, true}},
+      {"fp32 NCHW", {Precision::kFp32, false, false, {}}},
+      {"fp32 channels_last", {Precision::kFp32, true, false, {}}},
+      {"bf16 channels_last", {Precision::kBf16, true, false, {}}},
   };
   torch::manual_seed(0);
   const torch::Tensor images = torch::randn({kBatch, 3, size, size});

@@ -168,9 +168,10 @@ po::options_description export_options(CliOptions& options) {
   po::options_description description("options");
   description.add_options()("help,h", "show this help")(
       "out,o", po::value<std::string>(&options.out)->required()->value_name("FILE"),
-      "the file to write (replaced atomically): FILE.pth or FILE.safetensors")(
+      "the file to write (replaced atomically): FILE.pth, FILE.safetensors or FILE.torchscript")(
       "format", po::value<std::string>(&options.format)->value_name("F"),
-      "pth (torch.save) or safetensors; default: by --out's extension")(
+      "pth (torch.save), safetensors or torchscript (torch.jit.save of the whole network); "
+      "default: by --out's extension")(
       "checkpoint", po::value<std::string>(&options.checkpoint)->value_name("NAME"),
       "export the run's checkpoints/NAME.h5 instead of its model.h5");
   return description;
@@ -298,13 +299,16 @@ void export_arguments(CliOptions& options) {
       options.format = "pth";
     else if (extension == ".safetensors")
       options.format = "safetensors";
+    else if (extension == ".torchscript")
+      options.format = "torchscript";
     else
       throw UsageError(str_cat("xp export: cannot tell the format from '", options.out,
-                               "': name a .pth or .safetensors file, or give --format"));
+                               "': name a .pth, .safetensors or .torchscript file, or give "
+                               "--format"));
   }
-  if (options.format != "pth" && options.format != "safetensors")
-    throw UsageError(
-        str_cat("xp export: --format must be pth or safetensors, got '", options.format, "'"));
+  if (options.format != "pth" && options.format != "safetensors" && options.format != "torchscript")
+    throw UsageError(str_cat("xp export: --format must be pth, safetensors or torchscript, got '",
+                             options.format, "'"));
   if (const std::string refusal = why_not_replaceable(options.out); !refusal.empty())
     throw UsageError(str_cat("xp export: --out ", refusal));
 }
@@ -420,13 +424,17 @@ const Command kCommands[] = {
      "on stderr and skipped. Needs nothing of the run's data: a copied run folder works.\n\n",
      predict_options, predict_arguments, commands::predict, false},
     {Verb::kExport, "export",
-     "export RUN --out FILE   a run's network for PyTorch: .pth or .safetensors, torchvision names",
-     "usage: xp export RUN_FOLDER --out FILE.pth|FILE.safetensors [--format pth|safetensors]\n"
-     "                 [--checkpoint NAME]\n\n"
+     "export RUN --out FILE   a run's network for PyTorch and LibTorch: .pth, .safetensors, "
+     ".torchscript",
+     "usage: xp export RUN_FOLDER --out FILE.pth|FILE.safetensors|FILE.torchscript\n"
+     "                 [--format pth|safetensors|torchscript] [--checkpoint NAME]\n\n"
      "Write a finished run's network (fastai's learn.export) in PyTorch's formats: the body's\n"
      "tensors under torchvision's names, the head's as head.<i>.*, and metadata that describes\n"
      "the head layer by layer, the pooling, the classes, the input size and normalization.\n"
-     "README.md shows the PyTorch code that rebuilds the network from the file.\n\n",
+     "README.md shows the PyTorch code that rebuilds the network from the file.\n"
+     "torchscript: the whole network as a TorchScript archive (traced), which torch::jit::load\n"
+     "in C++ and torch.jit.load in Python run without xp; the metadata is its extra file\n"
+     "metadata.json.\n\n",
      export_options, export_arguments, commands::export_model, false},
     {Verb::kData, "data",
      "data RECIPE    print the dataset's classes and counts; --bench times the input pipeline",

@@ -3,10 +3,13 @@
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/models/batch_norm.h"
+#include "core/models/traced_module.h"
 #include "core/models/weights/h5.h"
 #include "core/models/zoo.h"
+#include "core/util/atomic_file.h"
 #include "core/util/build_info.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -51,6 +54,8 @@ Json head_layout(torch::nn::Sequential& head) {
 }
 
 std::string body_description(const models::ArchDescriptor& arch) {
+  if (arch.family == models::Family::kTorchScript)
+    return "the TorchScript module the run's model.weights named";
   if (arch.family == models::Family::kResNet)
     return str_cat("torchvision.models.", arch.name,
                    "() without avgpool and fc: ", "nn.Sequential(*list(model.children())[:-2])");
@@ -69,12 +74,35 @@ std::string output_kind(models::Task task) {
   return "values";
 }
 
+// The network traced at the run's input size, saved with the metadata as its extra file.
+void write_torchscript(TrainedRun& run, const models::StringMetadata& metadata,
+                       const std::filesystem::path& file) {
+  const int64_t size = run.inference.preprocess.size;
+  // Any values do: the trace records the operations, not the numbers. Two images, so that no
+  // operation sees a batch of one.
+  const torch::Tensor example = torch::zeros({2, 3, size, size});
+  models::Classifier& model = run.model;
+  const torch::jit::Module traced = models::trace_module(
+      *model, [&model](torch::Tensor images) { return model->forward(images); }, example,
+      "XpClassifier");
+  // The fields that are JSON in the string metadata of .pth and .safetensors are JSON values here.
+  const std::set<std::string> json_fields = {"head", "classes", "input_size",
+                                             "mean", "std",     "threshold"};
+  Json described = Json::object();
+  for (const auto& [key, value] : metadata)
+    described[key] = json_fields.count(key) ? Json::parse(value) : Json(value);
+  write_via_temp(file, [&](const std::string& temp) {
+    traced.save(temp, {{kTorchScriptMetadataFile, described.dump(2)}});
+  });
+}
+
 }  // namespace
 
 ExportFormat parse_export_format(const std::string& name) {
   if (name == "pth") return ExportFormat::kPth;
   if (name == "safetensors") return ExportFormat::kSafetensors;
-  throw UserError(str_cat("--format must be pth or safetensors, got '", name, "'"));
+  if (name == "torchscript") return ExportFormat::kTorchScript;
+  throw UserError(str_cat("--format must be pth, safetensors or torchscript, got '", name, "'"));
 }
 
 models::StateDict export_tensors(TrainedRun& run) {
@@ -116,12 +144,16 @@ models::StringMetadata export_metadata(TrainedRun& run) {
 }
 
 void export_run(TrainedRun& run, ExportFormat format, const std::filesystem::path& file) {
+  const models::StringMetadata metadata = export_metadata(run);
+  if (format == ExportFormat::kTorchScript) {
+    write_torchscript(run, metadata, file);
+    return;
+  }
   if (run.model->arch().family == models::Family::kTorchScript)
     throw ModelError(
         "xp export: this run's body is a TorchScript module (model.arch: torchscript), whose "
-        "tensor names are its own, not torchvision's; export the module itself");
+        "tensor names are its own, not torchvision's; export it with --format torchscript");
   const models::StateDict tensors = export_tensors(run);
-  const models::StringMetadata metadata = export_metadata(run);
   if (format == ExportFormat::kPth)
     models::write_pth(file, tensors, metadata);
   else

@@ -16,6 +16,11 @@
 //   xp_version, run (the run folder's name)
 //
 // README.md ("Using a trained model") has the PyTorch code that rebuilds the network from it.
+//
+// `--format torchscript` writes the whole network instead — body, concat pooling and head, traced
+// in eval mode (models/traced_module.h) — as a TorchScript archive that torch::jit::load (C++) and
+// torch.jit.load (Python) run without xp or torchvision, the same metadata as JSON in its extra
+// file "metadata.json". Its tensors keep xp's names ("body.conv1.weight", "head.2.weight").
 #pragma once
 
 #include <filesystem>
@@ -26,16 +31,19 @@
 
 namespace xp::pipeline {
 
-enum class ExportFormat { kPth, kSafetensors };
-// "pth" | "safetensors"; throws UserError otherwise.
+enum class ExportFormat { kPth, kSafetensors, kTorchScript };
+// "pth" | "safetensors" | "torchscript"; throws UserError otherwise.
 ExportFormat parse_export_format(const std::string& name);
 
 // The tensors as written: body under torchvision's names, head under "head.".
 models::StateDict export_tensors(TrainedRun& run);
 models::StringMetadata export_metadata(TrainedRun& run);
 
-// Writes `run`'s network to `file` (atomically). Throws ModelError for a TorchScript body (its
-// names are the script's, not torchvision's: export the module itself).
+// The extra file of a TorchScript export that holds the metadata, as one JSON object.
+inline constexpr const char* kTorchScriptMetadataFile = "metadata.json";
+
+// Writes `run`'s network to `file` (atomically). Throws ModelError for a TorchScript body in the
+// pth and safetensors formats (its names are the script's, not torchvision's): torchscript takes it.
 void export_run(TrainedRun& run, ExportFormat format, const std::filesystem::path& file);
 
 }  // namespace xp::pipeline

@@ -2,9 +2,11 @@
 """Rebuilds an `xp export` file's network with torchvision, as README.md's "Using a trained model"
 shows, and prints its probabilities for images already at the network's input size:
 
-    export_predict.py MODEL.pth|MODEL.safetensors IMAGE...   ->  path,p_class0,p_class1,...
+    export_predict.py MODEL.pth|MODEL.safetensors|MODEL.torchscript IMAGE...
+        ->  path,p_class0,p_class1,...
 
-The e2e test compares them with `xp predict`. The safetensors package is not in Debian 12, so
+A .torchscript file needs no rebuilding: torch.jit.load runs it, its metadata in the extra file
+metadata.json. The e2e test compares them with `xp predict`. The safetensors package is not in Debian 12, so
 .safetensors files are read here with the format's few lines (8-byte header length, JSON header,
 raw little-endian bytes); with the package, safetensors.safe_open does the same.
 """
@@ -65,15 +67,22 @@ def read_safetensors(path):
 
 def main():
     path, images = sys.argv[1], sys.argv[2:]
-    if path.endswith(".safetensors"):
-        tensors, meta = read_safetensors(path)
+    if path.endswith(".torchscript"):
+        extra = {"metadata.json": ""}
+        model = torch.jit.load(path, _extra_files=extra)
+        meta = json.loads(extra["metadata.json"])  # lists and numbers as JSON values
     else:
-        saved = torch.load(path, weights_only=True)
-        tensors, meta = saved["state_dict"], saved["metadata"]
-    model = load_xp_export(tensors, meta)
+        if path.endswith(".safetensors"):
+            tensors, meta = read_safetensors(path)
+        else:
+            saved = torch.load(path, weights_only=True)
+            tensors, meta = saved["state_dict"], saved["metadata"]
+        model = load_xp_export(tensors, meta)
+        meta = {k: json.loads(v) if k in ("input_size", "mean", "std") else v
+                for k, v in meta.items()}
     size = int(meta["input_size"])
-    mean = torch.tensor(json.loads(meta["mean"])).view(3, 1, 1)
-    std = torch.tensor(json.loads(meta["std"])).view(3, 1, 1)
+    mean = torch.tensor(meta["mean"]).view(3, 1, 1)
+    std = torch.tensor(meta["std"]).view(3, 1, 1)
     batch = []
     for image in images:
         pixels = np.asarray(Image.open(image).convert("RGB"), dtype=np.float32)

@@ -15,6 +15,13 @@ using train::Precision;
 
 namespace {
 
+ComputeOptions computing(Precision precision, bool channels_last) {
+  ComputeOptions compute;
+  compute.precision = precision;
+  compute.channels_last = channels_last;
+  return compute;
+}
+
 torch::Tensor features_with(const ComputeOptions& compute) {
   torch::manual_seed(3);
   models::ModelOptions options;
@@ -37,9 +44,9 @@ double relative_to_max(const torch::Tensor& a, const torch::Tensor& b) {
 
 TEST_CASE(
     "channels_last computes the same features as NCHW, and bf16 stays within bf16's precision") {
-  const torch::Tensor fp32 = features_with({Precision::kFp32, false});
-  CHECK(relative_to_max(features_with({Precision::kFp32, true}), fp32) < 1e-5);
-  const double bf16 = relative_to_max(features_with({Precision::kBf16, true}), fp32);
+  const torch::Tensor fp32 = features_with(computing(Precision::kFp32, false));
+  CHECK(relative_to_max(features_with(computing(Precision::kFp32, true)), fp32) < 1e-5);
+  const double bf16 = relative_to_max(features_with(computing(Precision::kBf16, true)), fp32);
   CHECK(bf16 > 0);     // autocast really ran in bfloat16
   CHECK(bf16 < 0.05);  // 8 mantissa bits through 18 layers
 }
@@ -47,13 +54,13 @@ TEST_CASE(
 TEST_CASE("AutocastScope enables CPU autocast only for bf16, and only while it lives") {
   CHECK_FALSE(xp::train::compat::autocast_enabled(at::kCPU));
   {
-    train::AutocastScope scope({Precision::kBf16, false});
+    train::AutocastScope scope(computing(Precision::kBf16, false));
     CHECK(xp::train::compat::autocast_enabled(at::kCPU));
     CHECK(torch::mm(torch::randn({2, 2}), torch::randn({2, 2})).dtype() == torch::kBFloat16);
   }
   CHECK_FALSE(xp::train::compat::autocast_enabled(at::kCPU));
   {
-    train::AutocastScope scope({Precision::kFp32, false});
+    train::AutocastScope scope(computing(Precision::kFp32, false));
     CHECK_FALSE(xp::train::compat::autocast_enabled(at::kCPU));
   }
   CHECK(train::parse_precision("bf16") == Precision::kBf16);
@@ -61,7 +68,7 @@ TEST_CASE("AutocastScope enables CPU autocast only for bf16, and only while it l
   CHECK(train::to_string(Precision::kFp16) == "fp16");
   CHECK_THROWS_AS(train::parse_precision("fp8"), xp::UserError);
   // fp16 autocast is a GPU's: refused on the CPU rather than silently run in fp32.
-  CHECK_THROWS_WITH(train::AutocastScope({Precision::kFp16, false}),
+  CHECK_THROWS_WITH(train::AutocastScope(computing(Precision::kFp16, false)),
                     doctest::Contains("fp16 needs a GPU"));
   CHECK_FALSE(xp::train::compat::autocast_enabled(at::kCPU));
 }
