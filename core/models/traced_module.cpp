@@ -28,6 +28,8 @@ std::string script_class_name(const std::string& cpp_name) {
 // (classes with one name must have the same attributes).
 void mirror_into(torch::jit::Module& script, const torch::nn::Module& module,
                  const std::shared_ptr<torch::jit::CompilationUnit>& unit) {
+  // Every scripted nn.Module has it: PyTorch's .training, .eval() and .train() read and set it.
+  script.register_attribute("training", c10::BoolType::get(), false);
   for (const auto& item : module.named_parameters(/*recurse=*/false))
     script.register_parameter(item.key(), item.value(), /*is_buffer=*/false);
   for (const auto& item : module.named_buffers(/*recurse=*/false))
@@ -39,7 +41,6 @@ void mirror_into(torch::jit::Module& script, const torch::nn::Module& module,
     mirror_into(child, *item.value(), unit);
     script.register_module(item.key(), child);
   }
-  script.eval();
 }
 
 }  // namespace

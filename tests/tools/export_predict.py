@@ -69,7 +69,7 @@ def main():
     path, images = sys.argv[1], sys.argv[2:]
     if path.endswith(".torchscript"):
         extra = {"metadata.json": ""}
-        model = torch.jit.load(path, _extra_files=extra)
+        model = torch.jit.load(path, _extra_files=extra).eval()  # eval() as users call it
         meta = json.loads(extra["metadata.json"])  # lists and numbers as JSON values
     else:
         if path.endswith(".safetensors"):

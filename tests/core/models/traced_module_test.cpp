@@ -42,6 +42,11 @@ TEST_CASE(
     torch::jit::ExtraFilesMap extra = {{"note.txt", ""}};
     torch::jit::Module loaded = torch::jit::load(file.string(), torch::kCPU, extra);
     CHECK(extra["note.txt"] == "kept");
+    // PyTorch's .training, .eval() and .train() need the attribute on every module.
+    for (const auto& child : loaded.modules()) CHECK_FALSE(child.is_training());
+    loaded.train();
+    CHECK(loaded.attr("training").toBool());
+    loaded.eval();
     const torch::Tensor images = torch::randn({5, 3, 48, 48});
     torch::Tensor expected;
     {
