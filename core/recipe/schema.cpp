@@ -248,10 +248,11 @@ void Schema::check_values(const Json& value, const KeyPath& base, const Document
     if (is_echo(description)) continue;
     // valijson reports a failed oneOf as every branch's complaints: "wrong type" from the forms
     // the value is not, and the real problem inside the one it is. Report that one alone.
-    if (const auto owner = alternatives_owner(relative)) {
+    const auto owner = alternatives_owner(relative);
+    const Json* owner_value = owner ? find_pointer(value, *owner) : nullptr;
+    if (owner_value != nullptr) {
       if (reported.insert(owner->pointer()).second)
-        check_alternatives(*find_pointer(value, *owner), *subschema_at(*owner), absolute(*owner),
-                           doc, out);
+        check_alternatives(*owner_value, *subschema_at(*owner), absolute(*owner), doc, out);
       continue;
     }
     if (!reported.insert(relative.pointer()).second) continue;
