@@ -95,12 +95,15 @@ TEST_CASE("predict takes a run folder and paths, export takes its format from --
 
   CHECK(parse({"export", "r", "--out", "m.pth"}).format == "pth");
   CHECK(parse({"export", "r", "--out", "m.safetensors"}).format == "safetensors");
+  CHECK(parse({"export", "r", "--out", "m.torchscript"}).format == "torchscript");
+  CHECK(parse({"export", "r", "--out", "m.pt", "--format", "torchscript"}).format == "torchscript");
   CHECK(parse({"export", "r", "--out", "m.bin", "--format", "safetensors"}).format ==
         "safetensors");
   CHECK_THROWS_WITH_AS(parse({"export", "r", "--out", "m.bin"}),
                        doctest::Contains("cannot tell the format"), UsageError);
   CHECK_THROWS_WITH_AS(parse({"export", "r", "--out", "m.pth", "--format", "onnx"}),
-                       doctest::Contains("pth or safetensors, got 'onnx'"), UsageError);
+                       doctest::Contains("pth, safetensors or torchscript, got 'onnx'"),
+                       UsageError);
   CHECK_THROWS_WITH_AS(parse({"export", "r"}), doctest::Contains("'--out' is required"),
                        UsageError);
 }
