@@ -1,7 +1,8 @@
 // Fuzzes recipe parsing: YAML (anchors and aliases, deep nesting, huge scalars) into xp's document
-// with its limits (size, values after alias expansion, scalar length). The first line of the input,
-// when it starts with "--set ", is also applied as an override. Any outcome but a RecipeError or a
-// document is a finding.
+// with its limits (size, values after alias expansion, scalar length), then the schema check of
+// that document (its messages walk the recipe and the schema side by side). The first line of the
+// input, when it starts with "--set ", is also applied as an override. Any outcome but a
+// RecipeError or a document with its diagnostics is a finding.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "core/recipe/diagnostics.h"
 #include "core/recipe/document.h"
+#include "core/recipe/schema.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
@@ -21,6 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const xp::recipe::Document document = xp::recipe::Document::parse("fuzz.yaml", text, overrides);
     (void)document.to_yaml();
+    (void)xp::recipe::Schema::builtin().check(document);
   } catch (const xp::recipe::RecipeError&) {
   }
   return 0;

@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <string_view>
 
 #include "core/util/atomic_file.h"
+#include "core/util/strings.h"
 
 namespace xp::recipe {
 
@@ -26,6 +28,55 @@ SourceLoc to_loc(int source, const YAML::Mark& mark, int column_offset = 0) {
 constexpr std::size_t kMaxRecipeBytes = 1 << 20;
 constexpr std::size_t kMaxRecipeValues = 100000;  // counted after alias expansion
 constexpr std::size_t kMaxScalarChars = 4096;
+
+// Where `text` stops being UTF-8: the offset of the first byte that does not begin or continue a
+// valid sequence (overlong forms, surrogates and code points past U+10FFFF are not valid, as for
+// nlohmann::json, which holds the recipe); nullopt when all of it is UTF-8. yaml-cpp passes a file's
+// bytes through, so a recipe saved as Latin-1 ("café") reaches here as such.
+std::optional<std::size_t> invalid_utf8_at(std::string_view text) {
+  const auto byte = [&text](std::size_t at) { return static_cast<unsigned char>(text[at]); };
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const unsigned char lead = byte(at);
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF;  // the allowed range of the second byte
+    if (lead < 0x80) {
+      length = 1;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) low = 0xA0;   // no overlong forms
+      if (lead == 0xED) high = 0x9F;  // no surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) low = 0x90;   // no overlong forms
+      if (lead == 0xF4) high = 0x8F;  // nothing past U+10FFFF
+    } else {
+      return at;
+    }
+    if (at + length > text.size()) return at;
+    for (std::size_t next = 1; next < length; ++next) {
+      const unsigned char continuation = byte(at + next);
+      const bool in_range = next == 1 ? continuation >= low && continuation <= high
+                                      : continuation >= 0x80 && continuation <= 0xBF;
+      if (!in_range) return at;
+    }
+    at += length;
+  }
+  return std::nullopt;
+}
+
+// "byte 0xE9 at character 4" for a value or key that is not UTF-8, or "" when it is.
+std::string not_utf8(const std::string& text) {
+  const auto at = invalid_utf8_at(text);
+  if (!at) return "";
+  return str_cat("not UTF-8 text (byte 0x",
+                 str_printf("%02X", static_cast<unsigned char>(text[*at])), " after \"",
+                 clipped(text.substr(0, *at), 40),
+                 "\"); a recipe and its --set values are UTF-8 "
+                 "text, as YAML asks");
+}
 
 bool all_digits(std::string_view text) {
   return !text.empty() &&
@@ -125,12 +176,23 @@ class DocumentBuilder {
                            loc.value_span});
         return nullptr;
       }
+      if (const std::string problem = not_utf8(node.Scalar()); !problem.empty()) {
+        errors_.push_back({loc.value, str_cat("'", path.str(), "': ", problem), loc.value_span});
+        return nullptr;
+      }
     }
     switch (node.Type()) {
       case YAML::NodeType::Map: {
         Json out = Json::object();
         for (const auto& item : node) {
           const std::string key = item.first.Scalar();
+          if (const std::string problem = not_utf8(key); !problem.empty()) {
+            errors_.push_back({to_loc(source, item.first.Mark(), column_offset),
+                               str_cat(path.empty() ? std::string("a top-level key")
+                                                    : str_cat("a key of '", path.str(), "'"),
+                                       " is ", problem)});
+            continue;
+          }
           const KeyPath child = path.child(key);
           Json value = convert(item.second, child, source, column_offset);
           ValueLoc& child_loc = doc_.locations_[child.pointer()];
