@@ -7,7 +7,8 @@
 #      batches); then the optimizer step alone (bench/step_bench.cpp: step() vs multi-tensor vs fused),
 #   2. a tiny recipe end to end on cuda and on the CPU: accuracies side by side; xp predict of
 #      the cuda run on cuda and on the CPU: the same predictions; the same recipe as one torchrun
-#      process, in an NCCL process group of one,
+#      process, in an NCCL process group of one; that run exported as TorchScript and run by
+#      PyTorch on cuda and on the CPU,
 #   3. ResNet-34 at 224 px, bf16, channels_last, unfrozen: xp's epoch against the same loop in
 #      PyTorch on the same GPU (bench/finetune_bench.sh), printed as a ratio,
 #   4. the loader's images/s (xp data --bench) beside it.
@@ -116,6 +117,24 @@ WORLD_SIZE=1 RANK=0 LOCAL_RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=29517 \
   || { tail -20 "$work/group-of-one.txt"; fail "tiny recipe in a group of one"; }
 accuracy=$(awk -F, 'NR > 1 {last = $(NF - 1)} END {print last}' "$work"/group-of-one/tiny-$device/2*/metrics.csv 2>/dev/null)
 echo "group of one on $device: last accuracy ${accuracy:-?} ($(grep -m1 -o '"backend": "[^"]*"' "$work"/group-of-one/tiny-$device/2*/run.json))"
+
+step "2d. that run exported as TorchScript, run by PyTorch on $device and on the CPU (the same outputs)"
+"$xp" export "$run" --out "$work/model.torchscript" || fail "export as TorchScript"
+"$python" - "$work/model.torchscript" "$device" <<'PY' || fail "TorchScript export on $device"
+import json, sys, torch
+path, device = sys.argv[1:]
+extra = {"metadata.json": ""}
+model = torch.jit.load(path, _extra_files=extra).eval()
+size = json.loads(extra["metadata.json"])["input_size"]
+images = torch.randn(8, 3, size, size, generator=torch.Generator().manual_seed(0))
+with torch.no_grad():
+    on_cpu = model(images).exp()
+    on_device = torch.jit.load(path, map_location=device).eval()(images.to(device)).exp().cpu()
+most = (on_device - on_cpu).abs().max().item()
+print(f"TorchScript export on {device}: max |p({device}) - p(cpu)| {most:.2g}")
+sys.exit(0 if most < 1e-3 else 1)
+PY
+
 step "3. fine-tune epoch: xp against PyTorch on $device"
 if [ "$device" = cuda ]; then
   DEVICE=cuda PRECISION=bf16 CHANNELS_LAST=true BATCH=256 WORKERS=$(( $(nproc) - 2 )) PYTHON=$python XP=$xp \
