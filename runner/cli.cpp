@@ -6,6 +6,7 @@
 
 #include "core/cache/cache_layout.h"
 #include "core/dist/backends.h"
+#include "core/pipeline/export_format.h"
 #include "core/report/run_folder.h"
 #include "core/util/atomic_file.h"
 #include "core/util/strings.h"
@@ -294,21 +295,17 @@ void export_arguments(CliOptions& options) {
   if (options.paths.size() != 1)
     throw UsageError("xp export: give one run folder: xp export RUN_FOLDER --out FILE.pth");
   if (options.format.empty()) {
-    const std::string extension = std::filesystem::path(options.out).extension().string();
-    if (extension == ".pth" || extension == ".pt")
-      options.format = "pth";
-    else if (extension == ".safetensors")
-      options.format = "safetensors";
-    else if (extension == ".torchscript")
-      options.format = "torchscript";
-    else
+    options.format = pipeline::export_format_named_by(options.out);
+    if (options.format.empty())
       throw UsageError(str_cat("xp export: cannot tell the format from '", options.out,
                                "': name a .pth, .safetensors or .torchscript file, or give "
                                "--format"));
   }
-  if (options.format != "pth" && options.format != "safetensors" && options.format != "torchscript")
-    throw UsageError(str_cat("xp export: --format must be pth, safetensors or torchscript, got '",
-                             options.format, "'"));
+  try {
+    pipeline::parse_export_format(options.format);
+  } catch (const UserError& error) {
+    throw UsageError(str_cat("xp export: ", error.what()));
+  }
   if (const std::string refusal = why_not_replaceable(options.out); !refusal.empty())
     throw UsageError(str_cat("xp export: --out ", refusal));
 }

@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "core/models/batch_norm.h"
 #include "core/models/traced_module.h"
@@ -75,7 +74,7 @@ std::string output_kind(models::Task task) {
 }
 
 // The network traced at the run's input size, saved with the metadata as its extra file.
-void write_torchscript(TrainedRun& run, const models::StringMetadata& metadata,
+void write_torchscript(TrainedRun& run, const nlohmann::ordered_json& metadata,
                        const std::filesystem::path& file) {
   const int64_t size = run.inference.preprocess.size;
   // Any values do: the trace records the operations, not the numbers. Two images, so that no
@@ -85,25 +84,20 @@ void write_torchscript(TrainedRun& run, const models::StringMetadata& metadata,
   const torch::jit::Module traced = models::trace_module(
       *model, [&model](torch::Tensor images) { return model->forward(images); }, example,
       "XpClassifier");
-  // The fields that are JSON in the string metadata of .pth and .safetensors are JSON values here.
-  const std::set<std::string> json_fields = {"head", "classes", "input_size",
-                                             "mean", "std",     "threshold"};
-  Json described = Json::object();
-  for (const auto& [key, value] : metadata)
-    described[key] = json_fields.count(key) ? Json::parse(value) : Json(value);
   write_via_temp(file, [&](const std::string& temp) {
-    traced.save(temp, {{kTorchScriptMetadataFile, described.dump(2)}});
+    traced.save(temp, {{kTorchScriptMetadataFile, metadata.dump(2)}});
   });
 }
 
-}  // namespace
-
-ExportFormat parse_export_format(const std::string& name) {
-  if (name == "pth") return ExportFormat::kPth;
-  if (name == "safetensors") return ExportFormat::kSafetensors;
-  if (name == "torchscript") return ExportFormat::kTorchScript;
-  throw UserError(str_cat("--format must be pth, safetensors or torchscript, got '", name, "'"));
+// The string metadata of .pth and .safetensors: texts as they are, lists and numbers as JSON.
+models::StringMetadata as_strings(const Json& metadata) {
+  models::StringMetadata strings;
+  for (const auto& [key, value] : metadata.items())
+    strings.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
+  return strings;
 }
+
+}  // namespace
 
 models::StateDict export_tensors(TrainedRun& run) {
   models::StateDict state;
@@ -116,35 +110,35 @@ models::StateDict export_tensors(TrainedRun& run) {
   return state;
 }
 
-models::StringMetadata export_metadata(TrainedRun& run) {
+Json export_metadata(TrainedRun& run) {
   const models::ArchDescriptor& arch = run.model->arch();
   const auto& preprocess = run.inference.preprocess;
-  models::StringMetadata metadata = {
+  Json metadata = {
       {"format", "xp-classifier/1"},
       {"arch", std::string(arch.name)},
       {"body", body_description(arch)},
       {"pool", "torch.cat([adaptive_max_pool2d(x, 1), adaptive_avg_pool2d(x, 1)], 1).flatten(1)"},
-      {"head", head_layout(run.model->head).dump()},
+      {"head", head_layout(run.model->head)},
       {"output", output_kind(run.task)},
       {"task", std::string(models::task_name(run.task))},
-      {"classes", Json(run.classes).dump()},
-      {"input_size", std::to_string(preprocess.size)},
-      {"mean", Json(preprocess.mean).dump()},
-      {"std", Json(preprocess.std).dump()},
+      {"classes", run.classes},
+      {"input_size", preprocess.size},
+      {"mean", preprocess.mean},
+      {"std", preprocess.std},
       {"transform",
        "fastai 0.7's validation transform: RGB; shorter side scaled to input_size with "
        "cv2.INTER_AREA (each side floor(side * ratio)); centre crop input_size x input_size "
        "starting at ceil((side - input_size) / 2); pixels / 255, then (x - mean) / std"},
   };
-  if (run.threshold) metadata.emplace_back("threshold", Json(*run.threshold).dump());
-  metadata.emplace_back("xp_version", build_info().version);
+  if (run.threshold) metadata["threshold"] = *run.threshold;
+  metadata["xp_version"] = build_info().version;
   // The run's own folder name, also when it was named through results/<name>/latest.
-  metadata.emplace_back("run", std::filesystem::weakly_canonical(run.folder).filename().string());
+  metadata["run"] = std::filesystem::weakly_canonical(run.folder).filename().string();
   return metadata;
 }
 
 void export_run(TrainedRun& run, ExportFormat format, const std::filesystem::path& file) {
-  const models::StringMetadata metadata = export_metadata(run);
+  const Json metadata = export_metadata(run);
   if (format == ExportFormat::kTorchScript) {
     write_torchscript(run, metadata, file);
     return;
@@ -155,9 +149,9 @@ void export_run(TrainedRun& run, ExportFormat format, const std::filesystem::pat
         "tensor names are its own, not torchvision's; export it with --format torchscript");
   const models::StateDict tensors = export_tensors(run);
   if (format == ExportFormat::kPth)
-    models::write_pth(file, tensors, metadata);
+    models::write_pth(file, tensors, as_strings(metadata));
   else
-    models::write_safetensors(file, tensors, metadata);
+    models::write_safetensors(file, tensors, as_strings(metadata));
 }
 
 }  // namespace xp::pipeline

@@ -24,20 +24,20 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "core/models/weights/write.h"
+#include "core/pipeline/export_format.h"
 #include "core/pipeline/trained_run.h"
 
 namespace xp::pipeline {
 
-enum class ExportFormat { kPth, kSafetensors, kTorchScript };
-// "pth" | "safetensors" | "torchscript"; throws UserError otherwise.
-ExportFormat parse_export_format(const std::string& name);
-
 // The tensors as written: body under torchvision's names, head under "head.".
 models::StateDict export_tensors(TrainedRun& run);
-models::StringMetadata export_metadata(TrainedRun& run);
+// The metadata above as one JSON object: lists and numbers as JSON values (the .pth and
+// .safetensors files hold them as JSON text, the TorchScript archive's metadata.json as they are).
+nlohmann::ordered_json export_metadata(TrainedRun& run);
 
 // The extra file of a TorchScript export that holds the metadata, as one JSON object.
 inline constexpr const char* kTorchScriptMetadataFile = "metadata.json";

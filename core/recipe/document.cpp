@@ -67,7 +67,8 @@ std::optional<std::size_t> invalid_utf8_at(std::string_view text) {
   return std::nullopt;
 }
 
-// "byte 0xE9 at character 4" for a value or key that is not UTF-8, or "" when it is.
+// What is wrong with a value or key that is not UTF-8 (its first bad byte and the text before it),
+// or "" when it is UTF-8.
 std::string not_utf8(const std::string& text) {
   const auto at = invalid_utf8_at(text);
   if (!at) return "";

@@ -333,10 +333,10 @@ std::string Schema::describe_form(const Json& schema_in) const {
     return join(nouns, " or ");
   }
   const std::string type = schema["type"].get<std::string>();
-  if (type == "array")
-    return schema.contains("items") && !describe_form(schema["items"]).empty()
-               ? str_cat("a list of ", plural(describe_form(schema["items"])))
-               : "a list";
+  if (type == "array") {
+    const std::string items = schema.contains("items") ? describe_form(schema["items"]) : "";
+    return items.empty() ? "a list" : str_cat("a list of ", plural(items));
+  }
   std::vector<std::string> bounds;
   for (const auto& [keyword, relation] : {std::pair<const char*, const char*>{"minimum", ">="},
                                           {"exclusiveMinimum", ">"},
